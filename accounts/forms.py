@@ -1,0 +1,83 @@
+"""Forms of the accounts app."""
+
+from __future__ import annotations
+
+import zoneinfo
+
+from allauth.account import forms as allauth_forms
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import Membership, User, Workspace
+from privacy.policies import PRIVACY_VERSION, TERMS_VERSION
+
+
+class SignupForm(allauth_forms.SignupForm):
+    """allauth's signup form plus a name and the 18+ and terms consent (stored with versions)."""
+
+    name = forms.CharField(label=_("Your name"), max_length=150, required=False)
+    age_confirmed = forms.BooleanField(
+        label=_("I am 18 years or older"),
+        error_messages={"required": _("You must be 18 or older to use Postigo.")},
+    )
+    accept_terms = forms.BooleanField(
+        label=_("I accept the Terms of Service and the Privacy Policy"),
+        error_messages={"required": _("Please accept the Terms and the Privacy Policy.")},
+    )
+
+    FIELD_ORDER = ["name", "email", "password1", "password2", "age_confirmed", "accept_terms"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.order_fields(self.FIELD_ORDER)
+
+    def custom_signup(self, request, user: User) -> None:
+        now = timezone.now()
+        user.name = self.cleaned_data.get("name", "")
+        user.age_confirmed_at = now
+        user.terms_version = TERMS_VERSION
+        user.privacy_version = PRIVACY_VERSION
+        user.terms_accepted_at = now
+        user.save()
+
+
+def timezone_choices() -> list[tuple[str, str]]:
+    return [(tz, tz.replace("_", " ")) for tz in sorted(zoneinfo.available_timezones())]
+
+
+class ProfileForm(forms.ModelForm):
+    timezone = forms.ChoiceField(label=_("Time zone"), choices=timezone_choices)
+
+    class Meta:
+        model = User
+        fields = ["name", "timezone", "language", "theme"]
+
+
+class ThemeForm(forms.Form):
+    theme = forms.ChoiceField(choices=User.Theme.choices)
+
+
+class CodeForm(forms.Form):
+    code = forms.CharField(
+        label=_("Code"),
+        max_length=32,
+        widget=forms.TextInput(
+            attrs={"autocomplete": "one-time-code", "inputmode": "text", "autofocus": True}
+        ),
+    )
+
+
+class WorkspaceForm(forms.ModelForm):
+    class Meta:
+        model = Workspace
+        fields = ["name"]
+
+
+class InvitationForm(forms.Form):
+    email = forms.EmailField(label=_("Email address"))
+    role = forms.ChoiceField(label=_("Role"), choices=Membership.Role.choices, initial="member")
+
+
+class RoleForm(forms.Form):
+    role = forms.ChoiceField(choices=Membership.Role.choices)

@@ -1,0 +1,59 @@
+"""Per-user preferences and the second-factor gate."""
+
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils import translation
+
+from accounts.two_factor import user_has_two_factor
+
+
+class UserPreferencesMiddleware:
+    """Activate the signed-in user's language."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated and user.language:
+            translation.activate(user.language)
+            request.LANGUAGE_CODE = user.language
+        return self.get_response(request)
+
+
+class RequireSecondFactorMiddleware:
+    """Hold a signed-in user with 2FA at the code page until the session is verified.
+
+    allauth completes the password step; until a code is entered the session can
+    reach only the code page, sign-out, static files and machine endpoints.
+    """
+
+    EXEMPT_PREFIXES = ("/static/", "/healthz", "/legal/")
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = getattr(request, "user", None)
+        if (
+            user is not None
+            and user.is_authenticated
+            and not user.is_verified()
+            and not request.path.startswith(self.EXEMPT_PREFIXES)
+            and request.path not in self._exempt_paths()
+            and user_has_two_factor(user)
+        ):
+            login_verify = reverse("two_factor_login")
+            next_url = request.get_full_path()
+            if request.htmx:
+                response = redirect(login_verify)
+                response["HX-Redirect"] = login_verify
+                return response
+            return redirect(
+                f"{login_verify}?next={next_url}" if request.method == "GET" else login_verify
+            )
+        return self.get_response(request)
+
+    @staticmethod
+    def _exempt_paths() -> set[str]:
+        return {reverse("two_factor_login"), reverse("account_logout")}

@@ -1,0 +1,151 @@
+"""TOTP two-factor authentication with single-use backup codes (django-otp)."""
+
+from __future__ import annotations
+
+import base64
+import re
+from binascii import unhexlify
+from dataclasses import dataclass
+
+import django_otp
+import segno
+from django.db import transaction
+from django.http import HttpRequest
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from accounts.models import AuditLog, User
+from accounts.services import audit_log
+
+BACKUP_CODE_COUNT = 10
+TOTP_NAME = "Authenticator app"
+BACKUP_NAME = "Backup codes"
+_TOTP_CODE = re.compile(r"^\d{6}$")
+
+
+class TwoFactorError(Exception):
+    """The code was wrong or may not be tried now; the message is shown to the user."""
+
+
+@dataclass(frozen=True)
+class Enrollment:
+    device: TOTPDevice
+    secret: str  # base32, for typing into an authenticator app
+    qr_data_uri: str
+
+
+def user_has_two_factor(user: User) -> bool:
+    return TOTPDevice.objects.filter(user=user, confirmed=True).exists()
+
+
+def totp_enrollment_start(*, user: User) -> Enrollment:
+    """Return the pending (unconfirmed) authenticator device, creating it if needed."""
+    device = TOTPDevice.objects.filter(user=user, confirmed=False).first()
+    if device is None:
+        device = TOTPDevice.objects.create(user=user, name=TOTP_NAME, confirmed=False)
+    secret = base64.b32encode(unhexlify(device.key)).decode().rstrip("=")
+    qr = segno.make(device.config_url, error="m")
+    return Enrollment(device=device, secret=secret, qr_data_uri=qr.svg_data_uri(scale=5, border=2))
+
+
+def normalise_code(code: str) -> str:
+    return re.sub(r"[\s-]", "", code or "").lower()
+
+
+def _throttle_message(device) -> str | None:
+    allowed, info = device.verify_is_allowed()
+    if allowed:
+        return None
+    locked_until = (info or {}).get("locked_until")
+    seconds = (
+        max(1, int((locked_until - timezone.now()).total_seconds()) + 1) if locked_until else 1
+    )
+    return _("Too many wrong codes. Wait %(seconds)s seconds and try again.") % {"seconds": seconds}
+
+
+def _verify(device, code: str) -> bool:
+    message = _throttle_message(device)
+    if message:
+        raise TwoFactorError(message)
+    return device.verify_token(code)
+
+
+def _new_backup_codes(user: User) -> list[str]:
+    device, _created = StaticDevice.objects.get_or_create(
+        user=user, name=BACKUP_NAME, defaults={"confirmed": True}
+    )
+    device.token_set.all().delete()
+    codes = [StaticToken.random_token() for _ in range(BACKUP_CODE_COUNT)]
+    StaticToken.objects.bulk_create([StaticToken(device=device, token=c) for c in codes])
+    return codes
+
+
+@transaction.atomic
+def two_factor_enable(*, request: HttpRequest, device: TOTPDevice, code: str) -> list[str]:
+    """Confirm the authenticator with a first code; return the backup codes (shown once)."""
+    user = request.user
+    if device.user_id != user.pk or device.confirmed:
+        raise TwoFactorError(_("Start the set-up again."))
+    if not _verify(device, normalise_code(code)):
+        raise TwoFactorError(_("That code is not right. Check the time on your phone and retry."))
+    TOTPDevice.objects.filter(user=user, confirmed=True).delete()
+    device.confirmed = True
+    device.save(update_fields=["confirmed"])
+    codes = _new_backup_codes(user)
+    django_otp.login(request, device)
+    audit_log(action=AuditLog.Action.TWO_FACTOR_ENABLED, request=request)
+    return codes
+
+
+def two_factor_check(*, request: HttpRequest, code: str) -> bool:
+    """Check a TOTP or backup code for the signed-in user; mark the session verified."""
+    user = request.user
+    code = normalise_code(code)
+    if _TOTP_CODE.match(code):
+        devices = list(TOTPDevice.objects.filter(user=user, confirmed=True))
+    else:
+        devices = list(StaticDevice.objects.filter(user=user, confirmed=True))
+    for device in devices:
+        if _verify(device, code):
+            django_otp.login(request, device)
+            if isinstance(device, StaticDevice):
+                audit_log(
+                    action=AuditLog.Action.BACKUP_CODE_USED,
+                    request=request,
+                    remaining=device.token_set.count(),
+                )
+            return True
+    audit_log(action=AuditLog.Action.TWO_FACTOR_FAILED, request=request)
+    return False
+
+
+def two_factor_verify_login(*, request: HttpRequest, code: str) -> None:
+    """The second step of signing in; raises TwoFactorError on a wrong code."""
+    if not two_factor_check(request=request, code=code):
+        raise TwoFactorError(_("That code is not right."))
+    audit_log(action=AuditLog.Action.TWO_FACTOR_VERIFIED, request=request)
+
+
+@transaction.atomic
+def two_factor_disable(*, request: HttpRequest, code: str) -> None:
+    """Turn 2FA off; a current code (or a backup code) is required."""
+    if not two_factor_check(request=request, code=code):
+        raise TwoFactorError(_("That code is not right, so two-factor authentication stays on."))
+    TOTPDevice.objects.filter(user=request.user).delete()
+    StaticDevice.objects.filter(user=request.user).delete()
+    audit_log(action=AuditLog.Action.TWO_FACTOR_DISABLED, request=request)
+
+
+@transaction.atomic
+def backup_codes_regenerate(*, request: HttpRequest, code: str) -> list[str]:
+    if not two_factor_check(request=request, code=code):
+        raise TwoFactorError(_("That code is not right."))
+    codes = _new_backup_codes(request.user)
+    audit_log(action=AuditLog.Action.BACKUP_CODES_REGENERATED, request=request)
+    return codes
+
+
+def backup_codes_remaining(user: User) -> int:
+    return StaticToken.objects.filter(device__user=user, device__confirmed=True).count()

@@ -1,0 +1,70 @@
+"""Campaigns, leads, inbox and reports: sections still to be built show what they will hold."""
+
+from django.utils.translation import gettext_lazy as _
+
+from postigo.pages import Placeholder, placeholder_view
+
+campaign_list = placeholder_view(
+    Placeholder(
+        title=_("Campaigns"),
+        icon="paper-airplane",
+        heading=_("Your campaigns will live here"),
+        body=_(
+            "A campaign is a sequence — a first email and its follow-ups — sent to a lead "
+            "list from your mailboxes on a schedule you choose."
+        ),
+        will_show=[
+            _("Every campaign with its status: draft, running, paused or completed"),
+            _("Sent, opened, clicked and replied counts at a glance"),
+            _("A builder for steps, A/B variants, spintax and merge fields"),
+        ],
+    )
+)
+
+lead_list = placeholder_view(
+    Placeholder(
+        title=_("Leads"),
+        icon="users",
+        heading=_("Import your leads here"),
+        body=_(
+            "Upload a CSV file from your CRM or spreadsheet, map its columns, and Postigo "
+            "checks every address before anything is sent."
+        ),
+        will_show=[
+            _("Lead lists with search by name, company, tag and status"),
+            _("A row-by-row import report: imported, duplicates, invalid and suppressed"),
+            _("Your suppression list of unsubscribed and bounced addresses"),
+        ],
+    )
+)
+
+inbox = placeholder_view(
+    Placeholder(
+        title=_("Inbox"),
+        icon="inbox",
+        heading=_("Replies to your campaigns will arrive here"),
+        body=_(
+            "Postigo will read your connected mailboxes, match replies to the emails that "
+            "caused them, stop follow-ups for anyone who answered, and label each reply."
+        ),
+        will_show=[
+            _("One inbox across every campaign and mailbox, newest first"),
+            _("Labels such as interested, not interested and out of office"),
+            _("Reply from the app in the same thread"),
+        ],
+    )
+)
+
+reports = placeholder_view(
+    Placeholder(
+        title=_("Reports"),
+        icon="chart-bar",
+        heading=_("Campaign results will be charted here"),
+        body=_("Numbers you can trust, counted from the messages actually sent."),
+        will_show=[
+            _("Funnels by campaign, step, A/B variant and mailbox"),
+            _("Human opens and clicks, with machine opens filtered out"),
+            _("A/B winners declared only once the sample is large enough"),
+        ],
+    )
+)

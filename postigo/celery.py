@@ -1,0 +1,43 @@
+"""The Celery app: queues, routing and the beat schedule, all defined here in code."""
+
+from __future__ import annotations
+
+import os
+
+from celery import Celery
+from celery.schedules import crontab
+from kombu import Queue
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "postigo.settings")
+
+app = Celery("postigo")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.conf.update(
+    task_default_queue="default",
+    task_queues=(Queue("default"), Queue("send"), Queue("inbox")),
+    # Sending and mailbox syncing get their own queues so a slow IMAP server or a
+    # large batch never delays the quick housekeeping jobs.
+    task_routes={
+        "campaigns.tasks.send_*": {"queue": "send"},
+        "smtp_accounts.tasks.send_*": {"queue": "send"},
+        "smtp_accounts.tasks.sync_*": {"queue": "inbox"},
+    },
+    # A task is acknowledged only after it ran; one task at a time per worker process.
+    # Redelivery after a crash is safe because every task is idempotent (DESIGN §5.8).
+    task_acks_late=True,
+    worker_prefetch_multiplier=1,
+    task_ignore_result=True,
+    task_serializer="json",
+    accept_content=["json"],
+    timezone="UTC",
+    enable_utc=True,
+    broker_connection_retry_on_startup=True,
+    worker_hijack_root_logger=False,
+    beat_schedule={
+        "purge-expired-invitations": {
+            "task": "accounts.tasks.purge_expired_invitations",
+            "schedule": crontab(minute=17, hour=3),
+        },
+    },
+)
+app.autodiscover_tasks()

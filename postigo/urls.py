@@ -1,0 +1,28 @@
+from django.conf import settings
+from django.contrib import admin
+from django.urls import include, path
+from django_otp.admin import OTPAdminSite
+
+from postigo import views
+
+# Operators must pass a second factor before the admin opens (DESIGN §1).
+admin.site.__class__ = OTPAdminSite
+admin.site.site_header = "Postigo operations"
+admin.site.site_title = "Postigo admin"
+
+urlpatterns = [
+    path("healthz", views.healthz, name="healthz"),
+    path("admin/", admin.site.urls),
+    path("accounts/", include("allauth.urls")),
+    path("", include("accounts.urls")),
+    path("", include("campaigns.urls")),
+    path("mailboxes/", include("smtp_accounts.urls")),
+    path("billing/", include("billing.urls")),
+    path("legal/", include("privacy.urls")),
+]
+
+if settings.DEBUG:
+    urlpatterns += [
+        path("dev/mail/", views.dev_mail_list, name="dev_mail_list"),
+        path("dev/mail/<str:name>/", views.dev_mail_detail, name="dev_mail_detail"),
+    ]

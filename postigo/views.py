@@ -1,0 +1,93 @@
+"""Platform endpoints: health check and the development mail catcher viewer."""
+
+from __future__ import annotations
+
+import re
+from email import policy
+from email.parser import BytesParser
+
+from django.conf import settings
+from django.db import connection
+from django.http import Http404, JsonResponse
+from django.shortcuts import render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+from kombu import Connection
+
+
+def _database_ok() -> bool:
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            return cursor.fetchone() == (1,)
+    except Exception:
+        return False
+
+
+def _broker_ok() -> bool:
+    try:
+        with Connection(settings.CELERY_BROKER_URL, connect_timeout=2) as conn:
+            conn.ensure_connection(max_retries=1, interval_start=0, timeout=2)
+        return True
+    except Exception:
+        return False
+
+
+@never_cache
+@require_GET
+def healthz(request):
+    """Report whether the database and the Celery broker answer (200 when both do)."""
+    checks = {"database": _database_ok(), "broker": _broker_ok()}
+    healthy = all(checks.values())
+    body = {
+        "status": "ok" if healthy else "unavailable",
+        **{name: ("ok" if ok else "error") for name, ok in checks.items()},
+    }
+    return JsonResponse(body, status=200 if healthy else 503)
+
+
+_MAIL_NAME = re.compile(r"^[\w.-]+\.eml$")
+
+
+def _require_debug() -> None:
+    if not settings.DEBUG:
+        raise Http404
+
+
+def _read_message(path):
+    with path.open("rb") as fh:
+        return BytesParser(policy=policy.default).parse(fh)
+
+
+@never_cache
+def dev_mail_list(request):
+    """List what the local mail catcher caught (DEBUG only)."""
+    _require_debug()
+    folder = settings.MAIL_CATCHER_DIR
+    files = sorted(folder.glob("*.eml"), reverse=True)[:200] if folder.exists() else []
+    messages = []
+    for path in files:
+        msg = _read_message(path)
+        messages.append(
+            {"name": path.name, "subject": msg["subject"], "to": msg["to"], "date": msg["date"]}
+        )
+    return render(request, "postigo/dev_mail_list.html", {"mails": messages})
+
+
+@never_cache
+def dev_mail_detail(request, name: str):
+    """Show one caught message's headers and text (DEBUG only)."""
+    _require_debug()
+    if not _MAIL_NAME.match(name):
+        raise Http404
+    path = settings.MAIL_CATCHER_DIR / name
+    if not path.is_file():
+        raise Http404
+    msg = _read_message(path)
+    body = msg.get_body(preferencelist=("plain", "html"))
+    text = body.get_content() if body is not None else ""
+    return render(
+        request,
+        "postigo/dev_mail_detail.html",
+        {"mail": msg, "name": name, "text": text, "headers": list(msg.items())},
+    )

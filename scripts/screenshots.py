@@ -1,0 +1,58 @@
+"""Screenshot the main pages of a running Postigo in light and dark theme.
+
+Usage: .venv/bin/python scripts/screenshots.py [base_url] [email] [password]
+Defaults to the `make run` demo user; PNGs go to var/screenshots/.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from playwright.sync_api import sync_playwright
+
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+PAGES = ["/", "/campaigns/", "/settings/security/", "/workspace/", "/settings/"]
+
+
+def main() -> None:
+    root = Path(__file__).resolve().parent.parent
+    base = sys.argv[1] if len(sys.argv) > 1 else "http://127.0.0.1:8000"
+    creds = (root / "var/demo-credentials.txt").read_text().split()
+    email = sys.argv[2] if len(sys.argv) > 2 else creds[0]
+    password = sys.argv[3] if len(sys.argv) > 3 else creds[1]
+    out = root / "var/screenshots"
+    out.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        for scheme in ("light", "dark"):
+            page = browser.new_page(color_scheme=scheme, viewport={"width": 1360, "height": 860})
+            page.goto(base + "/accounts/login/")
+            page.screenshot(path=out / f"login-{scheme}.png")
+            page.goto(base + "/accounts/signup/")
+            page.screenshot(path=out / f"signup-{scheme}.png")
+            page.goto(base + "/accounts/login/")
+            page.fill("input[name=login]", email)
+            page.fill("input[name=password]", password)
+            page.click("button[type=submit]")
+            page.wait_for_load_state()
+            for path in PAGES:
+                page.goto(base + path)
+                name = path.strip("/").replace("/", "-") or "home"
+                page.screenshot(path=out / f"{name}-{scheme}.png", full_page=True)
+            page.close()
+        browser.close()
+    print(f"Screenshots in {out}")
+
+
+if __name__ == "__main__":
+    main()

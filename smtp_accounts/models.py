@@ -1,0 +1,1 @@
+"""Models of the smtp_accounts app arrive with the issue that builds it (DESIGN §3)."""

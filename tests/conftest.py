@@ -1,0 +1,101 @@
+"""Shared fixtures: alice owns workspace A, bob is a member of A, charlie owns workspace B."""
+
+from __future__ import annotations
+
+import base64
+import re
+from binascii import unhexlify
+
+import pytest
+from allauth.account.models import EmailAddress
+from django.core.cache import cache
+from django_otp.oath import TOTP
+from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from accounts.models import Membership, User, Workspace
+from postigo.celery import app as celery_app
+
+PASSWORD = "correct horse battery staple"
+
+
+@pytest.fixture(autouse=True)
+def _fast_hashing_and_clean_cache(settings):
+    # bcrypt is the production hasher (tested on its own); hashing every fixture user
+    # with it would only make the suite slow.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def _celery_eager():
+    celery_app.conf.task_always_eager = True
+    yield
+    celery_app.conf.task_always_eager = False
+
+
+def make_user(email: str, *, name: str = "", password: str = PASSWORD, **extra) -> User:
+    user = User.objects.create_user(email, password, name=name, **extra)
+    EmailAddress.objects.create(user=user, email=email, primary=True, verified=True)
+    return user
+
+
+@pytest.fixture
+def workspace_a(db) -> Workspace:
+    return Workspace.objects.create(name="Acme outreach")
+
+
+@pytest.fixture
+def workspace_b(db) -> Workspace:
+    return Workspace.objects.create(name="Bravo agency")
+
+
+@pytest.fixture
+def alice(workspace_a) -> User:
+    user = make_user("alice@example.com", name="Alice Archer")
+    Membership.objects.create(workspace=workspace_a, user=user, role=Membership.Role.OWNER)
+    return user
+
+
+@pytest.fixture
+def bob(workspace_a) -> User:
+    user = make_user("bob@example.com", name="Bob Baker")
+    Membership.objects.create(workspace=workspace_a, user=user, role=Membership.Role.MEMBER)
+    return user
+
+
+@pytest.fixture
+def charlie(workspace_b) -> User:
+    user = make_user("charlie@example.com", name="Charlie Chen")
+    Membership.objects.create(workspace=workspace_b, user=user, role=Membership.Role.OWNER)
+    return user
+
+
+def totp_now(device: TOTPDevice, *, at: float | None = None) -> str:
+    totp = TOTP(unhexlify(device.key), device.step, device.t0, device.digits, device.drift)
+    if at is not None:
+        totp.time = at
+    return f"{totp.token():0{device.digits}d}"
+
+
+def totp_from_secret(secret: str) -> str:
+    key = base64.b32decode(secret + "=" * (-len(secret) % 8))
+    return f"{TOTP(key).token():06d}"
+
+
+def enable_two_factor(user: User) -> tuple[TOTPDevice, list[str]]:
+    """Give `user` a confirmed authenticator and ten backup codes, as the set-up flow does."""
+    device = TOTPDevice.objects.create(user=user, name="Authenticator app", confirmed=True)
+    static = StaticDevice.objects.create(user=user, name="Backup codes", confirmed=True)
+    codes = [StaticToken.random_token() for _ in range(10)]
+    for code in codes:
+        static.token_set.create(token=code)
+    return device, codes
+
+
+def first_link(text: str) -> str:
+    match = re.search(r"https?://\S+", text)
+    assert match, f"no link in: {text!r}"
+    return match.group(0)

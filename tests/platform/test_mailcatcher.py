@@ -1,0 +1,41 @@
+import smtplib
+import socket
+from email.message import EmailMessage
+
+import pytest
+from aiosmtpd.controller import Controller
+from django.urls import reverse
+
+from postigo.management.commands.mailcatcher import SaveToFolder
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def test_it_stores_each_message_as_an_eml_file(tmp_path):
+    port = free_port()
+    controller = Controller(SaveToFolder(tmp_path), hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        msg = EmailMessage()
+        msg["From"], msg["To"], msg["Subject"] = "a@example.com", "b@example.com", "Hello"
+        msg.set_content("Body text")
+        with smtplib.SMTP("127.0.0.1", port) as smtp:
+            smtp.send_message(msg)
+    finally:
+        controller.stop()
+    [stored] = list(tmp_path.glob("*.eml"))
+    raw = stored.read_text()
+    assert "Subject: Hello" in raw and "Body text" in raw
+    assert "X-Mailcatcher-To: b@example.com" in raw
+
+
+@pytest.mark.django_db
+def test_the_viewer_does_not_exist_outside_debug(client):
+    # settings.DEBUG is off in tests, so the URLs were never registered.
+    with pytest.raises(Exception):  # noqa: B017
+        reverse("dev_mail_list")
+    assert client.get("/dev/mail/").status_code == 404
