@@ -6,7 +6,9 @@ import zoneinfo
 
 from allauth.account import forms as allauth_forms
 from django import forms
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Membership, User, Workspace
@@ -29,8 +31,17 @@ class SignupForm(allauth_forms.SignupForm):
     FIELD_ORDER = ["name", "email", "password1", "password2", "age_confirmed", "accept_terms"]
 
     def __init__(self, *args, **kwargs):
+        kwargs.setdefault("label_suffix", "")
         super().__init__(*args, **kwargs)
         self.order_fields(self.FIELD_ORDER)
+        self.fields["accept_terms"].help_text = format_html(
+            '<a href="{}" target="_blank" rel="noopener">{}</a> · '
+            '<a href="{}" target="_blank" rel="noopener">{}</a>',
+            reverse("terms"),
+            _("Read the Terms"),
+            reverse("privacy_policy"),
+            _("Read the Privacy Policy"),
+        )
 
     def custom_signup(self, request, user: User) -> None:
         now = timezone.now()

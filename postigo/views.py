@@ -9,7 +9,8 @@ from email.parser import BytesParser
 from django.conf import settings
 from django.db import connection
 from django.http import Http404, JsonResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.templatetags.static import static
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 from kombu import Connection
@@ -44,6 +45,12 @@ def healthz(request):
         **{name: ("ok" if ok else "error") for name, ok in checks.items()},
     }
     return JsonResponse(body, status=200 if healthy else 503)
+
+
+@require_GET
+def favicon(request):
+    """Browsers ask for /favicon.ico whatever the page says; point them at the logo."""
+    return redirect(static("img/logo.svg"), permanent=True)
 
 
 _MAIL_NAME = re.compile(r"^[\w.-]+\.eml$")

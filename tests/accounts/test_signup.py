@@ -90,3 +90,18 @@ def test_email_addresses_are_unique_regardless_of_case(client, alice):
     data = {**SIGNUP, "email": "ALICE@Example.com"}
     client.post(reverse("account_signup"), data)
     assert User.objects.filter(email__iexact="alice@example.com").count() == 1
+
+
+def test_the_signup_page_links_the_texts_being_accepted(client):
+    body = client.get(reverse("account_signup")).content.decode()
+    assert f'href="{reverse("terms")}"' in body
+    assert f'href="{reverse("privacy_policy")}"' in body
+    for path in (reverse("terms"), reverse("privacy_policy")):
+        page = client.get(path).content.decode()
+        assert TERMS_VERSION in page
+
+
+def test_the_privacy_policy_states_the_retention_periods(client):
+    body = client.get(reverse("privacy_policy")).content.decode()
+    for period in ("12 months", "24 months", "30 days", "7 years"):
+        assert period in body
