@@ -33,7 +33,7 @@ run: setup
 
 # --- Test: lint, format check, the whole pytest suite (browser tests included) ----------------
 test: setup-dev
-	bash scripts/ensure-chromium.sh
+	bash scripts/ensure-test-tools.sh
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

@@ -369,3 +369,14 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "INFO"}},
 }
+
+# --- Mailboxes ----------------------------------------------------------------------------
+# Users' SMTP/IMAP hosts may not resolve to loopback, private, link-local or metadata
+# addresses (SSRF), unless development allows it or the operator lists the host here.
+MAILBOX_ALLOW_PRIVATE_NETWORKS = envbool("MAILBOX_ALLOW_PRIVATE_NETWORKS", DEBUG)
+MAILBOX_HOST_ALLOWLIST = envlist("MAILBOX_HOST_ALLOWLIST")
+# Unencrypted SMTP/IMAP is only ever allowed to loopback, and only when this is on.
+MAILBOX_ALLOW_PLAINTEXT = envbool("MAILBOX_ALLOW_PLAINTEXT", DEBUG)
+# Extra CA bundle for verifying mail servers' certificates (e.g. a private CA).
+MAILBOX_TLS_CA_FILE = env("MAILBOX_TLS_CA_FILE")
+MAILBOX_CONNECT_TIMEOUT = envint("MAILBOX_CONNECT_TIMEOUT", 15)

@@ -1,1 +1,137 @@
-"""Models of the smtp_accounts app arrive with the issue that builds it (DESIGN §3)."""
+"""Mailboxes users send from, with their limits, warm-up and health."""
+
+from __future__ import annotations
+
+import datetime
+
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import Workspace, validate_timezone
+from postigo.fields import EncryptedTextField
+from postigo.tenancy import WorkspaceManager
+from smtp_accounts.presets import PRESETS
+
+
+class Security(models.TextChoices):
+    SSL = "ssl", _("SSL/TLS (implicit)")
+    STARTTLS = "starttls", _("STARTTLS")
+    NONE = "none", _("None (loopback in development only)")
+
+
+class Mailbox(models.Model):
+    class Status(models.TextChoices):
+        ACTIVE = "active", _("Active")
+        PAUSED_BY_USER = "paused_user", _("Paused")
+        PAUSED_BY_ERROR = "paused_error", _("Paused by an error")
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="mailboxes")
+    provider = models.CharField(
+        max_length=20, choices=[(p.key, p.label) for p in PRESETS.values()], default="custom"
+    )
+    from_name = models.CharField(_("from name"), max_length=120, blank=True)
+    email = models.EmailField(_("email address"))
+
+    smtp_host = models.CharField(_("SMTP host"), max_length=255)
+    smtp_port = models.PositiveIntegerField(
+        _("SMTP port"), default=587, validators=[MinValueValidator(1), MaxValueValidator(65535)]
+    )
+    smtp_security = models.CharField(
+        _("SMTP security"), max_length=10, choices=Security, default=Security.STARTTLS
+    )
+    smtp_username = models.CharField(_("SMTP username"), max_length=255)
+    smtp_password = EncryptedTextField(_("SMTP password"))
+
+    imap_host = models.CharField(_("IMAP host"), max_length=255, blank=True)
+    imap_port = models.PositiveIntegerField(
+        _("IMAP port"), default=993, validators=[MinValueValidator(1), MaxValueValidator(65535)]
+    )
+    imap_security = models.CharField(
+        _("IMAP security"), max_length=10, choices=Security, default=Security.SSL
+    )
+    # Empty: the SMTP credentials are used for IMAP too.
+    imap_username = models.CharField(_("IMAP username"), max_length=255, blank=True)
+    imap_password = EncryptedTextField(_("IMAP password"), blank=True)
+
+    signature_html = models.TextField(_("signature (HTML)"), blank=True)
+    signature_text = models.TextField(_("signature (plain text)"), blank=True)
+
+    daily_cap = models.PositiveIntegerField(
+        _("daily limit"), default=200, validators=[MinValueValidator(1), MaxValueValidator(5000)]
+    )
+    hourly_cap = models.PositiveIntegerField(
+        _("hourly limit"), default=30, validators=[MinValueValidator(1), MaxValueValidator(1000)]
+    )
+    min_gap_seconds = models.PositiveIntegerField(_("minimum gap between sends (s)"), default=120)
+    gap_jitter_seconds = models.PositiveIntegerField(_("random extra gap up to (s)"), default=60)
+    max_connections = models.PositiveSmallIntegerField(
+        _("concurrent connections"),
+        default=1,
+        validators=[MinValueValidator(1), MaxValueValidator(10)],
+    )
+    warmup_enabled = models.BooleanField(_("warm-up"), default=True)
+    warmup_start = models.PositiveIntegerField(_("warm-up: sends on day one"), default=10)
+    warmup_increment = models.PositiveIntegerField(_("warm-up: more each day"), default=5)
+    warmup_started_on = models.DateField(null=True, blank=True)
+    timezone = models.CharField(max_length=64, default="UTC", validators=[validate_timezone])
+
+    status = models.CharField(max_length=20, choices=Status, default=Status.ACTIVE)
+    status_reason = models.TextField(blank=True)
+    status_changed_at = models.DateTimeField(null=True, blank=True)
+    sent_today = models.PositiveIntegerField(default=0)
+    sent_today_date = models.DateField(null=True, blank=True)
+    last_sent_at = models.DateTimeField(null=True, blank=True)
+    consecutive_failures = models.PositiveIntegerField(default=0)
+    last_test_at = models.DateTimeField(null=True, blank=True)
+    last_test_ok = models.BooleanField(null=True)
+    last_test_result = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = WorkspaceManager()
+
+    class Meta:
+        ordering = ["email"]
+        verbose_name_plural = "mailboxes"
+        constraints = [
+            models.UniqueConstraint(fields=["workspace", "email"], name="mailbox_unique_email"),
+            models.CheckConstraint(
+                condition=models.Q(hourly_cap__lte=models.F("daily_cap")),
+                name="mailbox_hourly_cap_within_daily",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.email
+
+    @property
+    def domain(self) -> str:
+        return self.email.rsplit("@", 1)[-1].lower()
+
+    @property
+    def imap_login(self) -> tuple[str, str]:
+        """The IMAP username and password (defaulting to the SMTP ones)."""
+        return (self.imap_username or self.smtp_username, self.imap_password or self.smtp_password)
+
+    def local_date(self, now: datetime.datetime | None = None) -> datetime.date:
+        import zoneinfo
+
+        now = now or timezone.now()
+        return now.astimezone(zoneinfo.ZoneInfo(self.timezone)).date()
+
+    def warmup_cap(self, day: datetime.date) -> int | None:
+        """Sends allowed today by the warm-up ramp, or None once warm-up no longer limits."""
+        if not self.warmup_enabled or self.warmup_started_on is None:
+            return None
+        days = max(0, (day - self.warmup_started_on).days)
+        ramp = self.warmup_start + days * self.warmup_increment
+        return ramp if ramp < self.daily_cap else None
+
+    def effective_daily_cap(self, day: datetime.date) -> int:
+        ramp = self.warmup_cap(day)
+        return self.daily_cap if ramp is None else min(ramp, self.daily_cap)
+
+    def sent_on(self, day: datetime.date) -> int:
+        """The day's counter; it resets at midnight in the mailbox's time zone."""
+        return self.sent_today if self.sent_today_date == day else 0

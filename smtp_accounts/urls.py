@@ -2,4 +2,11 @@ from django.urls import path
 
 from smtp_accounts import views
 
-urlpatterns = [path("", views.mailbox_list, name="mailbox_list")]
+urlpatterns = [
+    path("", views.mailbox_list, name="mailbox_list"),
+    path("new/", views.mailbox_create, name="mailbox_create"),
+    path("<int:pk>/", views.mailbox_detail, name="mailbox_detail"),
+    path("<int:pk>/test/", views.mailbox_test, name="mailbox_test"),
+    path("<int:pk>/toggle/", views.mailbox_toggle, name="mailbox_toggle"),
+    path("<int:pk>/delete/", views.mailbox_delete, name="mailbox_delete"),
+]

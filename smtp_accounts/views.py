@@ -1,22 +1,94 @@
-"""Mailboxes: the section still to be built shows what it will hold."""
+"""Mailboxes: list, connect, edit, test, pause and resume."""
 
-from django.utils.translation import gettext_lazy as _
+from __future__ import annotations
 
-from postigo.pages import Placeholder, placeholder_view
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-mailbox_list = placeholder_view(
-    Placeholder(
-        title=_("Mailboxes"),
-        icon="envelope",
-        heading=_("Connect the mailboxes you send from"),
-        body=_(
-            "Postigo sends through your own SMTP and IMAP accounts — Google Workspace, "
-            "Microsoft 365, Zoho or any server — with passwords encrypted at rest."
-        ),
-        will_show=[
-            _("Each mailbox with its status, daily limit and warm-up stage"),
-            _("A connection test that names the exact step that failed"),
-            _("SPF, DKIM and DMARC health for every sending domain"),
-        ],
+from postigo.tenancy import get_for_workspace_or_404
+from smtp_accounts.forms import MailboxForm
+from smtp_accounts.models import Mailbox
+from smtp_accounts.presets import PRESETS
+from smtp_accounts.services import mailbox_pause, mailbox_resume, mailbox_test_connection
+
+
+@login_required
+@require_GET
+def mailbox_list(request):
+    mailboxes = Mailbox.objects.for_workspace(request.workspace)
+    return render(request, "smtp_accounts/mailbox_list.html", {"mailboxes": mailboxes})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def mailbox_create(request):
+    preset = request.GET.get("provider", "custom")
+    form = MailboxForm(
+        request.POST or None,
+        workspace=request.workspace,
+        initial=MailboxForm.initial_for_preset(preset),
     )
-)
+    if request.method == "POST" and form.is_valid():
+        mailbox = form.save()
+        results = mailbox_test_connection(mailbox=mailbox)
+        if all(r.ok for r in results):
+            messages.success(request, _("%(email)s is connected.") % {"email": mailbox.email})
+        else:
+            messages.warning(request, _("Saved, but the connection test failed: see below."))
+        return redirect("mailbox_detail", pk=mailbox.pk)
+    template = "smtp_accounts/mailbox_form.html"
+    if request.htmx and request.method == "GET":
+        template += "#server-fields"
+    return render(request, template, {"form": form, "presets": PRESETS.values(), "preset": preset})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def mailbox_detail(request, pk: int):
+    mailbox = get_for_workspace_or_404(Mailbox, request.workspace, pk=pk)
+    form = MailboxForm(request.POST or None, instance=mailbox, workspace=request.workspace)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        mailbox_test_connection(mailbox=mailbox)
+        messages.success(request, _("Mailbox saved."))
+        return redirect("mailbox_detail", pk=mailbox.pk)
+    return render(
+        request,
+        "smtp_accounts/mailbox_form.html",
+        {"form": form, "mailbox": mailbox, "presets": PRESETS.values(), "preset": mailbox.provider},
+    )
+
+
+@login_required
+@require_POST
+def mailbox_test(request, pk: int):
+    mailbox = get_for_workspace_or_404(Mailbox, request.workspace, pk=pk)
+    mailbox_test_connection(mailbox=mailbox)
+    if request.htmx:
+        return render(request, "smtp_accounts/mailbox_form.html#test-result", {"mailbox": mailbox})
+    return redirect("mailbox_detail", pk=mailbox.pk)
+
+
+@login_required
+@require_POST
+def mailbox_toggle(request, pk: int):
+    mailbox = get_for_workspace_or_404(Mailbox, request.workspace, pk=pk)
+    if mailbox.status == Mailbox.Status.ACTIVE:
+        mailbox_pause(mailbox=mailbox, reason=_("Paused by %(who)s") % {"who": request.user.email})
+        messages.info(request, _("%(email)s is paused.") % {"email": mailbox.email})
+    else:
+        mailbox_resume(mailbox=mailbox)
+        messages.success(request, _("%(email)s is sending again.") % {"email": mailbox.email})
+    return redirect("mailbox_list")
+
+
+@login_required
+@require_POST
+def mailbox_delete(request, pk: int):
+    mailbox = get_for_workspace_or_404(Mailbox, request.workspace, pk=pk)
+    mailbox.delete()
+    messages.success(request, _("%(email)s was removed.") % {"email": mailbox.email})
+    return redirect("mailbox_list")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import os
 import re
 from binascii import unhexlify
 
@@ -15,6 +16,9 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.models import Membership, User, Workspace
 from postigo.celery import app as celery_app
+from tests.servers import imap
+from tests.servers.smtp import SilentServer, TestSMTPServer
+from tests.servers.tls import make_certificate
 
 PASSWORD = "correct horse battery staple"
 
@@ -99,3 +103,56 @@ def first_link(text: str) -> str:
     match = re.search(r"https?://\S+", text)
     assert match, f"no link in: {text!r}"
     return match.group(0)
+
+
+# --- Real mail servers (aiosmtpd and dovecot), started by fixtures ---------------------------
+
+
+@pytest.fixture(scope="session")
+def certificate(tmp_path_factory):
+    """One self-signed certificate for every test mail server; its file is the CA to trust."""
+    return make_certificate(tmp_path_factory.mktemp("tls"))
+
+
+@pytest.fixture
+def smtp_server(tmp_path, settings, certificate):
+    server = TestSMTPServer(tmp_path, certificate=certificate).start()
+    settings.MAILBOX_ALLOW_PRIVATE_NETWORKS = True  # the test servers live on loopback
+    settings.MAILBOX_TLS_CA_FILE = str(server.cert)
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def smtps_server(tmp_path, settings, certificate):
+    server = TestSMTPServer(tmp_path, implicit_tls=True, certificate=certificate).start()
+    settings.MAILBOX_ALLOW_PRIVATE_NETWORKS = True
+    settings.MAILBOX_TLS_CA_FILE = str(server.cert)
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def silent_server(settings):
+    server = SilentServer()
+    settings.MAILBOX_ALLOW_PRIVATE_NETWORKS = True
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def imap_server_session(certificate):
+    if not imap.available():
+        if os.environ.get("CI"):
+            pytest.fail("CI must run the IMAP tests, but dovecot is not installed (or not root)")
+        pytest.skip("Debian's dovecot-imapd is not installed (apt-get install dovecot-imapd)")
+    server = imap.TestIMAPServer(certificate).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def imap_server(imap_server_session, settings):
+    settings.MAILBOX_ALLOW_PRIVATE_NETWORKS = True
+    settings.MAILBOX_TLS_CA_FILE = str(imap_server_session.cert)
+    return imap_server_session

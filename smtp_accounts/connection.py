@@ -1,0 +1,272 @@
+"""Connection test: real SMTP (EHLO, STARTTLS, AUTH) and IMAP (LOGIN, SELECT INBOX).
+
+The result names the stage that failed, shows the server's own reply, and adds a hint.
+"""
+
+from __future__ import annotations
+
+import smtplib
+import socket
+import ssl
+from dataclasses import asdict, dataclass
+
+import imapclient
+from django.conf import settings
+from django.utils.translation import gettext as _
+from imapclient.exceptions import IMAPClientError, LoginError
+
+from smtp_accounts import network
+from smtp_accounts.models import Mailbox, Security
+from smtp_accounts.presets import PRESETS
+
+
+class Stage:
+    DNS = "dns"
+    BLOCKED = "blocked"
+    CONNECT = "connect"
+    TLS = "tls"
+    AUTH = "auth"
+    TIMEOUT = "timeout"
+    FOLDER = "imap_folder"
+    OK = "ok"
+
+
+@dataclass
+class CheckResult:
+    protocol: str
+    ok: bool
+    stage: str
+    message: str
+    server_reply: str = ""
+    hint: str = ""
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+def _reply(code: int | None, text: bytes | str | None) -> str:
+    if isinstance(text, bytes):
+        text = text.decode("utf-8", "replace")
+    return f"{code} {text}".strip() if code else (text or "")
+
+
+def _auth_hint(mailbox: Mailbox) -> str:
+    return str(PRESETS.get(mailbox.provider, PRESETS["custom"]).auth_hint)
+
+
+def _tls_hint(port: int) -> str:
+    return _(
+        "Port 465 normally uses SSL/TLS and port 587 STARTTLS; port %(port)s may need the other."
+    ) % {"port": port}
+
+
+def _resolve(protocol: str, host: str, port: int, security: str) -> list[str] | CheckResult:
+    """Resolve and check the host; a CheckResult says why it cannot be used."""
+    if not host:
+        return CheckResult(protocol, False, Stage.DNS, _("No host is set."))
+    try:
+        addresses = network.resolve(host, port)
+    except (socket.gaierror, UnicodeError):
+        return CheckResult(
+            protocol,
+            False,
+            Stage.DNS,
+            _("The host %(host)s could not be found.") % {"host": host},
+            hint=_("Check the spelling of the server name."),
+        )
+    try:
+        network.guard(host, addresses)
+    except network.HostNotAllowed as exc:
+        return CheckResult(protocol, False, Stage.BLOCKED, str(exc))
+    if security == Security.NONE and not (
+        settings.MAILBOX_ALLOW_PLAINTEXT and network.is_loopback(addresses)
+    ):
+        return CheckResult(
+            protocol,
+            False,
+            Stage.TLS,
+            _("Unencrypted connections are only allowed to this machine in development."),
+            hint=_("Choose SSL/TLS or STARTTLS."),
+        )
+    return addresses
+
+
+def check_smtp(mailbox: Mailbox, *, timeout: float | None = None) -> CheckResult:
+    timeout = timeout or settings.MAILBOX_CONNECT_TIMEOUT
+    host, port, security = mailbox.smtp_host, mailbox.smtp_port, mailbox.smtp_security
+    resolved = _resolve("smtp", host, port, security)
+    if isinstance(resolved, CheckResult):
+        return resolved
+    stage = Stage.CONNECT
+    context = network.tls_context()
+    try:
+        if security == Security.SSL:
+            stage = Stage.TLS
+            client = network.PinnedSMTPSSL(resolved[0], host, timeout=timeout, context=context)
+        else:
+            client = network.PinnedSMTP(resolved[0], host, timeout=timeout)
+        code, banner = client.connect(host, port)
+        if code != 220:
+            return CheckResult(
+                "smtp",
+                False,
+                Stage.CONNECT,
+                _("The server refused the connection."),
+                _reply(code, banner),
+            )
+        try:
+            stage = Stage.CONNECT
+            client.ehlo()
+            if security == Security.STARTTLS:
+                stage = Stage.TLS
+                if not client.has_extn("starttls"):
+                    return CheckResult(
+                        "smtp",
+                        False,
+                        Stage.TLS,
+                        _("The server does not offer STARTTLS."),
+                        hint=_tls_hint(port),
+                    )
+                client.starttls(context=context)
+                client.ehlo()
+            stage = Stage.AUTH
+            client.login(mailbox.smtp_username, mailbox.smtp_password)
+        finally:
+            try:
+                client.quit()
+            except (smtplib.SMTPException, OSError):
+                client.close()
+    except smtplib.SMTPAuthenticationError as exc:
+        return CheckResult(
+            "smtp",
+            False,
+            Stage.AUTH,
+            _("The server rejected the username or password."),
+            _reply(exc.smtp_code, exc.smtp_error),
+            _auth_hint(mailbox),
+        )
+    except smtplib.SMTPNotSupportedError:
+        return CheckResult(
+            "smtp",
+            False,
+            Stage.AUTH,
+            _("The server does not offer authentication here."),
+            hint=_tls_hint(port),
+        )
+    except TimeoutError:
+        return CheckResult(
+            "smtp",
+            False,
+            Stage.TIMEOUT,
+            _("The server did not answer within %(s)s seconds (while at: %(stage)s).")
+            % {"s": int(timeout), "stage": stage},
+        )
+    except ssl.SSLError as exc:
+        return CheckResult(
+            "smtp",
+            False,
+            Stage.TLS,
+            _("The secure connection failed."),
+            exc.reason or str(exc),
+            _tls_hint(port),
+        )
+    except smtplib.SMTPResponseException as exc:
+        return CheckResult(
+            "smtp",
+            False,
+            stage,
+            _("The server answered with an error."),
+            _reply(exc.smtp_code, exc.smtp_error),
+        )
+    except (smtplib.SMTPException, OSError) as exc:
+        if "timed out" in str(exc):  # smtplib turns a read timeout into SMTPServerDisconnected
+            return CheckResult(
+                "smtp",
+                False,
+                Stage.TIMEOUT,
+                _("The server did not answer within %(s)s seconds (while at: %(stage)s).")
+                % {"s": int(timeout), "stage": stage},
+            )
+        return CheckResult(
+            "smtp",
+            False,
+            stage if stage != Stage.AUTH else Stage.CONNECT,
+            _("Could not talk to %(host)s:%(port)s.") % {"host": host, "port": port},
+            str(exc),
+        )
+    return CheckResult("smtp", True, Stage.OK, _("SMTP sign-in works."))
+
+
+def check_imap(mailbox: Mailbox, *, timeout: float | None = None) -> CheckResult:
+    timeout = timeout or settings.MAILBOX_CONNECT_TIMEOUT
+    host, port, security = mailbox.imap_host, mailbox.imap_port, mailbox.imap_security
+    resolved = _resolve("imap", host, port, security)
+    if isinstance(resolved, CheckResult):
+        return resolved
+    username, password = mailbox.imap_login
+    context = network.tls_context()
+    stage = Stage.TLS if security == Security.SSL else Stage.CONNECT
+    try:
+        client = imapclient.IMAPClient(
+            host, port=port, ssl=security == Security.SSL, ssl_context=context, timeout=timeout
+        )
+        try:
+            if security == Security.STARTTLS:
+                stage = Stage.TLS
+                client.starttls(context)
+            stage = Stage.AUTH
+            client.login(username, password)
+            stage = Stage.FOLDER
+            client.select_folder("INBOX", readonly=True)
+        finally:
+            try:
+                client.logout()
+            except (IMAPClientError, OSError):
+                client.shutdown()
+    except LoginError as exc:
+        return CheckResult(
+            "imap",
+            False,
+            Stage.AUTH,
+            _("The IMAP server rejected the username or password."),
+            str(exc),
+            _auth_hint(mailbox),
+        )
+    except TimeoutError:
+        return CheckResult(
+            "imap",
+            False,
+            Stage.TIMEOUT,
+            _("The IMAP server did not answer within %(s)s seconds (while at: %(stage)s).")
+            % {"s": int(timeout), "stage": stage},
+        )
+    except ssl.SSLError as exc:
+        return CheckResult(
+            "imap",
+            False,
+            Stage.TLS,
+            _("The secure IMAP connection failed."),
+            exc.reason or str(exc),
+            _("Port 993 normally uses SSL/TLS and 143 STARTTLS."),
+        )
+    except IMAPClientError as exc:
+        if stage == Stage.FOLDER:
+            return CheckResult(
+                "imap",
+                False,
+                Stage.FOLDER,
+                _("Signed in, but the INBOX folder could not be opened."),
+                str(exc),
+            )
+        return CheckResult(
+            "imap", False, stage, _("The IMAP server answered with an error."), str(exc)
+        )
+    except OSError as exc:
+        return CheckResult(
+            "imap",
+            False,
+            Stage.CONNECT,
+            _("Could not talk to %(host)s:%(port)s.") % {"host": host, "port": port},
+            str(exc),
+        )
+    return CheckResult("imap", True, Stage.OK, _("IMAP sign-in and INBOX work."))

@@ -1,0 +1,123 @@
+"""Mailbox forms. Passwords are write-only: never rendered back, blank on edit keeps them."""
+
+from __future__ import annotations
+
+from django import forms
+from django.conf import settings
+from django.utils.translation import gettext_lazy as _
+
+from accounts.forms import timezone_choices
+from smtp_accounts.models import Mailbox, Security
+from smtp_accounts.presets import PRESETS
+
+PASSWORD_FIELDS = ("smtp_password", "imap_password")
+
+
+class MailboxForm(forms.ModelForm):
+    timezone = forms.ChoiceField(label=_("Time zone"), choices=timezone_choices, initial="UTC")
+
+    class Meta:
+        model = Mailbox
+        fields = [
+            "provider",
+            "from_name",
+            "email",
+            "smtp_host",
+            "smtp_port",
+            "smtp_security",
+            "smtp_username",
+            "smtp_password",
+            "imap_host",
+            "imap_port",
+            "imap_security",
+            "imap_username",
+            "imap_password",
+            "daily_cap",
+            "hourly_cap",
+            "min_gap_seconds",
+            "gap_jitter_seconds",
+            "warmup_enabled",
+            "warmup_start",
+            "warmup_increment",
+            "timezone",
+            "signature_text",
+            "signature_html",
+        ]
+        widgets = {
+            "smtp_password": forms.PasswordInput(
+                render_value=False, attrs={"autocomplete": "new-password"}
+            ),
+            "imap_password": forms.PasswordInput(
+                render_value=False, attrs={"autocomplete": "new-password"}
+            ),
+            "signature_text": forms.Textarea(attrs={"rows": 3}),
+            "signature_html": forms.Textarea(attrs={"rows": 3}),
+        }
+        help_texts = {
+            "imap_username": _("Leave empty to use the SMTP username."),
+            "imap_password": _("Leave empty to use the SMTP password."),
+        }
+
+    def __init__(self, *args, workspace, **kwargs):
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
+        self.workspace = workspace
+        if self.instance.pk:
+            for name in PASSWORD_FIELDS:
+                self.fields[name].required = False
+                self.fields[name].help_text = _("Stored encrypted. Leave empty to keep it.")
+
+    @classmethod
+    def initial_for_preset(cls, key: str) -> dict:
+        preset = PRESETS.get(key, PRESETS["custom"])
+        return {
+            "provider": preset.key,
+            "smtp_host": preset.smtp_host,
+            "smtp_port": preset.smtp_port,
+            "smtp_security": preset.smtp_security,
+            "imap_host": preset.imap_host,
+            "imap_port": preset.imap_port,
+            "imap_security": preset.imap_security,
+            "daily_cap": preset.daily_cap,
+            "hourly_cap": preset.hourly_cap,
+            "min_gap_seconds": preset.min_gap_seconds,
+        }
+
+    def clean_email(self):
+        email = self.cleaned_data["email"].strip().lower()
+        clash = Mailbox.objects.for_workspace(self.workspace).filter(email__iexact=email)
+        if clash.exclude(pk=self.instance.pk).exists():
+            raise forms.ValidationError(_("This mailbox is already connected."))
+        return email
+
+    def _clean_password(self, name: str) -> str:
+        value = self.cleaned_data.get(name, "")
+        if not value and self.instance.pk:
+            return getattr(Mailbox.objects.get(pk=self.instance.pk), name)
+        return value
+
+    def clean_smtp_password(self):
+        return self._clean_password("smtp_password")
+
+    def clean_imap_password(self):
+        return self._clean_password("imap_password")
+
+    def clean(self):
+        data = super().clean()
+        if (
+            data.get("hourly_cap")
+            and data.get("daily_cap")
+            and data["hourly_cap"] > data["daily_cap"]
+        ):
+            self.add_error("hourly_cap", _("The hourly limit cannot be above the daily limit."))
+        for prefix in ("smtp", "imap"):
+            if (
+                data.get(f"{prefix}_security") == Security.NONE
+                and not settings.MAILBOX_ALLOW_PLAINTEXT
+            ):
+                self.add_error(f"{prefix}_security", _("Choose SSL/TLS or STARTTLS."))
+        return data
+
+    def save(self, commit=True):
+        self.instance.workspace = self.workspace
+        return super().save(commit)

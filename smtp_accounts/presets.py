@@ -1,0 +1,125 @@
+"""Provider presets: hosts, ports, safe default limits and the hint shown on auth failures."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.utils.translation import gettext_lazy as _
+
+
+@dataclass(frozen=True)
+class Preset:
+    key: str
+    label: str
+    smtp_host: str
+    smtp_port: int
+    smtp_security: str
+    imap_host: str
+    imap_port: int
+    imap_security: str
+    daily_cap: int
+    hourly_cap: int
+    min_gap_seconds: int
+    mx_suffixes: tuple[str, ...]
+    auth_hint: str
+
+
+PRESETS: dict[str, Preset] = {
+    p.key: p
+    for p in [
+        Preset(
+            "google",
+            "Google Workspace / Gmail",
+            "smtp.gmail.com",
+            465,
+            "ssl",
+            "imap.gmail.com",
+            993,
+            "ssl",
+            400,
+            60,
+            90,
+            ("google.com", "googlemail.com"),
+            _(
+                "Google requires an app password when 2-Step Verification is on "
+                "(myaccount.google.com → Security → App passwords), and IMAP must be enabled."
+            ),
+        ),
+        Preset(
+            "microsoft",
+            "Microsoft 365 / Outlook",
+            "smtp.office365.com",
+            587,
+            "starttls",
+            "outlook.office365.com",
+            993,
+            "ssl",
+            300,
+            50,
+            90,
+            ("protection.outlook.com", "outlook.com", "hotmail.com"),
+            _(
+                "Microsoft 365 needs SMTP AUTH enabled for this mailbox in the admin center "
+                "(Active users → Mail → Manage email apps → Authenticated SMTP)."
+            ),
+        ),
+        Preset(
+            "zoho",
+            "Zoho Mail",
+            "smtp.zoho.com",
+            465,
+            "ssl",
+            "imap.zoho.com",
+            993,
+            "ssl",
+            250,
+            40,
+            120,
+            ("zoho.com", "zoho.eu", "zohomail.com"),
+            _(
+                "Zoho needs an application-specific password when two-factor sign-in is on, "
+                "and IMAP access enabled in Settings → Mail Accounts."
+            ),
+        ),
+        Preset(
+            "yahoo",
+            "Yahoo Mail",
+            "smtp.mail.yahoo.com",
+            465,
+            "ssl",
+            "imap.mail.yahoo.com",
+            993,
+            "ssl",
+            150,
+            25,
+            150,
+            ("yahoodns.net",),
+            _("Yahoo requires an app password (Account security → Generate app password)."),
+        ),
+        Preset(
+            "custom",
+            "Other (custom server)",
+            "",
+            587,
+            "starttls",
+            "",
+            993,
+            "ssl",
+            200,
+            30,
+            120,
+            (),
+            _("Check the username (often the full address) and password with your provider."),
+        ),
+    ]
+}
+
+
+def preset_for_mx(mx_hosts: list[str]) -> Preset:
+    """Pick the provider whose mail exchangers the domain uses; custom when none match."""
+    for host in mx_hosts:
+        host = host.lower().rstrip(".")
+        for preset in PRESETS.values():
+            if any(host == s or host.endswith("." + s) for s in preset.mx_suffixes):
+                return preset
+    return PRESETS["custom"]

@@ -1,0 +1,123 @@
+"""A real SMTP server for tests: aiosmtpd with AUTH LOGIN/PLAIN and STARTTLS, scriptable replies."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import ssl
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import AuthResult, LoginPassword
+
+from tests.servers.tls import make_certificate
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@dataclass
+class Received:
+    mail_from: str
+    rcpt_tos: list[str]
+    data: bytes
+
+
+@dataclass
+class Script:
+    """What the server does next. `rcpt` maps an address to a reply for that recipient."""
+
+    data_reply: str = "250 2.0.0 Ok: queued"
+    rcpt: dict[str, str] = field(default_factory=dict)
+    data_delay: float = 0.0
+    disconnect_in_data: bool = False
+
+
+class ScriptedHandler:
+    def __init__(self, server: TestSMTPServer):
+        self.server = server
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        reply = self.server.script.rcpt.get(address.lower())
+        if reply:
+            return reply
+        envelope.rcpt_tos.append(address)
+        return "250 2.1.5 Ok"
+
+    async def handle_DATA(self, server, session, envelope):
+        script = self.server.script
+        if script.data_delay:
+            await asyncio.sleep(script.data_delay)
+        if script.disconnect_in_data:
+            session.transport.close()
+            return "421 4.4.2 Connection dropped"
+        if script.data_reply.startswith("2"):
+            with self.server.lock:
+                self.server.received.append(
+                    Received(envelope.mail_from, list(envelope.rcpt_tos), envelope.original_content)
+                )
+        return script.data_reply
+
+
+class TestSMTPServer:
+    """Start with `start()`; credentials are `username` / `password`."""
+
+    username = "sender@acme.example"
+    password = "s3cret-smtp-Passw0rd"
+
+    def __init__(self, folder: Path, *, implicit_tls: bool = False, certificate=None):
+        self.cert, self.key = certificate or make_certificate(folder)
+        self.port = free_port()
+        self.implicit_tls = implicit_tls
+        self.script = Script()
+        self.received: list[Received] = []
+        self.auth_attempts: list[str] = []
+        self.lock = threading.Lock()
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        context.load_cert_chain(self.cert, self.key)
+        kwargs = {"ssl_context": context} if implicit_tls else {"tls_context": context}
+        self.controller = Controller(
+            ScriptedHandler(self),
+            hostname="127.0.0.1",
+            port=self.port,
+            server_hostname="mx.test.localhost",
+            authenticator=self._authenticate,
+            # aiosmtpd only counts STARTTLS as TLS; with implicit TLS everything is encrypted.
+            auth_require_tls=not implicit_tls,
+            **kwargs,
+        )
+
+    def _authenticate(self, server, session, envelope, mechanism, auth_data):
+        if not isinstance(auth_data, LoginPassword):
+            return AuthResult(success=False, handled=False)
+        self.auth_attempts.append(auth_data.login.decode())
+        ok = (
+            auth_data.login.decode() == self.username
+            and auth_data.password.decode() == self.password
+        )
+        return AuthResult(success=ok, handled=False)
+
+    def start(self) -> TestSMTPServer:
+        self.controller.start()
+        return self
+
+    def stop(self) -> None:
+        self.controller.stop()
+
+
+class SilentServer:
+    """Accepts TCP connections and never says a word: for timeout tests."""
+
+    def __init__(self):
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(8)
+        self.port = self.sock.getsockname()[1]
+
+    def stop(self) -> None:
+        self.sock.close()
