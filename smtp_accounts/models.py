@@ -135,3 +135,26 @@ class Mailbox(models.Model):
     def sent_on(self, day: datetime.date) -> int:
         """The day's counter; it resets at midnight in the mailbox's time zone."""
         return self.sent_today if self.sent_today_date == day else 0
+
+
+class SendLog(models.Model):
+    """One SMTP attempt: who, to whom, what the server said, how long it took."""
+
+    mailbox = models.ForeignKey(Mailbox, on_delete=models.CASCADE, related_name="send_logs")
+    recipient = models.EmailField(max_length=320)
+    message_id = models.CharField(max_length=255, blank=True)
+    outcome = models.CharField(max_length=20)
+    code = models.IntegerField(null=True, blank=True)
+    response = models.TextField(blank=True)
+    elapsed_ms = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    objects = WorkspaceManager()
+    workspace_path = "mailbox__workspace"
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["mailbox", "-created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.recipient}: {self.outcome} {self.code or ''}"

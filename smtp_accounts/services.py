@@ -2,10 +2,24 @@
 
 from __future__ import annotations
 
-from django.utils import timezone
+import logging
+from collections.abc import Iterable
 
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db.models import Case, F, Value, When
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.models import Membership
+from accounts.services import notify
 from smtp_accounts.connection import CheckResult, check_imap, check_smtp
 from smtp_accounts.models import Mailbox
+from smtp_accounts.replies import Outcome
+from smtp_accounts.sender import OutgoingMessage, SendResult, send_messages
+
+logger = logging.getLogger(__name__)
 
 
 def mailbox_test_connection(*, mailbox: Mailbox) -> list[CheckResult]:
@@ -37,3 +51,58 @@ def mailbox_resume(*, mailbox: Mailbox) -> Mailbox:
         update_fields=["status", "status_reason", "status_changed_at", "consecutive_failures"]
     )
     return mailbox
+
+
+def mailbox_send_batch(
+    *, mailbox: Mailbox, messages: Iterable[OutgoingMessage]
+) -> list[SendResult]:
+    """Send pre-rendered messages; update counters; pause and notify on a mailbox failure."""
+    results = list(send_messages(mailbox, messages))
+    sent = sum(1 for r in results if r.outcome is Outcome.SENT)
+    temporary = sum(1 for r in results if r.outcome is Outcome.TEMPORARY)
+    now = timezone.now()
+    today = mailbox.local_date(now)
+    updates: dict = {}
+    if sent:
+        updates.update(
+            sent_today=Case(
+                When(sent_today_date=today, then=F("sent_today") + sent), default=Value(sent)
+            ),
+            sent_today_date=Value(today),
+            last_sent_at=Value(now),
+            consecutive_failures=Value(0),
+        )
+    elif temporary:
+        updates["consecutive_failures"] = F("consecutive_failures") + temporary
+    if updates:
+        Mailbox.objects.filter(pk=mailbox.pk).update(**updates)
+    failure = next((r for r in results if r.outcome is Outcome.MAILBOX), None)
+    if failure is not None:
+        mailbox_paused_by_error(
+            mailbox=mailbox, reason=f"{failure.code or ''} {failure.response}".strip()
+        )
+    return results
+
+
+def mailbox_paused_by_error(*, mailbox: Mailbox, reason: str) -> None:
+    """Pause one mailbox after a mailbox-level failure and tell the workspace (app + email)."""
+    mailbox_pause(mailbox=mailbox, reason=reason, by_error=True)
+    title = _("Mailbox %(email)s was paused") % {"email": mailbox.email}
+    body = _(
+        "The server refused to send from this mailbox: %(reason)s. Fix the problem, test the "
+        "connection, then resume it. Your other mailboxes keep sending."
+    ) % {"reason": reason}
+    url = reverse("mailbox_detail", args=[mailbox.pk])
+    notify(workspace=mailbox.workspace, title=title, body=body, url=url, level="error")
+    managers = Membership.objects.filter(
+        workspace=mailbox.workspace, role__in=[Membership.Role.OWNER, Membership.Role.ADMIN]
+    ).values_list("user__email", flat=True)
+    try:
+        send_mail(
+            subject=f"[Postigo] {title}",
+            message=f"{body}\n\n{settings.PUBLIC_BASE_URL}{url}\n",
+            from_email=None,
+            recipient_list=list(managers),
+        )
+    except Exception:  # the pause and the in-app notice stand even if platform mail is down
+        logger.exception("Could not email the pause notice for mailbox %s", mailbox.pk)

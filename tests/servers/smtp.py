@@ -54,7 +54,7 @@ class ScriptedHandler:
         if script.data_delay:
             await asyncio.sleep(script.data_delay)
         if script.disconnect_in_data:
-            session.transport.close()
+            server.transport.close()
             return "421 4.4.2 Connection dropped"
         if script.data_reply.startswith("2"):
             with self.server.lock:
@@ -78,6 +78,7 @@ class TestSMTPServer:
         self.received: list[Received] = []
         self.auth_attempts: list[str] = []
         self.lock = threading.Lock()
+        self.stopped = False
         context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         context.load_cert_chain(self.cert, self.key)
         kwargs = {"ssl_context": context} if implicit_tls else {"tls_context": context}
@@ -107,7 +108,9 @@ class TestSMTPServer:
         return self
 
     def stop(self) -> None:
-        self.controller.stop()
+        if not self.stopped:
+            self.stopped = True
+            self.controller.stop()
 
 
 class SilentServer:

@@ -1,0 +1,44 @@
+"""Shared set-up for benchmarks: a throwaway Django database and the result line (DESIGN §9)."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def django_in_tempdir() -> Path:
+    """Configure Django on a fresh SQLite database in a temporary folder and migrate it."""
+    folder = Path(tempfile.mkdtemp(prefix="postigo-bench-"))
+    os.environ.setdefault("DATABASE_URL", f"sqlite:///{folder / 'bench.sqlite3'}")
+    os.environ["POSTIGO_VAR_DIR"] = str(folder)
+    os.environ["DEBUG"] = "true"
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "postigo.settings")
+    sys.path.insert(0, str(ROOT))
+    import django
+    from django.core.management import call_command
+
+    django.setup()
+    call_command("migrate", verbosity=0)
+    return folder
+
+
+def result(
+    bench: str, metric: str, value: float, baseline: float | None, target: str, passed: bool
+):
+    ratio = round(value / baseline, 3) if baseline else None
+    line = {
+        "bench": bench,
+        "metric": metric,
+        "value": round(value, 3),
+        "baseline": round(baseline, 3) if baseline is not None else None,
+        "ratio": ratio,
+        "target": target,
+        "pass": passed,
+    }
+    print(json.dumps(line), flush=True)
+    return line

@@ -1,0 +1,212 @@
+"""Send pre-rendered messages through a mailbox: one SMTP session per batch.
+
+The session is opened lazily, recycled after `recycle_after` messages, reset after a failed
+transaction and dropped after a 421 or a broken connection. Every attempt is logged
+(SendLog, flushed in chunks and always at the end). A mailbox-level failure (authentication,
+policy, rate) stops the batch: the remaining messages are not attempted.
+"""
+
+from __future__ import annotations
+
+import smtplib
+import ssl
+import time
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+
+from django.conf import settings
+
+from smtp_accounts import network
+from smtp_accounts.models import Mailbox, Security, SendLog
+from smtp_accounts.replies import Outcome, classify
+
+LOG_CHUNK = 500
+
+
+@dataclass(frozen=True, slots=True)
+class OutgoingMessage:
+    """A rendered message ready for SMTP: `raw` has CRLF line endings (email.policy.SMTP);
+    smtplib sends bytes as they are."""
+
+    recipient: str
+    raw: bytes
+    message_id: str = ""
+
+
+@dataclass(slots=True)
+class SendResult:
+    message: OutgoingMessage
+    outcome: Outcome
+    code: int | None
+    response: str
+    elapsed_ms: int
+
+
+class MailboxUnavailable(Exception):
+    """The mailbox cannot send at all (authentication, policy, unreachable); carries the reply."""
+
+    def __init__(self, outcome: Outcome, code: int | None, response: str):
+        super().__init__(f"{code} {response}")
+        self.outcome, self.code, self.response = outcome, code, response
+
+
+def _text(value) -> str:
+    return value.decode("utf-8", "replace") if isinstance(value, bytes) else str(value or "")
+
+
+class MailboxSender:
+    """An SMTP session for one mailbox. Use as a context manager."""
+
+    def __init__(self, mailbox: Mailbox, *, recycle_after: int = 100, timeout: float | None = None):
+        self.mailbox = mailbox
+        self.recycle_after = recycle_after
+        self.timeout = timeout or settings.MAILBOX_CONNECT_TIMEOUT
+        self.client: smtplib.SMTP | None = None
+        self.sent_on_session = 0
+        self.sessions_opened = 0
+
+    def __enter__(self) -> MailboxSender:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    # --- session -----------------------------------------------------------------------
+    def _open(self) -> smtplib.SMTP:
+        mailbox = self.mailbox
+        host, port = mailbox.smtp_host, mailbox.smtp_port
+        try:
+            addresses = network.resolve(host, port)
+            network.guard(host, addresses)
+        except (OSError, network.HostNotAllowed) as exc:
+            raise MailboxUnavailable(Outcome.MAILBOX, None, str(exc)) from exc
+        context = network.tls_context()
+        try:
+            if mailbox.smtp_security == Security.SSL:
+                client = network.PinnedSMTPSSL(
+                    addresses[0], host, timeout=self.timeout, context=context
+                )
+            else:
+                client = network.PinnedSMTP(addresses[0], host, timeout=self.timeout)
+            client.connect(host, port)
+            client.ehlo()
+            if mailbox.smtp_security == Security.STARTTLS:
+                client.starttls(context=context)
+                client.ehlo()
+            client.login(mailbox.smtp_username, mailbox.smtp_password)
+        except smtplib.SMTPAuthenticationError as exc:
+            raise MailboxUnavailable(Outcome.MAILBOX, exc.smtp_code, _text(exc.smtp_error)) from exc
+        except ssl.SSLError as exc:
+            raise MailboxUnavailable(Outcome.MAILBOX, None, f"TLS: {exc.reason or exc}") from exc
+        except smtplib.SMTPResponseException as exc:
+            outcome = classify(exc.smtp_code, _text(exc.smtp_error))
+            if outcome is not Outcome.TEMPORARY:
+                outcome = Outcome.MAILBOX
+            raise MailboxUnavailable(outcome, exc.smtp_code, _text(exc.smtp_error)) from exc
+        except (smtplib.SMTPException, OSError) as exc:
+            # Unreachable or silent: temporary for the messages, nothing to pause yet.
+            raise MailboxUnavailable(Outcome.TEMPORARY, None, str(exc)) from exc
+        self.sessions_opened += 1
+        self.sent_on_session = 0
+        return client
+
+    def close(self) -> None:
+        if self.client is not None:
+            try:
+                self.client.quit()
+            except (smtplib.SMTPException, OSError):
+                self.client.close()
+            self.client = None
+
+    def _drop(self) -> None:
+        if self.client is not None:
+            self.client.close()
+            self.client = None
+
+    # --- sending -----------------------------------------------------------------------
+    def send(self, message: OutgoingMessage) -> SendResult:
+        """Send one message; raises MailboxUnavailable when the session cannot be opened."""
+        if self.client is not None and self.sent_on_session >= self.recycle_after:
+            self.close()
+        if self.client is None:
+            self.client = self._open()
+        started = time.perf_counter()
+        code, response = self._transaction(message)
+        elapsed = int((time.perf_counter() - started) * 1000)
+        outcome = classify(code, response) if code is not None else Outcome.TEMPORARY
+        return SendResult(message, outcome, code, response, elapsed)
+
+    def _transaction(self, message: OutgoingMessage) -> tuple[int | None, str]:
+        """MAIL, RCPT, DATA by hand, so the server's own reply to each is kept."""
+        client = self.client
+        assert client is not None
+        # Already in angle brackets, so smtplib does not re-parse the addresses every time.
+        sender, recipient = f"<{self.mailbox.email}>", f"<{message.recipient}>"
+        try:
+            for command, accepted in (
+                (lambda: client.mail(sender), (250,)),
+                (lambda: client.rcpt(recipient), (250, 251)),
+                (lambda: client.data(message.raw), (250,)),
+            ):
+                code, reply = command()
+                if code not in accepted:
+                    self._end_failed_transaction(code)
+                    return code, _text(reply)
+        except smtplib.SMTPServerDisconnected as exc:
+            self._drop()
+            return None, str(exc) or "connection closed"
+        except smtplib.SMTPResponseException as exc:  # DATA refused before the body
+            self._end_failed_transaction(exc.smtp_code)
+            return exc.smtp_code, _text(exc.smtp_error)
+        except (TimeoutError, OSError) as exc:
+            self._drop()
+            return None, f"connection error: {exc}"
+        self.sent_on_session += 1
+        return code, _text(reply)
+
+    def _end_failed_transaction(self, code: int) -> None:
+        if code == 421:  # the server is closing the session
+            self._drop()
+            return
+        try:
+            self.client.rset()
+        except (smtplib.SMTPException, OSError):
+            self._drop()
+
+
+def send_messages(
+    mailbox: Mailbox, messages: Iterable[OutgoingMessage], *, recycle_after: int = 100
+) -> Iterator[SendResult]:
+    """Send a batch, logging every attempt; stops at a mailbox-level failure."""
+    pending: list[SendLog] = []
+
+    def flush() -> None:
+        if pending:
+            SendLog.objects.bulk_create(pending)
+            pending.clear()
+
+    try:
+        with MailboxSender(mailbox, recycle_after=recycle_after) as sender:
+            for message in messages:
+                try:
+                    result = sender.send(message)
+                except MailboxUnavailable as exc:
+                    result = SendResult(message, exc.outcome, exc.code, exc.response, 0)
+                pending.append(
+                    SendLog(
+                        mailbox=mailbox,
+                        recipient=message.recipient,
+                        message_id=message.message_id[:255],
+                        outcome=result.outcome,
+                        code=result.code,
+                        response=result.response[:1000],
+                        elapsed_ms=result.elapsed_ms,
+                    )
+                )
+                if len(pending) >= LOG_CHUNK:
+                    flush()
+                yield result
+                if result.outcome is Outcome.MAILBOX:
+                    return
+    finally:
+        flush()

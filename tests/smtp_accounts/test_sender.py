@@ -1,0 +1,153 @@
+"""The sender against a real, scripted SMTP server."""
+
+from email import policy
+from email.message import EmailMessage
+
+import pytest
+from django.core import mail
+
+from accounts.models import Notification
+from smtp_accounts.models import Mailbox, SendLog
+from smtp_accounts.replies import Outcome
+from smtp_accounts.sender import OutgoingMessage
+from smtp_accounts.services import mailbox_send_batch
+from tests.smtp_accounts.factories import make_mailbox
+
+pytestmark = pytest.mark.django_db
+
+
+def outgoing(n: int, *, start: int = 0) -> list[OutgoingMessage]:
+    messages = []
+    for i in range(start, start + n):
+        msg = EmailMessage()
+        msg["From"] = "Alice <sender@acme.example>"
+        msg["To"] = f"lead{i}@example.com"
+        msg["Subject"] = f"Hello {i}"
+        msg["Message-ID"] = f"<m{i}@acme.example>"
+        msg.set_content(f"Body {i}")
+        messages.append(
+            OutgoingMessage(
+                f"lead{i}@example.com", msg.as_bytes(policy=policy.SMTP), f"<m{i}@acme.example>"
+            )
+        )
+    return messages
+
+
+@pytest.fixture
+def mailbox(workspace_a, alice, smtp_server):
+    return make_mailbox(
+        workspace_a,
+        smtp_host="localhost",
+        smtp_port=smtp_server.port,
+        smtp_username=smtp_server.username,
+        smtp_password=smtp_server.password,
+    )
+
+
+def outcomes(results):
+    return [r.outcome for r in results]
+
+
+def test_a_batch_goes_out_on_one_session_and_is_logged(mailbox, smtp_server):
+    results = mailbox_send_batch(mailbox=mailbox, messages=outgoing(5))
+    assert outcomes(results) == [Outcome.SENT] * 5
+    assert [r.rcpt_tos for r in smtp_server.received] == [
+        [f"lead{i}@example.com"] for i in range(5)
+    ]
+    assert len(smtp_server.auth_attempts) == 1
+    logs = SendLog.objects.filter(mailbox=mailbox)
+    assert logs.count() == 5
+    assert set(logs.values_list("code", flat=True)) == {250}
+    assert all("queued" in r for r in logs.values_list("response", flat=True))
+    mailbox.refresh_from_db()
+    assert mailbox.sent_today == 5 and mailbox.last_sent_at is not None
+
+
+def test_the_session_is_recycled(mailbox, smtp_server):
+    from smtp_accounts.sender import send_messages
+
+    results = list(send_messages(mailbox, outgoing(5), recycle_after=2))
+    assert outcomes(results) == [Outcome.SENT] * 5
+    assert len(smtp_server.auth_attempts) == 3
+
+
+def test_a_rejected_recipient_does_not_stop_the_others(mailbox, smtp_server):
+    smtp_server.script.rcpt["lead1@example.com"] = "550 5.1.1 <lead1@example.com>: User unknown"
+    results = mailbox_send_batch(mailbox=mailbox, messages=outgoing(3))
+    assert outcomes(results) == [Outcome.SENT, Outcome.HARD_BOUNCE, Outcome.SENT]
+    assert results[1].code == 550 and "User unknown" in results[1].response
+    assert len(smtp_server.received) == 2
+
+
+def test_a_temporary_failure_is_reported_for_retry(mailbox, smtp_server):
+    smtp_server.script.data_reply = "451 4.3.0 Try again later"
+    results = mailbox_send_batch(mailbox=mailbox, messages=outgoing(2))
+    assert outcomes(results) == [Outcome.TEMPORARY] * 2
+    mailbox.refresh_from_db()
+    assert mailbox.consecutive_failures == 2
+    assert mailbox.status == Mailbox.Status.ACTIVE
+
+
+def test_a_421_drops_the_session_and_the_next_message_reconnects(mailbox, smtp_server):
+    smtp_server.script.rcpt["lead0@example.com"] = "421 4.4.2 Closing connection"
+    results = mailbox_send_batch(mailbox=mailbox, messages=outgoing(2))
+    assert outcomes(results) == [Outcome.TEMPORARY, Outcome.SENT]
+    assert len(smtp_server.auth_attempts) == 2
+
+
+def test_a_disconnect_mid_data_is_temporary_and_sending_goes_on(mailbox, smtp_server):
+    smtp_server.script.disconnect_in_data = True
+    first = mailbox_send_batch(mailbox=mailbox, messages=outgoing(1))
+    smtp_server.script.disconnect_in_data = False
+    rest = mailbox_send_batch(mailbox=mailbox, messages=outgoing(2, start=1))
+    assert outcomes(first) == [Outcome.TEMPORARY], first
+    assert outcomes(rest) == [Outcome.SENT, Outcome.SENT]
+
+
+def test_an_auth_failure_pauses_exactly_that_mailbox_and_notifies(
+    mailbox, smtp_server, workspace_a, alice
+):
+    other = make_mailbox(
+        workspace_a,
+        email="second@acme.example",
+        smtp_host="localhost",
+        smtp_port=smtp_server.port,
+        smtp_username=smtp_server.username,
+        smtp_password=smtp_server.password,
+    )
+    mailbox.smtp_password = "changed-by-someone"
+    mailbox.save()
+    results = mailbox_send_batch(mailbox=mailbox, messages=outgoing(3))
+    # The batch stops at the first mailbox-level failure: one attempt, one log line.
+    assert outcomes(results) == [Outcome.MAILBOX]
+    assert results[0].code == 535
+    mailbox.refresh_from_db()
+    assert mailbox.status == Mailbox.Status.PAUSED_BY_ERROR
+    assert "535" in mailbox.status_reason
+    assert SendLog.objects.filter(mailbox=mailbox).count() == 1
+    note = Notification.objects.get(user=alice)
+    assert mailbox.email in note.title and note.level == "error"
+    assert mail.outbox and mailbox.email in mail.outbox[-1].subject
+    assert mail.outbox[-1].to == ["alice@example.com"]
+    # The other mailbox is untouched and still sends.
+    assert outcomes(mailbox_send_batch(mailbox=other, messages=outgoing(1))) == [Outcome.SENT]
+    other.refresh_from_db()
+    assert other.status == Mailbox.Status.ACTIVE
+
+
+def test_killing_the_server_mid_batch_loses_no_log_line(mailbox, smtp_server):
+    def messages():
+        yield from outgoing(3)
+        smtp_server.stop()  # the server dies between two messages
+        yield from outgoing(3, start=3)
+
+    results = mailbox_send_batch(mailbox=mailbox, messages=messages())
+    assert outcomes(results) == [Outcome.SENT] * 3 + [Outcome.TEMPORARY] * 3
+    assert SendLog.objects.filter(mailbox=mailbox).count() == 6
+    assert list(
+        SendLog.objects.filter(mailbox=mailbox, outcome="temporary")
+        .order_by("recipient")
+        .values_list("recipient", flat=True)
+    ) == ["lead3@example.com", "lead4@example.com", "lead5@example.com"]
+    mailbox.refresh_from_db()
+    assert mailbox.status == Mailbox.Status.ACTIVE  # unreachable is not a reason to pause
