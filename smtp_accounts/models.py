@@ -80,8 +80,12 @@ class Mailbox(models.Model):
     status = models.CharField(max_length=20, choices=Status, default=Status.ACTIVE)
     status_reason = models.TextField(blank=True)
     status_changed_at = models.DateTimeField(null=True, blank=True)
+    # Capacity accounting (smtp_accounts/rotation.py): a reserved slot counts as a send.
     sent_today = models.PositiveIntegerField(default=0)
     sent_today_date = models.DateField(null=True, blank=True)
+    sent_this_hour = models.PositiveIntegerField(default=0)
+    hour_window_start = models.DateTimeField(null=True, blank=True)
+    next_send_at = models.DateTimeField(null=True, blank=True)
     last_sent_at = models.DateTimeField(null=True, blank=True)
     consecutive_failures = models.PositiveIntegerField(default=0)
     last_test_at = models.DateTimeField(null=True, blank=True)
@@ -104,6 +108,12 @@ class Mailbox(models.Model):
 
     def __str__(self) -> str:
         return self.email
+
+    def save(self, *args, **kwargs):
+        # The warm-up ramp starts on the day the mailbox is connected (its local date).
+        if self.warmup_enabled and self.warmup_started_on is None:
+            self.warmup_started_on = self.local_date()
+        super().save(*args, **kwargs)
 
     @property
     def domain(self) -> str:

@@ -7,7 +7,7 @@ from collections.abc import Iterable
 
 from django.conf import settings
 from django.core.mail import send_mail
-from django.db.models import Case, F, Value, When
+from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -58,24 +58,17 @@ def mailbox_send_batch(
 ) -> list[SendResult]:
     """Send pre-rendered messages; update counters; pause and notify on a mailbox failure."""
     results = list(send_messages(mailbox, messages))
-    sent = sum(1 for r in results if r.outcome is Outcome.SENT)
+    sent = any(r.outcome is Outcome.SENT for r in results)
     temporary = sum(1 for r in results if r.outcome is Outcome.TEMPORARY)
-    now = timezone.now()
-    today = mailbox.local_date(now)
-    updates: dict = {}
+    # Daily and hourly counts were taken when the slots were reserved (rotation.py).
     if sent:
-        updates.update(
-            sent_today=Case(
-                When(sent_today_date=today, then=F("sent_today") + sent), default=Value(sent)
-            ),
-            sent_today_date=Value(today),
-            last_sent_at=Value(now),
-            consecutive_failures=Value(0),
+        Mailbox.objects.filter(pk=mailbox.pk).update(
+            last_sent_at=timezone.now(), consecutive_failures=0
         )
     elif temporary:
-        updates["consecutive_failures"] = F("consecutive_failures") + temporary
-    if updates:
-        Mailbox.objects.filter(pk=mailbox.pk).update(**updates)
+        Mailbox.objects.filter(pk=mailbox.pk).update(
+            consecutive_failures=F("consecutive_failures") + temporary
+        )
     failure = next((r for r in results if r.outcome is Outcome.MAILBOX), None)
     if failure is not None:
         mailbox_paused_by_error(

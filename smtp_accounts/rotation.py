@@ -1,0 +1,80 @@
+"""Which mailbox sends, and whether it may send now (DESIGN §4 steps 2-3).
+
+`assign_mailboxes` spreads new enrollments over mailboxes in proportion to their daily
+capacity and health (smooth weighted round-robin, so every prefix is spread evenly too).
+`reserve_send_slot` is the one place capacity is spent: under a row lock it checks the
+status, the minimum gap, the day's cap (with warm-up, reset at midnight in the mailbox's
+time zone) and the clock hour's cap, and records the send. Two dispatchers at once can
+therefore never exceed a cap.
+"""
+
+from __future__ import annotations
+
+import datetime
+import random
+from collections.abc import Sequence
+
+from django.db import transaction
+from django.utils import timezone
+
+from smtp_accounts.models import Mailbox
+
+
+class NoMailboxAvailable(Exception):
+    """No active mailbox can take new leads."""
+
+
+def weight(mailbox: Mailbox, today: datetime.date) -> float:
+    """Share of new enrollments: daily capacity, halved for each recent failure (up to 3)."""
+    if mailbox.status != Mailbox.Status.ACTIVE:
+        return 0.0
+    return mailbox.effective_daily_cap(today) * 0.5 ** min(mailbox.consecutive_failures, 3)
+
+
+def assign_mailboxes(
+    mailboxes: Sequence[Mailbox], count: int, *, today: datetime.date | None = None
+) -> list[Mailbox]:
+    """Pick a (sticky) mailbox for each of `count` new enrollments."""
+    today = today or timezone.now().date()
+    weights = [(m, weight(m, today)) for m in mailboxes]
+    weights = [(m, w) for m, w in weights if w > 0]
+    if not weights:
+        raise NoMailboxAvailable("No active mailbox can take new leads.")
+    total = sum(w for _, w in weights)
+    current = [0.0] * len(weights)
+    chosen = []
+    for _ in range(count):
+        for i, (_m, w) in enumerate(weights):
+            current[i] += w
+        best = max(range(len(weights)), key=current.__getitem__)
+        current[best] -= total
+        chosen.append(weights[best][0])
+    return chosen
+
+
+def reserve_send_slot(*, mailbox_id: int) -> bool:
+    """Spend one send of the mailbox's capacity now, if every limit allows it."""
+    with transaction.atomic():
+        mailbox = Mailbox.objects.select_for_update().get(pk=mailbox_id)
+        now = timezone.now()
+        if mailbox.status != Mailbox.Status.ACTIVE:
+            return False
+        if mailbox.next_send_at is not None and now < mailbox.next_send_at:
+            return False
+        today = mailbox.local_date(now)
+        sent_today = mailbox.sent_on(today)
+        if sent_today >= mailbox.effective_daily_cap(today):
+            return False
+        hour = now.replace(minute=0, second=0, microsecond=0)
+        sent_this_hour = mailbox.sent_this_hour if mailbox.hour_window_start == hour else 0
+        if sent_this_hour >= mailbox.hourly_cap:
+            return False
+        gap = mailbox.min_gap_seconds + random.randint(0, mailbox.gap_jitter_seconds)
+        Mailbox.objects.filter(pk=mailbox.pk).update(
+            sent_today=sent_today + 1,
+            sent_today_date=today,
+            sent_this_hour=sent_this_hour + 1,
+            hour_window_start=hour,
+            next_send_at=now + datetime.timedelta(seconds=gap) if gap else None,
+        )
+        return True
