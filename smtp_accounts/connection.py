@@ -44,6 +44,19 @@ class CheckResult:
         return asdict(self)
 
 
+def _fail(protocol: str, stage: str, message: str, reply: str = "", hint: str = "") -> CheckResult:
+    return CheckResult(protocol, False, stage, message, reply, hint)
+
+
+def _timed_out(protocol: str, timeout: float, stage: str) -> CheckResult:
+    return _fail(
+        protocol,
+        Stage.TIMEOUT,
+        _("The %(protocol)s server did not answer within %(s)s seconds (while at: %(stage)s).")
+        % {"protocol": protocol.upper(), "s": int(timeout), "stage": stage},
+    )
+
+
 def _reply(code: int | None, text: bytes | str | None) -> str:
     if isinstance(text, bytes):
         text = text.decode("utf-8", "replace")
@@ -107,9 +120,8 @@ def check_smtp(mailbox: Mailbox, *, timeout: float | None = None) -> CheckResult
             client = network.PinnedSMTP(resolved[0], host, timeout=timeout)
         code, banner = client.connect(host, port)
         if code != 220:
-            return CheckResult(
+            return _fail(
                 "smtp",
-                False,
                 Stage.CONNECT,
                 _("The server refused the connection."),
                 _reply(code, banner),
@@ -120,9 +132,8 @@ def check_smtp(mailbox: Mailbox, *, timeout: float | None = None) -> CheckResult
             if security == Security.STARTTLS:
                 stage = Stage.TLS
                 if not client.has_extn("starttls"):
-                    return CheckResult(
+                    return _fail(
                         "smtp",
-                        False,
                         Stage.TLS,
                         _("The server does not offer STARTTLS."),
                         hint=_tls_hint(port),
@@ -137,59 +148,42 @@ def check_smtp(mailbox: Mailbox, *, timeout: float | None = None) -> CheckResult
             except (smtplib.SMTPException, OSError):
                 client.close()
     except smtplib.SMTPAuthenticationError as exc:
-        return CheckResult(
+        return _fail(
             "smtp",
-            False,
             Stage.AUTH,
             _("The server rejected the username or password."),
             _reply(exc.smtp_code, exc.smtp_error),
             _auth_hint(mailbox),
         )
     except smtplib.SMTPNotSupportedError:
-        return CheckResult(
+        return _fail(
             "smtp",
-            False,
             Stage.AUTH,
             _("The server does not offer authentication here."),
             hint=_tls_hint(port),
         )
     except TimeoutError:
-        return CheckResult(
-            "smtp",
-            False,
-            Stage.TIMEOUT,
-            _("The server did not answer within %(s)s seconds (while at: %(stage)s).")
-            % {"s": int(timeout), "stage": stage},
-        )
+        return _timed_out("smtp", timeout, stage)
     except ssl.SSLError as exc:
-        return CheckResult(
+        return _fail(
             "smtp",
-            False,
             Stage.TLS,
             _("The secure connection failed."),
             exc.reason or str(exc),
             _tls_hint(port),
         )
     except smtplib.SMTPResponseException as exc:
-        return CheckResult(
+        return _fail(
             "smtp",
-            False,
             stage,
             _("The server answered with an error."),
             _reply(exc.smtp_code, exc.smtp_error),
         )
     except (smtplib.SMTPException, OSError) as exc:
         if "timed out" in str(exc):  # smtplib turns a read timeout into SMTPServerDisconnected
-            return CheckResult(
-                "smtp",
-                False,
-                Stage.TIMEOUT,
-                _("The server did not answer within %(s)s seconds (while at: %(stage)s).")
-                % {"s": int(timeout), "stage": stage},
-            )
-        return CheckResult(
+            return _timed_out("smtp", timeout, stage)
+        return _fail(
             "smtp",
-            False,
             stage if stage != Stage.AUTH else Stage.CONNECT,
             _("Could not talk to %(host)s:%(port)s.") % {"host": host, "port": port},
             str(exc),
@@ -224,26 +218,18 @@ def check_imap(mailbox: Mailbox, *, timeout: float | None = None) -> CheckResult
             except (IMAPClientError, OSError):
                 client.shutdown()
     except LoginError as exc:
-        return CheckResult(
+        return _fail(
             "imap",
-            False,
             Stage.AUTH,
             _("The IMAP server rejected the username or password."),
             str(exc),
             _auth_hint(mailbox),
         )
     except TimeoutError:
-        return CheckResult(
-            "imap",
-            False,
-            Stage.TIMEOUT,
-            _("The IMAP server did not answer within %(s)s seconds (while at: %(stage)s).")
-            % {"s": int(timeout), "stage": stage},
-        )
+        return _timed_out("imap", timeout, stage)
     except ssl.SSLError as exc:
-        return CheckResult(
+        return _fail(
             "imap",
-            False,
             Stage.TLS,
             _("The secure IMAP connection failed."),
             exc.reason or str(exc),
@@ -251,20 +237,16 @@ def check_imap(mailbox: Mailbox, *, timeout: float | None = None) -> CheckResult
         )
     except IMAPClientError as exc:
         if stage == Stage.FOLDER:
-            return CheckResult(
+            return _fail(
                 "imap",
-                False,
                 Stage.FOLDER,
                 _("Signed in, but the INBOX folder could not be opened."),
                 str(exc),
             )
-        return CheckResult(
-            "imap", False, stage, _("The IMAP server answered with an error."), str(exc)
-        )
+        return _fail("imap", stage, _("The IMAP server answered with an error."), str(exc))
     except OSError as exc:
-        return CheckResult(
+        return _fail(
             "imap",
-            False,
             Stage.CONNECT,
             _("Could not talk to %(host)s:%(port)s.") % {"host": host, "port": port},
             str(exc),
