@@ -26,6 +26,7 @@ from accounts.services import (
     workspace_create,
 )
 from postigo.tenancy import SESSION_KEY, get_for_workspace_or_404
+from smtp_accounts.models import Mailbox
 
 
 def _safe_next(request, fallback: str) -> str:
@@ -53,6 +54,7 @@ def dashboard(request):
             "notifications": notifications,
             "has_two_factor": two_factor.user_has_two_factor(request.user),
             "member_count": Membership.objects.for_workspace(request.workspace).count(),
+            "mailbox_count": Mailbox.objects.for_workspace(request.workspace).count(),
         },
     )
 

@@ -70,7 +70,7 @@ sys.path.insert(0, sys.argv[1])
 from tests.servers.smtp import TestSMTPServer
 class Discard(list):
     def append(self, item):
-        pass
+        return None  # a sink keeps nothing
 server = TestSMTPServer(pathlib.Path(tempfile.mkdtemp()))
 server.received = Discard()  # a sink: keep nothing in memory
 server.start()

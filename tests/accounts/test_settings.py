@@ -65,3 +65,13 @@ def test_pages_need_a_signed_in_user(client, name):
     response = client.get(reverse(name))
     assert response.status_code == 302
     assert response["Location"].startswith(reverse("account_login"))
+
+
+def test_the_dashboard_counts_connected_mailboxes(client, alice, workspace_a):
+    from tests.smtp_accounts.factories import make_mailbox
+
+    client.force_login(alice)
+    assert client.get(reverse("dashboard")).context["mailbox_count"] == 0
+    make_mailbox(workspace_a)
+    body = client.get(reverse("dashboard")).content.decode()
+    assert "1 mailbox connected" in body
