@@ -5,6 +5,8 @@ from smtp_accounts import views
 urlpatterns = [
     path("", views.mailbox_list, name="mailbox_list"),
     path("new/", views.mailbox_create, name="mailbox_create"),
+    path("import/", views.mailbox_import, name="mailbox_import"),
+    path("import/status/", views.mailbox_import_status, name="mailbox_import_status"),
     path("<int:pk>/", views.mailbox_detail, name="mailbox_detail"),
     path("<int:pk>/test/", views.mailbox_test, name="mailbox_test"),
     path("<int:pk>/toggle/", views.mailbox_toggle, name="mailbox_toggle"),

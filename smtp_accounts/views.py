@@ -5,10 +5,13 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from postigo.tenancy import get_for_workspace_or_404
+from smtp_accounts import bulk
+from smtp_accounts.bulk import mailboxes_connect_from_csv
 from smtp_accounts.forms import MailboxForm
 from smtp_accounts.models import Mailbox
 from smtp_accounts.presets import PRESETS
@@ -92,3 +95,46 @@ def mailbox_delete(request, pk: int):
     mailbox.delete()
     messages.success(request, _("%(email)s was removed.") % {"email": mailbox.email})
     return redirect("mailbox_list")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def mailbox_import(request):
+    """Connect many mailboxes from a CSV file; each row is reported on its own."""
+    results, error = None, None
+    if request.method == "POST":
+        upload = request.FILES.get("file")
+        if upload is None:
+            error = _("Choose a CSV file to upload.")
+        else:
+            try:
+                results = mailboxes_connect_from_csv(
+                    workspace=request.workspace, data=upload.read(bulk.MAX_BYTES + 1)
+                )
+            except bulk.BulkFileError as exc:
+                error = str(exc)
+    mailboxes = [r.mailbox for r in results or [] if r.ok]
+    return render(
+        request,
+        "smtp_accounts/mailbox_import.html",
+        {"results": results, "error": error, "columns": sorted(bulk.COLUMNS), **_status(mailboxes)},
+        status=400 if error else 200,
+    )
+
+
+def _status(mailboxes: list[Mailbox]) -> dict:
+    """Context for the import's status partial: keep polling while any test is pending."""
+    return {
+        "mailboxes": mailboxes,
+        "pending": any(m.last_test_ok is None for m in mailboxes),
+        "status_query": urlencode([("id", m.pk) for m in mailboxes]),
+    }
+
+
+@login_required
+@require_GET
+def mailbox_import_status(request):
+    """The connection results of just-imported mailboxes (polled by htmx until all are in)."""
+    ids = [int(i) for i in request.GET.getlist("id") if i.isdigit()][: bulk.MAX_ROWS]
+    mailboxes = list(Mailbox.objects.for_workspace(request.workspace).filter(pk__in=ids))
+    return render(request, "smtp_accounts/mailbox_import.html#status", _status(mailboxes))
