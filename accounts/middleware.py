@@ -3,6 +3,7 @@
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import translation
+from django.utils.http import urlencode
 
 from accounts.two_factor import user_has_two_factor
 
@@ -50,7 +51,9 @@ class RequireSecondFactorMiddleware:
                 response["HX-Redirect"] = login_verify
                 return response
             return redirect(
-                f"{login_verify}?next={next_url}" if request.method == "GET" else login_verify
+                f"{login_verify}?{urlencode({'next': next_url})}"
+                if request.method == "GET"
+                else login_verify
             )
         return self.get_response(request)
 

@@ -109,3 +109,12 @@ def test_logout_is_audited(client, alice):
     login(client, "alice@example.com")
     client.post(reverse("account_logout"))
     assert AuditLog.objects.filter(user=alice, action=AuditLog.Action.LOGOUT).exists()
+
+
+def test_the_code_page_returns_to_the_page_asked_for_with_its_query(client, alice):
+    device, _codes = enable_two_factor(alice)
+    login(client, "alice@example.com")
+    response = client.get("/notifications/?a=1&b=2")
+    assert response["Location"] == "/accounts/2fa/?next=%2Fnotifications%2F%3Fa%3D1%26b%3D2"
+    response = client.post(response["Location"], {"code": totp_now(device)})
+    assert response["Location"] == "/notifications/?a=1&b=2"
