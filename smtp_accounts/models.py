@@ -168,3 +168,45 @@ class SendLog(models.Model):
 
     def __str__(self) -> str:
         return f"{self.recipient}: {self.outcome} {self.code or ''}"
+
+
+class DkimKey(models.Model):
+    """A DKIM key for one sending domain, for mail servers that do not sign themselves.
+
+    Mail is signed only once the public key is seen published (`verified_at`), so a
+    receiver never gets a signature it cannot check.
+    """
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="dkim_keys")
+    domain = models.CharField(max_length=253)
+    selector = models.CharField(max_length=63, default="postigo")
+    private_key = EncryptedTextField()
+    created_at = models.DateTimeField(auto_now_add=True)
+    verified_at = models.DateTimeField(null=True, blank=True)
+
+    objects = WorkspaceManager()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["workspace", "domain"], name="dkim_key_one_per_domain")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.selector}._domainkey.{self.domain}"
+
+    @property
+    def record_name(self) -> str:
+        return f"{self.selector}._domainkey.{self.domain}"
+
+    @property
+    def record_value(self) -> str:
+        from smtp_accounts.dkim_signing import public_key_record
+
+        return public_key_record(self.private_key.encode())
+
+    def signer(self):
+        from smtp_accounts.dkim_signing import DkimSigner
+
+        return DkimSigner(
+            domain=self.domain, selector=self.selector, private_key_pem=self.private_key.encode()
+        )

@@ -12,11 +12,12 @@ import smtplib
 import ssl
 import time
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from django.conf import settings
 
 from smtp_accounts import network
+from smtp_accounts.dkim_signing import DkimSigner
 from smtp_accounts.models import Mailbox, Security, SendLog
 from smtp_accounts.replies import Outcome, classify
 
@@ -57,8 +58,16 @@ def _text(value) -> str:
 class MailboxSender:
     """An SMTP session for one mailbox. Use as a context manager."""
 
-    def __init__(self, mailbox: Mailbox, *, recycle_after: int = 100, timeout: float | None = None):
+    def __init__(
+        self,
+        mailbox: Mailbox,
+        *,
+        recycle_after: int = 100,
+        timeout: float | None = None,
+        signer: DkimSigner | None = None,
+    ):
         self.mailbox = mailbox
+        self.signer = signer
         self.recycle_after = recycle_after
         self.timeout = timeout or settings.MAILBOX_CONNECT_TIMEOUT
         self.client: smtplib.SMTP | None = None
@@ -131,6 +140,8 @@ class MailboxSender:
         if self.client is None:
             self.client = self._open()
         started = time.perf_counter()
+        if self.signer is not None:
+            message = replace(message, raw=self.signer.sign(message.raw) + message.raw)
         code, response = self._transaction(message)
         elapsed = int((time.perf_counter() - started) * 1000)
         outcome = classify(code, response) if code is not None else Outcome.TEMPORARY
@@ -175,7 +186,11 @@ class MailboxSender:
 
 
 def send_messages(
-    mailbox: Mailbox, messages: Iterable[OutgoingMessage], *, recycle_after: int = 100
+    mailbox: Mailbox,
+    messages: Iterable[OutgoingMessage],
+    *,
+    recycle_after: int = 100,
+    signer: DkimSigner | None = None,
 ) -> Iterator[SendResult]:
     """Send a batch, logging every attempt; stops at a mailbox-level failure."""
     pending: list[SendLog] = []
@@ -186,7 +201,7 @@ def send_messages(
             pending.clear()
 
     try:
-        with MailboxSender(mailbox, recycle_after=recycle_after) as sender:
+        with MailboxSender(mailbox, recycle_after=recycle_after, signer=signer) as sender:
             for message in messages:
                 try:
                     result = sender.send(message)

@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from accounts.models import Membership
 from accounts.services import notify
 from smtp_accounts.connection import CheckResult, check_imap, check_smtp
-from smtp_accounts.models import Mailbox
+from smtp_accounts.models import DkimKey, Mailbox
 from smtp_accounts.replies import Outcome
 from smtp_accounts.sender import OutgoingMessage, SendResult, send_messages
 
@@ -57,7 +57,7 @@ def mailbox_send_batch(
     *, mailbox: Mailbox, messages: Iterable[OutgoingMessage]
 ) -> list[SendResult]:
     """Send pre-rendered messages; update counters; pause and notify on a mailbox failure."""
-    results = list(send_messages(mailbox, messages))
+    results = list(send_messages(mailbox, messages, signer=dkim_signer_for(mailbox)))
     sent = any(r.outcome is Outcome.SENT for r in results)
     temporary = sum(1 for r in results if r.outcome is Outcome.TEMPORARY)
     # Daily and hourly counts were taken when the slots were reserved (rotation.py).
@@ -99,3 +99,25 @@ def mailbox_paused_by_error(*, mailbox: Mailbox, reason: str) -> None:
         )
     except Exception:  # the pause and the in-app notice stand even if platform mail is down
         logger.exception("Could not email the pause notice for mailbox %s", mailbox.pk)
+
+
+def dkim_signer_for(mailbox: Mailbox):
+    """The DKIM signer for the mailbox's domain, once its key is seen published."""
+    key = (
+        DkimKey.objects.for_workspace(mailbox.workspace)
+        .filter(domain=mailbox.domain, verified_at__isnull=False)
+        .first()
+    )
+    return key.signer() if key else None
+
+
+def dkim_key_create(*, workspace, domain: str) -> DkimKey:
+    """Generate (or return) the workspace's DKIM key for a domain; publish its record next."""
+    from smtp_accounts.dkim_signing import generate_private_key
+
+    key, _created = DkimKey.objects.get_or_create(
+        workspace=workspace,
+        domain=domain.lower(),
+        defaults={"private_key": generate_private_key().decode()},
+    )
+    return key

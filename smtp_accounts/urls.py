@@ -11,4 +11,5 @@ urlpatterns = [
     path("<int:pk>/test/", views.mailbox_test, name="mailbox_test"),
     path("<int:pk>/toggle/", views.mailbox_toggle, name="mailbox_toggle"),
     path("<int:pk>/delete/", views.mailbox_delete, name="mailbox_delete"),
+    path("<int:pk>/dkim/", views.mailbox_dkim_create, name="mailbox_dkim_create"),
 ]

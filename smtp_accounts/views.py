@@ -13,9 +13,14 @@ from postigo.tenancy import get_for_workspace_or_404
 from smtp_accounts import bulk
 from smtp_accounts.bulk import mailboxes_connect_from_csv
 from smtp_accounts.forms import MailboxForm
-from smtp_accounts.models import Mailbox
+from smtp_accounts.models import DkimKey, Mailbox
 from smtp_accounts.presets import PRESETS
-from smtp_accounts.services import mailbox_pause, mailbox_resume, mailbox_test_connection
+from smtp_accounts.services import (
+    dkim_key_create,
+    mailbox_pause,
+    mailbox_resume,
+    mailbox_test_connection,
+)
 
 
 @login_required
@@ -61,7 +66,15 @@ def mailbox_detail(request, pk: int):
     return render(
         request,
         "smtp_accounts/mailbox_form.html",
-        {"form": form, "mailbox": mailbox, "presets": PRESETS.values(), "preset": mailbox.provider},
+        {
+            "form": form,
+            "mailbox": mailbox,
+            "presets": PRESETS.values(),
+            "preset": mailbox.provider,
+            "dkim_key": DkimKey.objects.for_workspace(request.workspace)
+            .filter(domain=mailbox.domain)
+            .first(),
+        },
     )
 
 
@@ -138,3 +151,14 @@ def mailbox_import_status(request):
     ids = [int(i) for i in request.GET.getlist("id") if i.isdigit()][: bulk.MAX_ROWS]
     mailboxes = list(Mailbox.objects.for_workspace(request.workspace).filter(pk__in=ids))
     return render(request, "smtp_accounts/mailbox_import.html#status", _status(mailboxes))
+
+
+@login_required
+@require_POST
+def mailbox_dkim_create(request, pk: int):
+    mailbox = get_for_workspace_or_404(Mailbox, request.workspace, pk=pk)
+    key = dkim_key_create(workspace=request.workspace, domain=mailbox.domain)
+    messages.success(
+        request, _("Publish the DKIM record for %(domain)s shown below.") % {"domain": key.domain}
+    )
+    return redirect("mailbox_detail", pk=mailbox.pk)

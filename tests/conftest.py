@@ -10,6 +10,7 @@ from binascii import unhexlify
 import pytest
 from allauth.account.models import EmailAddress
 from django.core.cache import cache
+from django.db import connection
 from django_otp.oath import TOTP
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -103,6 +104,16 @@ def first_link(text: str) -> str:
     match = re.search(r"https?://\S+", text)
     assert match, f"no link in: {text!r}"
     return match.group(0)
+
+
+def dump_every_table() -> str:
+    """Everything the database holds, as text, read with plain SQL."""
+    out = []
+    with connection.cursor() as cursor:
+        for table in connection.introspection.table_names():
+            cursor.execute(f"SELECT * FROM {connection.ops.quote_name(table)}")
+            out.extend(repr(row) for row in cursor.fetchall())
+    return "\n".join(out)
 
 
 # --- Real mail servers (aiosmtpd and dovecot), started by fixtures ---------------------------

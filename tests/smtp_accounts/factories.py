@@ -1,6 +1,10 @@
-"""Build mailboxes for tests."""
+"""Build mailboxes and outgoing messages for tests."""
+
+from email import policy
+from email.message import EmailMessage
 
 from smtp_accounts.models import Mailbox
+from smtp_accounts.sender import OutgoingMessage
 
 
 def make_mailbox(workspace, **overrides) -> Mailbox:
@@ -18,3 +22,20 @@ def make_mailbox(workspace, **overrides) -> Mailbox:
     }
     values.update(overrides)
     return Mailbox.objects.create(workspace=workspace, **values)
+
+
+def outgoing(n: int, *, start: int = 0) -> list[OutgoingMessage]:
+    messages = []
+    for i in range(start, start + n):
+        msg = EmailMessage()
+        msg["From"] = "Alice <sender@acme.example>"
+        msg["To"] = f"lead{i}@example.com"
+        msg["Subject"] = f"Hello {i}"
+        msg["Message-ID"] = f"<m{i}@acme.example>"
+        msg.set_content(f"Body {i}")
+        messages.append(
+            OutgoingMessage(
+                f"lead{i}@example.com", msg.as_bytes(policy=policy.SMTP), f"<m{i}@acme.example>"
+            )
+        )
+    return messages

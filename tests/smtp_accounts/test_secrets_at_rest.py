@@ -4,24 +4,14 @@ import os
 
 import pytest
 from django.core.management import call_command
-from django.db import connection
 
 from smtp_accounts.models import Mailbox
+from tests.conftest import dump_every_table
 from tests.smtp_accounts.factories import make_mailbox
 
 pytestmark = pytest.mark.django_db
 
 PLAINTEXTS = ["s3cret-smtp-Passw0rd", "imap-Only-p4ss"]
-
-
-def dump_every_table() -> str:
-    """Everything the database holds, as text, read with plain SQL."""
-    out = []
-    with connection.cursor() as cursor:
-        for table in connection.introspection.table_names():
-            cursor.execute(f"SELECT * FROM {connection.ops.quote_name(table)}")
-            out.extend(repr(row) for row in cursor.fetchall())
-    return "\n".join(out)
 
 
 def test_no_plaintext_password_reaches_the_database(workspace_a):

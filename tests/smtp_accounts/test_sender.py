@@ -1,36 +1,15 @@
 """The sender against a real, scripted SMTP server."""
 
-from email import policy
-from email.message import EmailMessage
-
 import pytest
 from django.core import mail
 
 from accounts.models import Notification
 from smtp_accounts.models import Mailbox, SendLog
 from smtp_accounts.replies import Outcome
-from smtp_accounts.sender import OutgoingMessage
 from smtp_accounts.services import mailbox_send_batch
-from tests.smtp_accounts.factories import make_mailbox
+from tests.smtp_accounts.factories import make_mailbox, outgoing
 
 pytestmark = pytest.mark.django_db
-
-
-def outgoing(n: int, *, start: int = 0) -> list[OutgoingMessage]:
-    messages = []
-    for i in range(start, start + n):
-        msg = EmailMessage()
-        msg["From"] = "Alice <sender@acme.example>"
-        msg["To"] = f"lead{i}@example.com"
-        msg["Subject"] = f"Hello {i}"
-        msg["Message-ID"] = f"<m{i}@acme.example>"
-        msg.set_content(f"Body {i}")
-        messages.append(
-            OutgoingMessage(
-                f"lead{i}@example.com", msg.as_bytes(policy=policy.SMTP), f"<m{i}@acme.example>"
-            )
-        )
-    return messages
 
 
 @pytest.fixture
