@@ -16,25 +16,10 @@ from smtp_accounts.presets import PRESETS
 
 MAX_ROWS = 500
 MAX_BYTES = 1_000_000
+# Every form field can be a column, except the ones a bulk upload has no use for.
 COLUMNS = {
-    "email",
-    "from_name",
-    "provider",
-    "smtp_host",
-    "smtp_port",
-    "smtp_security",
-    "smtp_username",
-    "smtp_password",
-    "imap_host",
-    "imap_port",
-    "imap_security",
-    "imap_username",
-    "imap_password",
-    "daily_cap",
-    "hourly_cap",
-    "min_gap_seconds",
-    "timezone",
-}
+    name for name in MailboxForm.Meta.fields if not name.startswith(("signature", "warmup"))
+} - {"gap_jitter_seconds"}
 REQUIRED = {"email", "smtp_password"}
 DEFAULTS = {
     "gap_jitter_seconds": 60,

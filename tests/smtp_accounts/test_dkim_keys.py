@@ -6,20 +6,9 @@ from django.utils import timezone
 from smtp_accounts.models import DkimKey
 from smtp_accounts.services import dkim_key_create, mailbox_send_batch
 from tests.conftest import dump_every_table
-from tests.smtp_accounts.factories import make_mailbox, outgoing
+from tests.smtp_accounts.factories import outgoing
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def mailbox(workspace_a, alice, smtp_server):
-    return make_mailbox(
-        workspace_a,
-        smtp_host="localhost",
-        smtp_port=smtp_server.port,
-        smtp_username=smtp_server.username,
-        smtp_password=smtp_server.password,
-    )
 
 
 def dns_serving(key: DkimKey):

@@ -12,17 +12,6 @@ from tests.smtp_accounts.factories import make_mailbox, outgoing
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def mailbox(workspace_a, alice, smtp_server):
-    return make_mailbox(
-        workspace_a,
-        smtp_host="localhost",
-        smtp_port=smtp_server.port,
-        smtp_username=smtp_server.username,
-        smtp_password=smtp_server.password,
-    )
-
-
 def outcomes(results):
     return [r.outcome for r in results]
 
