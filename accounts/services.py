@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import timedelta
 
 from django.conf import settings
 from django.core import signing
+from django.core.mail import send_mail
 from django.db import transaction
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import AuditLog, Invitation, Membership, Notification, User, Workspace
+
+logger = logging.getLogger(__name__)
 
 
 class AccountsError(Exception):
@@ -302,6 +306,22 @@ def notify(
             for user in users
         ]
     )
+
+
+def notify_managers_by_email(*, workspace: Workspace, title: str, body: str, url: str) -> None:
+    """Email owners and admins an alert; a platform mail outage never undoes what caused it."""
+    managers = Membership.objects.filter(
+        workspace=workspace, role__in=[Membership.Role.OWNER, Membership.Role.ADMIN]
+    ).values_list("user__email", flat=True)
+    try:
+        send_mail(
+            subject=f"[Postigo] {title}",
+            message=f"{body}\n\n{settings.PUBLIC_BASE_URL}{url}\n",
+            from_email=None,
+            recipient_list=list(managers),
+        )
+    except Exception:
+        logger.exception("Could not email the alert %r to workspace %s", title, workspace.pk)
 
 
 def notifications_mark_read(*, workspace: Workspace, user: User, pk: int | None = None) -> int:

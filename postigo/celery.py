@@ -38,6 +38,10 @@ app.conf.update(
             "task": "accounts.tasks.purge_expired_invitations",
             "schedule": crontab(minute=17, hour=3),
         },
+        "recheck-sending-domains": {
+            "task": "smtp_accounts.tasks.request_all_domain_checks",
+            "schedule": crontab(minute=41, hour=5),
+        },
     },
 )
 app.autodiscover_tasks()

@@ -379,3 +379,10 @@ MAILBOX_ALLOW_PLAINTEXT = envbool("MAILBOX_ALLOW_PLAINTEXT", DEBUG)
 # Extra CA bundle for verifying mail servers' certificates (e.g. a private CA).
 MAILBOX_TLS_CA_FILE = env("MAILBOX_TLS_CA_FILE")
 MAILBOX_CONNECT_TIMEOUT = envint("MAILBOX_CONNECT_TIMEOUT", 15)
+
+# --- Domain health (SPF/DKIM/DMARC/MX/blocklists) ---------------------------------------------
+# Resolvers for the domain checks, "ip" or "ip:port", comma-separated; empty = the system's.
+# DNS blocklists (Spamhaus in particular) refuse queries that come through big public
+# resolvers, so production should point this at its own recursive resolver.
+DNS_NAMESERVERS = envlist("DNS_NAMESERVERS")
+DNS_TIMEOUT = envint("DNS_TIMEOUT", 4)

@@ -142,6 +142,16 @@ class Mailbox(models.Model):
         ramp = self.warmup_cap(day)
         return self.daily_cap if ramp is None else min(ramp, self.daily_cap)
 
+    def today(self) -> dict:
+        """Today's numbers for display: sent, cap, and the warm-up day while it ramps."""
+        day = self.local_date()
+        ramp = self.warmup_cap(day)
+        return {
+            "sent": self.sent_on(day),
+            "cap": self.effective_daily_cap(day),
+            "warmup_day": (day - self.warmup_started_on).days + 1 if ramp is not None else None,
+        }
+
     def sent_on(self, day: datetime.date) -> int:
         """The day's counter; it resets at midnight in the mailbox's time zone."""
         return self.sent_today if self.sent_today_date == day else 0
@@ -204,9 +214,61 @@ class DkimKey(models.Model):
 
         return public_key_record(self.private_key.encode())
 
+    @property
+    def public_key(self) -> str:
+        """The base64 p= value of the record."""
+        return self.record_value.rpartition("p=")[2]
+
     def signer(self):
         from smtp_accounts.dkim_signing import DkimSigner
 
         return DkimSigner(
             domain=self.domain, selector=self.selector, private_key_pem=self.private_key.encode()
+        )
+
+
+class DomainCheck(models.Model):
+    """The latest health report (MX, SPF, DKIM, DMARC, blocklists) of one sending domain."""
+
+    class Level(models.TextChoices):
+        PENDING = "pending", _("Not checked yet")
+        OK = "ok", _("Healthy")
+        WARNING = "warning", _("Needs attention")
+        ERROR = "error", _("Problems")
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="domain_checks")
+    domain = models.CharField(max_length=253)
+    dkim_selectors = models.CharField(
+        _("your DKIM selectors"),
+        max_length=255,
+        blank=True,
+        help_text=_("Comma-separated, if your provider signs under a selector of its own."),
+    )
+    status = models.CharField(max_length=10, choices=Level, default=Level.PENDING)
+    findings = models.JSONField(default=list, blank=True)
+    checked_at = models.DateTimeField(null=True, blank=True)
+    requested_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = WorkspaceManager()
+
+    class Meta:
+        ordering = ["domain"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["workspace", "domain"], name="domain_check_one_per_domain"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.domain}: {self.status}"
+
+    @property
+    def selectors(self) -> list[str]:
+        return [s.strip().lower() for s in self.dkim_selectors.split(",") if s.strip()]
+
+    @property
+    def in_progress(self) -> bool:
+        return self.requested_at is not None and (
+            self.checked_at is None or self.checked_at < self.requested_at
         )

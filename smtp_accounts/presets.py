@@ -22,6 +22,10 @@ class Preset:
     min_gap_seconds: int
     mx_suffixes: tuple[str, ...]
     auth_hint: str
+    # What the domain health check recommends for domains hosted there.
+    spf_include: str = ""
+    mx_records: tuple[str, ...] = ()
+    dkim_hint: str = ""
 
 
 PRESETS: dict[str, Preset] = {
@@ -44,6 +48,12 @@ PRESETS: dict[str, Preset] = {
                 "Google requires an app password when 2-Step Verification is on "
                 "(myaccount.google.com → Security → App passwords), and IMAP must be enabled."
             ),
+            spf_include="_spf.google.com",
+            mx_records=("1 smtp.google.com.",),
+            dkim_hint=_(
+                "Google Admin console → Apps → Google Workspace → Gmail → Authenticate email: "
+                "generate the key, publish it, then click Start authentication."
+            ),
         ),
         Preset(
             "microsoft",
@@ -62,6 +72,13 @@ PRESETS: dict[str, Preset] = {
                 "Microsoft 365 needs SMTP AUTH enabled for this mailbox in the admin center "
                 "(Active users → Mail → Manage email apps → Authenticated SMTP)."
             ),
+            spf_include="spf.protection.outlook.com",
+            # {dashed} is the domain with dots as dashes, as Microsoft names it.
+            mx_records=("0 {dashed}.mail.protection.outlook.com.",),
+            dkim_hint=_(
+                "Microsoft Defender portal → Email authentication settings → DKIM: publish the two "
+                "selector CNAME records it shows, then enable signing for the domain."
+            ),
         ),
         Preset(
             "zoho",
@@ -79,6 +96,12 @@ PRESETS: dict[str, Preset] = {
             _(
                 "Zoho needs an application-specific password when two-factor sign-in is on, "
                 "and IMAP access enabled in Settings → Mail Accounts."
+            ),
+            spf_include="zohomail.com",
+            mx_records=("10 mx.zoho.com.", "20 mx2.zoho.com.", "50 mx3.zoho.com."),
+            dkim_hint=_(
+                "Zoho Mail Admin console → Domains → your domain → Email configuration → DKIM: "
+                "add a selector, publish the TXT record and verify it."
             ),
         ),
         Preset(

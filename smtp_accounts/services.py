@@ -5,15 +5,12 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable
 
-from django.conf import settings
-from django.core.mail import send_mail
 from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.models import Membership
-from accounts.services import notify
+from accounts.services import notify, notify_managers_by_email
 from smtp_accounts.connection import CheckResult, check_imap, check_smtp
 from smtp_accounts.models import DkimKey, Mailbox
 from smtp_accounts.replies import Outcome
@@ -87,18 +84,7 @@ def mailbox_paused_by_error(*, mailbox: Mailbox, reason: str) -> None:
     ) % {"reason": reason}
     url = reverse("mailbox_detail", args=[mailbox.pk])
     notify(workspace=mailbox.workspace, title=title, body=body, url=url, level="error")
-    managers = Membership.objects.filter(
-        workspace=mailbox.workspace, role__in=[Membership.Role.OWNER, Membership.Role.ADMIN]
-    ).values_list("user__email", flat=True)
-    try:
-        send_mail(
-            subject=f"[Postigo] {title}",
-            message=f"{body}\n\n{settings.PUBLIC_BASE_URL}{url}\n",
-            from_email=None,
-            recipient_list=list(managers),
-        )
-    except Exception:  # the pause and the in-app notice stand even if platform mail is down
-        logger.exception("Could not email the pause notice for mailbox %s", mailbox.pk)
+    notify_managers_by_email(workspace=mailbox.workspace, title=title, body=body, url=url)
 
 
 def dkim_signer_for(mailbox: Mailbox):

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from smtp_accounts import views
+from smtp_accounts import domain_views, views
 
 urlpatterns = [
     path("", views.mailbox_list, name="mailbox_list"),
@@ -12,4 +12,8 @@ urlpatterns = [
     path("<int:pk>/toggle/", views.mailbox_toggle, name="mailbox_toggle"),
     path("<int:pk>/delete/", views.mailbox_delete, name="mailbox_delete"),
     path("<int:pk>/dkim/", views.mailbox_dkim_create, name="mailbox_dkim_create"),
+    path("domains/", domain_views.domain_list, name="domain_list"),
+    path("domains/<str:domain>/", domain_views.domain_detail, name="domain_detail"),
+    path("domains/<str:domain>/check/", domain_views.domain_check_now, name="domain_check_now"),
+    path("domains/<str:domain>/report/", domain_views.domain_report, name="domain_report"),
 ]

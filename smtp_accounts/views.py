@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
@@ -12,6 +13,12 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from postigo.tenancy import get_for_workspace_or_404
 from smtp_accounts import bulk
 from smtp_accounts.bulk import mailboxes_connect_from_csv
+from smtp_accounts.dns_lookup import detect_preset
+from smtp_accounts.domain_health import (
+    domain_check_for,
+    domain_check_request,
+    domain_checks_ensure,
+)
 from smtp_accounts.forms import MailboxForm
 from smtp_accounts.models import DkimKey, Mailbox
 from smtp_accounts.presets import PRESETS
@@ -26,7 +33,10 @@ from smtp_accounts.services import (
 @login_required
 @require_GET
 def mailbox_list(request):
-    mailboxes = Mailbox.objects.for_workspace(request.workspace)
+    mailboxes = list(Mailbox.objects.for_workspace(request.workspace))
+    checks = {c.domain: c for c in domain_checks_ensure(request.workspace)}
+    for mailbox in mailboxes:
+        mailbox.domain_check = checks.get(mailbox.domain)
     return render(request, "smtp_accounts/mailbox_list.html", {"mailboxes": mailboxes})
 
 
@@ -34,13 +44,20 @@ def mailbox_list(request):
 @require_http_methods(["GET", "POST"])
 def mailbox_create(request):
     preset = request.GET.get("provider", "custom")
-    form = MailboxForm(
-        request.POST or None,
-        workspace=request.workspace,
-        initial=MailboxForm.initial_for_preset(preset),
-    )
+    detected = None
+    if request.htmx and request.method == "GET" and request.GET.get("email"):
+        # The address was typed: offer its provider's settings, found from the MX records.
+        detected, mx_hosts = detect_preset(request.GET["email"])
+        if detected is None or detected.key == preset:
+            return HttpResponse(status=204)  # nothing to change; keep what the user typed
+        preset = detected.key
+    initial = MailboxForm.initial_for_preset(preset)
+    if detected is not None:
+        initial |= {"email": request.GET["email"], "smtp_username": request.GET["email"]}
+    form = MailboxForm(request.POST or None, workspace=request.workspace, initial=initial)
     if request.method == "POST" and form.is_valid():
         mailbox = form.save()
+        domain_checks_ensure(request.workspace)  # a new sending domain gets its first check
         results = mailbox_test_connection(mailbox=mailbox)
         if all(r.ok for r in results):
             messages.success(request, _("%(email)s is connected.") % {"email": mailbox.email})
@@ -50,7 +67,10 @@ def mailbox_create(request):
     template = "smtp_accounts/mailbox_form.html"
     if request.htmx and request.method == "GET":
         template += "#server-fields"
-    return render(request, template, {"form": form, "presets": PRESETS.values(), "preset": preset})
+    context = {"form": form, "presets": PRESETS.values(), "preset": preset, "detected": detected}
+    if detected is not None:
+        context["mx_hosts"] = mx_hosts
+    return render(request, template, context)
 
 
 @login_required
@@ -126,6 +146,8 @@ def mailbox_import(request):
                 )
             except bulk.BulkFileError as exc:
                 error = str(exc)
+            else:
+                domain_checks_ensure(request.workspace)
     mailboxes = [r.mailbox for r in results or [] if r.ok]
     return render(
         request,
@@ -158,6 +180,9 @@ def mailbox_import_status(request):
 def mailbox_dkim_create(request, pk: int):
     mailbox = get_for_workspace_or_404(Mailbox, request.workspace, pk=pk)
     key = dkim_key_create(workspace=request.workspace, domain=mailbox.domain)
+    domain_check_request(
+        domain_check=domain_check_for(workspace=request.workspace, domain=key.domain)
+    )
     messages.success(
         request, _("Publish the DKIM record for %(domain)s shown below.") % {"domain": key.domain}
     )

@@ -18,6 +18,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from accounts.models import Membership, User, Workspace
 from postigo.celery import app as celery_app
 from tests.servers import imap
+from tests.servers.dns import TestDNSServer, unused_udp_port
 from tests.servers.smtp import SilentServer, TestSMTPServer
 from tests.servers.tls import make_certificate
 
@@ -32,6 +33,31 @@ def _fast_hashing_and_clean_cache(settings):
     cache.clear()
     yield
     cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def _dns_stays_on_loopback(settings):
+    # Every DNS check goes to a loopback port nobody answers on, unless a test starts the
+    # DNS server: a forgotten record fails fast instead of reaching the internet.
+    settings.DNS_NAMESERVERS = [f"127.0.0.1:{unused_udp_port()}"]
+    settings.DNS_TIMEOUT = 1
+
+
+@pytest.fixture(scope="session")
+def dns_server_session():
+    server = TestDNSServer().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def dns_server(dns_server_session, settings):
+    """A DNS server on 127.0.0.1 serving the zones the test sets with `set_zones`."""
+    dns_server_session.set_zones()
+    dns_server_session.queries.clear()
+    settings.DNS_NAMESERVERS = [dns_server_session.nameserver]
+    settings.DNS_TIMEOUT = 3
+    return dns_server_session
 
 
 @pytest.fixture(autouse=True)

@@ -29,6 +29,19 @@
     if (event.key === "Escape") closeMenus(null);
   });
 
+  // Copy buttons: <button data-copy="#element-id"> copies that element's text.
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest("[data-copy]");
+    if (!button || !navigator.clipboard) return;
+    var source = document.querySelector(button.dataset.copy);
+    if (!source) return;
+    navigator.clipboard.writeText(source.textContent.trim()).then(function () {
+      var label = button.textContent;
+      button.textContent = button.dataset.copied || "Copied";
+      setTimeout(function () { button.textContent = label; }, 1500);
+    });
+  });
+
   // Flash messages fade after a while (errors stay until dismissed by navigation).
   setTimeout(function () {
     document.querySelectorAll(".flash-stack .flash-success, .flash-stack .flash-info").forEach(function (el) {

@@ -2,6 +2,7 @@ import pytest
 from django.urls import reverse
 
 from smtp_accounts.models import Mailbox
+from tests.servers.dns import zone
 from tests.smtp_accounts.factories import make_mailbox
 
 pytestmark = pytest.mark.django_db
@@ -162,3 +163,41 @@ def test_members_see_the_list(client, bob, workspace_a):
     make_mailbox(workspace_a)
     client.force_login(bob)
     assert "sender@acme.example" in client.get(reverse("mailbox_list")).content.decode()
+
+
+# --- Provider detection from the address's MX records ----------------------------------------
+
+
+def detect(client, email, provider="custom"):
+    return client.get(
+        reverse("mailbox_create"),
+        {"email": email, "provider": provider},
+        headers={"HX-Request": "true"},
+    )
+
+
+def test_typing_an_address_detects_the_provider_from_its_mx(client, alice, dns_server):
+    dns_server.set_zones(
+        zone("acme.example", "@ MX 1 aspmx.l.google.com.\n@ MX 5 alt1.aspmx.l.google.com.\n"),
+        zone("contoso.example", "@ MX 0 contoso-example.mail.protection.outlook.com.\n"),
+    )
+    client.force_login(alice)
+
+    page = detect(client, "sam@acme.example").content.decode()
+    assert 'data-detected="google"' in page
+    assert "aspmx.l.google.com" in page
+    assert 'value="smtp.gmail.com"' in page and 'value="sam@acme.example"' in page
+    assert 'hx-swap-oob="true"' in page and '<option value="google" selected>' in page
+
+    assert 'data-detected="microsoft"' in detect(client, "pat@contoso.example").content.decode()
+
+
+def test_free_mail_needs_no_lookup_and_unknown_mx_changes_nothing(client, alice, dns_server):
+    dns_server.set_zones(zone("own.example", "@ MX 10 mail.own.example.\n"))
+    client.force_login(alice)
+
+    assert 'data-detected="yahoo"' in detect(client, "x@yahoo.com").content.decode()
+    assert dns_server.queries == []
+    assert detect(client, "x@own.example").status_code == 204  # custom: keep the form
+    assert detect(client, "x@gmail.com", provider="google").status_code == 204  # already chosen
+    assert detect(client, "not-an-address").status_code == 204
