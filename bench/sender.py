@@ -16,7 +16,8 @@ from email import policy
 from email.message import EmailMessage
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+# The project root instead of this folder: bench/dkim.py would shadow the dkim package.
+sys.path[0] = str(Path(__file__).resolve().parent.parent)
 from bench._setup import django_in_tempdir, result  # noqa: E402
 
 

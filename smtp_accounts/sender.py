@@ -8,6 +8,7 @@ policy, rate) stops the batch: the remaining messages are not attempted.
 
 from __future__ import annotations
 
+import re
 import smtplib
 import ssl
 import time
@@ -15,6 +16,8 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
 
 from django.conf import settings
+from django.db import connections, router
+from django.utils import timezone
 
 from smtp_accounts import network
 from smtp_accounts.dkim_signing import DkimSigner
@@ -22,6 +25,7 @@ from smtp_accounts.models import Mailbox, Security, SendLog
 from smtp_accounts.replies import Outcome, classify
 
 LOG_CHUNK = 500
+_UNSAFE = re.compile(r"[\r\n<>\s]")
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,6 +71,7 @@ class MailboxSender:
         signer: DkimSigner | None = None,
     ):
         self.mailbox = mailbox
+        self.envelope_from = f"<{mailbox.email}>"
         self.signer = signer
         self.recycle_after = recycle_after
         self.timeout = timeout or settings.MAILBOX_CONNECT_TIMEOUT
@@ -84,6 +89,8 @@ class MailboxSender:
     def _open(self) -> smtplib.SMTP:
         mailbox = self.mailbox
         host, port = mailbox.smtp_host, mailbox.smtp_port
+        if _UNSAFE.search(mailbox.email):
+            raise MailboxUnavailable(Outcome.MAILBOX, None, "the sender address is not valid")
         try:
             addresses = network.resolve(host, port)
             network.guard(host, addresses)
@@ -151,12 +158,16 @@ class MailboxSender:
         """MAIL, RCPT, DATA by hand, so the server's own reply to each is kept."""
         client = self.client
         assert client is not None
-        # Already in angle brackets, so smtplib does not re-parse the addresses every time.
-        sender, recipient = f"<{self.mailbox.email}>", f"<{message.recipient}>"
+        # MAIL and RCPT go out as plain commands: smtplib's mail()/rcpt() re-parse each address
+        # with email.utils on every call, a measurable share of the time per message. The
+        # addresses were validated when stored; CR, LF and angle brackets are refused here.
+        sender, recipient = self.envelope_from, message.recipient
+        if _UNSAFE.search(recipient):
+            return 501, f"5.1.3 not sent: {recipient!r} is not a valid address"
         try:
             for command, accepted in (
-                (lambda: client.mail(sender), (250,)),
-                (lambda: client.rcpt(recipient), (250, 251)),
+                (lambda: client.docmd("mail", f"FROM:{sender}"), (250,)),
+                (lambda: client.docmd("rcpt", f"TO:<{recipient}>"), (250, 251)),
                 (lambda: client.data(message.raw), (250,)),
             ):
                 code, reply = command()
@@ -193,13 +204,7 @@ def send_messages(
     signer: DkimSigner | None = None,
 ) -> Iterator[SendResult]:
     """Send a batch, logging every attempt; stops at a mailbox-level failure."""
-    pending: list[SendLog] = []
-
-    def flush() -> None:
-        if pending:
-            SendLog.objects.bulk_create(pending)
-            pending.clear()
-
+    log = SendLogWriter(mailbox)
     try:
         with MailboxSender(mailbox, recycle_after=recycle_after, signer=signer) as sender:
             for message in messages:
@@ -207,21 +212,62 @@ def send_messages(
                     result = sender.send(message)
                 except MailboxUnavailable as exc:
                     result = SendResult(message, exc.outcome, exc.code, exc.response, 0)
-                pending.append(
-                    SendLog(
-                        mailbox=mailbox,
-                        recipient=message.recipient,
-                        message_id=message.message_id[:255],
-                        outcome=result.outcome,
-                        code=result.code,
-                        response=result.response[:1000],
-                        elapsed_ms=result.elapsed_ms,
-                    )
-                )
-                if len(pending) >= LOG_CHUNK:
-                    flush()
+                log.add(result)
                 yield result
                 if result.outcome is Outcome.MAILBOX:
                     return
     finally:
-        flush()
+        log.flush()
+
+
+class SendLogWriter:
+    """Buffers SendLog rows and writes them with one executemany per chunk.
+
+    This is the sender's hot path: building a model instance per attempt and letting
+    bulk_create assemble the SQL cost about a tenth of the send rate; plain tuples do not.
+    Columns come from the model's metadata, so the SQL follows migrations.
+    """
+
+    FIELDS = (
+        "mailbox",
+        "recipient",
+        "message_id",
+        "outcome",
+        "code",
+        "response",
+        "elapsed_ms",
+        "created_at",
+    )
+
+    def __init__(self, mailbox: Mailbox):
+        self.mailbox_id = mailbox.pk
+        self.rows: list[tuple] = []
+        meta = SendLog._meta
+        self.connection = connections[router.db_for_write(SendLog)]
+        quote = self.connection.ops.quote_name
+        columns = ", ".join(quote(meta.get_field(name).column) for name in self.FIELDS)
+        placeholders = ", ".join(["%s"] * len(self.FIELDS))
+        self.sql = f"INSERT INTO {quote(meta.db_table)} ({columns}) VALUES ({placeholders})"
+
+    def add(self, result: SendResult) -> None:
+        message = result.message
+        self.rows.append(
+            (
+                self.mailbox_id,
+                message.recipient,
+                message.message_id[:255],
+                result.outcome.value,
+                result.code,
+                result.response[:1000],
+                result.elapsed_ms,
+                self.connection.ops.adapt_datetimefield_value(timezone.now()),
+            )
+        )
+        if len(self.rows) >= LOG_CHUNK:
+            self.flush()
+
+    def flush(self) -> None:
+        if self.rows:
+            with self.connection.cursor() as cursor:
+                cursor.executemany(self.sql, self.rows)
+            self.rows.clear()

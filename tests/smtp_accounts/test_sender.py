@@ -2,6 +2,7 @@
 
 import pytest
 from django.core import mail
+from django.utils import timezone
 
 from accounts.models import Notification
 from smtp_accounts.models import Mailbox, SendLog
@@ -17,6 +18,7 @@ def outcomes(results):
 
 
 def test_a_batch_goes_out_on_one_session_and_is_logged(mailbox, smtp_server):
+    before = timezone.now()
     results = mailbox_send_batch(mailbox=mailbox, messages=outgoing(5))
     assert outcomes(results) == [Outcome.SENT] * 5
     assert [r.rcpt_tos for r in smtp_server.received] == [
@@ -27,6 +29,10 @@ def test_a_batch_goes_out_on_one_session_and_is_logged(mailbox, smtp_server):
     assert logs.count() == 5
     assert set(logs.values_list("code", flat=True)) == {250}
     assert all("queued" in r for r in logs.values_list("response", flat=True))
+    assert list(logs.order_by("pk").values_list("recipient", "message_id", "outcome")) == [
+        (f"lead{i}@example.com", f"<m{i}@acme.example>", "sent") for i in range(5)
+    ]
+    assert all(before <= log.created_at <= timezone.now() for log in logs)
     mailbox.refresh_from_db()
     assert mailbox.last_sent_at is not None and mailbox.consecutive_failures == 0
 
@@ -119,3 +125,14 @@ def test_killing_the_server_mid_batch_loses_no_log_line(mailbox, smtp_server):
     ) == ["lead3@example.com", "lead4@example.com", "lead5@example.com"]
     mailbox.refresh_from_db()
     assert mailbox.status == Mailbox.Status.ACTIVE  # unreachable is not a reason to pause
+
+
+def test_an_address_that_could_inject_smtp_commands_is_never_sent(mailbox, smtp_server):
+    from smtp_accounts.sender import OutgoingMessage
+
+    good = outgoing(1)[0]
+    evil = OutgoingMessage("x@example.com>\r\nRCPT TO:<victim@example.com", good.raw, "<e@x>")
+    results = mailbox_send_batch(mailbox=mailbox, messages=[evil, good])
+
+    assert outcomes(results) == [Outcome.HARD_BOUNCE, Outcome.SENT]
+    assert [r.rcpt_tos for r in smtp_server.received] == [["lead0@example.com"]]
