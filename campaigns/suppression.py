@@ -1,0 +1,109 @@
+"""The suppression list: one function decides whether an address may be mailed (DESIGN §5.2).
+
+Checked on import, at launch, at claim and right before SMTP — always through `is_suppressed`
+or `Suppressions` (a workspace's list loaded once, for loops over many addresses).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.utils.translation import gettext as _
+
+from accounts.models import Workspace
+from campaigns.models import Suppression, normalize_email, value_hash
+
+
+class SuppressionError(ValueError):
+    pass
+
+
+def _domain(address: str) -> str:
+    return address.rpartition("@")[2]
+
+
+@dataclass
+class Suppressions:
+    """A workspace's suppressed address and domain hashes, for checking many addresses."""
+
+    addresses: set[str]
+    domains: set[str]
+
+    @classmethod
+    def load(cls, workspace: Workspace) -> Suppressions:
+        rows = Suppression.objects.for_workspace(workspace).values_list("kind", "value_hash")
+        addresses, domains = set(), set()
+        for kind, digest in rows:
+            (domains if kind == Suppression.Kind.DOMAIN else addresses).add(digest)
+        return cls(addresses, domains)
+
+    def __contains__(self, address: str) -> bool:
+        address = normalize_email(address)
+        return value_hash(address) in self.addresses or value_hash(_domain(address)) in self.domains
+
+
+def is_suppressed(workspace: Workspace, address: str) -> bool:
+    address = normalize_email(address)
+    return (
+        Suppression.objects.for_workspace(workspace)
+        .filter(
+            Q(kind=Suppression.Kind.ADDRESS, value_hash=value_hash(address))
+            | Q(kind=Suppression.Kind.DOMAIN, value_hash=value_hash(_domain(address)))
+        )
+        .exists()
+    )
+
+
+def parse_entry(raw: str) -> tuple[str, str]:
+    """(kind, value) from what a user typed: an address, "@domain" or "domain"."""
+    value = raw.strip().lower()
+    if not value:
+        raise SuppressionError(_("Enter an address or a domain."))
+    if value.startswith("@"):
+        value = value[1:]
+    if "@" in value:
+        local, _sep, domain = value.rpartition("@")
+        if not local or "." not in domain or " " in value:
+            raise SuppressionError(_("“%(value)s” is not an email address.") % {"value": raw})
+        return Suppression.Kind.ADDRESS, value
+    if "." not in value or " " in value or "/" in value:
+        raise SuppressionError(
+            _("“%(value)s” is neither an address nor a domain.") % {"value": raw}
+        )
+    return Suppression.Kind.DOMAIN, value
+
+
+def suppression_add(
+    *, workspace: Workspace, entry: str, reason: str = Suppression.Reason.MANUAL, note: str = ""
+) -> tuple[Suppression, bool]:
+    """Suppress an address or domain; returns (row, created). An existing entry is kept."""
+    kind, value = parse_entry(entry)
+    existing = (
+        Suppression.objects.for_workspace(workspace)
+        .filter(kind=kind, value_hash=value_hash(value))
+        .first()
+    )
+    if existing:
+        return existing, False
+    try:
+        with transaction.atomic():
+            row = Suppression(workspace=workspace, kind=kind, value=value, reason=reason, note=note)
+            row.save()
+    except IntegrityError:  # added at the same moment by someone else
+        row = Suppression.objects.for_workspace(workspace).get(
+            kind=kind, value_hash=value_hash(value)
+        )
+        return row, False
+    return row, True
+
+
+def suppression_remove(*, suppression: Suppression) -> None:
+    """Only manual entries can be removed: an unsubscribe or a bounce is the recipient's word."""
+    if suppression.reason != Suppression.Reason.MANUAL:
+        raise SuppressionError(
+            _("Only entries added by hand can be removed; this one is a %(reason)s.")
+            % {"reason": suppression.get_reason_display().lower()}
+        )
+    suppression.delete()

@@ -1,0 +1,310 @@
+"""Lead CSV import: encodings, delimiters, broken rows, duplicates, suppression, resume, undo."""
+
+from pathlib import Path
+
+import pytest
+from django.db.models import QuerySet
+
+from campaigns import lead_csv
+from campaigns.lead_import import (
+    LeadImportError,
+    lead_import_create,
+    lead_import_resume,
+    lead_import_rollback,
+    lead_import_run,
+    lead_import_start,
+    validate_mapping,
+)
+from campaigns.models import Lead, LeadImport, LeadList, LeadMembership
+from campaigns.suppression import suppression_add
+from tests.servers.dns import zone
+
+pytestmark = pytest.mark.django_db
+
+# A copy of ../shared/fixtures/leads-sample.csv (Windows-1252, ";", a few broken rows).
+FIXTURE = Path(__file__).resolve().parent.parent / "fixtures" / "leads-sample.csv"
+
+
+@pytest.fixture
+def prospects(workspace_a):
+    return LeadList.objects.create(workspace=workspace_a, name="Prospects")
+
+
+def run_import(workspace, lead_list, data: bytes, *, mapping=None, check_mx=False, capture=None):
+    imp = lead_import_create(
+        workspace=workspace, user=None, lead_list=lead_list, filename="leads.csv", data=data
+    )
+    lead_import_start(lead_import=imp, mapping=mapping or imp.mapping, check_mx=check_mx)
+    lead_import_run(imp.pk)  # what the queued task does
+    imp.refresh_from_db()
+    return imp
+
+
+def csv_bytes(text: str, encoding="utf-8") -> bytes:
+    return text.replace("\n", "\r\n").encode(encoding)
+
+
+# --- the sample file from the brief ------------------------------------------------------------
+
+
+def test_the_sample_file_imports_with_exact_row_errors(workspace_a, prospects):
+    imp = run_import(workspace_a, prospects, FIXTURE.read_bytes())
+
+    assert (imp.encoding, imp.delimiter) == ("cp1252", ";")
+    assert imp.mapping == [
+        "first_name",
+        "last_name",
+        "email",
+        "company",
+        "title",
+        "website",
+        "custom:city",
+        "phone",
+    ]
+    assert imp.status == LeadImport.Status.DONE and imp.total_rows == 68
+    assert (imp.imported, imp.updated, imp.duplicates, imp.invalid, imp.suppressed) == (
+        64,
+        0,
+        0,
+        3,
+        0,
+    )
+    problems = {p["row"]: p["reason"] for p in imp.problems}
+    assert set(problems) == {62, 63, 67}
+    assert "“john.doe@” is not a valid email address" in problems[62]
+    assert problems[63] == "No email address."
+    assert problems[67] == "The row has 10 cells; the header has 8."
+    leads = Lead.objects.for_workspace(workspace_a)
+    assert leads.count() == 64 == prospects.leads.count()
+    assert leads.get(email_normalized="q.semi@quoted.example").company == "Smith; Jones & Partners"
+    assert (
+        leads.get(email_normalized="bob.spaces@space.example").email == "bob.spaces@space.example"
+    )
+    garcia = leads.get(email_normalized="i.garcia0@blue.example")
+    assert (garcia.first_name, garcia.last_name, garcia.custom) == (
+        "Ingrid",
+        "García",
+        {"city": "Berlin"},
+    )
+    assert leads.get(email_normalized="a.mueller0@acme.example").first_name == "Anna"
+    assert imp.data == b"" or bytes(imp.data) == b""  # the raw file is not kept
+
+
+# --- encodings, delimiters, structure ------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("data", "encoding", "delimiter"),
+    [
+        ("\ufeffEmail,Name\nana@x.example,Ána\n".encode(), "utf-8-sig", ","),
+        ("Email\tName\nana@x.example\tÁna\n".encode(), "utf-8-sig", "\t"),
+        ("Email;Name\nana@x.example;Ána\n".encode("cp1252"), "cp1252", ";"),
+        # 0x81 is undefined in Windows-1252: only Latin-1 reads it
+        (b"Email,Name\nana@x.example,\xc1na\x81\n", "latin-1", ","),
+        ("Email,Name\nana@x.example,Ána\n".encode("utf-16"), "utf-16", ","),
+    ],
+)
+def test_encodings_and_delimiters_are_detected(data, encoding, delimiter):
+    parsed = lead_csv.read(data)
+    assert (parsed.encoding, parsed.delimiter) == (encoding, delimiter)
+    assert parsed.header == ["Email", "Name"]
+    assert next(lead_csv.rows(parsed.text, parsed.delimiter))[1][1].startswith("Ána")
+
+
+def test_quoted_newlines_keep_spreadsheet_row_numbers(workspace_a, prospects):
+    data = csv_bytes(
+        'Email,Company,Notes\na@x.example,A,"line one\nline two"\n\nbad@,B,x\nc@x.example,C,'
+    )
+    imp = run_import(workspace_a, prospects, data)
+    assert imp.imported == 2 and imp.invalid == 1
+    assert imp.problems[0]["row"] == 4  # the header is row 1, the blank line row 3
+    lead = Lead.objects.get(email_normalized="a@x.example")
+    assert lead.custom == {"notes": "line one\r\nline two"}
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        (b"", "The file is empty."),
+        (b"PK\x03\x04\x14\x00\x06\x00", "Excel workbook"),
+        (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1\x00\x00", "old Excel"),
+        (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "binary file"),
+        (b"\n\n\n", "The file is empty."),
+    ],
+)
+def test_files_that_are_not_csv_are_refused_with_a_reason(data, message):
+    with pytest.raises(lead_csv.CsvFileError, match=message):
+        lead_csv.read(data)
+
+
+def test_mapping_guesses_common_headers_and_keeps_custom_columns():
+    header = [
+        "E-Mail Address",
+        "Vorname",
+        "Surname",
+        "Organisation",
+        "Job Title",
+        "Lead Source",
+        "",
+        "city",
+        "City",
+    ]
+    assert lead_csv.guess_mapping(header) == [
+        "email",
+        "first_name",
+        "last_name",
+        "company",
+        "title",
+        "custom:lead_source",
+        "",
+        "custom:city",
+        "custom:city_2",
+    ]
+
+
+def test_mapping_problems_name_the_columns():
+    header = ["A", "B", "C"]
+    assert validate_mapping(header, ["first_name", "company", "tags"]) == [
+        "Map exactly one column to Email (now 0)."
+    ]
+    assert validate_mapping(header, ["email", "company", "company"]) == [
+        "Columns B and C both map to company."
+    ]
+    assert (
+        "not a usable custom field name"
+        in validate_mapping(header, ["email", "custom:Bad Key", ""])[0]
+    )
+
+
+# --- duplicates, existing leads, suppression, MX ------------------------------------------------
+
+
+def test_duplicates_in_the_file_are_reported_against_the_first_row(workspace_a, prospects):
+    imp = run_import(workspace_a, prospects, csv_bytes("Email\nana@x.example\nAna@X.example\n"))
+    assert (imp.imported, imp.duplicates) == (1, 1)
+    assert imp.problems == [{"row": 3, "reason": "Same address as row 2."}]
+
+
+def test_existing_leads_get_blank_fields_filled_never_overwritten(workspace_a, prospects):
+    lead = Lead.objects.create(workspace=workspace_a, email="ana@x.example", first_name="Ana")
+    imp = run_import(
+        workspace_a,
+        prospects,
+        csv_bytes("Email,First name,Company,Tags\nANA@x.example,Anna,Vela,vip;berlin\n"),
+    )
+    assert (imp.imported, imp.updated) == (0, 1)
+    lead.refresh_from_db()
+    assert (lead.first_name, lead.company, lead.tag_list) == ("Ana", "Vela", ["berlin", "vip"])
+    assert list(prospects.leads.all()) == [lead]
+
+
+def test_suppressed_addresses_and_domains_are_not_imported(workspace_a, workspace_b, prospects):
+    suppression_add(workspace=workspace_a, entry="gone@x.example", reason="unsubscribed")
+    suppression_add(workspace=workspace_a, entry="@blocked.example")
+    suppression_add(workspace=workspace_b, entry="kept@x.example")  # another workspace's list
+    data = csv_bytes("Email\nGone@x.example\nsomeone@blocked.example\nkept@x.example\n")
+    imp = run_import(workspace_a, prospects, data)
+    assert (imp.imported, imp.suppressed) == (1, 2)
+    assert list(Lead.objects.values_list("email", flat=True)) == ["kept@x.example"]
+
+
+def test_the_optional_mx_check_uses_the_dns(workspace_a, prospects, dns_server):
+    dns_server.set_zones(
+        zone("good.example", "@ MX 10 mx.good.example.\n"), zone("nomx.example", "")
+    )
+    data = csv_bytes("Email\na@good.example\nb@nomx.example\n")
+    imp = run_import(workspace_a, prospects, data, check_mx=True)
+    assert (imp.imported, imp.invalid) == (1, 1)
+    assert imp.problems == [
+        {"row": 3, "reason": "The domain of b@nomx.example receives no mail (no MX record)."}
+    ]
+
+
+# --- never half-applied: resume and rollback ------------------------------------------------------
+
+
+def big_csv(n: int) -> bytes:
+    return (
+        "Email,First Name,Company\n"
+        + "".join(f"lead{i}@example.com,Name{i},Company {i % 100}\n" for i in range(n))
+    ).encode()
+
+
+def test_a_crashed_import_resumes_where_it_stopped(workspace_a, prospects, monkeypatch):
+    monkeypatch.setattr("campaigns.lead_import.CHUNK", 100)
+    imp = lead_import_create(
+        workspace=workspace_a, user=None, lead_list=prospects, filename="x.csv", data=big_csv(350)
+    )
+    lead_import_start(lead_import=imp, mapping=imp.mapping, check_mx=False)
+    real_bulk_create = QuerySet.bulk_create
+    calls = {"n": 0}
+
+    def database_goes_away(self, objs, *args, **kwargs):
+        if self.model is Lead:
+            calls["n"] += 1
+            if calls["n"] == 3:
+                raise ConnectionError("server closed the connection unexpectedly")
+        return real_bulk_create(self, objs, *args, **kwargs)
+
+    monkeypatch.setattr(QuerySet, "bulk_create", database_goes_away)
+    lead_import_run(imp.pk)
+    imp.refresh_from_db()
+    assert imp.status == LeadImport.Status.FAILED
+    assert "server closed the connection" in imp.error
+    assert imp.processed_rows == 200 and imp.imported == 200
+    assert Lead.objects.count() == 200  # whole chunks only
+
+    monkeypatch.setattr(QuerySet, "bulk_create", real_bulk_create)
+    lead_import_resume(lead_import=imp)
+    lead_import_run(imp.pk)
+    imp.refresh_from_db()
+    assert imp.status == LeadImport.Status.DONE
+    assert (imp.imported, imp.duplicates, imp.processed_rows) == (350, 0, 350)
+    assert Lead.objects.count() == 350 == prospects.leads.count()
+
+
+def test_rollback_removes_what_the_import_added_and_nothing_else(workspace_a, prospects):
+    other = LeadList.objects.create(workspace=workspace_a, name="Other")
+    before = Lead.objects.create(workspace=workspace_a, email="old@x.example", first_name="Old")
+    LeadMembership.objects.create(lead=before, lead_list=other)
+    shared = Lead.objects.create(workspace=workspace_a, email="shared@x.example")
+    LeadMembership.objects.create(lead=shared, lead_list=other)
+    data = csv_bytes(
+        "Email,First name,Company,Tags\nold@x.example,X,Acme,t1\nnew@x.example,New,,\n"
+        "shared@x.example,Sam,,\n"
+    )
+    imp = run_import(workspace_a, prospects, data)
+    assert (imp.imported, imp.updated) == (1, 2)
+
+    result = lead_import_rollback(lead_import=imp)
+
+    assert result == {"leads_removed": 1, "leads_restored": 2}
+    assert set(Lead.objects.values_list("email", flat=True)) == {
+        "old@x.example",
+        "shared@x.example",
+    }
+    before.refresh_from_db()
+    assert (before.first_name, before.company, before.tags) == ("Old", "", "")
+    assert not prospects.leads.exists() and other.leads.count() == 2
+    imp.refresh_from_db()
+    assert imp.status == LeadImport.Status.ROLLED_BACK
+    with pytest.raises(LeadImportError, match="already rolled back"):
+        lead_import_rollback(lead_import=imp)
+
+
+def test_a_running_import_cannot_be_rolled_back_or_started_twice(workspace_a, prospects):
+    imp = lead_import_create(
+        workspace=workspace_a, user=None, lead_list=prospects, filename="x.csv", data=big_csv(3)
+    )
+    lead_import_start(lead_import=imp, mapping=imp.mapping, check_mx=False)
+    with pytest.raises(LeadImportError, match="still running"):
+        lead_import_rollback(lead_import=imp)
+    with pytest.raises(LeadImportError, match="already started"):
+        lead_import_start(lead_import=imp, mapping=imp.mapping, check_mx=False)
+
+
+def test_one_hundred_thousand_rows(workspace_a, prospects):
+    imp = run_import(workspace_a, prospects, big_csv(100_000))
+    assert imp.status == LeadImport.Status.DONE
+    assert (imp.imported, imp.invalid, imp.duplicates) == (100_000, 0, 0)
+    assert Lead.objects.count() == 100_000 == LeadMembership.objects.count()
