@@ -1,4 +1,4 @@
-"""Campaigns, leads, inbox and reports: sections still to be built show what they will hold."""
+"""Campaigns, inbox and reports: sections still to be built show what they will hold."""
 
 from django.utils.translation import gettext_lazy as _
 
@@ -17,23 +17,6 @@ campaign_list = placeholder_view(
             _("Every campaign with its status: draft, running, paused or completed"),
             _("Sent, opened, clicked and replied counts at a glance"),
             _("A builder for steps, A/B variants, spintax and merge fields"),
-        ],
-    )
-)
-
-lead_list = placeholder_view(
-    Placeholder(
-        title=_("Leads"),
-        icon="users",
-        heading=_("Import your leads here"),
-        body=_(
-            "Upload a CSV file from your CRM or spreadsheet, map its columns, and Postigo "
-            "checks every address before anything is sent."
-        ),
-        will_show=[
-            _("Lead lists with search by name, company, tag and status"),
-            _("A row-by-row import report: imported, duplicates, invalid and suppressed"),
-            _("Your suppression list of unsubscribed and bounced addresses"),
         ],
     )
 )

@@ -1,0 +1,97 @@
+"""The suppression list page: add one, import a file, remove manual entries."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from campaigns import lead_csv
+from campaigns.forms import SuppressionForm
+from campaigns.models import Suppression
+from campaigns.suppression import SuppressionError, suppression_add, suppression_remove
+from postigo.tenancy import get_for_workspace_or_404
+
+MAX_FILE_ROWS = 100_000
+
+
+def _import_file(workspace, data: bytes) -> dict:
+    """Every row's first non-empty cell is an address or domain; report each bad row."""
+    parsed = lead_csv.read(data)
+    added = existing = 0
+    problems = []
+    first = next((c for c in parsed.header if c.strip()), "")
+    rows = [(1, [first])] if "@" in first or "." in first else []  # no header row
+    rows += list(lead_csv.rows(parsed.text, parsed.delimiter))[:MAX_FILE_ROWS]
+    for number, cells in rows:
+        value = next((c.strip() for c in cells if c.strip()), "")
+        if not value:
+            continue
+        try:
+            _row, created = suppression_add(workspace=workspace, entry=value, note=_("imported"))
+        except SuppressionError as exc:
+            problems.append({"row": number, "reason": str(exc)})
+            continue
+        added += created
+        existing += not created
+    return {"added": added, "existing": existing, "problems": problems}
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def suppression_list(request):
+    form = SuppressionForm(request.POST or None)
+    report = None
+    if request.method == "POST" and "file" in request.FILES:
+        try:
+            report = _import_file(
+                request.workspace, request.FILES["file"].read(lead_csv.MAX_BYTES + 1)
+            )
+        except lead_csv.CsvFileError as exc:
+            messages.error(request, str(exc))
+        form = SuppressionForm()
+    elif request.method == "POST" and form.is_valid():
+        try:
+            row, created = suppression_add(
+                workspace=request.workspace,
+                entry=form.cleaned_data["entry"],
+                note=form.cleaned_data["note"],
+            )
+        except SuppressionError as exc:
+            form.add_error("entry", str(exc))
+        else:
+            if created:
+                messages.success(
+                    request, _("%(value)s will never be mailed.") % {"value": row.value}
+                )
+            else:
+                messages.info(
+                    request, _("%(value)s was already suppressed.") % {"value": row.value}
+                )
+            return redirect("suppression_list")
+    entries = Suppression.objects.for_workspace(request.workspace)
+    if q := request.GET.get("q", "").strip().lower():
+        entries = entries.filter(value__contains=q)
+    page = Paginator(entries, 50).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "campaigns/suppression_list.html",
+        {"form": form, "page": page, "report": report, "q": q},
+        status=400 if form.errors else 200,
+    )
+
+
+@login_required
+@require_POST
+def suppression_delete(request, pk: int):
+    entry = get_for_workspace_or_404(Suppression, request.workspace, pk=pk)
+    try:
+        suppression_remove(suppression=entry)
+    except SuppressionError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, _("%(value)s can be mailed again.") % {"value": entry.value})
+    return redirect("suppression_list")

@@ -1,0 +1,166 @@
+"""Lead pages: the import flow, search, export, edit, suppression list, workspace isolation."""
+
+import csv
+import io
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+
+from campaigns.models import Lead, LeadImport, LeadList, Suppression
+from campaigns.suppression import suppression_add
+from tests.campaigns.test_lead_import import FIXTURE
+
+pytestmark = pytest.mark.django_db
+
+
+def upload(client, data: bytes, name="leads.csv", **fields):
+    return client.post(
+        reverse("lead_import_new"),
+        {"file": SimpleUploadedFile(name, data, "text/csv"), "new_list": "Fixture", **fields},
+    )
+
+
+def import_fixture(client, django_capture_on_commit_callbacks):
+    response = upload(client, FIXTURE.read_bytes())
+    assert response.status_code == 302
+    imp = LeadImport.objects.get()
+    with django_capture_on_commit_callbacks(execute=True):
+        mapping = {f"column_{i}": target for i, target in enumerate(imp.mapping)}
+        assert client.post(response.url, mapping).status_code == 302
+    return imp
+
+
+def test_upload_map_and_watch_the_import(client, alice, django_capture_on_commit_callbacks):
+    client.force_login(alice)
+    response = upload(client, FIXTURE.read_bytes())
+    page = client.get(response.url).content.decode()
+    assert "68 rows into “Fixture”" in page
+    assert 'name="column_2"' in page and '<option value="email" selected>' in page
+    assert "Ingrid" in page  # the preview
+
+    imp = LeadImport.objects.get()
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(response.url, {f"column_{i}": t for i, t in enumerate(imp.mapping)})
+    progress = client.get(reverse("lead_import_progress", args=[imp.pk])).content.decode()
+    assert 'data-status="done"' in progress and "hx-trigger" not in progress
+    assert '<dd data-count="imported">64</dd>' in progress
+    assert 'data-row="67"' in progress and "The row has 10 cells; the header has 8." in progress
+
+
+def test_mapping_without_email_is_refused_with_the_reason(client, alice):
+    client.force_login(alice)
+    response = upload(client, FIXTURE.read_bytes())
+    imp = LeadImport.objects.get()
+    mapping = {f"column_{i}": t for i, t in enumerate(imp.mapping)} | {"column_2": ""}
+    refused = client.post(response.url, mapping)
+    assert refused.status_code == 400
+    assert "Map exactly one column to Email (now 0)." in refused.content.decode()
+    imp.refresh_from_db()
+    assert imp.status == LeadImport.Status.MAPPING
+
+
+def test_a_spreadsheet_is_refused_before_any_list_is_made(client, alice):
+    client.force_login(alice)
+    response = upload(client, b"PK\x03\x04rest-of-a-zip", name="leads.xlsx")
+    assert response.status_code == 400
+    assert "Excel workbook" in response.content.decode()
+    assert not LeadList.objects.exists()
+
+
+def test_search_filters_and_export_neutralises_formulas(
+    client, alice, django_capture_on_commit_callbacks
+):
+    client.force_login(alice)
+    import_fixture(client, django_capture_on_commit_callbacks)
+    Lead.objects.filter(email_normalized="eve@inject.example").update(tags=",vip,")
+
+    found = client.get(reverse("lead_list"), {"q": "Brightwave"}).content.decode()
+    assert "c.mueller2@brightwave.example" in found and "i.garcia0@blue.example" not in found
+    by_tag = client.get(reverse("lead_list"), {"tag": "VIP"}).content.decode()
+    assert by_tag.count("data-lead=") == 1
+    partial = client.get(reverse("lead_list"), {"q": "zzz"}, headers={"HX-Request": "true"})
+    assert partial.content.decode().lstrip().startswith('<div id="lead-results">')
+
+    export = b"".join(client.get(reverse("lead_export"), {"q": "inject"}).streaming_content)
+    rows = list(csv.DictReader(io.StringIO(export.decode())))
+    assert len(rows) == 1
+    assert rows[0]["company"] == '\'=HYPERLINK("http://evil.example","click")'
+    assert rows[0]["tags"] == "vip"
+
+
+def test_editing_and_deleting_a_lead_keeps_its_suppression(client, alice, workspace_a):
+    lead = Lead.objects.create(workspace=workspace_a, email="ana@x.example")
+    suppression_add(workspace=workspace_a, entry="ana@x.example", reason="unsubscribed")
+    client.force_login(alice)
+    url = reverse("lead_detail", args=[lead.pk])
+    response = client.post(
+        url,
+        {
+            "email": "ana@x.example",
+            "first_name": "Ana",
+            "status": "active",
+            "timezone": "Mars/Base",
+        },
+    )
+    assert "Use a time zone name like Europe/Berlin." in response.content.decode()
+    client.post(
+        url,
+        {"email": "ana@x.example", "first_name": "Ana", "status": "active", "tags_text": "A, b"},
+    )
+    lead.refresh_from_db()
+    assert (lead.first_name, lead.tag_list) == ("Ana", ["a", "b"])
+
+    client.post(reverse("lead_delete", args=[lead.pk]))
+    assert not Lead.objects.exists()
+    assert Suppression.objects.filter(value="ana@x.example").exists()
+
+
+def test_suppression_page_adds_imports_and_removes_only_manual_entries(client, alice, workspace_a):
+    client.force_login(alice)
+    url = reverse("suppression_list")
+    client.post(url, {"entry": "@Rival.example", "note": "competitor"})
+    bounced, _created = suppression_add(
+        workspace=workspace_a, entry="b@x.example", reason="hard_bounce"
+    )
+    file = SimpleUploadedFile("s.csv", b"address\nx@y.example\nnot an address\n\nrival.example\n")
+    report = client.post(url, {"file": file}).content.decode()
+    assert "1 added, 1 already there." in report
+    assert "Row 3" in report and "neither an address nor a domain" in report
+
+    manual = Suppression.objects.get(value="rival.example")
+    assert manual.kind == "domain"
+    client.post(reverse("suppression_delete", args=[manual.pk]))
+    assert not Suppression.objects.filter(pk=manual.pk).exists()
+    refused = client.post(reverse("suppression_delete", args=[bounced.pk]), follow=True)
+    assert "Only entries added by hand can be removed" in refused.content.decode()
+    assert Suppression.objects.filter(pk=bounced.pk).exists()
+
+
+def test_another_workspace_sees_none_of_it(
+    client, alice, charlie, workspace_a, django_capture_on_commit_callbacks
+):
+    client.force_login(alice)
+    imp = import_fixture(client, django_capture_on_commit_callbacks)
+    lead = Lead.objects.first()
+    entry, _created = suppression_add(workspace=workspace_a, entry="@rival.example")
+
+    client.force_login(charlie)
+    assert "i.garcia0@blue.example" not in client.get(reverse("lead_list")).content.decode()
+    export = b"".join(client.get(reverse("lead_export")).streaming_content).decode()
+    assert export.count("\n") == 1  # the header only
+    for name, args in [
+        ("lead_detail", [lead.pk]),
+        ("lead_import_detail", [imp.pk]),
+        ("lead_import_progress", [imp.pk]),
+    ]:
+        assert client.get(reverse(name, args=args)).status_code == 404
+    for name, args in [
+        ("lead_delete", [lead.pk]),
+        ("lead_import_undo", [imp.pk]),
+        ("lead_import_continue", [imp.pk]),
+        ("suppression_delete", [entry.pk]),
+    ]:
+        assert client.post(reverse(name, args=args)).status_code == 404
+    assert "rival.example" not in client.get(reverse("suppression_list")).content.decode()
+    assert Lead.objects.count() == 64

@@ -1,0 +1,62 @@
+"""Importing the sample lead file in the browser: upload, map, watch progress, read the report."""
+
+import os
+import re
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import expect
+
+from accounts.services import workspace_create
+from campaigns.models import Lead
+from tests.campaigns.test_lead_import import FIXTURE
+from tests.conftest import make_user
+from tests.e2e.test_mailbox_connect import sign_in
+
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+
+SCREENSHOTS = os.environ.get("POSTIGO_SCREENSHOTS")
+
+
+def shoot(page, name):
+    if SCREENSHOTS:
+        for scheme in ("light", "dark"):
+            page.emulate_media(color_scheme=scheme)
+            page.wait_for_timeout(300)  # let colour transitions finish
+            page.screenshot(path=Path(SCREENSHOTS) / f"{name}-{scheme}.png")
+        page.emulate_media(color_scheme="light")
+
+
+def test_import_the_sample_file(live_server, page):
+    user = make_user("owner@example.com", name="Owner")
+    workspace_create(owner=user, name="Acme")
+    base = live_server.url
+    sign_in(page, base, "owner@example.com")
+
+    page.goto(base + "/leads/")
+    page.click("text=Import a CSV file")
+    page.set_input_files("#id_file", str(FIXTURE))
+    page.fill("#id_new_list", "Berlin founders")
+    shoot(page, "lead-upload")
+    page.click("text=Upload and preview")
+
+    expect(page.locator(".card-title")).to_contain_text("68 rows into “Berlin founders”")
+    expect(page.locator("select[name=column_2]")).to_have_value("email")
+    expect(page.locator("select[name=column_6]")).to_have_value("custom:city")
+    page.select_option("select[name=column_7]", "")  # skip the phone column
+    shoot(page, "lead-mapping")
+    page.click("text=Import leads")
+
+    progress = page.locator("#import-progress")
+    expect(progress).to_have_attribute("data-status", "done", timeout=30_000)
+    expect(page.locator("[data-count=imported]")).to_have_text("64")
+    expect(page.locator("[data-count=invalid]")).to_have_text("3")
+    expect(page.locator("[data-problems] [data-row='62']")).to_contain_text("john.doe@")
+    shoot(page, "lead-import-done")
+    assert Lead.objects.get(email_normalized="i.garcia0@blue.example").phone == ""
+
+    page.click("text=See the list")
+    page.fill("input[name=q]", "Brightwave")
+    expect(page.locator("[data-lead]")).to_have_count(6)  # the six Brightwave rows
+    expect(page).to_have_url(re.compile(r"/leads/\?q=Brightwave&tag=&status=&list=\d+$"))
+    shoot(page, "lead-list")
