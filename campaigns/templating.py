@@ -182,9 +182,10 @@ class _Parser:
 
     def merge(self, start: int) -> tuple[Merge, int]:
         end = self.s.find("}}", start + 2)
-        if end < 0:
+        body = self.s[start + 2 : end] if end >= 0 else ""
+        if end < 0 or any(mark in body for mark in ("{{", "\n", "<", ">")):
+            # A "}}" further on belongs to something else: say where this one went unclosed.
             raise self.error("This merge field is never closed: add “}}”.", start)
-        body = self.s[start + 2 : end]
         name, bar, fallback = body.partition("|")
         name = name.strip().lower()
         line, column = self.position(start)
@@ -196,7 +197,7 @@ class _Parser:
                 line,
                 column,
             )
-        if "{" in fallback or "\n" in body:
+        if "{" in fallback:
             raise TemplateError(
                 "A fallback is plain text on one line; it cannot hold spintax or merge fields.",
                 line,

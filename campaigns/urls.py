@@ -1,9 +1,43 @@
 from django.urls import path
 
-from campaigns import lead_views, suppression_views, views
+from campaigns import campaign_views, lead_views, suppression_views, views
 
 urlpatterns = [
-    path("campaigns/", views.campaign_list, name="campaign_list"),
+    path("campaigns/", campaign_views.campaign_list, name="campaign_list"),
+    path("campaigns/<int:pk>/", campaign_views.campaign_leads, name="campaign_leads"),
+    path(
+        "campaigns/<int:pk>/sequence/", campaign_views.campaign_sequence, name="campaign_sequence"
+    ),
+    path(
+        "campaigns/<int:pk>/sequence/change/",
+        campaign_views.sequence_change,
+        name="sequence_change",
+    ),
+    path(
+        "campaigns/<int:pk>/steps/<int:step_pk>/",
+        campaign_views.step_update,
+        name="step_update",
+    ),
+    path(
+        "campaigns/<int:pk>/variants/<int:variant_pk>/",
+        campaign_views.variant_update,
+        name="variant_update",
+    ),
+    path(
+        "campaigns/<int:pk>/schedule/", campaign_views.campaign_schedule, name="campaign_schedule"
+    ),
+    path(
+        "campaigns/<int:pk>/mailboxes/",
+        campaign_views.campaign_mailboxes,
+        name="campaign_mailboxes",
+    ),
+    path("campaigns/<int:pk>/review/", campaign_views.campaign_review, name="campaign_review"),
+    path("campaigns/<int:pk>/preview/", campaign_views.campaign_preview, name="campaign_preview"),
+    path(
+        "campaigns/<int:pk>/duplicate/",
+        campaign_views.campaign_duplicate,
+        name="campaign_duplicate",
+    ),
     path("leads/", lead_views.lead_list, name="lead_list"),
     path("leads/export/", lead_views.lead_export, name="lead_export"),
     path("leads/<int:pk>/", lead_views.lead_detail, name="lead_detail"),

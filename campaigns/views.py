@@ -1,25 +1,8 @@
-"""Campaigns, inbox and reports: sections still to be built show what they will hold."""
+"""Inbox and reports: sections still to be built show what they will hold."""
 
 from django.utils.translation import gettext_lazy as _
 
 from postigo.pages import Placeholder, placeholder_view
-
-campaign_list = placeholder_view(
-    Placeholder(
-        title=_("Campaigns"),
-        icon="paper-airplane",
-        heading=_("Your campaigns will live here"),
-        body=_(
-            "A campaign is a sequence — a first email and its follow-ups — sent to a lead "
-            "list from your mailboxes on a schedule you choose."
-        ),
-        will_show=[
-            _("Every campaign with its status: draft, running, paused or completed"),
-            _("Sent, opened, clicked and replied counts at a glance"),
-            _("A builder for steps, A/B variants, spintax and merge fields"),
-        ],
-    )
-)
 
 inbox = placeholder_view(
     Placeholder(

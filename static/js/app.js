@@ -42,6 +42,57 @@
     });
   });
 
+  // The email editor: a contenteditable body mirrored into its form's textarea (the server
+  // sanitises it), with formatting buttons and merge-field / spintax insertion.
+  document.addEventListener("input", function (event) {
+    var editor = event.target.closest && event.target.closest("[data-editor]");
+    if (!editor) return;
+    var field = document.getElementById(editor.dataset.editor);
+    if (field) field.value = editor.innerHTML;
+  }, true);  // capture: before htmx reads the form on the same event
+
+  var lastTarget = null;
+  document.addEventListener("focusin", function (event) {
+    if (event.target.closest("[data-insert-target]")) lastTarget = event.target.closest("[data-insert-target]");
+  });
+
+  function insertText(form, text) {
+    var target = lastTarget && form.contains(lastTarget) ? lastTarget : form.querySelector("[data-editor]");
+    if (!target) return;
+    if (target.isContentEditable) {
+      target.focus();
+      document.execCommand("insertText", false, text);
+    } else {
+      var start = target.selectionStart || target.value.length, end = target.selectionEnd || start;
+      target.setRangeText(text, start, end, "end");
+      target.focus();
+      target.dispatchEvent(new Event("input", { bubbles: true }));
+    }
+  }
+
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest("[data-command], [data-insert-spintax]");
+    if (!button) return;
+    var form = button.closest("form");
+    if (button.dataset.insertSpintax) return insertText(form, button.dataset.insertSpintax);
+    var editor = form.querySelector("[data-editor]");
+    editor.focus();
+    var value = null;
+    if (button.dataset.prompt) {
+      value = window.prompt(button.dataset.prompt, "https://");
+      if (!value) return;
+    }
+    document.execCommand(button.dataset.command, false, value);
+    editor.dispatchEvent(new Event("input", { bubbles: true }));
+  });
+
+  document.addEventListener("change", function (event) {
+    var select = event.target.closest("[data-insert-field]");
+    if (!select || !select.value) return;
+    insertText(select.closest("form"), "{{" + select.value + "}}");
+    select.value = "";
+  });
+
   // Flash messages fade after a while (errors stay until dismissed by navigation).
   setTimeout(function () {
     document.querySelectorAll(".flash-stack .flash-success, .flash-stack .flash-info").forEach(function (el) {

@@ -196,3 +196,12 @@ def test_every_output_is_one_of_the_enumerated_combinations(source, seed):
 def test_a_group_may_start_or_end_with_a_merge_field():
     assert outputs("{{{first_name}}|you}") == {"Ana", "you"}
     assert outputs("{you|{{first_name}}}") == {"Ana", "you"}
+
+
+def test_an_unclosed_field_is_not_closed_by_a_later_one():
+    with pytest.raises(TemplateError) as caught:
+        parse('<p>Hi {{first_name</p><p><a href="{{unsubscribe_url}}">x</a></p>')
+    assert (caught.value.column, caught.value.message) == (
+        7,
+        "This merge field is never closed: add “}}”.",
+    )

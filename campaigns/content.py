@@ -1,0 +1,147 @@
+"""Email body content: sanitising the editor's HTML, the plain-text part, risky-content hints."""
+
+from __future__ import annotations
+
+import html
+import re
+from html.parser import HTMLParser
+
+import nh3
+from django.utils.translation import gettext as _
+
+ALLOWED_TAGS = {
+    "p", "br", "a", "strong", "b", "em", "i", "u", "ul", "ol", "li", "blockquote", "div", "span",
+}  # fmt: skip
+ALLOWED_ATTRIBUTES = {"a": {"href", "title"}}
+SPAM_WORDS = (
+    "100% free",
+    "act now",
+    "buy now",
+    "cash bonus",
+    "click here",
+    "double your",
+    "earn money",
+    "free gift",
+    "guarantee",
+    "limited time",
+    "no obligation",
+    "risk-free",
+    "urgent",
+    "winner",
+    "$$$",
+)
+MAX_LINKS = 3
+
+
+# `<a|b>` spintax in a body would be read as a tag by any HTML parser: it is stored as `{a|b}`,
+# which the template engine treats the same way.
+_ANGLE_SPIN = re.compile(r"<([^<>=/\"']*\|[^<>=/\"']*)>")
+
+
+def sanitize_html(body: str) -> str:
+    """Only simple formatting and links survive; scripts, styles, handlers and images go."""
+    return nh3.clean(
+        _ANGLE_SPIN.sub(r"{\1}", body),
+        tags=ALLOWED_TAGS,
+        attributes=ALLOWED_ATTRIBUTES,
+        url_schemes={"http", "https", "mailto"},
+        link_rel="noopener",
+    )
+
+
+class _Text(HTMLParser):
+    BLOCK = {"p", "div", "blockquote", "ul", "ol"}
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self.href: str | None = None
+        self.link_text: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        if tag == "br":
+            self.parts.append("\n")
+        elif tag == "li":
+            self.parts.append("\n- ")
+        elif tag == "a":
+            self.href = dict(attrs).get("href")
+            self.link_text = []
+        elif tag in self.BLOCK:
+            self.parts.append("\n\n")
+
+    def handle_endtag(self, tag):
+        if tag == "a" and self.href is not None:
+            text = "".join(self.link_text).strip()
+            if self.href and self.href != text:
+                self.parts.append(f" ({self.href})" if text else self.href)
+            self.href = None
+        elif tag in self.BLOCK:
+            self.parts.append("\n\n")
+
+    def handle_data(self, data):
+        data = re.sub(r"\s+", " ", data)
+        self.parts.append(data)
+        if self.href is not None:
+            self.link_text.append(data)
+
+
+def safe_preview(rendered: str) -> str:
+    """A rendered body for display inside our own pages (the preview's <mark>s kept)."""
+    return nh3.clean(
+        rendered,
+        tags=ALLOWED_TAGS | {"mark"},
+        attributes=ALLOWED_ATTRIBUTES | {"mark": {"class"}},
+        url_schemes={"http", "https", "mailto"},
+        link_rel="noopener",
+    )
+
+
+def html_to_text(body: str) -> str:
+    """The plain-text part of an HTML body: paragraphs, line breaks, list dashes, link URLs."""
+    parser = _Text()
+    parser.feed(body)
+    parser.close()
+    text = "".join(parser.parts)
+    text = re.sub(r"[ \t]+\n", "\n", text)
+    text = re.sub(r"\n{3,}", "\n\n", text)
+    return "\n".join(line.strip() for line in text.strip().splitlines())
+
+
+def text_to_html(text: str) -> str:
+    """Plain text typed into the editor's fallback textarea, as HTML paragraphs."""
+    paragraphs = re.split(r"\n\s*\n", text.strip())
+    return "".join(
+        "<p>" + html.escape(p, quote=False).replace("\n", "<br>") + "</p>" for p in paragraphs if p
+    )
+
+
+def warnings(subject: str, body_html: str, *, has_footer: bool) -> list[str]:
+    """Plain-language hints about content that hurts deliverability. Never blocking."""
+    found = []
+    text = html_to_text(body_html).lower()
+    words = [w for w in SPAM_WORDS if w in text or w in subject.lower()]
+    if words:
+        found.append(
+            _("Spam-filter trigger words: %(words)s.")
+            % {"words": ", ".join(f"“{w}”" for w in words)}
+        )
+    links = len(re.findall(r"<a\s", body_html, flags=re.I))
+    if links > MAX_LINKS:
+        found.append(
+            _("%(n)s links: cold emails with more than %(max)s links land in spam more often.")
+            % {"n": links, "max": MAX_LINKS}
+        )
+    if "{{unsubscribe_url" not in body_html and not has_footer:
+        found.append(
+            _("No unsubscribe link: add {{unsubscribe_url}} or keep the automatic footer.")
+        )
+    letters = [c for c in subject if c.isalpha()]
+    if len(letters) >= 8 and sum(c.isupper() for c in letters) / len(letters) > 0.6:
+        found.append(_("The subject is mostly capital letters."))
+    if subject.count("!") >= 2 or "!!" in text:
+        found.append(_("Several exclamation marks read as spam."))
+    if len(subject) > 80:
+        found.append(_("Subjects over 80 characters are cut off on phones."))
+    if body_html and len(text.strip()) < 20:
+        found.append(_("The body has almost no text."))
+    return found
