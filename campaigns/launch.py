@@ -41,19 +41,19 @@ def launch_problems(campaign: Campaign) -> list[Problem]:
     problems: list[Problem] = []
     url = lambda name: reverse(name, args=[campaign.pk])  # noqa: E731
 
-    # Leads
-    suppressions = Suppressions.load(campaign.workspace)
-    leads = [
-        lead
-        for lead in enrolled_leads(campaign)
-        .only("email", "custom", *STANDARD_FIELDS)
-        .order_by("pk")
-        .iterator()
-        if lead.email not in suppressions
-    ]
+    # Leads, and which of them lack a value that some template needs without a fallback
+    steps = list(campaign.steps.prefetch_related("variants"))
+    needed = set()
+    for step in steps:
+        for variant in step.variants.all():
+            try:
+                needed |= _required_fields(parse_variant(variant))
+            except TemplateError:
+                continue  # reported below
+    lead_count, missing = _missing_values(campaign, needed)
     if not campaign.lead_lists.exists():
         problems.append(Problem(_("Choose at least one lead list."), url("campaign_leads")))
-    elif not leads:
+    elif not lead_count:
         problems.append(
             Problem(
                 _("The chosen lists have no active, unsuppressed leads."), url("campaign_leads")
@@ -61,7 +61,6 @@ def launch_problems(campaign: Campaign) -> list[Problem]:
         )
 
     # Sequence
-    steps = list(campaign.steps.prefetch_related("variants"))
     if not steps:
         problems.append(Problem(_("Add at least one step."), url("campaign_sequence")))
     has_unsubscribe = True
@@ -80,7 +79,9 @@ def launch_problems(campaign: Campaign) -> list[Problem]:
             except TemplateError as exc:
                 problems.append(Problem(f"{where}: {exc}", fix))
                 continue
-            problems += _unresolved(where, fix, parsed, leads)
+            for name in sorted(_required_fields(parsed)):
+                if missing[name].count:
+                    problems.append(missing[name].problem(where, fix, name))
     if steps and not has_unsubscribe:
         problems.append(
             Problem(
@@ -115,26 +116,59 @@ def launch_problems(campaign: Campaign) -> list[Problem]:
     return problems
 
 
-def _unresolved(where: str, fix: str, parsed, leads: list[Lead]) -> list[Problem]:
-    fields = {**parsed.subject.fields}
+def _required_fields(parsed) -> set[str]:
+    """Fields used somewhere without a fallback, that no sender fills in."""
+    fields = dict(parsed.subject.fields)
     for name, has_fallback in parsed.body.fields.items():
         fields[name] = fields.get(name, True) and has_fallback
-    problems = []
-    for name, has_fallback in sorted(fields.items()):
-        if has_fallback or name in SYSTEM_FIELDS:
-            continue
-        missing = [lead.email for lead in leads if not lead.merge_values().get(name)]
-        if not missing:
-            continue
+    return {n for n, has_fallback in fields.items() if not has_fallback and n not in SYSTEM_FIELDS}
+
+
+@dataclass
+class _Missing:
+    count: int = 0
+    first: list[str] = field(default_factory=list)
+
+    def add(self, email: str) -> None:
+        self.count += 1
+        if len(self.first) < MAX_NAMED:
+            self.first.append(email)
+
+    def problem(self, where: str, fix: str, name: str) -> Problem:
         message = ngettext(
             "%(where)s: {{%(field)s}} is empty for %(n)s lead, who would be skipped; "
             "add a fallback like {{%(field)s|there}}.",
             "%(where)s: {{%(field)s}} is empty for %(n)s leads, who would be skipped; "
             "add a fallback like {{%(field)s|there}}.",
-            len(missing),
-        ) % {"where": where, "field": name, "n": len(missing)}
-        details = missing[:MAX_NAMED]
-        if len(missing) > MAX_NAMED:
-            details.append(_("…and %(n)s more") % {"n": len(missing) - MAX_NAMED})
-        problems.append(Problem(message, fix, details))
-    return problems
+            self.count,
+        ) % {"where": where, "field": name, "n": self.count}
+        details = list(self.first)
+        if self.count > MAX_NAMED:
+            details.append(_("…and %(n)s more") % {"n": self.count - MAX_NAMED})
+        return Problem(message, fix, details)
+
+
+def _missing_values(campaign: Campaign, fields: set[str]) -> tuple[int, dict[str, _Missing]]:
+    """One pass over the enrolled, unsuppressed leads: how many, and who lacks which field."""
+    suppressions = Suppressions.load(campaign.workspace)
+    standard = [f for f in sorted(fields) if f in STANDARD_FIELDS]
+    custom = [f for f in sorted(fields) if f not in STANDARD_FIELDS]
+    missing = {name: _Missing() for name in fields}
+    count = 0
+    rows = (
+        enrolled_leads(campaign)
+        .order_by("pk")
+        .values_list("email", "custom", *standard)
+        .iterator(chunk_size=2000)
+    )
+    for email, custom_values, *values in rows:
+        if email in suppressions:
+            continue
+        count += 1
+        for name, value in zip(standard, values, strict=True):
+            if not value:
+                missing[name].add(email)
+        for name in custom:
+            if not (custom_values or {}).get(name):
+                missing[name].add(email)
+    return count, missing

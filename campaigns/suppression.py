@@ -107,3 +107,12 @@ def suppression_remove(*, suppression: Suppression) -> None:
             % {"reason": suppression.get_reason_display().lower()}
         )
     suppression.delete()
+
+
+def suppression_erase_address(*, workspace: Workspace, address: str) -> int:
+    """Erasure request: drop the readable address, keep its hash so it stays suppressed."""
+    return (
+        Suppression.objects.for_workspace(workspace)
+        .filter(kind=Suppression.Kind.ADDRESS, value_hash=value_hash(normalize_email(address)))
+        .update(value="")
+    )

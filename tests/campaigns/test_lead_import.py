@@ -15,7 +15,7 @@ from campaigns.lead_import import (
     lead_import_start,
     validate_mapping,
 )
-from campaigns.models import Lead, LeadImport, LeadList, LeadMembership
+from campaigns.models import Lead, LeadImport, LeadList, LeadMembership, Suppression
 from campaigns.suppression import suppression_add
 from tests.servers.dns import zone
 
@@ -308,3 +308,14 @@ def test_one_hundred_thousand_rows(workspace_a, prospects):
     assert imp.status == LeadImport.Status.DONE
     assert (imp.imported, imp.invalid, imp.duplicates) == (100_000, 0, 0)
     assert Lead.objects.count() == 100_000 == LeadMembership.objects.count()
+
+
+def test_an_erased_unsubscribe_still_suppresses(workspace_a, prospects):
+    from campaigns.suppression import is_suppressed, suppression_erase_address
+
+    suppression_add(workspace=workspace_a, entry="Gone@X.example", reason="unsubscribed")
+    assert suppression_erase_address(workspace=workspace_a, address="gone@x.example") == 1
+    assert not Suppression.objects.filter(value__contains="gone").exists()
+    assert is_suppressed(workspace_a, "GONE@x.example")
+    imp = run_import(workspace_a, prospects, csv_bytes("Email\ngone@x.example\n"))
+    assert (imp.imported, imp.suppressed) == (0, 1)
