@@ -6,17 +6,23 @@ sending pipeline starts from a campaign with no problems.
 
 from __future__ import annotations
 
+import datetime
+import random
 import zoneinfo
 from dataclasses import dataclass, field
 
+from django.db import transaction
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from campaigns.authoring import SYSTEM_FIELDS, body_source, parse_variant
-from campaigns.models import STANDARD_FIELDS, Campaign, Lead
+from campaigns.models import STANDARD_FIELDS, Campaign, Enrollment, Lead, OutboundMessage
+from campaigns.schedule import next_send_time
 from campaigns.suppression import Suppressions
 from campaigns.templating import TemplateError
+from smtp_accounts.rotation import assign_mailboxes
 
 MAX_NAMED = 5  # leads named per unresolved field; the rest are counted
 
@@ -172,3 +178,86 @@ def _missing_values(campaign: Campaign, fields: set[str]) -> tuple[int, dict[str
             if not (custom_values or {}).get(name):
                 missing[name].add(email)
     return count, missing
+
+
+# --- launching and controlling a campaign ---------------------------------------------------------
+
+
+class LaunchError(ValueError):
+    def __init__(self, problems: list[Problem]):
+        super().__init__(" ".join(p.message for p in problems))
+        self.problems = problems
+
+
+def campaign_enroll(campaign: Campaign, *, now: datetime.datetime | None = None) -> int:
+    """Enroll the campaign's leads not enrolled yet (launch, and leads added later).
+
+    Skipped: suppressed leads, and leads active in another running campaign of the workspace.
+    Each gets a sticky mailbox from rotation and a first due time inside the schedule, spread
+    over the first hour of the window so sends do not start in lockstep.
+    """
+    now = now or timezone.now()
+    suppressions = Suppressions.load(campaign.workspace)
+    busy = Enrollment.objects.filter(
+        campaign__workspace=campaign.workspace,
+        campaign__status=Campaign.Status.RUNNING,
+        status=Enrollment.Status.ACTIVE,
+    ).exclude(campaign=campaign)
+    leads = [
+        lead
+        for lead in enrolled_leads(campaign)
+        .exclude(enrollments__campaign=campaign)
+        .exclude(pk__in=busy.values("lead_id"))
+        .only("pk", "email")
+        .order_by("pk")
+        if lead.email not in suppressions
+    ]
+    if not leads:
+        return 0
+    mailboxes = assign_mailboxes(list(campaign.mailboxes.filter(status="active")), len(leads))
+    rng = random.Random()
+    Enrollment.objects.bulk_create(
+        [
+            Enrollment(
+                campaign=campaign,
+                lead=lead,
+                mailbox=mailbox,
+                next_due_at=next_send_time(campaign, now, jitter_seconds=3600, rng=rng),
+            )
+            for lead, mailbox in zip(leads, mailboxes, strict=True)
+        ],
+        ignore_conflicts=True,
+    )
+    return len(leads)
+
+
+def campaign_launch(campaign: Campaign) -> int:
+    problems = launch_problems(campaign)
+    if problems:
+        raise LaunchError(problems)
+    with transaction.atomic():
+        campaign = Campaign.objects.select_for_update().get(pk=campaign.pk)
+        if campaign.status not in (Campaign.Status.DRAFT, Campaign.Status.PAUSED):
+            raise LaunchError([Problem(_("This campaign is already running."), "")])
+        campaign.status = Campaign.Status.RUNNING
+        campaign.launched_at = campaign.launched_at or timezone.now()
+        campaign.save(update_fields=["status", "launched_at"])
+        return campaign_enroll(campaign)
+
+
+def campaign_pause(campaign: Campaign) -> None:
+    """Nothing new is claimed; messages already handed to a send task finish."""
+    Campaign.objects.filter(pk=campaign.pk, status=Campaign.Status.RUNNING).update(
+        status=Campaign.Status.PAUSED
+    )
+
+
+def campaign_stop(campaign: Campaign) -> None:
+    with transaction.atomic():
+        Campaign.objects.filter(pk=campaign.pk).update(status=Campaign.Status.COMPLETED)
+        Enrollment.objects.filter(campaign=campaign, status=Enrollment.Status.ACTIVE).update(
+            status=Enrollment.Status.STOPPED, stop_reason="campaign stopped", next_due_at=None
+        )
+        OutboundMessage.objects.filter(
+            enrollment__campaign=campaign, state=OutboundMessage.State.QUEUED
+        ).delete()

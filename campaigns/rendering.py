@@ -11,31 +11,93 @@ from django.utils import timezone
 
 from campaigns import content
 from campaigns.authoring import body_source, lead_values, parse_variant
-from campaigns.models import Lead, Variant
+from campaigns.models import Lead, OutboundMessage, Variant
 from campaigns.templating import HEADER, HTML, TEXT, parse
+from campaigns.tokens import unsubscribe_url
 from smtp_accounts.models import Mailbox
 from smtp_accounts.sender import OutgoingMessage
 
 
-def build_message(
+def _mime(
     *,
-    variant: Variant,
-    lead: Lead | None,
     mailbox: Mailbox,
     to: str,
-    seed: object,
-    values: dict[str, str] | None = None,
-) -> OutgoingMessage:
-    parsed = parse_variant(variant)
-    values = values if values is not None else lead_values(lead, sender=mailbox)
+    subject: str,
+    html: str,
+    text: str,
+    message_id: str,
+    extra: dict[str, str] | None = None,
+) -> bytes:
     message = EmailMessage(policy=policy.SMTP)
     message["From"] = Address(mailbox.from_name, addr_spec=mailbox.email)
     message["To"] = to
-    message["Subject"] = parsed.subject.render(values, seed=seed, mode=HEADER)
+    message["Subject"] = subject
     message["Date"] = format_datetime(timezone.now())
-    message_id = make_msgid(domain=mailbox.domain)
     message["Message-ID"] = message_id
-    text = parse(content.html_to_text(body_source(variant))).render(values, seed=seed, mode=TEXT)
+    for name, value in (extra or {}).items():
+        if value:
+            message[name] = value
     message.set_content(text)
-    message.add_alternative(parsed.body.render(values, seed=seed, mode=HTML), subtype="html")
-    return OutgoingMessage(to, message.as_bytes(policy=policy.SMTP), message_id)
+    message.add_alternative(html, subtype="html")
+    return message.as_bytes(policy=policy.SMTP)
+
+
+def _render(variant: Variant, values: dict[str, str], seed: object) -> tuple[str, str, str]:
+    parsed = parse_variant(variant)
+    subject = parsed.subject.render(values, seed=seed, mode=HEADER)
+    html = parsed.body.render(values, seed=seed, mode=HTML)
+    text = parse(content.html_to_text(body_source(variant))).render(values, seed=seed, mode=TEXT)
+    return subject, html, text
+
+
+def build_message(
+    *, variant: Variant, lead: Lead | None, mailbox: Mailbox, to: str, seed: object
+) -> OutgoingMessage:
+    """A one-off rendering (test sends): no tracking, a placeholder unsubscribe link."""
+    subject, html, text = _render(variant, lead_values(lead, sender=mailbox), seed)
+    message_id = make_msgid(domain=mailbox.domain)
+    raw = _mime(
+        mailbox=mailbox, to=to, subject=subject, html=html, text=text, message_id=message_id
+    )
+    return OutgoingMessage(to, raw, message_id)
+
+
+def render_outbound(
+    message: OutboundMessage, *, previous: OutboundMessage | None
+) -> OutgoingMessage:
+    """Render a campaign message, record what is sent on it (not saved here), build the MIME.
+
+    Seeded by the message token, so a re-render gives the same text. A follow-up in the thread
+    answers `previous` (In-Reply-To, References, "Re: " + the thread's subject).
+    """
+    mailbox = message.mailbox
+    step = message.step
+    values = lead_values(message.enrollment.lead, sender=mailbox)
+    unsubscribe = unsubscribe_url(message.token)
+    values["unsubscribe_url"] = unsubscribe
+    subject, html, text = _render(message.variant, values, message.token)
+    threaded = previous is not None and not step.is_first and step.in_thread
+    if threaded and not message.variant.subject.strip():
+        thread_subject = previous.subject.removeprefix("Re: ")
+        subject = f"Re: {thread_subject}"
+    message.subject, message.body_html, message.body_text = subject, html, text
+    message.message_id = make_msgid(domain=mailbox.domain)
+    if threaded:
+        message.in_reply_to = previous.message_id
+        message.references = " ".join(filter(None, [previous.references, previous.message_id]))
+    extra = {
+        "In-Reply-To": message.in_reply_to,
+        "References": message.references,
+        "List-Unsubscribe": f"<{unsubscribe}>, <mailto:{mailbox.email}?subject=unsubscribe>",
+        "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+    }
+    raw = _mime(
+        mailbox=mailbox,
+        to=message.recipient,
+        subject=subject,
+        html=html,
+        text=text,
+        message_id=message.message_id,
+        extra=extra,
+    )
+    return OutgoingMessage(message.recipient, raw, message.message_id)

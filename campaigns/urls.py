@@ -1,6 +1,6 @@
 from django.urls import path
 
-from campaigns import campaign_views, lead_views, suppression_views, views
+from campaigns import campaign_views, lead_views, suppression_views, unsubscribe_views, views
 
 urlpatterns = [
     path("campaigns/", campaign_views.campaign_list, name="campaign_list"),
@@ -61,6 +61,7 @@ urlpatterns = [
         suppression_views.suppression_delete,
         name="suppression_delete",
     ),
+    path("u/<str:signed>/", unsubscribe_views.unsubscribe_page, name="unsubscribe"),
     path("inbox/", views.inbox, name="inbox"),
     path("reports/", views.reports, name="reports"),
 ]

@@ -38,6 +38,14 @@ app.conf.update(
             "task": "accounts.tasks.purge_expired_invitations",
             "schedule": crontab(minute=17, hour=3),
         },
+        "dispatch-due-messages": {
+            "task": "campaigns.tasks.dispatch_due",
+            "schedule": 15.0,
+        },
+        "recover-interrupted-sends": {
+            "task": "campaigns.tasks.recover_interrupted_sends",
+            "schedule": 300.0,
+        },
         "recheck-sending-domains": {
             "task": "smtp_accounts.tasks.request_all_domain_checks",
             "schedule": crontab(minute=41, hour=5),

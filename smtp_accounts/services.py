@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from django.db.models import F
 from django.urls import reverse
@@ -51,10 +51,21 @@ def mailbox_resume(*, mailbox: Mailbox) -> Mailbox:
 
 
 def mailbox_send_batch(
-    *, mailbox: Mailbox, messages: Iterable[OutgoingMessage]
+    *,
+    mailbox: Mailbox,
+    messages: Iterable[OutgoingMessage],
+    on_result: Callable[[SendResult], None] | None = None,
 ) -> list[SendResult]:
-    """Send pre-rendered messages; update counters; pause and notify on a mailbox failure."""
-    results = list(send_messages(mailbox, messages, signer=dkim_signer_for(mailbox)))
+    """Send pre-rendered messages; update counters; pause and notify on a mailbox failure.
+
+    `on_result` sees each result as soon as the server answered, before the next message is
+    sent, so callers can record it durably while the session goes on.
+    """
+    results = []
+    for result in send_messages(mailbox, messages, signer=dkim_signer_for(mailbox)):
+        results.append(result)
+        if on_result is not None:
+            on_result(result)
     sent = any(r.outcome is Outcome.SENT for r in results)
     temporary = sum(1 for r in results if r.outcome is Outcome.TEMPORARY)
     # Daily and hourly counts were taken when the slots were reserved (rotation.py).

@@ -1,0 +1,210 @@
+"""Sending one mailbox's batch of queued messages, and what each SMTP answer means (DESIGN §4.4).
+
+Per message: `queued → sending` is committed before anything is rendered or sent; the answer is
+recorded right after the server gives it (`sent`, `failed`, or back to `queued` with backoff).
+A crash in between leaves `sending`, which `recover_interrupted` turns into `unknown`: never
+sent again automatically.
+"""
+
+from __future__ import annotations
+
+import datetime
+import logging
+
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from campaigns.models import Campaign, Enrollment, Lead, OutboundMessage, Suppression
+from campaigns.rendering import render_outbound
+from campaigns.schedule import next_send_time
+from campaigns.suppression import Suppressions, suppression_add
+from campaigns.templating import TemplateError
+from smtp_accounts.models import Mailbox
+from smtp_accounts.replies import Outcome
+from smtp_accounts.sender import SendResult
+from smtp_accounts.services import mailbox_send_batch
+
+logger = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 6
+GIVE_UP_AFTER = datetime.timedelta(days=3)
+INTERRUPTED_AFTER = datetime.timedelta(minutes=15)
+FOLLOW_UP_JITTER = 1800
+
+State = OutboundMessage.State
+
+
+def _claim(message_ids: list[int]) -> list[int]:
+    """queued → sending, for the ids still queued (a redelivered task finds none)."""
+    with transaction.atomic():
+        ids = list(
+            OutboundMessage.objects.select_for_update()
+            .filter(pk__in=message_ids, state=State.QUEUED, next_attempt_at__isnull=True)
+            .values_list("pk", flat=True)
+        )
+        OutboundMessage.objects.filter(pk__in=ids).update(
+            state=State.SENDING, sending_at=timezone.now(), attempts=F("attempts") + 1
+        )
+    return ids
+
+
+def send_batch(*, mailbox_id: int, message_ids: list[int]) -> dict[str, int]:
+    ids = _claim(message_ids)
+    if not ids:
+        return {}
+    mailbox = Mailbox.objects.get(pk=mailbox_id)
+    messages = list(
+        OutboundMessage.objects.filter(pk__in=ids)
+        .select_related("enrollment__lead", "enrollment__campaign__workspace", "step", "variant")
+        .order_by("pk")
+    )
+    for message in messages:
+        message.mailbox = mailbox
+    suppressions = Suppressions.load(mailbox.workspace)
+    ready, outgoing = [], []
+    for message in messages:
+        enrollment = message.enrollment
+        if message.recipient in suppressions:  # checked again right before SMTP
+            _fail(message, "suppressed before sending", stop="suppressed")
+            continue
+        if enrollment.campaign.status != Campaign.Status.RUNNING:
+            _unclaim(message)  # paused meanwhile: nothing went out; it waits for resume
+            continue
+        try:
+            outgoing.append(render_outbound(message, previous=_previous(message)))
+        except TemplateError as exc:  # the launch gate prevents this; a bad edit may not
+            _fail(message, f"template error: {exc}", stop="template error")
+            continue
+        message.save(
+            update_fields=[
+                "subject",
+                "body_html",
+                "body_text",
+                "message_id",
+                "in_reply_to",
+                "references",
+            ]
+        )
+        ready.append(message)
+
+    pending = iter(ready)
+    counts: dict[str, int] = {}
+
+    def record(result: SendResult) -> None:
+        message = next(pending)
+        _record(message, result)
+        counts[result.outcome.value] = counts.get(result.outcome.value, 0) + 1
+
+    mailbox_send_batch(mailbox=mailbox, messages=outgoing, on_result=record)
+    for message in pending:  # not attempted: the batch stopped at a mailbox-level failure
+        _unclaim(message, delay=datetime.timedelta(minutes=30))
+    return counts
+
+
+def _previous(message: OutboundMessage) -> OutboundMessage | None:
+    return (
+        OutboundMessage.objects.filter(
+            enrollment=message.enrollment,
+            state=State.SENT,
+            step__position__lt=message.step.position,
+        )
+        .order_by("-step__position")
+        .first()
+    )
+
+
+def _record(message: OutboundMessage, result: SendResult) -> None:
+    now = timezone.now()
+    message.smtp_code, message.smtp_response = result.code, result.response[:2000]
+    outcome = result.outcome
+    if outcome is Outcome.SENT:
+        message.state, message.sent_at = State.SENT, now
+        message.save(update_fields=["state", "sent_at", "smtp_code", "smtp_response"])
+        _advance(message.enrollment, message, now)
+    elif outcome is Outcome.HARD_BOUNCE:
+        suppression_add(
+            workspace=message.enrollment.campaign.workspace,
+            entry=message.recipient,
+            reason=Suppression.Reason.HARD_BOUNCE,
+            note=f"{result.code} {result.response}"[:200],
+        )
+        Lead.objects.filter(pk=message.enrollment.lead_id).update(status=Lead.Status.BOUNCED)
+        _fail(message, None, stop="bounced")
+    elif outcome is Outcome.REJECTED:
+        _fail(message, None, stop="rejected")
+    elif outcome is Outcome.TEMPORARY:
+        if message.attempts >= MAX_ATTEMPTS or now - message.queued_at > GIVE_UP_AFTER:
+            _fail(message, None, stop="gave up after temporary failures")
+        else:
+            backoff = datetime.timedelta(minutes=5 * 2 ** (message.attempts - 1))
+            _unclaim(message, delay=backoff)
+    else:  # the mailbox itself failed (it is paused now); the lead is not at fault
+        _unclaim(message, delay=datetime.timedelta(minutes=30))
+
+
+def _advance(enrollment: Enrollment, message: OutboundMessage, now: datetime.datetime) -> None:
+    campaign = enrollment.campaign
+    following = campaign.steps.filter(position=message.step.position + 1).first()
+    if following is None:
+        Enrollment.objects.filter(pk=enrollment.pk).update(
+            status=Enrollment.Status.COMPLETED,
+            next_step=message.step.position + 1,
+            next_due_at=None,
+        )
+        return
+    wait = datetime.timedelta(days=following.delay_days, hours=following.delay_hours)
+    due = next_send_time(campaign, now + wait, jitter_seconds=FOLLOW_UP_JITTER)
+    Enrollment.objects.filter(pk=enrollment.pk, status=Enrollment.Status.ACTIVE).update(
+        next_step=following.position, next_due_at=due
+    )
+
+
+def _fail(message: OutboundMessage, response: str | None, *, stop: str) -> None:
+    message.state = State.FAILED
+    if response is not None:
+        message.smtp_response = response
+    message.save(update_fields=["state", "smtp_code", "smtp_response"])
+    Enrollment.objects.filter(pk=message.enrollment_id).update(
+        status=Enrollment.Status.STOPPED, stop_reason=stop, next_due_at=None
+    )
+
+
+def _unclaim(message: OutboundMessage, delay: datetime.timedelta | None = None) -> None:
+    """Back to queued: nothing was delivered. With a delay it is retried by the dispatcher;
+    without one it goes back to its enrollment (the message row is removed, the lead is due)."""
+    if delay is None:
+        with transaction.atomic():
+            OutboundMessage.objects.filter(pk=message.pk, state=State.SENDING).delete()
+            Enrollment.objects.filter(pk=message.enrollment_id).update(next_due_at=timezone.now())
+        return
+    OutboundMessage.objects.filter(pk=message.pk).update(
+        state=State.QUEUED,
+        next_attempt_at=timezone.now() + delay,
+        smtp_code=message.smtp_code,
+        smtp_response=message.smtp_response,
+    )
+
+
+def recover_interrupted(*, older_than: datetime.timedelta = INTERRUPTED_AFTER) -> int:
+    """Messages left in `sending` by a crash become `unknown`; their sequence stops there."""
+    cutoff = timezone.now() - older_than
+    with transaction.atomic():
+        stuck = list(
+            OutboundMessage.objects.select_for_update()
+            .filter(state=State.SENDING, sending_at__lt=cutoff)
+            .values_list("pk", "enrollment_id")
+        )
+        OutboundMessage.objects.filter(pk__in=[pk for pk, _e in stuck]).update(state=State.UNKNOWN)
+        Enrollment.objects.filter(pk__in=[e for _pk, e in stuck]).update(
+            status=Enrollment.Status.STOPPED,
+            stop_reason="interrupted while sending",
+            next_due_at=None,
+        )
+    if stuck:
+        logger.warning("%s message(s) interrupted while sending are now unknown", len(stuck))
+    # Queued but never picked up (the send task was lost with a broker): dispatch them again.
+    OutboundMessage.objects.filter(
+        state=State.QUEUED, next_attempt_at__isnull=True, queued_at__lt=cutoff
+    ).update(next_attempt_at=timezone.now())
+    return len(stuck)

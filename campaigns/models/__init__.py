@@ -1,0 +1,36 @@
+"""The campaigns app's models, one module per concern (DESIGN §3)."""
+
+from campaigns.models.authoring import DEFAULT_FOOTER, WEEKDAYS, Campaign, Step, Variant
+from campaigns.models.leads import (
+    STANDARD_FIELDS,
+    Lead,
+    LeadImport,
+    LeadImportFill,
+    LeadList,
+    LeadMembership,
+    Suppression,
+    normalize_email,
+    value_hash,
+)
+from campaigns.models.sending import Enrollment, Event, OutboundMessage, TrackedLink
+
+__all__ = [
+    "DEFAULT_FOOTER",
+    "STANDARD_FIELDS",
+    "WEEKDAYS",
+    "Campaign",
+    "Enrollment",
+    "Event",
+    "OutboundMessage",
+    "TrackedLink",
+    "Lead",
+    "LeadImport",
+    "LeadImportFill",
+    "LeadList",
+    "LeadMembership",
+    "Step",
+    "Suppression",
+    "Variant",
+    "normalize_email",
+    "value_hash",
+]

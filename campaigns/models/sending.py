@@ -1,0 +1,141 @@
+"""Sending: one enrollment per lead in a campaign, one outbound message per (enrollment, step).
+
+The message's state machine is the at-most-once guarantee (DESIGN §5.1):
+queued → sending → sent | failed | unknown, and queued ← sending only for a temporary SMTP
+failure answered by the server. `sending` is committed before SMTP starts; a message found in
+`sending` after a crash becomes `unknown` and is never sent again automatically.
+"""
+
+from __future__ import annotations
+
+import secrets
+
+from django.db import models
+from django.utils.timezone import now
+from django.utils.translation import gettext_lazy as _
+
+from campaigns.models.authoring import Campaign, Step, Variant
+from campaigns.models.leads import Lead
+from postigo.tenancy import WorkspaceManager
+
+
+def new_token() -> str:
+    return secrets.token_urlsafe(16)
+
+
+class Enrollment(models.Model):
+    class Status(models.TextChoices):
+        ACTIVE = "active", _("Active")
+        COMPLETED = "completed", _("Completed")
+        STOPPED = "stopped", _("Stopped")
+
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="enrollments")
+    lead = models.ForeignKey(Lead, on_delete=models.CASCADE, related_name="enrollments")
+    mailbox = models.ForeignKey(
+        "smtp_accounts.Mailbox", null=True, on_delete=models.SET_NULL, related_name="enrollments"
+    )
+    status = models.CharField(max_length=20, choices=Status, default=Status.ACTIVE)
+    stop_reason = models.CharField(max_length=40, blank=True)
+    next_step = models.PositiveSmallIntegerField(default=1)  # position of the step due next
+    # When the next step is due; None while a message is in flight or when finished.
+    next_due_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=now)
+
+    objects = WorkspaceManager()
+    workspace_path = "campaign__workspace"
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["campaign", "lead"], name="enrollment_unique_lead")
+        ]
+        indexes = [models.Index(fields=["mailbox", "status", "next_due_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.lead_id} in {self.campaign_id}: {self.status}"
+
+
+class OutboundMessage(models.Model):
+    class State(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        SENDING = "sending", _("Sending")
+        SENT = "sent", _("Sent")
+        FAILED = "failed", _("Failed")
+        UNKNOWN = "unknown", _("Unknown (interrupted while sending)")
+
+    enrollment = models.ForeignKey(Enrollment, on_delete=models.CASCADE, related_name="messages")
+    step = models.ForeignKey(Step, on_delete=models.CASCADE, related_name="messages")
+    variant = models.ForeignKey(Variant, null=True, on_delete=models.SET_NULL, related_name="+")
+    mailbox = models.ForeignKey(
+        "smtp_accounts.Mailbox", null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    state = models.CharField(max_length=10, choices=State, default=State.QUEUED)
+    token = models.CharField(max_length=32, unique=True, default=new_token)
+    recipient = models.EmailField(max_length=254)
+    message_id = models.CharField(max_length=255, blank=True)
+    in_reply_to = models.CharField(max_length=255, blank=True)
+    references = models.TextField(blank=True)
+    subject = models.TextField(blank=True)
+    body_html = models.TextField(blank=True)
+    body_text = models.TextField(blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    smtp_code = models.IntegerField(null=True, blank=True)
+    smtp_response = models.TextField(blank=True)
+    queued_at = models.DateTimeField(default=now)
+    sending_at = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    objects = WorkspaceManager()
+    workspace_path = "enrollment__campaign__workspace"
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["enrollment", "step"], name="outbound_once_per_enrollment_step"
+            )
+        ]
+        indexes = [models.Index(fields=["state", "sending_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.recipient} step {self.step_id}: {self.state}"
+
+
+class TrackedLink(models.Model):
+    """A link of one sent message; a click redirects only to a URL stored here."""
+
+    message = models.ForeignKey(OutboundMessage, on_delete=models.CASCADE, related_name="links")
+    position = models.PositiveSmallIntegerField()
+    url = models.URLField(max_length=2000)
+
+    objects = WorkspaceManager()
+    workspace_path = "message__enrollment__campaign__workspace"
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["message", "position"], name="tracked_link_unique")
+        ]
+
+    def __str__(self) -> str:
+        return self.url
+
+
+class Event(models.Model):
+    class Kind(models.TextChoices):
+        OPEN = "open", _("Open")
+        CLICK = "click", _("Click")
+        UNSUBSCRIBE = "unsubscribe", _("Unsubscribe")
+        BOUNCE = "bounce", _("Bounce")
+        REPLY = "reply", _("Reply")
+
+    message = models.ForeignKey(OutboundMessage, on_delete=models.CASCADE, related_name="events")
+    kind = models.CharField(max_length=20, choices=Kind)
+    machine = models.BooleanField(default=False)  # proxies, privacy protection, scanners
+    link = models.ForeignKey(TrackedLink, null=True, blank=True, on_delete=models.SET_NULL)
+    user_agent = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(default=now, db_index=True)
+
+    objects = WorkspaceManager()
+    workspace_path = "message__enrollment__campaign__workspace"
+
+    def __str__(self) -> str:
+        return f"{self.kind} on {self.message_id}"

@@ -1,0 +1,43 @@
+"""Unsubscribing a recipient: suppression first, then every enrollment of theirs stops."""
+
+from __future__ import annotations
+
+from django.db import transaction
+
+from campaigns.models import Enrollment, Event, Lead, OutboundMessage, Suppression
+from campaigns.suppression import suppression_add
+
+
+def unsubscribe(message: OutboundMessage) -> None:
+    campaign = message.enrollment.campaign
+    workspace = campaign.workspace
+    address = message.recipient.lower()
+    with transaction.atomic():
+        suppression_add(
+            workspace=workspace,
+            entry=address,
+            reason=Suppression.Reason.UNSUBSCRIBED,
+            note=campaign.name[:200],
+        )
+        if campaign.stop_company_on_reply:
+            suppression_add(
+                workspace=workspace,
+                entry="@" + address.rpartition("@")[2],
+                reason=Suppression.Reason.UNSUBSCRIBED,
+                note=campaign.name[:200],
+            )
+        Lead.objects.for_workspace(workspace).filter(email_normalized=address).update(
+            status=Lead.Status.UNSUBSCRIBED
+        )
+        Enrollment.objects.filter(
+            campaign__workspace=workspace,
+            lead__email_normalized=address,
+            status=Enrollment.Status.ACTIVE,
+        ).update(status=Enrollment.Status.STOPPED, stop_reason="unsubscribed", next_due_at=None)
+        OutboundMessage.objects.filter(
+            enrollment__campaign__workspace=workspace,
+            recipient__iexact=address,
+            state=OutboundMessage.State.QUEUED,
+        ).delete()
+        if not message.events.filter(kind=Event.Kind.UNSUBSCRIBE).exists():
+            Event.objects.create(message=message, kind=Event.Kind.UNSUBSCRIBE)

@@ -1,0 +1,251 @@
+"""The sending pipeline against a real SMTP server: launch, dispatch, send, follow-ups in the
+thread, caps and windows, bounces and retries, crash recovery, unsubscribe. The clock is
+driven with time-machine; Celery runs eagerly here (a real worker runs in the e2e test)."""
+
+import datetime
+import email
+from email import policy
+
+import pytest
+import time_machine
+from django.urls import reverse
+
+from campaigns.authoring import campaign_create, step_add, variant_add, variant_save
+from campaigns.delivery import recover_interrupted, send_batch
+from campaigns.dispatch import claim_for_mailbox, dispatch_tick
+from campaigns.launch import campaign_launch, campaign_pause
+from campaigns.models import Enrollment, Event, Lead, LeadList, LeadMembership, OutboundMessage
+from campaigns.suppression import is_suppressed, suppression_add
+from tests.smtp_accounts.factories import make_mailbox
+
+pytestmark = pytest.mark.django_db
+UTC = datetime.UTC
+START = datetime.datetime(2026, 11, 24, 10, 0, tzinfo=UTC)  # a Tuesday, inside the window
+
+
+def parsed(received):
+    return email.message_from_bytes(received.data, policy=policy.default)
+
+
+@pytest.fixture
+def mailbox(workspace_a, smtp_server):
+    return make_mailbox(
+        workspace_a,
+        smtp_host="localhost",
+        smtp_port=smtp_server.port,
+        smtp_username=smtp_server.username,
+        smtp_password=smtp_server.password,
+        min_gap_seconds=0,
+        gap_jitter_seconds=0,
+        warmup_enabled=False,
+        daily_cap=1000,
+        hourly_cap=1000,
+    )
+
+
+def build(workspace, mailbox, n=4, *, steps=2, **campaign_fields):
+    lead_list = LeadList.objects.create(workspace=workspace, name=f"list {n}")
+    for i in range(n):
+        lead = Lead.objects.create(
+            workspace=workspace, email=f"lead{i}@x.example", first_name=f"L{i}"
+        )
+        LeadMembership.objects.create(lead=lead, lead_list=lead_list)
+    campaign = campaign_create(workspace=workspace, name="Pipeline")
+    for name, value in campaign_fields.items():
+        setattr(campaign, name, value)
+    campaign.send_days = campaign_fields.get("send_days", "0123456")
+    campaign.save()
+    campaign.lead_lists.add(lead_list)
+    campaign.mailboxes.add(mailbox)
+    first = campaign.steps.get().variants.get()
+    variant_save(
+        variant=first,
+        subject="Idea for {{first_name}}",
+        body_html="<p>Hi {{first_name}}</p>",
+        weight=1,
+    )
+    b = variant_add(step=first.step)
+    variant_save(
+        variant=b,
+        subject="Question for {{first_name}}",
+        body_html="<p>Hello {{first_name}}</p>",
+        weight=1,
+    )
+    for _ in range(steps - 1):
+        step = step_add(campaign=campaign)
+        step.delay_days = 1
+        step.save()
+        variant_save(
+            variant=step.variants.get(), subject="", body_html="<p>Following up</p>", weight=1
+        )
+    return campaign
+
+
+def run_until(moment):
+    with time_machine.travel(moment, tick=False):
+        return dispatch_tick()
+
+
+def test_a_campaign_goes_out_once_and_follows_up_in_the_thread(workspace_a, mailbox, smtp_server):
+    with time_machine.travel(START, tick=False):
+        campaign = build(workspace_a, mailbox)
+        assert campaign_launch(campaign) == 4
+    # Each lead's first due time is spread over the first hour of the window.
+    assert run_until(START + datetime.timedelta(hours=1, minutes=1)) == 4
+    assert run_until(START + datetime.timedelta(hours=2)) == 0  # nothing is due twice
+    firsts = {r.rcpt_tos[0]: parsed(r) for r in smtp_server.received}
+    assert sorted(firsts) == [f"lead{i}@x.example" for i in range(4)]
+    first = firsts["lead0@x.example"]
+    assert first["Subject"] in {"Idea for L0", "Question for L0"}
+    assert first["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    assert first["List-Unsubscribe"].startswith("<http://localhost:8000/u/")
+    assert first["Message-ID"].endswith("@acme.example>")
+    variants = set(OutboundMessage.objects.values_list("variant__label", flat=True))
+    assert variants <= {"A", "B"}
+
+    # A day later each lead gets the follow-up, as a reply in the same thread.
+    smtp_server.received.clear()
+    assert run_until(START + datetime.timedelta(days=1, hours=2)) == 4
+    for received in smtp_server.received:
+        follow_up = parsed(received)
+        original = firsts[received.rcpt_tos[0]]
+        assert follow_up["In-Reply-To"] == original["Message-ID"]
+        assert follow_up["References"] == original["Message-ID"]
+        assert follow_up["Subject"] == "Re: " + original["Subject"]
+    assert set(Enrollment.objects.values_list("status", flat=True)) == {"completed"}
+    assert run_until(START + datetime.timedelta(days=5)) == 0
+    counts = OutboundMessage.objects.values_list("enrollment__lead__email", "step__position")
+    assert len(counts) == len(set(counts)) == 8
+    assert set(OutboundMessage.objects.values_list("state", flat=True)) == {"sent"}
+
+
+def test_caps_and_the_window_hold(workspace_a, mailbox, smtp_server):
+    mailbox.daily_cap = mailbox.hourly_cap = 3
+    mailbox.save()
+    with time_machine.travel(START, tick=False):
+        campaign = build(workspace_a, mailbox, n=5, steps=1, window_end=datetime.time(12))
+        campaign_launch(campaign)
+    assert run_until(START + datetime.timedelta(hours=1, minutes=1)) == 3  # the mailbox's cap
+    assert run_until(START + datetime.timedelta(hours=1, minutes=30)) == 0
+    # After the window closes nothing goes out, even though two leads are due.
+    assert run_until(START + datetime.timedelta(hours=5)) == 0
+    due = Enrollment.objects.filter(status="active").values_list("next_due_at", flat=True)
+    assert all(d >= datetime.datetime(2026, 11, 25, 0, 0, tzinfo=UTC) for d in due)
+    # Next morning, a fresh day's cap.
+    assert run_until(datetime.datetime(2026, 11, 25, 11, 0, tzinfo=UTC)) == 2
+    assert len(smtp_server.received) == 5
+
+
+def test_campaign_daily_cap_limits_new_leads(workspace_a, mailbox, smtp_server):
+    with time_machine.travel(START, tick=False):
+        campaign = build(workspace_a, mailbox, n=5, steps=1, daily_cap=2)
+        campaign_launch(campaign)
+    assert run_until(START + datetime.timedelta(hours=2)) == 2
+
+
+def test_hard_bounce_suppresses_and_temporary_failure_retries(workspace_a, mailbox, smtp_server):
+    smtp_server.script.rcpt = {
+        "lead0@x.example": "550 5.1.1 No such user",
+        "lead1@x.example": "451 4.3.0 Try again later",
+    }
+    with time_machine.travel(START, tick=False):
+        campaign = build(workspace_a, mailbox, n=3, steps=1)
+        campaign_launch(campaign)
+    run_until(START + datetime.timedelta(hours=1, minutes=1))
+    bounced = OutboundMessage.objects.get(recipient="lead0@x.example")
+    assert (bounced.state, bounced.smtp_code) == ("failed", 550)
+    assert is_suppressed(workspace_a, "lead0@x.example")
+    assert Enrollment.objects.get(lead__email="lead0@x.example").stop_reason == "bounced"
+    retry = OutboundMessage.objects.get(recipient="lead1@x.example")
+    assert (retry.state, retry.attempts) == ("queued", 1)
+
+    smtp_server.script.rcpt = {}
+    assert run_until(START + datetime.timedelta(hours=1, minutes=3)) == 0  # backoff not over
+    assert run_until(START + datetime.timedelta(hours=1, minutes=7)) == 1
+    retry.refresh_from_db()
+    assert (retry.state, retry.attempts) == ("sent", 2)
+    delivered = [r.rcpt_tos[0] for r in smtp_server.received]
+    assert sorted(delivered) == ["lead1@x.example", "lead2@x.example"]
+
+
+def test_a_redelivered_send_task_sends_nothing_again(workspace_a, mailbox, smtp_server):
+    with time_machine.travel(START, tick=False):
+        campaign = build(workspace_a, mailbox, n=2, steps=1)
+        campaign_launch(campaign)
+    with time_machine.travel(START + datetime.timedelta(hours=4), tick=False):
+        ids = claim_for_mailbox(mailbox.pk, START + datetime.timedelta(hours=4))
+        send_batch(mailbox_id=mailbox.pk, message_ids=ids)
+        send_batch(mailbox_id=mailbox.pk, message_ids=ids)  # Redis redelivered the task
+    assert len(smtp_server.received) == 2
+
+
+def test_suppression_is_checked_again_right_before_smtp(workspace_a, mailbox, smtp_server):
+    with time_machine.travel(START, tick=False):
+        campaign = build(workspace_a, mailbox, n=2, steps=1)
+        campaign_launch(campaign)
+    with time_machine.travel(START + datetime.timedelta(hours=2), tick=False):
+        ids = claim_for_mailbox(mailbox.pk, START + datetime.timedelta(hours=2))
+        suppression_add(workspace=workspace_a, entry="lead1@x.example", reason="unsubscribed")
+        send_batch(mailbox_id=mailbox.pk, message_ids=ids)
+    assert [r.rcpt_tos for r in smtp_server.received] == [["lead0@x.example"]]
+    assert OutboundMessage.objects.get(recipient="lead1@x.example").state == "failed"
+
+
+def test_an_interrupted_send_becomes_unknown_and_is_never_resent(workspace_a, mailbox, smtp_server):
+    from campaigns.delivery import _claim
+
+    with time_machine.travel(START, tick=False):
+        campaign = build(workspace_a, mailbox, n=1, steps=2)
+        campaign_launch(campaign)
+    with time_machine.travel(START + datetime.timedelta(hours=2), tick=False):
+        ids = claim_for_mailbox(mailbox.pk, START + datetime.timedelta(hours=2))
+        _claim(ids)  # the worker marked it sending, then died before SMTP answered
+    with time_machine.travel(START + datetime.timedelta(hours=3), tick=False):
+        assert recover_interrupted() == 1
+    assert OutboundMessage.objects.get().state == "unknown"
+    assert run_until(START + datetime.timedelta(days=3)) == 0
+    assert smtp_server.received == []
+    assert Enrollment.objects.get().stop_reason == "interrupted while sending"
+
+
+def test_a_paused_campaign_claims_nothing(workspace_a, mailbox, smtp_server):
+    with time_machine.travel(START, tick=False):
+        campaign = build(workspace_a, mailbox, n=2, steps=1)
+        campaign_launch(campaign)
+        campaign_pause(campaign)
+    assert run_until(START + datetime.timedelta(hours=2)) == 0
+    campaign.refresh_from_db()
+    with time_machine.travel(START + datetime.timedelta(hours=2), tick=False):
+        campaign_launch(campaign)  # resume
+    assert run_until(START + datetime.timedelta(hours=2, minutes=1)) == 2
+
+
+def test_unsubscribe_by_page_and_one_click(client, workspace_a, mailbox, smtp_server):
+    with time_machine.travel(START, tick=False):
+        campaign = build(workspace_a, mailbox, n=2, steps=2)
+        campaign_launch(campaign)
+    run_until(START + datetime.timedelta(hours=1, minutes=1))
+    links = {
+        r.rcpt_tos[0]: parsed(r)["List-Unsubscribe"]
+        .split(">")[0]
+        .lstrip("<")
+        .removeprefix("http://localhost:8000")
+        for r in smtp_server.received
+    }
+    page = client.get(links["lead0@x.example"])
+    assert page.status_code == 200 and 'data-unsubscribe="ask"' in page.content.decode()
+    assert not is_suppressed(workspace_a, "lead0@x.example")  # a GET alone does nothing
+    done = client.post(links["lead0@x.example"])
+    assert 'data-unsubscribe="done"' in done.content.decode()
+    one_click = client.post(links["lead1@x.example"], {"List-Unsubscribe": "One-Click"})
+    assert one_click.content == b"Unsubscribed.\n"
+    assert is_suppressed(workspace_a, "lead0@x.example") and is_suppressed(
+        workspace_a, "lead1@x.example"
+    )
+    assert set(Enrollment.objects.values_list("stop_reason", flat=True)) == {"unsubscribed"}
+    assert Event.objects.filter(kind="unsubscribe").count() == 2
+    assert run_until(START + datetime.timedelta(days=2)) == 0  # no follow-ups
+
+    tampered = links["lead0@x.example"][:-3] + "abc/"
+    assert client.get(tampered).status_code == 404
+    assert client.post(reverse("unsubscribe", args=["not-a-token"])).status_code == 404
