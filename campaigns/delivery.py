@@ -20,6 +20,7 @@ from campaigns.rendering import render_outbound
 from campaigns.schedule import next_send_time
 from campaigns.suppression import Suppressions, suppression_add
 from campaigns.templating import TemplateError
+from campaigns.tracking import store_links
 from smtp_accounts.models import Mailbox
 from smtp_accounts.replies import Outcome
 from smtp_accounts.sender import SendResult
@@ -86,6 +87,7 @@ def send_batch(*, mailbox_id: int, message_ids: list[int]) -> dict[str, int]:
                 "references",
             ]
         )
+        store_links(message, message.tracked_links)
         ready.append(message)
 
     pending = iter(ready)

@@ -14,6 +14,7 @@ from campaigns.authoring import body_source, lead_values, parse_variant
 from campaigns.models import Lead, OutboundMessage, Variant
 from campaigns.templating import HEADER, HTML, TEXT, parse
 from campaigns.tokens import unsubscribe_url
+from campaigns.tracking import add_pixel, rewrite_links
 from smtp_accounts.models import Mailbox
 from smtp_accounts.sender import OutgoingMessage
 
@@ -76,6 +77,12 @@ def render_outbound(
     unsubscribe = unsubscribe_url(message.token)
     values["unsubscribe_url"] = unsubscribe
     subject, html, text = _render(message.variant, values, message.token)
+    campaign = message.enrollment.campaign
+    message.tracked_links = []
+    if campaign.track_clicks:
+        html, message.tracked_links = rewrite_links(html, message.token, skip=unsubscribe)
+    if campaign.track_opens:
+        html = add_pixel(html, message.token)
     threaded = previous is not None and not step.is_first and step.in_thread
     if threaded and not message.variant.subject.strip():
         thread_subject = previous.subject.removeprefix("Re: ")

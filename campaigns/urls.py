@@ -1,6 +1,13 @@
 from django.urls import path
 
-from campaigns import campaign_views, lead_views, suppression_views, unsubscribe_views, views
+from campaigns import (
+    campaign_views,
+    lead_views,
+    suppression_views,
+    tracking_views,
+    unsubscribe_views,
+    views,
+)
 
 urlpatterns = [
     path("campaigns/", campaign_views.campaign_list, name="campaign_list"),
@@ -62,6 +69,8 @@ urlpatterns = [
         name="suppression_delete",
     ),
     path("u/<str:signed>/", unsubscribe_views.unsubscribe_page, name="unsubscribe"),
+    path("t/o/<str:signed>.gif", tracking_views.track_open, name="track_open"),
+    path("t/c/<str:signed>/<int:position>/", tracking_views.track_click, name="track_click"),
     path("inbox/", views.inbox, name="inbox"),
     path("reports/", views.reports, name="reports"),
 ]

@@ -1,0 +1,115 @@
+"""Open pixel and click redirect: events recorded, machines flagged, nothing redirects elsewhere."""
+
+import datetime
+import email
+import re
+from email import policy
+
+import pytest
+import time_machine
+
+from campaigns.authoring import variant_save
+from campaigns.launch import campaign_launch
+from campaigns.models import Event, OutboundMessage, TrackedLink
+from tests.campaigns.test_sending import START, build, mailbox, run_until  # noqa: F401
+
+pytestmark = pytest.mark.django_db
+CHROME = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 Chrome/156.0 Safari/537.36"
+
+
+def html_of(received) -> str:
+    message = email.message_from_bytes(received.data, policy=policy.default)
+    return message.get_body(("html",)).get_content()
+
+
+@pytest.fixture
+def sent(workspace_a, mailbox, smtp_server):  # noqa: F811
+    with time_machine.travel(START, tick=False):
+        campaign = build(workspace_a, mailbox, n=1, steps=1, track_clicks=True)
+        for variant in campaign.steps.get().variants.all():
+            variant_save(
+                variant=variant,
+                subject="Hi",
+                body_html='<p>See <a href="https://vela.example/case?a=1&amp;b=2">our case</a> '
+                'or <a href="mailto:x@vela.example">write</a></p>',
+                weight=1,
+            )
+        campaign_launch(campaign)
+    run_until(START + datetime.timedelta(hours=1, minutes=1))
+    [received] = smtp_server.received
+    return OutboundMessage.objects.get(), html_of(received)
+
+
+def path(url: str) -> str:
+    return url.removeprefix("http://localhost:8000")
+
+
+def test_links_are_rewritten_and_the_pixel_added(sent):
+    message, html = sent
+    clicks = re.findall(r'href="(http://localhost:8000/t/c/[^"]+)"', html)
+    assert len(clicks) == 1
+    assert 'href="mailto:x@vela.example"' in html
+    assert re.search(r'<img src="http://localhost:8000/t/o/[^"]+\.gif" width="1"', html)
+    assert list(TrackedLink.objects.values_list("position", "url")) == [
+        (1, "https://vela.example/case?a=1&b=2")
+    ]
+    assert "/u/" in html  # the footer's unsubscribe link is not tracked
+
+
+def test_opens_and_clicks_are_recorded_and_machines_flagged(client, sent):
+    message, html = sent
+    pixel = path(re.search(r'<img src="([^"]+)"', html).group(1))
+    click = path(re.search(r'href="(http://localhost:8000/t/c/[^"]+)"', html).group(1))
+    later = START + datetime.timedelta(hours=3)
+    with time_machine.travel(later, tick=False):
+        response = client.get(pixel, headers={"User-Agent": CHROME})
+        assert response["Content-Type"] == "image/gif" and response.content.startswith(b"GIF89a")
+        client.get(pixel, headers={"User-Agent": "Mozilla/5.0 (via ggpht.com GoogleImageProxy)"})
+        client.get(pixel, headers={"User-Agent": "Mozilla/5.0"})  # Apple Mail privacy proxy
+        redirect = client.get(click, headers={"User-Agent": CHROME})
+        assert (redirect.status_code, redirect["Location"]) == (
+            302,
+            "https://vela.example/case?a=1&b=2",
+        )
+        client.get(click, headers={"User-Agent": "Mimecast URL scanner"})
+    events = list(Event.objects.order_by("pk").values_list("kind", "machine"))
+    assert events == [
+        ("open", False),
+        ("open", True),
+        ("open", True),
+        ("click", False),
+        ("click", True),
+    ]
+
+
+def test_nothing_redirects_anywhere_else(client, sent):
+    message, html = sent
+    click = path(re.search(r'href="(http://localhost:8000/t/c/[^"]+)"', html).group(1))
+    signed = click.split("/")[3]
+    assert client.get(click + "?next=//evil.example").status_code == 302
+    assert client.get(click + "?next=//evil.example")["Location"].startswith(
+        "https://vela.example/"
+    )
+    assert client.get(f"/t/c/{signed}/2/").status_code == 404  # no such link
+    assert client.get(f"/t/c/{signed[:-2]}xx/1/").status_code == 404  # tampered
+    assert client.get(f"/t/c/{message.token}/1/").status_code == 404  # unsigned token
+    assert client.get("/t/c/%2F%2Fevil.example/1/").status_code == 404
+    assert client.get("/t/o/forged.gif").status_code == 200  # a pixel, but no event
+    # Only the two real clicks above were recorded.
+    assert list(Event.objects.values_list("kind", flat=True)) == ["click", "click"]
+
+
+def test_tracking_off_leaves_the_email_alone(workspace_a, mailbox, smtp_server):  # noqa: F811
+    with time_machine.travel(START, tick=False):
+        campaign = build(workspace_a, mailbox, n=1, steps=1, track_opens=False)
+        variant_save(
+            variant=campaign.steps.get().variants.get(label="A"),
+            subject="Hi",
+            body_html='<p><a href="https://vela.example/">x</a></p>',
+            weight=5,
+        )
+        campaign_launch(campaign)
+    run_until(START + datetime.timedelta(hours=1, minutes=1))
+    html = html_of(smtp_server.received[0])
+    assert "/t/o/" not in html and "/t/c/" not in html
+    assert not TrackedLink.objects.exists()
