@@ -343,3 +343,43 @@ def campaign_duplicate(request, pk: int):
     copy = authoring.campaign_duplicate(campaign=_campaign(request, pk))
     messages.success(request, _("Duplicated as “%(name)s”.") % {"name": copy.name})
     return redirect("campaign_leads", pk=copy.pk)
+
+
+@login_required
+@require_GET
+def campaign_report(request, pk: int):
+    from campaigns.reports import campaign_report as build_report
+
+    campaign = _campaign(request, pk)
+    return render(
+        request,
+        "campaigns/campaign_report.html",
+        {"campaign": campaign, "report": build_report(campaign), "wizard": _wizard(campaign, "")},
+    )
+
+
+@login_required
+@require_POST
+def campaign_control(request, pk: int):
+    from campaigns.launch import LaunchError, campaign_launch, campaign_pause, campaign_stop
+
+    campaign = _campaign(request, pk)
+    action = request.POST.get("action")
+    if action in ("launch", "resume"):
+        try:
+            enrolled = campaign_launch(campaign)
+        except LaunchError as exc:
+            messages.error(request, str(exc))
+            return redirect("campaign_review", pk=campaign.pk)
+        messages.success(
+            request,
+            _("%(name)s is running: %(n)s leads enrolled.")
+            % {"name": campaign.name, "n": enrolled},
+        )
+    elif action == "pause":
+        campaign_pause(campaign)
+        messages.info(request, _("Paused. Nothing new goes out until you resume."))
+    elif action == "stop":
+        campaign_stop(campaign)
+        messages.info(request, _("Stopped. No lead receives anything more from this campaign."))
+    return redirect("campaign_report", pk=campaign.pk)

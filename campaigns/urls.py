@@ -39,6 +39,8 @@ urlpatterns = [
         name="campaign_mailboxes",
     ),
     path("campaigns/<int:pk>/review/", campaign_views.campaign_review, name="campaign_review"),
+    path("campaigns/<int:pk>/report/", campaign_views.campaign_report, name="campaign_report"),
+    path("campaigns/<int:pk>/control/", campaign_views.campaign_control, name="campaign_control"),
     path("campaigns/<int:pk>/preview/", campaign_views.campaign_preview, name="campaign_preview"),
     path(
         "campaigns/<int:pk>/duplicate/",

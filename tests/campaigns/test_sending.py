@@ -3,87 +3,19 @@ thread, caps and windows, bounces and retries, crash recovery, unsubscribe. The 
 driven with time-machine; Celery runs eagerly here (a real worker runs in the e2e test)."""
 
 import datetime
-import email
-from email import policy
 
 import pytest
 import time_machine
 from django.urls import reverse
 
-from campaigns.authoring import campaign_create, step_add, variant_add, variant_save
 from campaigns.delivery import recover_interrupted, send_batch
-from campaigns.dispatch import claim_for_mailbox, dispatch_tick
+from campaigns.dispatch import claim_for_mailbox
 from campaigns.launch import campaign_launch, campaign_pause
-from campaigns.models import Enrollment, Event, Lead, LeadList, LeadMembership, OutboundMessage
+from campaigns.models import Enrollment, Event, OutboundMessage
 from campaigns.suppression import is_suppressed, suppression_add
-from tests.smtp_accounts.factories import make_mailbox
+from tests.campaigns.pipeline import START, UTC, build, parsed, run_until
 
 pytestmark = pytest.mark.django_db
-UTC = datetime.UTC
-START = datetime.datetime(2026, 11, 24, 10, 0, tzinfo=UTC)  # a Tuesday, inside the window
-
-
-def parsed(received):
-    return email.message_from_bytes(received.data, policy=policy.default)
-
-
-@pytest.fixture
-def mailbox(workspace_a, smtp_server):
-    return make_mailbox(
-        workspace_a,
-        smtp_host="localhost",
-        smtp_port=smtp_server.port,
-        smtp_username=smtp_server.username,
-        smtp_password=smtp_server.password,
-        min_gap_seconds=0,
-        gap_jitter_seconds=0,
-        warmup_enabled=False,
-        daily_cap=1000,
-        hourly_cap=1000,
-    )
-
-
-def build(workspace, mailbox, n=4, *, steps=2, **campaign_fields):
-    lead_list = LeadList.objects.create(workspace=workspace, name=f"list {n}")
-    for i in range(n):
-        lead = Lead.objects.create(
-            workspace=workspace, email=f"lead{i}@x.example", first_name=f"L{i}"
-        )
-        LeadMembership.objects.create(lead=lead, lead_list=lead_list)
-    campaign = campaign_create(workspace=workspace, name="Pipeline")
-    for name, value in campaign_fields.items():
-        setattr(campaign, name, value)
-    campaign.send_days = campaign_fields.get("send_days", "0123456")
-    campaign.save()
-    campaign.lead_lists.add(lead_list)
-    campaign.mailboxes.add(mailbox)
-    first = campaign.steps.get().variants.get()
-    variant_save(
-        variant=first,
-        subject="Idea for {{first_name}}",
-        body_html="<p>Hi {{first_name}}</p>",
-        weight=1,
-    )
-    b = variant_add(step=first.step)
-    variant_save(
-        variant=b,
-        subject="Question for {{first_name}}",
-        body_html="<p>Hello {{first_name}}</p>",
-        weight=1,
-    )
-    for _ in range(steps - 1):
-        step = step_add(campaign=campaign)
-        step.delay_days = 1
-        step.save()
-        variant_save(
-            variant=step.variants.get(), subject="", body_html="<p>Following up</p>", weight=1
-        )
-    return campaign
-
-
-def run_until(moment):
-    with time_machine.travel(moment, tick=False):
-        return dispatch_tick()
 
 
 def test_a_campaign_goes_out_once_and_follows_up_in_the_thread(workspace_a, mailbox, smtp_server):

@@ -11,7 +11,7 @@ import time_machine
 from campaigns.authoring import variant_save
 from campaigns.launch import campaign_launch
 from campaigns.models import Event, OutboundMessage, TrackedLink
-from tests.campaigns.test_sending import START, build, mailbox, run_until  # noqa: F401
+from tests.campaigns.pipeline import START, build, run_until
 
 pytestmark = pytest.mark.django_db
 CHROME = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 Chrome/156.0 Safari/537.36"
@@ -23,7 +23,7 @@ def html_of(received) -> str:
 
 
 @pytest.fixture
-def sent(workspace_a, mailbox, smtp_server):  # noqa: F811
+def sent(workspace_a, mailbox, smtp_server):
     with time_machine.travel(START, tick=False):
         campaign = build(workspace_a, mailbox, n=1, steps=1, track_clicks=True)
         for variant in campaign.steps.get().variants.all():
@@ -99,7 +99,7 @@ def test_nothing_redirects_anywhere_else(client, sent):
     assert list(Event.objects.values_list("kind", flat=True)) == ["click", "click"]
 
 
-def test_tracking_off_leaves_the_email_alone(workspace_a, mailbox, smtp_server):  # noqa: F811
+def test_tracking_off_leaves_the_email_alone(workspace_a, mailbox, smtp_server):
     with time_machine.travel(START, tick=False):
         campaign = build(workspace_a, mailbox, n=1, steps=1, track_opens=False)
         variant_save(

@@ -1,0 +1,61 @@
+"""Helpers for pipeline tests: a campaign built in one call, the clock-driven dispatcher."""
+
+import datetime
+import email
+from email import policy
+
+import time_machine
+
+from campaigns.authoring import campaign_create, step_add, variant_add, variant_save
+from campaigns.dispatch import dispatch_tick
+from campaigns.models import Lead, LeadList, LeadMembership
+
+UTC = datetime.UTC
+START = datetime.datetime(2026, 11, 24, 10, 0, tzinfo=UTC)  # a Tuesday, inside the window
+
+
+def parsed(received):
+    return email.message_from_bytes(received.data, policy=policy.default)
+
+
+def build(workspace, mailbox, n=4, *, steps=2, prefix="lead", **campaign_fields):
+    lead_list = LeadList.objects.create(workspace=workspace, name=f"{prefix} list {n}")
+    for i in range(n):
+        lead = Lead.objects.create(
+            workspace=workspace, email=f"{prefix}{i}@x.example", first_name=f"L{i}"
+        )
+        LeadMembership.objects.create(lead=lead, lead_list=lead_list)
+    campaign = campaign_create(workspace=workspace, name="Pipeline")
+    for name, value in campaign_fields.items():
+        setattr(campaign, name, value)
+    campaign.send_days = campaign_fields.get("send_days", "0123456")
+    campaign.save()
+    campaign.lead_lists.add(lead_list)
+    campaign.mailboxes.add(mailbox)
+    first = campaign.steps.get().variants.get()
+    variant_save(
+        variant=first,
+        subject="Idea for {{first_name}}",
+        body_html="<p>Hi {{first_name}}</p>",
+        weight=1,
+    )
+    b = variant_add(step=first.step)
+    variant_save(
+        variant=b,
+        subject="Question for {{first_name}}",
+        body_html="<p>Hello {{first_name}}</p>",
+        weight=1,
+    )
+    for _ in range(steps - 1):
+        step = step_add(campaign=campaign)
+        step.delay_days = 1
+        step.save()
+        variant_save(
+            variant=step.variants.get(), subject="", body_html="<p>Following up</p>", weight=1
+        )
+    return campaign
+
+
+def run_until(moment):
+    with time_machine.travel(moment, tick=False):
+        return dispatch_tick()
