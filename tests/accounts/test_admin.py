@@ -31,3 +31,27 @@ def test_admin_opens_after_the_second_factor(client, operator):
     client.post(reverse("two_factor_login"), {"code": totp_now(device)})
     assert client.get(reverse("admin:index")).status_code == 200
     assert client.get(reverse("admin:accounts_user_changelist")).status_code == 200
+
+
+def test_operators_see_and_pause_any_campaign(client, operator, workspace_b):
+    from campaigns.authoring import campaign_create
+    from campaigns.models import Campaign
+
+    campaign = campaign_create(workspace=workspace_b, name="Someone's campaign")
+    Campaign.objects.filter(pk=campaign.pk).update(status="running")
+    device, _codes = enable_two_factor(operator)
+    client.force_login(operator)
+    client.post(reverse("two_factor_login"), {"code": totp_now(device)})
+    listing = client.get(reverse("admin:campaigns_campaign_changelist")).content.decode()
+    assert "Someone&#x27;s campaign" in listing
+    assert (
+        client.get(reverse("admin:campaigns_campaign_change", args=[campaign.pk])).status_code
+        == 200
+    )
+    assert client.get(reverse("admin:campaigns_outboundmessage_changelist")).status_code == 200
+    client.post(
+        reverse("admin:campaigns_campaign_changelist"),
+        {"action": "pause", "_selected_action": [campaign.pk]},
+    )
+    campaign.refresh_from_db()
+    assert campaign.status == "paused"

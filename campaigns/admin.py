@@ -1,0 +1,51 @@
+"""Operators' view of campaigns: see any campaign and its messages, pause or stop it."""
+
+from django.contrib import admin, messages
+
+from campaigns.launch import campaign_pause, campaign_stop
+from campaigns.models import Campaign, OutboundMessage, Suppression
+
+
+@admin.register(Campaign)
+class CampaignAdmin(admin.ModelAdmin):
+    list_display = ["name", "workspace", "status", "created_at", "launched_at"]
+    list_filter = ["status"]
+    search_fields = ["name", "workspace__name"]
+    readonly_fields = ["workspace", "created_at", "launched_at", "updated_at"]
+    fields = ["name", "workspace", "status", "created_at", "launched_at", "updated_at"]
+    actions = ["pause", "stop"]
+
+    @admin.action(description="Pause the selected campaigns")
+    def pause(self, request, queryset):
+        for campaign in queryset:
+            campaign_pause(campaign)
+        messages.success(request, f"Paused {queryset.count()} campaign(s).")
+
+    @admin.action(description="Stop the selected campaigns (no lead gets anything more)")
+    def stop(self, request, queryset):
+        for campaign in queryset:
+            campaign_stop(campaign)
+        messages.success(request, f"Stopped {queryset.count()} campaign(s).")
+
+
+@admin.register(OutboundMessage)
+class OutboundMessageAdmin(admin.ModelAdmin):
+    list_display = ["recipient", "state", "step", "mailbox", "queued_at", "sent_at", "smtp_code"]
+    list_filter = ["state"]
+    search_fields = ["recipient", "message_id", "enrollment__campaign__name"]
+    list_select_related = ["step", "mailbox"]
+    exclude = ["token"]  # a live unsubscribe/tracking credential
+
+    def has_add_permission(self, request):
+        return False
+
+    def get_readonly_fields(self, request, obj=None):
+        return [f.name for f in self.model._meta.fields if f.name != "token"]
+
+
+@admin.register(Suppression)
+class SuppressionAdmin(admin.ModelAdmin):
+    list_display = ["value", "kind", "reason", "workspace", "created_at"]
+    list_filter = ["kind", "reason"]
+    search_fields = ["value"]
+    readonly_fields = ["value_hash"]
