@@ -75,3 +75,42 @@ def test_the_report_counts_people_and_its_queries_do_not_grow(
     report, big_queries = report_queries(big)
     assert report["totals"]["sent"] == 40 and report["totals"]["opened"] == 40
     assert big_queries == small_queries
+
+
+def test_ab_winner_needs_a_sample_and_significance():
+    from campaigns.reports import ab_verdicts, two_proportion_p_value
+
+    def row(label, sent, replied=0, clicked=0, opened=0):
+        return {
+            "step__position": 1,
+            "variant__label": label,
+            "sent": sent,
+            "replied": replied,
+            "clicked": clicked,
+            "opened": opened,
+        }
+
+    [early] = ab_verdicts([row("A", 40, 10), row("B", 38, 1)])
+    assert early.winner is None and "needs 100 sends (A: 40, B: 38)" in early.message
+    [clear] = ab_verdicts([row("A", 400, 8), row("B", 410, 30)])
+    assert clear.winner == "B" and clear.metric == "replied"
+    assert clear.message.startswith("B wins on reply rate: 7.3% vs 2.0% for A (p = 0.000")
+    [by_click] = ab_verdicts([row("A", 300, 3, 40), row("B", 300, 3, 12)])
+    assert (by_click.winner, by_click.metric) == ("A", "clicked")
+    [tie] = ab_verdicts([row("A", 200, 5, 5, 50), row("B", 200, 6, 5, 52)])
+    assert tie.winner is None and "No significant difference" in tie.message
+    assert round(two_proportion_p_value(30, 410, 8, 400), 4) == 0.0003
+
+
+def test_the_report_draws_the_last_fourteen_days(client, alice, workspace_a, mailbox, smtp_server):
+    with time_machine.travel(START, tick=False):
+        campaign = build(workspace_a, mailbox, n=3, steps=1)
+        client.force_login(alice)
+        client.post(reverse("campaign_control", args=[campaign.pk]), {"action": "launch"})
+    run_until(START + datetime.timedelta(hours=1, minutes=1))
+    with time_machine.travel(START + datetime.timedelta(hours=2), tick=False):
+        page = client.get(reverse("campaign_report", args=[campaign.pk])).content.decode()
+        chart = campaign_report(campaign)["chart"]
+    assert chart["series"]["sent"][-1] == 3 and sum(chart["series"]["sent"]) == 3
+    assert '<polyline class="line line-sent"' in page
+    assert "No winner yet" in page  # two variants, three sends
