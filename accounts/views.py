@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.db.models import Count
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -25,8 +26,10 @@ from accounts.services import (
     notifications_mark_read,
     workspace_create,
 )
+from campaigns.models import Lead
+from campaigns.reports import workspace_today
 from postigo.tenancy import SESSION_KEY, get_for_workspace_or_404
-from smtp_accounts.models import Mailbox
+from smtp_accounts.models import DomainCheck, Mailbox
 
 
 def _safe_next(request, fallback: str) -> str:
@@ -55,6 +58,15 @@ def dashboard(request):
             "has_two_factor": two_factor.user_has_two_factor(request.user),
             "member_count": Membership.objects.for_workspace(request.workspace).count(),
             "mailbox_count": Mailbox.objects.for_workspace(request.workspace).count(),
+            "mailboxes": Mailbox.objects.for_workspace(request.workspace)
+            .values("status")
+            .annotate(n=Count("pk"))
+            .order_by("status"),
+            "domain_problems": DomainCheck.objects.for_workspace(request.workspace)
+            .filter(status=DomainCheck.Level.ERROR)
+            .count(),
+            "lead_count": Lead.objects.for_workspace(request.workspace).count(),
+            "today": workspace_today(request.workspace),
         },
     )
 

@@ -361,7 +361,13 @@ def campaign_report(request, pk: int):
 @login_required
 @require_POST
 def campaign_control(request, pk: int):
-    from campaigns.launch import LaunchError, campaign_launch, campaign_pause, campaign_stop
+    from campaigns.launch import (
+        LaunchError,
+        campaign_enroll,
+        campaign_launch,
+        campaign_pause,
+        campaign_stop,
+    )
 
     campaign = _campaign(request, pk)
     action = request.POST.get("action")
@@ -376,6 +382,9 @@ def campaign_control(request, pk: int):
             _("%(name)s is running: %(n)s leads enrolled.")
             % {"name": campaign.name, "n": enrolled},
         )
+    elif action == "enroll" and campaign.status == Campaign.Status.RUNNING:
+        added = campaign_enroll(campaign)
+        messages.success(request, _("%(n)s new leads enrolled.") % {"n": added})
     elif action == "pause":
         campaign_pause(campaign)
         messages.info(request, _("Paused. Nothing new goes out until you resume."))

@@ -215,3 +215,19 @@ def daily_series(campaign: Campaign, today: datetime.date) -> dict:
         "width": CHART_W,
         "height": CHART_H,
     }
+
+
+def workspace_today(workspace) -> dict:
+    """The home page's numbers: today's sends, human opens and replies across campaigns."""
+    since = datetime.datetime.now(datetime.UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+    sent = OutboundMessage.objects.filter(
+        enrollment__campaign__workspace=workspace, state=State.SENT, sent_at__gte=since
+    ).count()
+    events = Event.objects.filter(
+        message__enrollment__campaign__workspace=workspace, created_at__gte=since
+    ).aggregate(
+        opened=Count("message", filter=Q(kind=Event.Kind.OPEN, machine=False), distinct=True),
+        replied=Count("message", filter=Q(kind=Event.Kind.REPLY), distinct=True),
+    )
+    running = Campaign.objects.for_workspace(workspace).filter(status=Campaign.Status.RUNNING)
+    return {"sent": sent, "running": running.count(), **events}

@@ -114,3 +114,35 @@ def test_the_report_draws_the_last_fourteen_days(client, alice, workspace_a, mai
     assert chart["series"]["sent"][-1] == 3 and sum(chart["series"]["sent"]) == 3
     assert '<polyline class="line line-sent"' in page
     assert "No winner yet" in page  # two variants, three sends
+
+
+def test_home_shows_today_and_mailbox_health(client, alice, workspace_a, mailbox, smtp_server):
+    with time_machine.travel(START, tick=False):
+        campaign = build(workspace_a, mailbox, n=2, steps=1)
+        client.force_login(alice)
+        client.post(reverse("campaign_control", args=[campaign.pk]), {"action": "launch"})
+    run_until(START + datetime.timedelta(hours=1, minutes=1))
+    Event.objects.create(message=OutboundMessage.objects.first(), kind="reply")
+    with time_machine.travel(START + datetime.timedelta(hours=2), tick=False):
+        home = client.get(reverse("dashboard")).content.decode()
+    assert '<dd data-count="sent">2</dd>' in home
+    assert '<dd data-count="replied">1</dd>' in home
+    assert "1 Active" in home
+
+
+def test_leads_added_to_a_running_campaign_are_enrolled(
+    client, alice, workspace_a, mailbox, smtp_server
+):
+    from campaigns.models import Enrollment, Lead, LeadMembership
+
+    with time_machine.travel(START, tick=False):
+        campaign = build(workspace_a, mailbox, n=2, steps=1)
+        client.force_login(alice)
+        control = reverse("campaign_control", args=[campaign.pk])
+        client.post(control, {"action": "launch"})
+        late = Lead.objects.create(workspace=workspace_a, email="late@x.example")
+        LeadMembership.objects.create(lead=late, lead_list=campaign.lead_lists.get())
+        page = client.post(control, {"action": "enroll"}, follow=True).content.decode()
+        assert "1 new leads enrolled." in page
+        client.post(control, {"action": "enroll"})  # again: nobody twice
+    assert Enrollment.objects.filter(campaign=campaign).count() == 3
