@@ -11,8 +11,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def django_in_tempdir() -> Path:
-    """Configure Django on a fresh SQLite database in a temporary folder and migrate it."""
+def django_in_tempdir(extra_apps: tuple[str, ...] = ()) -> Path:
+    """Configure Django on a fresh SQLite database in a temporary folder and migrate it.
+
+    `extra_apps` are installed for this run only (e.g. a baseline library under test)."""
     folder = Path(tempfile.mkdtemp(prefix="postigo-bench-"))
     os.environ.setdefault("DATABASE_URL", f"sqlite:///{folder / 'bench.sqlite3'}")
     os.environ["POSTIGO_VAR_DIR"] = str(folder)
@@ -20,8 +22,11 @@ def django_in_tempdir() -> Path:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "postigo.settings")
     sys.path.insert(0, str(ROOT))
     import django
+    from django.conf import settings
     from django.core.management import call_command
 
+    if extra_apps:
+        settings.INSTALLED_APPS = [*settings.INSTALLED_APPS, *extra_apps]
     django.setup()
     call_command("migrate", verbosity=0)
     return folder

@@ -20,7 +20,7 @@ from campaigns.rendering import render_outbound
 from campaigns.schedule import next_send_time
 from campaigns.suppression import Suppressions, suppression_add
 from campaigns.templating import TemplateError
-from campaigns.tracking import store_links
+from campaigns.tracking import store_links_batch
 from smtp_accounts.models import Mailbox
 from smtp_accounts.replies import Outcome
 from smtp_accounts.sender import SendResult
@@ -77,18 +77,14 @@ def send_batch(*, mailbox_id: int, message_ids: list[int]) -> dict[str, int]:
         except TemplateError as exc:  # the launch gate prevents this; a bad edit may not
             _fail(message, f"template error: {exc}", stop="template error")
             continue
-        message.save(
-            update_fields=[
-                "subject",
-                "body_html",
-                "body_text",
-                "message_id",
-                "in_reply_to",
-                "references",
-            ]
-        )
-        store_links(message, message.tracked_links)
         ready.append(message)
+    # What is about to be sent is recorded in one transaction for the whole batch.
+    with transaction.atomic():
+        OutboundMessage.objects.bulk_update(
+            ready,
+            ["subject", "body_html", "body_text", "message_id", "in_reply_to", "references"],
+        )
+        store_links_batch(ready)
 
     pending = iter(ready)
     counts: dict[str, int] = {}
@@ -105,6 +101,8 @@ def send_batch(*, mailbox_id: int, message_ids: list[int]) -> dict[str, int]:
 
 
 def _previous(message: OutboundMessage) -> OutboundMessage | None:
+    if message.step.position == 1:
+        return None
     return (
         OutboundMessage.objects.filter(
             enrollment=message.enrollment,
@@ -122,8 +120,9 @@ def _record(message: OutboundMessage, result: SendResult) -> None:
     outcome = result.outcome
     if outcome is Outcome.SENT:
         message.state, message.sent_at = State.SENT, now
-        message.save(update_fields=["state", "sent_at", "smtp_code", "smtp_response"])
-        _advance(message.enrollment, message, now)
+        with transaction.atomic():  # one commit: the answer and the lead's next step
+            message.save(update_fields=["state", "sent_at", "smtp_code", "smtp_response"])
+            _advance(message.enrollment, message, now)
     elif outcome is Outcome.HARD_BOUNCE:
         suppression_add(
             workspace=message.enrollment.campaign.workspace,

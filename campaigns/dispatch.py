@@ -4,8 +4,9 @@ within every limit, and hand each mailbox's batch to one send task (DESIGN §4 s
 Claims lock rows with `SELECT … FOR UPDATE SKIP LOCKED` on PostgreSQL, so dispatchers running
 at once never claim the same enrollment; on SQLite, whose writers are serialised (IMMEDIATE
 transactions), the same code is safe without the lock clause. Capacity is spent through
-`reserve_send_slot`, and `OutboundMessage` is unique per (enrollment, step): a message can be
-created once. Due times are columns polled here — never Celery ETAs.
+`reserve_send_slots`, and `OutboundMessage` is unique per (enrollment, step): a message can be
+created once (a duplicate would abort the whole claim). Due times are columns polled here —
+never Celery ETAs.
 """
 
 from __future__ import annotations
@@ -14,18 +15,18 @@ import datetime
 import logging
 import random
 
-from django.db import IntegrityError, connection, transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from campaigns.models import Campaign, Enrollment, OutboundMessage, Step
 from campaigns.schedule import in_window, next_send_time
-from campaigns.suppression import is_suppressed
+from campaigns.suppression import Suppressions
 from smtp_accounts.models import Mailbox
-from smtp_accounts.rotation import reserve_send_slot
+from smtp_accounts.rotation import reserve_send_slots
 
 logger = logging.getLogger(__name__)
 
-BATCH = 20
+BATCH = 50  # messages a mailbox hands to one send task (one SMTP session)
 RETRY_JITTER = 600
 
 
@@ -65,77 +66,80 @@ def dispatch_tick(now: datetime.datetime | None = None) -> int:
 
 
 def claim_for_mailbox(mailbox_id: int, now: datetime.datetime, batch: int = BATCH) -> list[int]:
-    """Queue up to `batch` messages for one mailbox, as long as it has capacity."""
-    claimed: list[int] = []
-    while len(claimed) < batch:
-        with transaction.atomic():
-            outcome = _claim_one(mailbox_id, now)
-        if outcome is None:
-            break
-        if outcome:
-            claimed.append(outcome)
-    return claimed
+    """Queue up to `batch` messages for one mailbox, as far as its capacity allows.
 
-
-def _claim_one(mailbox_id: int, now: datetime.datetime) -> int | bool | None:
-    """A queued message id, False when an enrollment was only rescheduled, None when done."""
-    retry = (
-        _locked(OutboundMessage.objects.filter(mailbox_id=mailbox_id))
-        .filter(state=OutboundMessage.State.QUEUED, next_attempt_at__lte=now)
-        .order_by("next_attempt_at")
-        .first()
-    )
-    if retry is not None:
-        if not reserve_send_slot(mailbox_id=mailbox_id):
-            return None
-        OutboundMessage.objects.filter(pk=retry.pk).update(next_attempt_at=None)
-        return retry.pk
-
-    enrollment = (
-        _locked(Enrollment.objects.filter(mailbox_id=mailbox_id))
-        .filter(
-            status=Enrollment.Status.ACTIVE,
-            next_due_at__lte=now,
-            campaign__status=Campaign.Status.RUNNING,
+    One transaction: lock the due retries and enrollments, decide for each (window, campaign
+    cap, suppression), reserve capacity for the eligible ones at once, create their messages.
+    """
+    with transaction.atomic():
+        retries = list(
+            _locked(OutboundMessage.objects.filter(mailbox_id=mailbox_id))
+            .filter(state=OutboundMessage.State.QUEUED, next_attempt_at__lte=now)
+            .order_by("next_attempt_at")
+            .values_list("pk", flat=True)[:batch]
         )
-        .select_related("campaign", "lead")
-        .order_by("next_due_at", "pk")
-        .first()
-    )
-    if enrollment is None:
-        return None
-    campaign = enrollment.campaign
-    step = campaign.steps.filter(position=enrollment.next_step).prefetch_related("variants").first()
-    if step is None:  # the sequence was shortened meanwhile
-        _finish(enrollment, Enrollment.Status.COMPLETED, "")
-        return False
-    if not in_window(campaign, now):
-        _reschedule(enrollment, next_send_time(campaign, now, jitter_seconds=RETRY_JITTER))
-        return False
-    if step.position == 1 and _new_today(campaign, now) >= campaign.daily_cap:
-        tomorrow = _local_midnight_after(campaign, now)
-        _reschedule(enrollment, next_send_time(campaign, tomorrow, jitter_seconds=RETRY_JITTER))
-        return False
-    if is_suppressed(campaign.workspace, enrollment.lead.email):
-        _finish(enrollment, Enrollment.Status.STOPPED, "suppressed")
-        return False
-    if not reserve_send_slot(mailbox_id=mailbox_id):
-        return None
-    try:
-        with transaction.atomic():
-            message = OutboundMessage.objects.create(
+        enrollments = list(
+            _locked(Enrollment.objects.filter(mailbox_id=mailbox_id))
+            .filter(
+                status=Enrollment.Status.ACTIVE,
+                next_due_at__lte=now,
+                campaign__status=Campaign.Status.RUNNING,
+            )
+            .select_related("campaign__workspace", "lead")
+            .order_by("next_due_at", "pk")[: batch - len(retries)]
+        )
+        eligible = _eligible(enrollments, now)
+        granted = reserve_send_slots(mailbox_id=mailbox_id, wanted=len(retries) + len(eligible))
+        retries, eligible = retries[:granted], eligible[: max(0, granted - len(retries))]
+        OutboundMessage.objects.filter(pk__in=retries).update(next_attempt_at=None)
+        messages = OutboundMessage.objects.bulk_create(
+            OutboundMessage(
                 enrollment=enrollment,
                 step=step,
                 variant=_choose_variant(step, enrollment),
                 mailbox_id=mailbox_id,
                 recipient=enrollment.lead.email,
+                queued_at=now,
             )
-    except IntegrityError:  # this step was already queued for this lead: never twice
-        logger.warning("Enrollment %s step %s already has a message", enrollment.pk, step.pk)
-        _reschedule(enrollment, None)
-        return False
-    _reschedule(enrollment, None)  # in flight: the send result schedules the next step
-    return message.pk
+            for enrollment, step in eligible
+        )
+        # In flight: the send result schedules each lead's next step.
+        Enrollment.objects.filter(pk__in=[e.pk for e, _step in eligible]).update(next_due_at=None)
+    return retries + [m.pk for m in messages]
+
+
+def _eligible(enrollments: list[Enrollment], now: datetime.datetime) -> list[tuple]:
+    """(enrollment, step) for those that may send now; the others are rescheduled or ended."""
+    eligible = []
+    steps: dict[int, dict[int, Step]] = {}
+    open_now: dict[int, bool] = {}
+    new_today: dict[int, int] = {}
+    suppressions: dict[int, Suppressions] = {}
+    for enrollment in enrollments:
+        campaign = enrollment.campaign
+        if campaign.pk not in steps:
+            steps[campaign.pk] = {
+                s.position: s for s in campaign.steps.prefetch_related("variants")
+            }
+            open_now[campaign.pk] = in_window(campaign, now)
+            new_today[campaign.pk] = _new_today(campaign, now)
+        if campaign.workspace_id not in suppressions:
+            suppressions[campaign.workspace_id] = Suppressions.load(campaign.workspace)
+        step = steps[campaign.pk].get(enrollment.next_step)
+        if step is None:  # the sequence was shortened meanwhile
+            _finish(enrollment, Enrollment.Status.COMPLETED, "")
+        elif not open_now[campaign.pk]:
+            _reschedule(enrollment, next_send_time(campaign, now, jitter_seconds=RETRY_JITTER))
+        elif step.position == 1 and new_today[campaign.pk] >= campaign.daily_cap:
+            tomorrow = _local_midnight_after(campaign, now)
+            _reschedule(enrollment, next_send_time(campaign, tomorrow, jitter_seconds=RETRY_JITTER))
+        elif enrollment.lead.email in suppressions[campaign.workspace_id]:
+            _finish(enrollment, Enrollment.Status.STOPPED, "suppressed")
+        else:
+            if step.position == 1:
+                new_today[campaign.pk] += 1
+            eligible.append((enrollment, step))
+    return eligible
 
 
 def _choose_variant(step: Step, enrollment: Enrollment):

@@ -38,8 +38,9 @@ def _mime(
     for name, value in (extra or {}).items():
         if value:
             message[name] = value
-    message.set_content(text)
-    message.add_alternative(html, subtype="html")
+    # Quoted-printable keeps the message 7-bit: not every server offers 8BITMIME.
+    message.set_content(text, cte="quoted-printable")
+    message.add_alternative(html, subtype="html", cte="quoted-printable")
     return message.as_bytes(policy=policy.SMTP)
 
 

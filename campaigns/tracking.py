@@ -60,10 +60,16 @@ def rewrite_links(html: str, token: str, *, skip: str) -> tuple[str, list[str]]:
     return _HREF.sub(replace, html), targets
 
 
-def store_links(message: OutboundMessage, targets: list[str]) -> None:
-    TrackedLink.objects.filter(message=message).delete()
+def store_links_batch(messages: list[OutboundMessage]) -> None:
+    """The tracked links rendering left on each message (`message.tracked_links`)."""
+    with_links = [m for m in messages if getattr(m, "tracked_links", None)]
+    if not with_links:
+        return
+    TrackedLink.objects.filter(message__in=with_links).delete()
     TrackedLink.objects.bulk_create(
-        TrackedLink(message=message, position=i, url=url) for i, url in enumerate(targets, start=1)
+        TrackedLink(message=message, position=i, url=url)
+        for message in with_links
+        for i, url in enumerate(message.tracked_links, start=1)
     )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import smtplib
 import socket
@@ -64,9 +65,16 @@ def is_loopback(addresses: list[str]) -> bool:
 
 
 def tls_context() -> ssl.SSLContext:
+    """The verifying client context; built once per CA setting (loading the system's CA store
+    costs ~20 ms, once per SMTP session otherwise)."""
+    return _tls_context(settings.MAILBOX_TLS_CA_FILE)
+
+
+@functools.lru_cache(maxsize=4)
+def _tls_context(ca_file: str) -> ssl.SSLContext:
     context = ssl.create_default_context()
-    if settings.MAILBOX_TLS_CA_FILE:
-        context.load_verify_locations(settings.MAILBOX_TLS_CA_FILE)
+    if ca_file:
+        context.load_verify_locations(ca_file)
     return context
 
 

@@ -54,27 +54,42 @@ def assign_mailboxes(
 
 def reserve_send_slot(*, mailbox_id: int) -> bool:
     """Spend one send of the mailbox's capacity now, if every limit allows it."""
+    return reserve_send_slots(mailbox_id=mailbox_id, wanted=1) == 1
+
+
+def reserve_send_slots(*, mailbox_id: int, wanted: int) -> int:
+    """Spend up to `wanted` sends of the mailbox's capacity now; returns how many were granted.
+
+    With a minimum gap between sends, at most one is granted (the gap then starts).
+    """
+    if wanted <= 0:
+        return 0
     with transaction.atomic():
         mailbox = Mailbox.objects.select_for_update().get(pk=mailbox_id)
         now = timezone.now()
         if mailbox.status != Mailbox.Status.ACTIVE:
-            return False
+            return 0
         if mailbox.next_send_at is not None and now < mailbox.next_send_at:
-            return False
+            return 0
         today = mailbox.local_date(now)
         sent_today = mailbox.sent_on(today)
-        if sent_today >= mailbox.effective_daily_cap(today):
-            return False
         hour = now.replace(minute=0, second=0, microsecond=0)
         sent_this_hour = mailbox.sent_this_hour if mailbox.hour_window_start == hour else 0
-        if sent_this_hour >= mailbox.hourly_cap:
-            return False
+        granted = min(
+            wanted,
+            mailbox.effective_daily_cap(today) - sent_today,
+            mailbox.hourly_cap - sent_this_hour,
+        )
+        if mailbox.min_gap_seconds or mailbox.gap_jitter_seconds:
+            granted = min(granted, 1)
+        if granted <= 0:
+            return 0
         gap = mailbox.min_gap_seconds + random.randint(0, mailbox.gap_jitter_seconds)
         Mailbox.objects.filter(pk=mailbox.pk).update(
-            sent_today=sent_today + 1,
+            sent_today=sent_today + granted,
             sent_today_date=today,
-            sent_this_hour=sent_this_hour + 1,
+            sent_this_hour=sent_this_hour + granted,
             hour_window_start=hour,
             next_send_at=now + datetime.timedelta(seconds=gap) if gap else None,
         )
-        return True
+        return granted

@@ -254,3 +254,22 @@ def test_suppressed_and_inactive_leads_do_not_count(campaign, workspace_a):
     assert [p.message for p in launch_problems(campaign)] == [
         "The chosen lists have no active, unsuppressed leads."
     ]
+
+
+def test_non_ascii_names_and_subjects_are_encoded_and_read_back(campaign, workspace_a):
+    from campaigns.rendering import build_message
+
+    mailbox = make_mailbox(workspace_a, from_name="Jörg Müller")
+    variant = variant_save(
+        variant=first_variant(campaign),
+        subject="Grüße, {{first_name}} — kurze Frage",
+        body_html="<p>Hallo {{first_name}}, schöne Grüße aus Kraków.</p>",
+        weight=1,
+    )
+    lead = Lead.objects.create(workspace=workspace_a, email="c@x.example", first_name="Chloé")
+    raw = build_message(variant=variant, lead=lead, mailbox=mailbox, to="c@x.example", seed=1).raw
+    assert raw.isascii() and b"\r\n" in raw and b"\n\n" not in raw.replace(b"\r\n", b"")
+    message = email.message_from_bytes(raw, policy=policy.default)
+    assert message["Subject"] == "Grüße, Chloé — kurze Frage"
+    assert message["From"].addresses[0].display_name == "Jörg Müller"
+    assert "schöne Grüße aus Kraków" in message.get_body(("plain",)).get_content()
