@@ -20,7 +20,7 @@ SYSTEM_FIELDS = {"unsubscribe_url", "sender_name", "sender_email", "sender_first
 
 
 class AuthoringError(ValueError):
-    pass
+    """A change to a sequence that its rules forbid; the message is for the user."""
 
 
 def campaign_create(*, workspace: Workspace, name: str) -> Campaign:

@@ -17,7 +17,7 @@ from campaigns.models import Suppression, normalize_email, value_hash
 
 
 class SuppressionError(ValueError):
-    pass
+    """An entry that is not an address or a domain, or may not be removed; for the user."""
 
 
 def _domain(address: str) -> str:
