@@ -62,7 +62,7 @@ def send_batch(*, mailbox_id: int, message_ids: list[int]) -> dict[str, int]:
     )
     for message in messages:
         message.mailbox = mailbox
-    suppressions = Suppressions.load(mailbox.workspace)
+    suppressions = Suppressions.for_addresses(mailbox.workspace, [m.recipient for m in messages])
     ready, outgoing = [], []
     for message in messages:
         enrollment = message.enrollment

@@ -124,7 +124,14 @@ def _eligible(enrollments: list[Enrollment], now: datetime.datetime) -> list[tup
             open_now[campaign.pk] = in_window(campaign, now)
             new_today[campaign.pk] = _new_today(campaign, now)
         if campaign.workspace_id not in suppressions:
-            suppressions[campaign.workspace_id] = Suppressions.load(campaign.workspace)
+            addresses = [
+                e.lead.email
+                for e in enrollments
+                if e.campaign.workspace_id == campaign.workspace_id
+            ]
+            suppressions[campaign.workspace_id] = Suppressions.for_addresses(
+                campaign.workspace, addresses
+            )
         step = steps[campaign.pk].get(enrollment.next_step)
         if step is None:  # the sequence was shortened meanwhile
             _finish(enrollment, Enrollment.Status.COMPLETED, "")

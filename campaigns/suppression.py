@@ -32,6 +32,18 @@ class Suppressions:
     domains: set[str]
 
     @classmethod
+    def for_addresses(cls, workspace: Workspace, addresses) -> Suppressions:
+        """Only the entries that concern these addresses: one indexed query, whatever the size
+        of the list (the dispatcher and the sender check small batches often)."""
+        normalized = [normalize_email(a) for a in addresses]
+        hashes = {value_hash(a) for a in normalized} | {value_hash(_domain(a)) for a in normalized}
+        rows = Suppression.objects.for_workspace(workspace).filter(value_hash__in=hashes)
+        found = cls(set(), set())
+        for kind, digest in rows.values_list("kind", "value_hash"):
+            (found.domains if kind == Suppression.Kind.DOMAIN else found.addresses).add(digest)
+        return found
+
+    @classmethod
     def load(cls, workspace: Workspace) -> Suppressions:
         rows = Suppression.objects.for_workspace(workspace).values_list("kind", "value_hash")
         addresses, domains = set(), set()

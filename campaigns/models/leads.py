@@ -166,6 +166,7 @@ class Suppression(models.Model):
                 fields=["workspace", "kind", "value_hash"], name="suppression_unique"
             )
         ]
+        indexes = [models.Index(fields=["workspace", "value_hash"])]
 
     def __str__(self) -> str:
         return self.value or f"{self.kind} {self.value_hash[:12]}…"

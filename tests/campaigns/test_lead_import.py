@@ -319,3 +319,16 @@ def test_an_erased_unsubscribe_still_suppresses(workspace_a, prospects):
     assert is_suppressed(workspace_a, "GONE@x.example")
     imp = run_import(workspace_a, prospects, csv_bytes("Email\ngone@x.example\n"))
     assert (imp.imported, imp.suppressed) == (0, 1)
+
+
+def test_suppressions_for_a_batch_load_only_what_concerns_it(workspace_a):
+    from campaigns.suppression import Suppressions
+
+    suppression_add(workspace=workspace_a, entry="a@x.example")
+    suppression_add(workspace=workspace_a, entry="@blocked.example")
+    suppression_add(workspace=workspace_a, entry="unrelated@y.example")
+    batch = Suppressions.for_addresses(
+        workspace_a, ["A@x.example", "b@blocked.example", "c@x.example"]
+    )
+    assert "a@x.example" in batch and "B@Blocked.example" in batch and "c@x.example" not in batch
+    assert len(batch.addresses) + len(batch.domains) == 2
