@@ -15,7 +15,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from campaigns.models import Campaign, Enrollment, Lead, OutboundMessage, Suppression
+from campaigns.models import Campaign, Enrollment, Lead, OutboundMessage, Step, Suppression
 from campaigns.rendering import render_outbound
 from campaigns.schedule import next_send_time
 from campaigns.suppression import Suppressions, suppression_add
@@ -60,8 +60,18 @@ def send_batch(*, mailbox_id: int, message_ids: list[int]) -> dict[str, int]:
         .select_related("enrollment__lead", "enrollment__campaign__workspace", "step", "variant")
         .order_by("pk")
     )
+    following = {
+        (step.campaign_id, step.position): step
+        for step in Step.objects.filter(
+            campaign_id__in={m.enrollment.campaign_id for m in messages}
+        )
+    }
     for message in messages:
         message.mailbox = mailbox
+        # The step after this one (None: the sequence ends), for scheduling after a send.
+        message.following = following.get(
+            (message.enrollment.campaign_id, message.step.position + 1)
+        )
     suppressions = Suppressions.for_addresses(mailbox.workspace, [m.recipient for m in messages])
     ready, outgoing = [], []
     for message in messages:
@@ -146,7 +156,7 @@ def _record(message: OutboundMessage, result: SendResult) -> None:
 
 def _advance(enrollment: Enrollment, message: OutboundMessage, now: datetime.datetime) -> None:
     campaign = enrollment.campaign
-    following = campaign.steps.filter(position=message.step.position + 1).first()
+    following = message.following
     if following is None:
         Enrollment.objects.filter(pk=enrollment.pk).update(
             status=Enrollment.Status.COMPLETED,
