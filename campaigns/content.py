@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import html
 import re
 from html.parser import HTMLParser
@@ -96,6 +97,7 @@ def safe_preview(rendered: str) -> str:
     )
 
 
+@functools.lru_cache(maxsize=256)  # the sender converts the same template for every message
 def html_to_text(body: str) -> str:
     """The plain-text part of an HTML body: paragraphs, line breaks, list dashes, link URLs."""
     parser = _Text()

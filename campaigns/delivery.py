@@ -98,16 +98,74 @@ def send_batch(*, mailbox_id: int, message_ids: list[int]) -> dict[str, int]:
 
     pending = iter(ready)
     counts: dict[str, int] = {}
+    sent = _SentBuffer()
 
     def record(result: SendResult) -> None:
         message = next(pending)
-        _record(message, result)
+        if result.outcome is Outcome.SENT:
+            sent.add(message, result)
+        else:
+            _record(message, result)
         counts[result.outcome.value] = counts.get(result.outcome.value, 0) + 1
 
-    mailbox_send_batch(mailbox=mailbox, messages=outgoing, on_result=record)
+    try:
+        mailbox_send_batch(mailbox=mailbox, messages=outgoing, on_result=record)
+    finally:
+        sent.flush()
     for message in pending:  # not attempted: the batch stopped at a mailbox-level failure
         _unclaim(message, delay=datetime.timedelta(minutes=30))
     return counts
+
+
+class _SentBuffer:
+    """Accepted messages are recorded `sent` (with each lead's next step) in small groups.
+
+    A crash before a group is written leaves its messages in `sending`, which recovery turns
+    into `unknown`: nothing is ever sent twice, and one commit serves many messages.
+    """
+
+    SIZE = 25
+
+    def __init__(self):
+        self.messages: list[OutboundMessage] = []
+
+    def add(self, message: OutboundMessage, result: SendResult) -> None:
+        message.state, message.sent_at = State.SENT, timezone.now()
+        message.smtp_code, message.smtp_response = result.code, result.response[:2000]
+        self.messages.append(message)
+        if len(self.messages) >= self.SIZE:
+            self.flush()
+
+    def flush(self) -> None:
+        if not self.messages:
+            return
+        messages, self.messages = self.messages, []
+        with transaction.atomic():
+            OutboundMessage.objects.bulk_update(
+                messages, ["state", "sent_at", "smtp_code", "smtp_response"]
+            )
+            still_active = set(
+                Enrollment.objects.filter(
+                    pk__in=[m.enrollment_id for m in messages], status=Enrollment.Status.ACTIVE
+                ).values_list("pk", flat=True)
+            )
+            enrollments = [_advanced(m) for m in messages if m.enrollment_id in still_active]
+            Enrollment.objects.bulk_update(enrollments, ["status", "next_step", "next_due_at"])
+
+
+def _advanced(message: OutboundMessage) -> Enrollment:
+    """The message's enrollment moved past its step: the next one scheduled, or completed."""
+    enrollment, following = message.enrollment, message.following
+    if following is None:
+        enrollment.status = Enrollment.Status.COMPLETED
+        enrollment.next_step, enrollment.next_due_at = message.step.position + 1, None
+        return enrollment
+    wait = datetime.timedelta(days=following.delay_days, hours=following.delay_hours)
+    enrollment.next_step = following.position
+    enrollment.next_due_at = next_send_time(
+        enrollment.campaign, message.sent_at + wait, jitter_seconds=FOLLOW_UP_JITTER
+    )
+    return enrollment
 
 
 def _previous(message: OutboundMessage) -> OutboundMessage | None:
@@ -127,13 +185,8 @@ def _previous(message: OutboundMessage) -> OutboundMessage | None:
 def _record(message: OutboundMessage, result: SendResult) -> None:
     now = timezone.now()
     message.smtp_code, message.smtp_response = result.code, result.response[:2000]
-    outcome = result.outcome
-    if outcome is Outcome.SENT:
-        message.state, message.sent_at = State.SENT, now
-        with transaction.atomic():  # one commit: the answer and the lead's next step
-            message.save(update_fields=["state", "sent_at", "smtp_code", "smtp_response"])
-            _advance(message.enrollment, message, now)
-    elif outcome is Outcome.HARD_BOUNCE:
+    outcome = result.outcome  # SENT goes through _SentBuffer
+    if outcome is Outcome.HARD_BOUNCE:
         suppression_add(
             workspace=message.enrollment.campaign.workspace,
             entry=message.recipient,
@@ -152,23 +205,6 @@ def _record(message: OutboundMessage, result: SendResult) -> None:
             _unclaim(message, delay=backoff)
     else:  # the mailbox itself failed (it is paused now); the lead is not at fault
         _unclaim(message, delay=datetime.timedelta(minutes=30))
-
-
-def _advance(enrollment: Enrollment, message: OutboundMessage, now: datetime.datetime) -> None:
-    campaign = enrollment.campaign
-    following = message.following
-    if following is None:
-        Enrollment.objects.filter(pk=enrollment.pk).update(
-            status=Enrollment.Status.COMPLETED,
-            next_step=message.step.position + 1,
-            next_due_at=None,
-        )
-        return
-    wait = datetime.timedelta(days=following.delay_days, hours=following.delay_hours)
-    due = next_send_time(campaign, now + wait, jitter_seconds=FOLLOW_UP_JITTER)
-    Enrollment.objects.filter(pk=enrollment.pk, status=Enrollment.Status.ACTIVE).update(
-        next_step=following.position, next_due_at=due
-    )
 
 
 def _fail(message: OutboundMessage, response: str | None, *, stop: str) -> None:
