@@ -199,6 +199,7 @@ class CampaignScheduleForm(forms.ModelForm):
             "stop_on_reply",
             "stop_company_on_reply",
             "auto_reply_is_reply",
+            "allow_overlap",
             "unsubscribe_footer",
         ]
         widgets = {

@@ -192,7 +192,8 @@ class LaunchError(ValueError):
 def campaign_enroll(campaign: Campaign, *, now: datetime.datetime | None = None) -> int:
     """Enroll the campaign's leads not enrolled yet (launch, and leads added later).
 
-    Skipped: suppressed leads, and leads active in another running campaign of the workspace.
+    Skipped: suppressed leads, and leads active in another running campaign of the workspace
+    (unless the campaign allows overlap).
     Each gets a sticky mailbox from rotation and a first due time inside the schedule, spread
     over the first hour of the window so sends do not start in lockstep.
     """
@@ -203,13 +204,12 @@ def campaign_enroll(campaign: Campaign, *, now: datetime.datetime | None = None)
         campaign__status=Campaign.Status.RUNNING,
         status=Enrollment.Status.ACTIVE,
     ).exclude(campaign=campaign)
+    candidates = enrolled_leads(campaign).exclude(enrollments__campaign=campaign)
+    if not campaign.allow_overlap:
+        candidates = candidates.exclude(pk__in=busy.values("lead_id"))
     leads = [
         lead
-        for lead in enrolled_leads(campaign)
-        .exclude(enrollments__campaign=campaign)
-        .exclude(pk__in=busy.values("lead_id"))
-        .only("pk", "email")
-        .order_by("pk")
+        for lead in candidates.only("pk", "email").order_by("pk")
         if lead.email not in suppressions
     ]
     if not leads:

@@ -56,6 +56,9 @@ class Campaign(models.Model):
     stop_company_on_reply = models.BooleanField(
         _("stop everyone at the same company domain when one replies"), default=False
     )
+    allow_overlap = models.BooleanField(
+        _("also enroll leads who are in another running campaign"), default=False
+    )
     auto_reply_is_reply = models.BooleanField(
         _("treat auto-replies (out of office) as replies"), default=False
     )

@@ -181,3 +181,21 @@ def test_unsubscribe_by_page_and_one_click(client, workspace_a, mailbox, smtp_se
     tampered = links["lead0@x.example"][:-3] + "abc/"
     assert client.get(tampered).status_code == 404
     assert client.post(reverse("unsubscribe", args=["not-a-token"])).status_code == 404
+
+
+def test_leads_in_another_running_campaign_wait_unless_overlap_is_allowed(workspace_a, mailbox):
+    from campaigns.models import Enrollment, LeadMembership
+
+    with time_machine.travel(START, tick=False):
+        first = build(workspace_a, mailbox, n=2, steps=1)
+        campaign_launch(first)
+        second = build(workspace_a, mailbox, n=1, steps=1, prefix="new")
+        for membership in LeadMembership.objects.filter(lead_list__in=first.lead_lists.all()):
+            LeadMembership.objects.create(lead=membership.lead, lead_list=second.lead_lists.get())
+        assert campaign_launch(second) == 1  # only the lead nobody else is mailing
+        second.allow_overlap = True
+        second.save()
+        from campaigns.launch import campaign_enroll
+
+        assert campaign_enroll(second) == 2
+    assert Enrollment.objects.filter(campaign=second).count() == 3
