@@ -83,8 +83,7 @@ def ours(server, n: int) -> float:
         campaign_launch(campaign)
     with time_machine.travel(now + datetime.timedelta(hours=1, minutes=1)):
         started = time.perf_counter()
-        while dispatch_tick():
-            pass
+        sum(iter(dispatch_tick, 0))  # tick until nothing more is due
         elapsed = time.perf_counter() - started
     sent = OutboundMessage.objects.filter(state="sent").count()
     assert sent == n, sent
