@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import functools
-import html
 import re
 from html.parser import HTMLParser
 
@@ -107,14 +106,6 @@ def html_to_text(body: str) -> str:
     text = re.sub(r"[ \t]+\n", "\n", text)
     text = re.sub(r"\n{3,}", "\n\n", text)
     return "\n".join(line.strip() for line in text.strip().splitlines())
-
-
-def text_to_html(text: str) -> str:
-    """Plain text typed into the editor's fallback textarea, as HTML paragraphs."""
-    paragraphs = re.split(r"\n\s*\n", text.strip())
-    return "".join(
-        "<p>" + html.escape(p, quote=False).replace("\n", "<br>") + "</p>" for p in paragraphs if p
-    )
 
 
 def warnings(subject: str, body_html: str, *, has_footer: bool) -> list[str]:

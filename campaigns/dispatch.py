@@ -12,7 +12,6 @@ never Celery ETAs.
 from __future__ import annotations
 
 import datetime
-import logging
 import random
 
 from django.db import connection, transaction
@@ -23,8 +22,6 @@ from campaigns.schedule import in_window, next_send_time
 from campaigns.suppression import Suppressions
 from smtp_accounts.models import Mailbox
 from smtp_accounts.rotation import reserve_send_slots
-
-logger = logging.getLogger(__name__)
 
 BATCH = 50  # messages a mailbox hands to one send task (one SMTP session)
 RETRY_JITTER = 600

@@ -10,7 +10,6 @@ ever raises out of here: an unanswered query becomes a "could not check" warning
 from __future__ import annotations
 
 import ipaddress
-import logging
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 
@@ -25,8 +24,6 @@ from django.utils.translation import gettext as _
 
 from smtp_accounts.dns_lookup import LookupFailed, make_resolver, query, txt
 from smtp_accounts.presets import PRESETS
-
-logger = logging.getLogger(__name__)
 
 OK, WARNING, ERROR = "ok", "warning", "error"
 SEVERITY = {OK: 0, WARNING: 1, ERROR: 2}

@@ -3,8 +3,6 @@ verify Postigo's DKIM keys, and tell the workspace when a domain got worse."""
 
 from __future__ import annotations
 
-import logging
-
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
@@ -14,8 +12,6 @@ from accounts.models import Workspace
 from accounts.services import notify, notify_managers_by_email
 from smtp_accounts.dns_checks import OK, SEVERITY, DomainReport, Finding, check_domain
 from smtp_accounts.models import DkimKey, DomainCheck, Mailbox
-
-logger = logging.getLogger(__name__)
 
 
 def sending_domains(workspace: Workspace) -> list[str]:
