@@ -158,6 +158,19 @@ def lead_values(lead: Lead | None, *, sender=None) -> dict[str, str]:
     return values
 
 
+def render_variant(
+    variant: Variant, values: dict[str, str], *, seed: object, mark_missing: bool = False
+) -> tuple[str, str, str]:
+    """Subject (one line), HTML body and plain-text body of a variant for these values."""
+    parsed = parse_variant(variant)
+    text_source = content.html_to_text(body_source(variant))
+    return (
+        parsed.subject.render(values, seed=seed, mode=HEADER, mark_missing=mark_missing),
+        parsed.body.render(values, seed=seed, mode=HTML, mark_missing=mark_missing),
+        parse(text_source).render(values, seed=seed, mode=TEXT, mark_missing=mark_missing),
+    )
+
+
 @dataclass
 class Preview:
     subject: str
@@ -172,9 +185,7 @@ def preview(variant: Variant, lead: Lead | None, *, seed: object = 0, n: int = 3
     """Render for one lead; unresolved fields are marked; `n` other spintax variations."""
     parsed = parse_variant(variant)
     values = lead_values(lead, sender=variant.step.campaign.mailboxes.first())
-    html_body = parsed.body.render(values, seed=seed, mode=HTML, mark_missing=True)
-    text_source = content.html_to_text(body_source(variant))
-    text_body = parse(text_source).render(values, seed=seed, mode=TEXT, mark_missing=True)
+    subject, html_body, text_body = render_variant(variant, values, seed=seed, mark_missing=True)
     combinations = parsed.subject.combinations() * parsed.body.combinations()
     seen = {(parsed.subject.render(values, seed=seed, mode=HEADER), html_body)}
     variations = []
@@ -192,7 +203,7 @@ def preview(variant: Variant, lead: Lead | None, *, seed: object = 0, n: int = 3
         set(parsed.subject.unresolved(values)) | set(parsed.body.unresolved(values))
     )
     return Preview(
-        parsed.subject.render(values, seed=seed, mode=HEADER, mark_missing=True),
+        subject,
         html_body,
         text_body,
         combinations,

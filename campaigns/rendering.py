@@ -11,10 +11,8 @@ from email.utils import format_datetime, formataddr, make_msgid
 
 from django.utils import timezone
 
-from campaigns import content
-from campaigns.authoring import body_source, lead_values, parse_variant
+from campaigns.authoring import lead_values, render_variant
 from campaigns.models import Lead, OutboundMessage, Variant
-from campaigns.templating import HEADER, HTML, TEXT, parse
 from campaigns.tokens import unsubscribe_url
 from campaigns.tracking import add_pixel, rewrite_links
 from smtp_accounts.models import Mailbox
@@ -56,19 +54,11 @@ def _mime(
     return message.as_bytes(policy=_CRLF)
 
 
-def _render(variant: Variant, values: dict[str, str], seed: object) -> tuple[str, str, str]:
-    parsed = parse_variant(variant)
-    subject = parsed.subject.render(values, seed=seed, mode=HEADER)
-    html = parsed.body.render(values, seed=seed, mode=HTML)
-    text = parse(content.html_to_text(body_source(variant))).render(values, seed=seed, mode=TEXT)
-    return subject, html, text
-
-
 def build_message(
     *, variant: Variant, lead: Lead | None, mailbox: Mailbox, to: str, seed: object
 ) -> OutgoingMessage:
     """A one-off rendering (test sends): no tracking, a placeholder unsubscribe link."""
-    subject, html, text = _render(variant, lead_values(lead, sender=mailbox), seed)
+    subject, html, text = render_variant(variant, lead_values(lead, sender=mailbox), seed=seed)
     message_id = make_msgid(domain=mailbox.domain)
     raw = _mime(
         mailbox=mailbox, to=to, subject=subject, html=html, text=text, message_id=message_id
@@ -89,7 +79,7 @@ def render_outbound(
     values = lead_values(message.enrollment.lead, sender=mailbox)
     unsubscribe = unsubscribe_url(message.token)
     values["unsubscribe_url"] = unsubscribe
-    subject, html, text = _render(message.variant, values, message.token)
+    subject, html, text = render_variant(message.variant, values, seed=message.token)
     campaign = message.enrollment.campaign
     message.tracked_links = []
     if campaign.track_clicks:
