@@ -73,6 +73,7 @@ def send_batch(*, mailbox_id: int, message_ids: list[int]) -> dict[str, int]:
             (message.enrollment.campaign_id, message.step.position + 1)
         )
     suppressions = Suppressions.for_addresses(mailbox.workspace, [m.recipient for m in messages])
+    previous = _previous_messages(messages)
     ready, outgoing = [], []
     for message in messages:
         enrollment = message.enrollment
@@ -83,7 +84,7 @@ def send_batch(*, mailbox_id: int, message_ids: list[int]) -> dict[str, int]:
             _unclaim(message)  # paused meanwhile: nothing went out; it waits for resume
             continue
         try:
-            outgoing.append(render_outbound(message, previous=_previous(message)))
+            outgoing.append(render_outbound(message, previous=previous.get(message.enrollment_id)))
         except TemplateError as exc:  # the launch gate prevents this; a bad edit may not
             _fail(message, f"template error: {exc}", stop="template error")
             continue
@@ -168,18 +169,14 @@ def _advanced(message: OutboundMessage) -> Enrollment:
     return enrollment
 
 
-def _previous(message: OutboundMessage) -> OutboundMessage | None:
-    if message.step.position == 1:
-        return None
-    return (
-        OutboundMessage.objects.filter(
-            enrollment=message.enrollment,
-            state=State.SENT,
-            step__position__lt=message.step.position,
-        )
-        .order_by("-step__position")
-        .first()
-    )
+def _previous_messages(messages: list[OutboundMessage]) -> dict[int, OutboundMessage]:
+    """Each follow-up's enrollment -> its latest sent message (the one it answers): one query."""
+    follow_ups = [m.enrollment_id for m in messages if m.step.position > 1]
+    latest: dict[int, OutboundMessage] = {}
+    sent = OutboundMessage.objects.filter(enrollment_id__in=follow_ups, state=State.SENT)
+    for earlier in sent.order_by("enrollment_id", "step__position"):
+        latest[earlier.enrollment_id] = earlier
+    return latest
 
 
 def _record(message: OutboundMessage, result: SendResult) -> None:

@@ -1,7 +1,8 @@
 """The suppression list: one function decides whether an address may be mailed (DESIGN §5.2).
 
-Checked on import, at launch, at claim and right before SMTP — always through `is_suppressed`
-or `Suppressions` (a workspace's list loaded once, for loops over many addresses).
+Checked on import, at launch, at claim and right before SMTP — always through `Suppressions`
+(the whole list for imports and launch, only a batch's entries for claim and send) or
+`is_suppressed` for one address; the matching rule lives in `Suppressions.__contains__`.
 """
 
 from __future__ import annotations
@@ -9,7 +10,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.db import IntegrityError, transaction
-from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from accounts.models import Workspace
@@ -57,15 +57,7 @@ class Suppressions:
 
 
 def is_suppressed(workspace: Workspace, address: str) -> bool:
-    address = normalize_email(address)
-    return (
-        Suppression.objects.for_workspace(workspace)
-        .filter(
-            Q(kind=Suppression.Kind.ADDRESS, value_hash=value_hash(address))
-            | Q(kind=Suppression.Kind.DOMAIN, value_hash=value_hash(_domain(address)))
-        )
-        .exists()
-    )
+    return address in Suppressions.for_addresses(workspace, [address])
 
 
 def parse_entry(raw: str) -> tuple[str, str]:
