@@ -15,33 +15,33 @@ from campaigns.models import Campaign, Enrollment, Event, OutboundMessage
 State = OutboundMessage.State
 
 
-def _message_counts(messages):
+def _count(condition: Q) -> Count:
+    return Count("pk", filter=condition, distinct=True)
+
+
+def _metrics() -> dict[str, Count]:
+    """Messages per outcome; opens and clicks by people only (machines are flagged)."""
     human = Q(events__machine=False)
+    return {
+        "sent": _count(Q(state=State.SENT)),
+        "failed": _count(Q(state=State.FAILED)),
+        "opened": _count(Q(events__kind=Event.Kind.OPEN) & human),
+        "clicked": _count(Q(events__kind=Event.Kind.CLICK) & human),
+        "replied": _count(Q(events__kind=Event.Kind.REPLY)),
+    }
+
+
+def _message_counts(messages):
     return messages.aggregate(
-        sent=Count("pk", filter=Q(state=State.SENT), distinct=True),
-        failed=Count("pk", filter=Q(state=State.FAILED), distinct=True),
-        unknown=Count("pk", filter=Q(state=State.UNKNOWN), distinct=True),
-        queued=Count("pk", filter=Q(state__in=[State.QUEUED, State.SENDING]), distinct=True),
-        opened=Count("pk", filter=Q(events__kind=Event.Kind.OPEN) & human, distinct=True),
-        clicked=Count("pk", filter=Q(events__kind=Event.Kind.CLICK) & human, distinct=True),
-        replied=Count("pk", filter=Q(events__kind=Event.Kind.REPLY), distinct=True),
-        unsubscribed=Count("pk", filter=Q(events__kind=Event.Kind.UNSUBSCRIBE), distinct=True),
+        **_metrics(),
+        unknown=_count(Q(state=State.UNKNOWN)),
+        queued=_count(Q(state__in=[State.QUEUED, State.SENDING])),
+        unsubscribed=_count(Q(events__kind=Event.Kind.UNSUBSCRIBE)),
     )
 
 
 def _grouped(messages, *keys):
-    human = Q(events__machine=False)
-    return list(
-        messages.values(*keys)
-        .annotate(
-            sent=Count("pk", filter=Q(state=State.SENT), distinct=True),
-            opened=Count("pk", filter=Q(events__kind=Event.Kind.OPEN) & human, distinct=True),
-            clicked=Count("pk", filter=Q(events__kind=Event.Kind.CLICK) & human, distinct=True),
-            replied=Count("pk", filter=Q(events__kind=Event.Kind.REPLY), distinct=True),
-            bounced=Count("pk", filter=Q(state=State.FAILED), distinct=True),
-        )
-        .order_by(*keys)
-    )
+    return list(messages.values(*keys).annotate(**_metrics()).order_by(*keys))
 
 
 def rate(part: int, whole: int) -> float:
