@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from campaigns import authoring, content
+from campaigns import authoring, content, reports
 from campaigns.forms import (
     CampaignLeadsForm,
     CampaignMailboxesForm,
@@ -21,7 +21,15 @@ from campaigns.forms import (
     StepForm,
     VariantForm,
 )
-from campaigns.launch import enrolled_leads, launch_problems
+from campaigns.launch import (
+    LaunchError,
+    campaign_enroll,
+    campaign_launch,
+    campaign_pause,
+    campaign_stop,
+    enrolled_leads,
+    launch_problems,
+)
 from campaigns.models import STANDARD_FIELDS, Campaign, Lead, Step, Variant
 from campaigns.templating import TemplateError
 from postigo.tenancy import get_for_workspace_or_404
@@ -348,27 +356,21 @@ def campaign_duplicate(request, pk: int):
 @login_required
 @require_GET
 def campaign_report(request, pk: int):
-    from campaigns.reports import campaign_report as build_report
-
     campaign = _campaign(request, pk)
     return render(
         request,
         "campaigns/campaign_report.html",
-        {"campaign": campaign, "report": build_report(campaign), "wizard": _wizard(campaign, "")},
+        {
+            "campaign": campaign,
+            "report": reports.campaign_report(campaign),
+            "wizard": _wizard(campaign, ""),
+        },
     )
 
 
 @login_required
 @require_POST
 def campaign_control(request, pk: int):
-    from campaigns.launch import (
-        LaunchError,
-        campaign_enroll,
-        campaign_launch,
-        campaign_pause,
-        campaign_stop,
-    )
-
     campaign = _campaign(request, pk)
     action = request.POST.get("action")
     if action in ("launch", "resume"):

@@ -22,6 +22,7 @@ from campaigns import lead_csv
 from campaigns.addresses import EmailNotValidError, normalize_address
 from campaigns.models import Lead, LeadImport, LeadImportFill, LeadList, LeadMembership
 from campaigns.suppression import Suppressions
+from smtp_accounts.dns_lookup import LookupFailed, make_resolver, query
 
 logger = logging.getLogger(__name__)
 
@@ -248,8 +249,6 @@ def _parse_row(run: _Run, number: int, cells: list[str]) -> _Row | str:
 
 def _has_mail_server(run: _Run, domain: str) -> bool:
     if domain not in run.mx_cache:
-        from smtp_accounts.dns_lookup import LookupFailed, make_resolver, query
-
         try:
             resolver = make_resolver()
             run.mx_cache[domain] = bool(
