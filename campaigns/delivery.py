@@ -18,6 +18,7 @@ from django.utils import timezone
 from campaigns.models import Campaign, Enrollment, Lead, OutboundMessage, Step, Suppression
 from campaigns.rendering import render_outbound
 from campaigns.schedule import next_send_time
+from campaigns.stats import Tally
 from campaigns.suppression import Suppressions, suppression_add
 from campaigns.templating import TemplateError
 from campaigns.tracking import store_links_batch
@@ -141,17 +142,26 @@ class _SentBuffer:
         if not self.messages:
             return
         messages, self.messages = self.messages, []
+        tally = Tally()
         with transaction.atomic():
+            _no_longer_unknown(messages, tally)
             OutboundMessage.objects.bulk_update(
                 messages, ["state", "sent_at", "smtp_code", "smtp_response"]
             )
+            # Locked: a stop or an unsubscribe committing meanwhile is not overwritten.
             still_active = set(
-                Enrollment.objects.filter(
-                    pk__in=[m.enrollment_id for m in messages], status=Enrollment.Status.ACTIVE
-                ).values_list("pk", flat=True)
+                Enrollment.objects.select_for_update()
+                .filter(pk__in=[m.enrollment_id for m in messages], status=Enrollment.Status.ACTIVE)
+                .values_list("pk", flat=True)
             )
             enrollments = [_advanced(m) for m in messages if m.enrollment_id in still_active]
             Enrollment.objects.bulk_update(enrollments, ["status", "next_step", "next_due_at"])
+            for message in messages:
+                tally.message(message.enrollment.campaign_id, message, "sent", at=message.sent_at)
+            for enrollment in enrollments:
+                if enrollment.status == Enrollment.Status.COMPLETED:
+                    tally.add(enrollment.campaign_id, "completed")
+            tally.save()
 
 
 def _advanced(message: OutboundMessage) -> Enrollment:
@@ -208,10 +218,34 @@ def _fail(message: OutboundMessage, response: str | None, *, stop: str) -> None:
     message.state = State.FAILED
     if response is not None:
         message.smtp_response = response
-    message.save(update_fields=["state", "smtp_code", "smtp_response"])
-    Enrollment.objects.filter(pk=message.enrollment_id).update(
-        status=Enrollment.Status.STOPPED, stop_reason=stop, next_due_at=None
+    campaign_id = message.enrollment.campaign_id
+    tally = Tally()
+    tally.message(campaign_id, message, "failed")
+    if stop == "bounced":
+        tally.message(campaign_id, message, "bounced")
+    with transaction.atomic():
+        _no_longer_unknown([message], tally)
+        message.save(update_fields=["state", "smtp_code", "smtp_response"])
+        stopped = Enrollment.objects.filter(
+            pk=message.enrollment_id, status=Enrollment.Status.ACTIVE
+        ).update(status=Enrollment.Status.STOPPED, stop_reason=stop, next_due_at=None)
+        tally.add(campaign_id, "stopped", stopped)
+        tally.save()
+
+
+def _no_longer_unknown(messages: list[OutboundMessage], tally: Tally) -> None:
+    """Recovery may have called a message `unknown` while its answer was still on its way (a
+    worker stalled past INTERRUPTED_AFTER): the answer wins, and it stops counting as unknown.
+    Locks the messages until the caller's transaction ends."""
+    late = set(
+        OutboundMessage.objects.select_for_update()
+        .filter(pk__in=[m.pk for m in messages], state=State.UNKNOWN)
+        .values_list("pk", flat=True)
     )
+    for message in messages:
+        if message.pk in late:
+            campaign_id = message.enrollment.campaign_id
+            tally.message(campaign_id, message, "unknown", -1, at=message.sending_at)
 
 
 def _unclaim(message: OutboundMessage, delay: datetime.timedelta | None = None) -> None:
@@ -222,7 +256,8 @@ def _unclaim(message: OutboundMessage, delay: datetime.timedelta | None = None) 
             OutboundMessage.objects.filter(pk=message.pk, state=State.SENDING).delete()
             Enrollment.objects.filter(pk=message.enrollment_id).update(next_due_at=timezone.now())
         return
-    OutboundMessage.objects.filter(pk=message.pk).update(
+    # A message recovery already called unknown stays so: its sequence has stopped.
+    OutboundMessage.objects.filter(pk=message.pk, state=State.SENDING).update(
         state=State.QUEUED,
         next_attempt_at=timezone.now() + delay,
         smtp_code=message.smtp_code,
@@ -233,18 +268,28 @@ def _unclaim(message: OutboundMessage, delay: datetime.timedelta | None = None) 
 def recover_interrupted(*, older_than: datetime.timedelta = INTERRUPTED_AFTER) -> int:
     """Messages left in `sending` by a crash become `unknown`; their sequence stops there."""
     cutoff = timezone.now() - older_than
+    tally = Tally()
     with transaction.atomic():
         stuck = list(
             OutboundMessage.objects.select_for_update()
             .filter(state=State.SENDING, sending_at__lt=cutoff)
-            .values_list("pk", "enrollment_id")
+            .select_related("enrollment")
+            .only("step_id", "variant_id", "mailbox_id", "sending_at", "enrollment__campaign_id")
         )
-        OutboundMessage.objects.filter(pk__in=[pk for pk, _e in stuck]).update(state=State.UNKNOWN)
-        Enrollment.objects.filter(pk__in=[e for _pk, e in stuck]).update(
+        OutboundMessage.objects.filter(pk__in=[m.pk for m in stuck]).update(state=State.UNKNOWN)
+        active = Enrollment.objects.select_for_update().filter(
+            pk__in=[m.enrollment_id for m in stuck], status=Enrollment.Status.ACTIVE
+        )
+        for campaign_id in active.values_list("campaign_id", flat=True):
+            tally.add(campaign_id, "stopped")
+        active.update(
             status=Enrollment.Status.STOPPED,
             stop_reason="interrupted while sending",
             next_due_at=None,
         )
+        for message in stuck:
+            tally.message(message.enrollment.campaign_id, message, "unknown", at=message.sending_at)
+        tally.save()
     if stuck:
         logger.warning("%s message(s) interrupted while sending are now unknown", len(stuck))
     # Queued but never picked up (the send task was lost with a broker): dispatch them again.

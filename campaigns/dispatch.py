@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from campaigns.models import Campaign, Enrollment, OutboundMessage, Step
 from campaigns.schedule import in_window, next_send_time
+from campaigns.stats import bump
 from campaigns.suppression import Suppressions
 from smtp_accounts.models import Mailbox
 from smtp_accounts.rotation import reserve_send_slots
@@ -172,6 +173,8 @@ def _reschedule(enrollment: Enrollment, due: datetime.datetime | None) -> None:
 
 
 def _finish(enrollment: Enrollment, status: str, reason: str) -> None:
-    Enrollment.objects.filter(pk=enrollment.pk).update(
+    """Inside the claim's transaction, with the enrollment locked."""
+    ended = Enrollment.objects.filter(pk=enrollment.pk, status=Enrollment.Status.ACTIVE).update(
         status=status, stop_reason=reason, next_due_at=None
     )
+    bump(enrollment.campaign_id, status, ended)

@@ -20,6 +20,7 @@ from django.utils.translation import ngettext
 from campaigns.authoring import SYSTEM_FIELDS, body_source, parse_variant
 from campaigns.models import STANDARD_FIELDS, Campaign, Enrollment, Lead, OutboundMessage
 from campaigns.schedule import next_send_time
+from campaigns.stats import bump
 from campaigns.suppression import Suppressions
 from campaigns.templating import TemplateError
 from smtp_accounts.rotation import assign_mailboxes
@@ -198,6 +199,15 @@ def campaign_enroll(campaign: Campaign, *, now: datetime.datetime | None = None)
     over the first hour of the window so sends do not start in lockstep.
     """
     now = now or timezone.now()
+    with transaction.atomic():
+        # Locked: two enrollments of the same campaign at once would count leads twice.
+        Campaign.objects.select_for_update().filter(pk=campaign.pk).first()
+        enrolled = _enroll(campaign, now)
+        bump(campaign.pk, "enrolled", enrolled)
+    return enrolled
+
+
+def _enroll(campaign: Campaign, now: datetime.datetime) -> int:
     suppressions = Suppressions.load(campaign.workspace)
     busy = Enrollment.objects.filter(
         campaign__workspace=campaign.workspace,
@@ -225,8 +235,7 @@ def campaign_enroll(campaign: Campaign, *, now: datetime.datetime | None = None)
                 next_due_at=next_send_time(campaign, now, jitter_seconds=3600, rng=rng),
             )
             for lead, mailbox in zip(leads, mailboxes, strict=True)
-        ],
-        ignore_conflicts=True,
+        ]
     )
     return len(leads)
 
@@ -255,9 +264,10 @@ def campaign_pause(campaign: Campaign) -> None:
 def campaign_stop(campaign: Campaign) -> None:
     with transaction.atomic():
         Campaign.objects.filter(pk=campaign.pk).update(status=Campaign.Status.COMPLETED)
-        Enrollment.objects.filter(campaign=campaign, status=Enrollment.Status.ACTIVE).update(
-            status=Enrollment.Status.STOPPED, stop_reason="campaign stopped", next_due_at=None
-        )
+        stopped = Enrollment.objects.filter(
+            campaign=campaign, status=Enrollment.Status.ACTIVE
+        ).update(status=Enrollment.Status.STOPPED, stop_reason="campaign stopped", next_due_at=None)
+        bump(campaign.pk, "stopped", stopped)
         OutboundMessage.objects.filter(
             enrollment__campaign=campaign, state=OutboundMessage.State.QUEUED
         ).delete()

@@ -1,4 +1,5 @@
-"""Campaign numbers from aggregate queries: a fixed number of queries whatever the size."""
+"""Campaign numbers read from the counters (`CampaignStat`): a fixed number of queries on a few
+small rows, whatever the number of leads, messages or events."""
 
 from __future__ import annotations
 
@@ -6,71 +7,79 @@ import datetime
 import math
 from dataclasses import dataclass
 
-from django.db.models import Count, Q
-from django.db.models.functions import TruncDate
+from django.db.models import Sum
 from django.utils.translation import gettext as _
 
-from campaigns.models import Campaign, Enrollment, Event, OutboundMessage
+from campaigns.models import METRICS, Campaign, CampaignStat, OutboundMessage, Step, Variant
+from campaigns.stats import today
+from smtp_accounts.models import Mailbox
 
 State = OutboundMessage.State
+GROUPED = ("sent", "failed", "opened", "clicked", "replied")
 
 
-def _count(condition: Q) -> Count:
-    return Count("pk", filter=condition, distinct=True)
-
-
-def _metrics() -> dict[str, Count]:
-    """Messages per outcome; opens and clicks by people only (machines are flagged)."""
-    human = Q(events__machine=False)
-    return {
-        "sent": _count(Q(state=State.SENT)),
-        "failed": _count(Q(state=State.FAILED)),
-        "opened": _count(Q(events__kind=Event.Kind.OPEN) & human),
-        "clicked": _count(Q(events__kind=Event.Kind.CLICK) & human),
-        "replied": _count(Q(events__kind=Event.Kind.REPLY)),
-    }
-
-
-def _message_counts(messages):
-    return messages.aggregate(
-        **_metrics(),
-        unknown=_count(Q(state=State.UNKNOWN)),
-        queued=_count(Q(state__in=[State.QUEUED, State.SENDING])),
-        unsubscribed=_count(Q(events__kind=Event.Kind.UNSUBSCRIBE)),
-    )
-
-
-def _grouped(messages, *keys):
-    return list(messages.values(*keys).annotate(**_metrics()).order_by(*keys))
+def _sums(names=METRICS) -> dict[str, Sum]:
+    return {name: Sum(name, default=0) for name in names}
 
 
 def rate(part: int, whole: int) -> float:
     return round(100 * part / whole, 1) if whole else 0.0
 
 
-def campaign_report(campaign: Campaign) -> dict:
-    messages = OutboundMessage.objects.filter(enrollment__campaign=campaign)
-    enrollments = Enrollment.objects.filter(campaign=campaign).aggregate(
-        enrolled=Count("pk"),
-        active=Count("pk", filter=Q(status=Enrollment.Status.ACTIVE)),
-        completed=Count("pk", filter=Q(status=Enrollment.Status.COMPLETED)),
-        bounced=Count("pk", filter=Q(stop_reason="bounced")),
-    )
-    totals = _message_counts(messages) | enrollments
+def _with_rates(row: dict) -> dict:
     for name in ("opened", "clicked", "replied", "unsubscribed"):
-        totals[f"{name}_rate"] = rate(totals[name], totals["sent"])
-    totals["bounced_rate"] = rate(totals["bounced"], totals["sent"] + totals["bounced"])
-    by_variant = _grouped(messages, "step__position", "variant__label")
-    for row in by_variant:
-        for name in ("opened", "clicked", "replied"):
+        if name in row:
             row[f"{name}_rate"] = rate(row[name], row["sent"])
+    return row
+
+
+def campaign_report(campaign: Campaign) -> dict:
+    stats = CampaignStat.objects.filter(campaign=campaign)
+    totals = _with_rates(stats.aggregate(**_sums()))
+    totals["active"] = totals["enrolled"] - totals["completed"] - totals["stopped"]
+    totals["delivered"] = totals["sent"] - totals["returned"]
+    totals["bounced"] += totals["returned"]
+    totals["bounced_rate"] = rate(totals["bounced"], totals["sent"] + totals["failed"])
+    totals["queued"] = OutboundMessage.objects.filter(
+        state__in=[State.QUEUED, State.SENDING], enrollment__campaign=campaign
+    ).count()
+    by_variant = _by_variant(campaign, stats)
     return {
         "totals": totals,
         "by_variant": by_variant,
-        "by_mailbox": _grouped(messages, "mailbox__email"),
+        "by_mailbox": _by_mailbox(stats),
         "verdicts": ab_verdicts(by_variant),
-        "chart": daily_series(campaign, datetime.datetime.now(datetime.UTC).date()),
+        "chart": daily_series(campaign, today()),
     }
+
+
+def _by_variant(campaign: Campaign, stats) -> list[dict]:
+    rows = stats.exclude(step_id=0).values("step_id", "variant_id").annotate(**_sums(GROUPED))
+    positions = dict(Step.objects.filter(campaign=campaign).values_list("pk", "position"))
+    labels = dict(Variant.objects.filter(step__campaign=campaign).values_list("pk", "label"))
+    result = [
+        _with_rates(
+            {
+                "step__position": positions.get(row["step_id"], 0),
+                "variant__label": labels.get(row["variant_id"], ""),
+                **{name: row[name] for name in GROUPED},
+            }
+        )
+        for row in rows
+    ]
+    return sorted(result, key=lambda r: (r["step__position"], r["variant__label"]))
+
+
+def _by_mailbox(stats) -> list[dict]:
+    rows = list(stats.exclude(step_id=0).values("mailbox_id").annotate(**_sums(GROUPED)))
+    emails = dict(
+        Mailbox.objects.filter(pk__in=[r["mailbox_id"] for r in rows]).values_list("pk", "email")
+    )
+    result = [
+        {"mailbox__email": emails.get(row["mailbox_id"], ""), **{n: row[n] for n in GROUPED}}
+        for row in rows
+    ]
+    return sorted(result, key=lambda r: r["mailbox__email"])
 
 
 # --- A/B winner -----------------------------------------------------------------------------------
@@ -168,36 +177,16 @@ CHART_W, CHART_H = 640, 180
 
 def daily_series(campaign: Campaign, today: datetime.date) -> dict:
     start = today - datetime.timedelta(days=CHART_DAYS - 1)
-    messages = OutboundMessage.objects.filter(enrollment__campaign=campaign)
-    sent = dict(
-        messages.filter(state=State.SENT, sent_at__date__gte=start)
-        .annotate(day=TruncDate("sent_at"))
-        .values_list("day")
-        .annotate(n=Count("pk"))
-        .values_list("day", "n")
-    )
-    events = Event.objects.filter(
-        message__enrollment__campaign=campaign, created_at__date__gte=start
-    )
-    opened = dict(
-        events.filter(kind=Event.Kind.OPEN, machine=False)
-        .annotate(day=TruncDate("created_at"))
-        .values_list("day")
-        .annotate(n=Count("message", distinct=True))
-        .values_list("day", "n")
-    )
-    replied = dict(
-        events.filter(kind=Event.Kind.REPLY)
-        .annotate(day=TruncDate("created_at"))
-        .values_list("day")
-        .annotate(n=Count("message", distinct=True))
-        .values_list("day", "n")
-    )
+    by_day = {
+        row["day"]: row
+        for row in CampaignStat.objects.filter(campaign=campaign, day__gte=start)
+        .values("day")
+        .annotate(**_sums(("sent", "opened", "replied")))
+    }
     days = [start + datetime.timedelta(days=i) for i in range(CHART_DAYS)]
     series = {
-        "sent": [sent.get(d, 0) for d in days],
-        "opened": [opened.get(d, 0) for d in days],
-        "replied": [replied.get(d, 0) for d in days],
+        name: [by_day.get(d, {}).get(name, 0) for d in days]
+        for name in ("sent", "opened", "replied")
     }
     top = max(1, *(max(values) for values in series.values()))
     step = CHART_W / (CHART_DAYS - 1)
@@ -219,15 +208,8 @@ def daily_series(campaign: Campaign, today: datetime.date) -> dict:
 
 def workspace_today(workspace) -> dict:
     """The home page's numbers: today's sends, human opens and replies across campaigns."""
-    since = datetime.datetime.now(datetime.UTC).replace(hour=0, minute=0, second=0, microsecond=0)
-    sent = OutboundMessage.objects.filter(
-        enrollment__campaign__workspace=workspace, state=State.SENT, sent_at__gte=since
-    ).count()
-    events = Event.objects.filter(
-        message__enrollment__campaign__workspace=workspace, created_at__gte=since
-    ).aggregate(
-        opened=Count("message", filter=Q(kind=Event.Kind.OPEN, machine=False), distinct=True),
-        replied=Count("message", filter=Q(kind=Event.Kind.REPLY), distinct=True),
+    numbers = CampaignStat.objects.filter(campaign__workspace=workspace, day=today()).aggregate(
+        **_sums(("sent", "opened", "replied"))
     )
     running = Campaign.objects.for_workspace(workspace).filter(status=Campaign.Status.RUNNING)
-    return {"sent": sent, "running": running.count(), **events}
+    return {"running": running.count(), **numbers}

@@ -2,7 +2,7 @@
 
 from celery import shared_task
 
-from campaigns import delivery, dispatch, lead_import
+from campaigns import delivery, dispatch, engagement, lead_import
 
 
 @shared_task(ignore_result=True)
@@ -23,3 +23,8 @@ def send_mailbox_batch(mailbox_id: int, message_ids: list[int]) -> None:
 @shared_task(ignore_result=True)
 def recover_interrupted_sends() -> int:
     return delivery.recover_interrupted()
+
+
+@shared_task(ignore_result=True)
+def flush_tracking() -> int:
+    return engagement.tracking_flush()

@@ -2,25 +2,23 @@
 
 Links are rewritten at render time to `/t/c/<signed token>/<n>/`; the target is looked up from
 the `TrackedLink` rows stored for that message, so a forged or altered link is a 404 and can
-never redirect anywhere else. The request path does one lookup and one insert, and a failure
-to record never fails the recipient. Opens by mail proxies and privacy protection, and clicks
-by link scanners, are kept but flagged `machine` and left out of human rates.
+never redirect anywhere else. The request path only appends the hit to the tracking buffer
+(`tracking_buffer.py`; the click also reads its link); `engagement.py` records the buffered hits
+in batches. Opens by mail proxies and privacy protection, and clicks by link scanners, are kept
+but flagged `machine` and left out of human rates.
 """
 
 from __future__ import annotations
 
 import datetime
-import logging
 import re
 
 from django.conf import settings
 from django.urls import reverse
-from django.utils import timezone
 
-from campaigns.models import Event, OutboundMessage, TrackedLink
+from campaigns import tracking_buffer
+from campaigns.models import OutboundMessage, TrackedLink
 from campaigns.tokens import sign
-
-logger = logging.getLogger(__name__)
 
 OPEN_SALT = "postigo.open"
 CLICK_SALT = "postigo.click"
@@ -74,47 +72,28 @@ def store_links_batch(messages: list[OutboundMessage]) -> None:
 
 
 def is_machine(
-    user_agent: str, sent_at: datetime.datetime | None, within: datetime.timedelta
+    user_agent: str, *, since_sent: datetime.timedelta | None, within: datetime.timedelta
 ) -> bool:
     if not user_agent or user_agent.strip() == APPLE_PROXY_AGENT:
         return True
     if MACHINE_AGENTS.search(user_agent):
         return True
-    return sent_at is not None and timezone.now() - sent_at < within
+    return since_sent is not None and since_sent < within
 
 
 def record_open(token: str, user_agent: str) -> None:
-    message = OutboundMessage.objects.filter(token=token).only("pk", "sent_at").first()
-    if message is None:
-        return
-    try:
-        Event.objects.create(
-            message=message,
-            kind=Event.Kind.OPEN,
-            machine=is_machine(user_agent, message.sent_at, MACHINE_OPEN_WITHIN),
-            user_agent=user_agent[:300],
-        )
-    except Exception:  # the recipient gets their pixel whatever happens here
-        logger.exception("Could not record an open")
+    """Request path: buffer the hit; the flush task resolves the message and counts it."""
+    tracking_buffer.push(tracking_buffer.OPEN, token, user_agent)
 
 
 def click_target(token: str, position: int, user_agent: str) -> str | None:
+    """The stored target of link `position` of the message, the click buffered; else None."""
     link = (
         TrackedLink.objects.filter(message__token=token, position=position)
-        .select_related("message")
-        .only("url", "message__sent_at")
+        .values_list("pk", "url")
         .first()
     )
     if link is None:
         return None
-    try:
-        Event.objects.create(
-            message=link.message,
-            kind=Event.Kind.CLICK,
-            link=link,
-            machine=is_machine(user_agent, link.message.sent_at, MACHINE_CLICK_WITHIN),
-            user_agent=user_agent[:300],
-        )
-    except Exception:
-        logger.exception("Could not record a click")
-    return link.url
+    tracking_buffer.push(tracking_buffer.CLICK, token, user_agent, link_id=link[0])
+    return link[1]

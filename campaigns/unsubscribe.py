@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.db import transaction
 
 from campaigns.models import Enrollment, Event, Lead, OutboundMessage, Suppression
+from campaigns.stats import Tally
 from campaigns.suppression import suppression_add
 
 
@@ -29,11 +30,17 @@ def unsubscribe(message: OutboundMessage) -> None:
         Lead.objects.for_workspace(workspace).filter(email_normalized=address).update(
             status=Lead.Status.UNSUBSCRIBED
         )
-        Enrollment.objects.filter(
+        tally = Tally()
+        active = Enrollment.objects.select_for_update().filter(
             campaign__workspace=workspace,
             lead__email_normalized=address,
             status=Enrollment.Status.ACTIVE,
-        ).update(status=Enrollment.Status.STOPPED, stop_reason="unsubscribed", next_due_at=None)
+        )
+        for campaign_id in active.values_list("campaign_id", flat=True):
+            tally.add(campaign_id, "stopped")
+        active.update(
+            status=Enrollment.Status.STOPPED, stop_reason="unsubscribed", next_due_at=None
+        )
         OutboundMessage.objects.filter(
             enrollment__campaign__workspace=workspace,
             recipient__iexact=address,
@@ -41,3 +48,5 @@ def unsubscribe(message: OutboundMessage) -> None:
         ).delete()
         if not message.events.filter(kind=Event.Kind.UNSUBSCRIBE).exists():
             Event.objects.create(message=message, kind=Event.Kind.UNSUBSCRIBE)
+            tally.message(campaign.pk, message, "unsubscribed")
+        tally.save()

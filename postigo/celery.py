@@ -42,6 +42,10 @@ app.conf.update(
             "task": "campaigns.tasks.dispatch_due",
             "schedule": 15.0,
         },
+        "flush-tracking-hits": {
+            "task": "campaigns.tasks.flush_tracking",
+            "schedule": 5.0,
+        },
         "recover-interrupted-sends": {
             "task": "campaigns.tasks.recover_interrupted_sends",
             "schedule": 300.0,

@@ -4,8 +4,9 @@ from django.apps import apps
 from django.core import checks
 
 OUR_APPS = {"accounts", "campaigns", "smtp_accounts", "ai", "billing", "privacy"}
-# Models that are not workspace data: people and workspaces themselves.
-NOT_TENANT_DATA = {"accounts.User", "accounts.Workspace"}
+# Models that are not workspace data: people and workspaces themselves, and the tracking
+# buffer (raw hits that only the flush task reads, for seconds, before they become events).
+NOT_TENANT_DATA = {"accounts.User", "accounts.Workspace", "campaigns.TrackingHit"}
 
 
 @checks.register(checks.Tags.models)

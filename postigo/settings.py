@@ -232,6 +232,12 @@ else:
         }
     }
 
+# Opens and clicks are buffered in a Redis stream and written in batches (campaigns/
+# tracking_buffer.py). That Redis must persist (appendonly yes) or a restart loses the hits
+# not yet flushed. Without Redis, and while it is unreachable, hits go to a database table.
+TRACKING_REDIS_URL = env("TRACKING_REDIS_URL") or REDIS_URL
+TRACKING_STREAM = "postigo-test:tracking" if TESTING else "postigo:tracking"
+
 # --- Celery -------------------------------------------------------------------------------
 CELERY_BROKER_URL = (
     env("CELERY_BROKER_URL") or REDIS_URL or f"sqla+sqlite:///{VAR_DIR / 'celery-broker.sqlite3'}"

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import base64
+import contextlib
 import os
 import re
+import uuid
 from binascii import unhexlify
 
 import pytest
@@ -33,6 +35,21 @@ def _fast_hashing_and_clean_cache(settings):
     cache.clear()
     yield
     cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def _own_tracking_stream(settings):
+    # Each test buffers tracking hits in its own Redis stream (when Redis is configured).
+    settings.TRACKING_STREAM = f"postigo-test:tracking:{uuid.uuid4().hex}"
+    yield
+    if settings.TRACKING_REDIS_URL:
+        import redis
+
+        from campaigns.tracking_buffer import _client
+
+        # (A test may have pointed the buffer at a dead port on purpose.)
+        with contextlib.suppress(redis.RedisError):
+            _client(settings.TRACKING_REDIS_URL).delete(settings.TRACKING_STREAM)
 
 
 @pytest.fixture(autouse=True)

@@ -12,17 +12,21 @@ from campaigns.models.leads import (
     normalize_email,
     value_hash,
 )
-from campaigns.models.sending import Enrollment, Event, OutboundMessage, TrackedLink
+from campaigns.models.sending import Enrollment, Event, OutboundMessage, TrackedLink, TrackingHit
+from campaigns.models.stats import METRICS, CampaignStat
 
 __all__ = [
     "DEFAULT_FOOTER",
     "STANDARD_FIELDS",
     "WEEKDAYS",
+    "METRICS",
     "Campaign",
+    "CampaignStat",
     "Enrollment",
     "Event",
     "OutboundMessage",
     "TrackedLink",
+    "TrackingHit",
     "Lead",
     "LeadImport",
     "LeadImportFill",

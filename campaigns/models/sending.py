@@ -84,6 +84,10 @@ class OutboundMessage(models.Model):
     queued_at = models.DateTimeField(default=now)
     sending_at = models.DateTimeField(null=True, blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)
+    # The first human open / click and the first reply: what the counters count once.
+    opened_at = models.DateTimeField(null=True, blank=True)
+    clicked_at = models.DateTimeField(null=True, blank=True)
+    replied_at = models.DateTimeField(null=True, blank=True)
 
     objects = WorkspaceManager()
     workspace_path = "enrollment__campaign__workspace"
@@ -133,9 +137,28 @@ class Event(models.Model):
     link = models.ForeignKey(TrackedLink, null=True, blank=True, on_delete=models.SET_NULL)
     user_agent = models.CharField(max_length=300, blank=True)
     created_at = models.DateTimeField(default=now, db_index=True)
+    # The tracking hit this event was made from: recording a hit twice adds nothing.
+    hit_id = models.CharField(max_length=40, null=True, blank=True, unique=True)
 
     objects = WorkspaceManager()
     workspace_path = "message__enrollment__campaign__workspace"
 
     def __str__(self) -> str:
         return f"{self.kind} on {self.message_id}"
+
+
+class TrackingHit(models.Model):
+    """An open or click waiting to become an `Event`, when the Redis buffer is not there.
+
+    The embedded install has no Redis, and a production Redis can restart: then the request
+    path writes this one row, with no lookup, and the flush task turns it into an event.
+    """
+
+    kind = models.CharField(max_length=1)  # "o" open, "c" click
+    token = models.CharField(max_length=32)
+    link_id = models.BigIntegerField(null=True)
+    user_agent = models.CharField(max_length=300, blank=True)
+    at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.token}"

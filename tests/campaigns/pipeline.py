@@ -6,8 +6,10 @@ from email import policy
 
 import time_machine
 
+from campaigns import tracking_buffer
 from campaigns.authoring import campaign_create, step_add, variant_add, variant_save
 from campaigns.dispatch import dispatch_tick
+from campaigns.engagement import tracking_flush
 from campaigns.models import Lead, LeadList, LeadMembership
 
 UTC = datetime.UTC
@@ -59,3 +61,14 @@ def build(workspace, mailbox, n=4, *, steps=2, prefix="lead", **campaign_fields)
 def run_until(moment):
     with time_machine.travel(moment, tick=False):
         return dispatch_tick()
+
+
+CHROME = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 Chrome/156.0 Safari/537.36"
+
+
+def track(message, kind=tracking_buffer.OPEN, *, user_agent=CHROME, flush=True):
+    """A recipient opens (or clicks in) `message`, as the tracking endpoints would record it."""
+    link = message.links.values_list("pk", flat=True).first() if kind == "c" else None
+    tracking_buffer.push(kind, message.token, user_agent, link_id=link)
+    if flush:
+        tracking_flush()

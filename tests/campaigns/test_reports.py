@@ -8,9 +8,10 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from campaigns.models import Campaign, Event, OutboundMessage
+from campaigns.engagement import record_reply, tracking_flush
+from campaigns.models import Campaign, OutboundMessage
 from campaigns.reports import campaign_report
-from tests.campaigns.pipeline import START, build, run_until
+from tests.campaigns.pipeline import START, build, run_until, track
 
 pytestmark = pytest.mark.django_db
 
@@ -52,10 +53,10 @@ def test_the_report_counts_people_and_its_queries_do_not_grow(
         client.post(reverse("campaign_control", args=[small.pk]), {"action": "launch"})
     run_until(START + datetime.timedelta(hours=1, minutes=1))
     first = OutboundMessage.objects.order_by("pk").first()
-    Event.objects.create(message=first, kind="open")
-    Event.objects.create(message=first, kind="open")  # the same person twice
-    Event.objects.create(message=first, kind="open", machine=True)
-    Event.objects.create(message=first, kind="click")
+    track(first)
+    track(first)  # the same person twice
+    track(first, user_agent="Mozilla/5.0 (via ggpht.com GoogleImageProxy)")
+    track(first, "c")
     report, small_queries = report_queries(small)
     totals = report["totals"]
     assert (totals["enrolled"], totals["sent"], totals["opened"], totals["clicked"]) == (2, 2, 1, 1)
@@ -71,7 +72,8 @@ def test_the_report_counts_people_and_its_queries_do_not_grow(
     run_until(START + datetime.timedelta(hours=1, minutes=1))  # 20 a mailbox a tick
     run_until(START + datetime.timedelta(hours=1, minutes=2))
     for message in OutboundMessage.objects.filter(enrollment__campaign=big):
-        Event.objects.create(message=message, kind="open")
+        track(message, flush=False)
+    tracking_flush()
     report, big_queries = report_queries(big)
     assert report["totals"]["sent"] == 40 and report["totals"]["opened"] == 40
     assert big_queries == small_queries
@@ -122,7 +124,7 @@ def test_home_shows_today_and_mailbox_health(client, alice, workspace_a, mailbox
         client.force_login(alice)
         client.post(reverse("campaign_control", args=[campaign.pk]), {"action": "launch"})
     run_until(START + datetime.timedelta(hours=1, minutes=1))
-    Event.objects.create(message=OutboundMessage.objects.first(), kind="reply")
+    record_reply(OutboundMessage.objects.first(), START + datetime.timedelta(hours=1, minutes=30))
     with time_machine.travel(START + datetime.timedelta(hours=2), tick=False):
         home = client.get(reverse("dashboard")).content.decode()
     assert '<dd data-count="sent">2</dd>' in home

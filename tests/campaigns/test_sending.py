@@ -140,6 +140,35 @@ def test_an_interrupted_send_becomes_unknown_and_is_never_resent(workspace_a, ma
     assert Enrollment.objects.get().stop_reason == "interrupted while sending"
 
 
+def test_an_answer_arriving_after_recovery_wins_and_is_counted_once(
+    workspace_a, mailbox, smtp_server
+):
+    """A worker stalled past the recovery cut-off: recovery says unknown, then the server's
+    answer arrives. The message is sent, and counted as sent only (the autouse check
+    compares every counter with a recount)."""
+    from campaigns.delivery import _claim, _SentBuffer
+    from campaigns.reports import campaign_report
+    from smtp_accounts.replies import Outcome
+    from smtp_accounts.sender import SendResult
+
+    with time_machine.travel(START, tick=False):
+        campaign = build(workspace_a, mailbox, n=1, steps=1)
+        campaign_launch(campaign)
+    with time_machine.travel(START + datetime.timedelta(hours=2), tick=False):
+        [pk] = _claim(claim_for_mailbox(mailbox.pk, START + datetime.timedelta(hours=2)))
+    with time_machine.travel(START + datetime.timedelta(hours=3), tick=False):
+        assert recover_interrupted() == 1
+        assert campaign_report(campaign)["totals"]["unknown"] == 1
+        message = OutboundMessage.objects.select_related("enrollment", "step").get(pk=pk)
+        message.following = None
+        late = _SentBuffer()
+        late.add(message, SendResult(None, Outcome.SENT, 250, "2.0.0 queued", 900))
+        late.flush()
+        totals = campaign_report(campaign)["totals"]
+    assert OutboundMessage.objects.get().state == "sent"
+    assert (totals["sent"], totals["unknown"], totals["stopped"]) == (1, 0, 1)
+
+
 def test_a_paused_campaign_claims_nothing(workspace_a, mailbox, smtp_server):
     with time_machine.travel(START, tick=False):
         campaign = build(workspace_a, mailbox, n=2, steps=1)

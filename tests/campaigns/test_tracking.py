@@ -9,8 +9,10 @@ import pytest
 import time_machine
 
 from campaigns.authoring import variant_save
+from campaigns.engagement import tracking_flush
 from campaigns.launch import campaign_launch
 from campaigns.models import Event, OutboundMessage, TrackedLink
+from campaigns.reports import campaign_report
 from tests.campaigns.pipeline import START, build, run_until
 
 pytestmark = pytest.mark.django_db
@@ -72,7 +74,9 @@ def test_opens_and_clicks_are_recorded_and_machines_flagged(client, sent):
             "https://vela.example/case?a=1&b=2",
         )
         client.get(click, headers={"User-Agent": "Mimecast URL scanner"})
-    events = list(Event.objects.order_by("pk").values_list("kind", "machine"))
+    assert not Event.objects.exists()  # buffered, not written on the request path
+    assert tracking_flush() == 5
+    events = list(Event.objects.order_by("created_at").values_list("kind", "machine"))
     assert events == [
         ("open", False),
         ("open", True),
@@ -80,6 +84,27 @@ def test_opens_and_clicks_are_recorded_and_machines_flagged(client, sent):
         ("click", False),
         ("click", True),
     ]
+    message.refresh_from_db()
+    assert message.opened_at == message.clicked_at == later
+    totals = campaign_report(message.enrollment.campaign)["totals"]
+    assert (totals["opened"], totals["clicked"]) == (1, 1)
+    assert tracking_flush() == 0 and Event.objects.count() == 5
+
+
+def test_a_scanner_clicking_right_after_delivery_is_a_machine(client, sent):
+    message, html = sent
+    click = path(re.search(r'href="(http://localhost:8000/t/c/[^"]+)"', html).group(1))
+    with time_machine.travel(message.sent_at + datetime.timedelta(seconds=3), tick=False):
+        client.get(click, headers={"User-Agent": CHROME})  # a browser-like scanner
+    with time_machine.travel(message.sent_at + datetime.timedelta(minutes=5), tick=False):
+        client.get(click, headers={"User-Agent": CHROME})  # the person
+    tracking_flush()
+    assert list(Event.objects.order_by("created_at").values_list("machine", flat=True)) == [
+        True,
+        False,
+    ]
+    message.refresh_from_db()
+    assert message.clicked_at == message.sent_at + datetime.timedelta(minutes=5)
 
 
 def test_nothing_redirects_anywhere_else(client, sent):
@@ -95,6 +120,7 @@ def test_nothing_redirects_anywhere_else(client, sent):
     assert client.get(f"/t/c/{message.token}/1/").status_code == 404  # unsigned token
     assert client.get("/t/c/%2F%2Fevil.example/1/").status_code == 404
     assert client.get("/t/o/forged.gif").status_code == 200  # a pixel, but no event
+    tracking_flush()
     # Only the two real clicks above were recorded.
     assert list(Event.objects.values_list("kind", flat=True)) == ["click", "click"]
 
