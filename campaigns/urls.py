@@ -4,8 +4,6 @@ from campaigns import (
     campaign_views,
     lead_views,
     suppression_views,
-    tracking_views,
-    unsubscribe_views,
     views,
 )
 
@@ -70,9 +68,6 @@ urlpatterns = [
         suppression_views.suppression_delete,
         name="suppression_delete",
     ),
-    path("u/<str:signed>/", unsubscribe_views.unsubscribe_page, name="unsubscribe"),
-    path("t/o/<str:signed>.gif", tracking_views.track_open, name="track_open"),
-    path("t/c/<str:signed>/<int:position>/", tracking_views.track_click, name="track_click"),
     path("inbox/", views.inbox, name="inbox"),
     path("reports/", views.reports, name="reports"),
 ]

@@ -11,6 +11,7 @@ admin.site.site_header = "Postigo operations"
 admin.site.site_title = "Postigo admin"
 
 urlpatterns = [
+    path("", include("campaigns.public_urls")),
     path("healthz", views.healthz, name="healthz"),
     path("favicon.ico", views.favicon),
     path("admin/", admin.site.urls),

@@ -116,6 +116,8 @@ def test_nothing_redirects_anywhere_else(client, sent):
         "https://vela.example/"
     )
     assert client.get(f"/t/c/{signed}/2/").status_code == 404  # no such link
+    assert client.get(f"/t/c/{signed}/0/").status_code == 404
+    assert client.get(f"/t/c/{signed}/{10**30}/").status_code == 404
     assert client.get(f"/t/c/{signed[:-2]}xx/1/").status_code == 404  # tampered
     assert client.get(f"/t/c/{message.token}/1/").status_code == 404  # unsigned token
     assert client.get("/t/c/%2F%2Fevil.example/1/").status_code == 404

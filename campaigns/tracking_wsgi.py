@@ -1,0 +1,76 @@
+"""The pixel and the click redirect answered at the WSGI entry point, before Django's request
+cycle.
+
+They are the busiest URLs by far (every open and every click of every recipient), anonymous,
+and use nothing a Django request provides: no session, CSRF token, user, workspace, template or
+HTML page. Answering them here with the same functions the views use (`tracking.open_hit`,
+`tracking.click_hit`) costs a third of a full request (docs/BENCHMARKS.md, tracking). Django's
+request signals still run around each hit, so database connections are opened, reused and
+closed exactly as for any request. Anything else — another method, another path, an unknown
+link (for the product's 404 page) — goes to Django untouched.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+
+from django.core import signals
+
+from campaigns.tracking import click_hit, open_hit
+from campaigns.tracking_views import GIF
+
+logger = logging.getLogger(__name__)
+
+PIXEL = re.compile(r"/t/o/(?P<signed>[^/]+)\.gif")
+CLICK = re.compile(r"/t/c/(?P<signed>[^/]+)/(?P<position>[0-9]{1,6})/")
+NO_STORE = ("Cache-Control", "max-age=0, no-cache, no-store, must-revalidate, private")
+PIXEL_HEADERS = [
+    ("Content-Type", "image/gif"),
+    ("Content-Length", str(len(GIF))),
+    NO_STORE,
+    ("X-Content-Type-Options", "nosniff"),
+]
+
+
+class TrackingFastPath:
+    def __init__(self, django_application):
+        self.django = django_application
+
+    def __call__(self, environ, start_response):
+        path = environ.get("PATH_INFO", "")
+        if environ.get("REQUEST_METHOD") == "GET" and path.startswith("/t/"):
+            if match := PIXEL.fullmatch(path):
+                return self._pixel(environ, start_response, match["signed"])
+            if match := CLICK.fullmatch(path):
+                url = self._click(environ, match["signed"], int(match["position"]))
+                if url is not None:
+                    start_response(
+                        "302 Found",
+                        [
+                            ("Location", url),
+                            ("Content-Length", "0"),
+                            NO_STORE,
+                            ("Referrer-Policy", "no-referrer"),
+                        ],
+                    )
+                    return [b""]
+        return self.django(environ, start_response)
+
+    def _pixel(self, environ, start_response, signed: str):
+        signals.request_started.send(sender=self.__class__, environ=environ)
+        try:
+            open_hit(signed, environ.get("HTTP_USER_AGENT", ""))
+        except Exception:  # the reader gets their pixel whatever happened to the hit
+            logger.exception("Could not record an open")
+        finally:
+            signals.request_finished.send(sender=self.__class__)
+        start_response("200 OK", PIXEL_HEADERS)
+        return [GIF]
+
+    def _click(self, environ, signed: str, position: int) -> str | None:
+        signals.request_started.send(sender=self.__class__, environ=environ)
+        try:
+            return click_hit(signed, position, environ.get("HTTP_USER_AGENT", ""))
+        finally:
+            signals.request_finished.send(sender=self.__class__)
