@@ -79,15 +79,15 @@ def seed() -> None:
     """Migrate, then 1,000 sent messages with one tracked link each; print their URLs' paths."""
     django()
     from django.core.management import call_command
-    from django.db import connection
+    from django.db import connection, transaction
     from django.urls import reverse
     from django.utils import timezone
 
     from accounts.models import Workspace
     from campaigns.authoring import campaign_create
-    from campaigns.models import Enrollment, Lead, OutboundMessage, TrackedLink
+    from campaigns.models import Enrollment, Lead, OutboundMessage
     from campaigns.tokens import sign
-    from campaigns.tracking import CLICK_SALT, OPEN_SALT
+    from campaigns.tracking import CLICK_SALT, OPEN_SALT, store_links_batch
 
     call_command("migrate", verbosity=0)
     workspace = Workspace.objects.create(name="tracking bench")
@@ -107,18 +107,16 @@ def seed() -> None:
         )
         for e in enrollments
     )
-    TrackedLink.objects.bulk_create(
-        TrackedLink(message=m, position=1, url=f"https://vela.example/case/{m.pk}?utm=x")
-        for m in messages
-    )
+    for m in messages:  # what rendering leaves on each message, stored as sending stores it
+        m.tracked_links = [f"https://vela.example/case/{m.pk}?utm=x"]
+    with transaction.atomic():
+        store_links_batch(messages)
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")  # as autovacuum would have by now
     print(
         json.dumps(
             {
-                "pixel": [
-                    reverse("track_open", args=[sign(m.token, OPEN_SALT)]) for m in messages
-                ],
+                "pixel": [reverse("track_open", args=[sign(m.token, OPEN_SALT)]) for m in messages],
                 "click": [
                     reverse("track_click", args=[sign(m.token, CLICK_SALT), 1]) for m in messages
                 ],

@@ -15,7 +15,7 @@ import functools
 import re
 
 from django.conf import settings
-from django.db import connection
+from django.db import connection, transaction
 from django.urls import reverse
 
 from campaigns import tracking_buffer
@@ -67,11 +67,15 @@ def store_links_batch(messages: list[OutboundMessage]) -> None:
     if not with_links:
         return
     TrackedLink.objects.filter(message__in=with_links).delete()
-    TrackedLink.objects.bulk_create(
+    links = TrackedLink.objects.bulk_create(
         TrackedLink(message=message, position=i, url=url)
         for message in with_links
         for i, url in enumerate(message.tracked_links, start=1)
     )
+    tokens = {message.pk: message.token for message in with_links}
+    cached = [(tokens[link.message_id], link.position, link.pk, link.url) for link in links]
+    # Copied to the click cache once the links are really stored.
+    transaction.on_commit(lambda: tracking_buffer.cache_links(cached))
 
 
 def is_machine(
@@ -115,6 +119,9 @@ def click_target(token: str, position: int, user_agent: str) -> str | None:
     """The stored target of link `position` of the message, the click buffered; else None."""
     if not 0 < position <= MAX_LINKS:
         return None
+    cached = tracking_buffer.click_from_cache(token, position, user_agent)
+    if cached is not None:
+        return cached if _safe_target(cached) else None
     with connection.cursor() as cursor:
         cursor.execute(_link_sql(), [token, position])
         link = cursor.fetchone()

@@ -73,6 +73,67 @@ def push(kind: str, token: str, user_agent: str, link_id: int | None = None) -> 
     )
 
 
+# --- the click cache ---------------------------------------------------------------------------
+# Each sent message's tracked links are copied to a Redis hash (position -> "<link id> <url>")
+# when they are stored. A click then costs one round trip: a script reads the target and, if
+# there is one, appends the hit to the stream. A miss (expired, evicted, Redis restarted without
+# the hash, no Redis at all) falls back to the database; the links table stays the truth.
+
+LINKS_TTL = 60 * 60 * 24 * 30  # most clicks come within days of sending
+_CLICK_SCRIPT = """
+local target = redis.call('HGET', KEYS[1], ARGV[1])
+if target then
+  local space = string.find(target, ' ', 1, true)
+  redis.call('XADD', KEYS[2], '*', 'k', 'c', 't', ARGV[2], 'l', string.sub(target, 1, space - 1),
+             'u', ARGV[3], 'a', ARGV[4])
+  return string.sub(target, space + 1)
+end
+return false
+"""
+
+
+def _links_key(token: str) -> str:
+    return f"{settings.TRACKING_STREAM}:links:{token}"
+
+
+@functools.cache
+def _click_script(client: redis.Redis):
+    return client.register_script(_CLICK_SCRIPT)
+
+
+def cache_links(links: list[tuple[str, int, int, str]]) -> None:
+    """(token, position, link id, url) of freshly stored links, into the click cache."""
+    client = _redis()
+    if client is None or not links:
+        return
+    try:
+        with client.pipeline(transaction=False) as pipe:
+            for token, position, link_id, url in links:
+                pipe.hset(_links_key(token), str(position), f"{link_id} {url}")
+            for token in {link[0] for link in links}:
+                pipe.expire(_links_key(token), LINKS_TTL)
+            pipe.execute()
+    except redis.RedisError as exc:  # clicks on these fall back to the database
+        logger.warning("Could not cache tracked links: %s", exc)
+
+
+def click_from_cache(token: str, position: int, user_agent: str) -> str | None:
+    """The cached target of a link, the click buffered with it; None when not cached."""
+    client = _redis()
+    if client is None:
+        return None
+    now = datetime.datetime.now(datetime.UTC).timestamp()
+    try:
+        target = _click_script(client)(
+            keys=[_links_key(token), settings.TRACKING_STREAM],
+            args=[str(position), token, user_agent[:300], now],
+        )
+    except redis.RedisError as exc:
+        logger.warning("Click cache unavailable (%s); looking the link up", exc)
+        return None
+    return target.decode() if target else None
+
+
 @dataclass
 class Batch:
     hits: list[Hit] = field(default_factory=list)

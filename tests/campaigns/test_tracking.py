@@ -3,6 +3,7 @@
 import datetime
 import email
 import re
+import wsgiref.util
 from email import policy
 
 import pytest
@@ -44,6 +45,39 @@ def sent(workspace_a, mailbox, smtp_server):
 
 def path(url: str) -> str:
     return url.removeprefix("http://localhost:8000")
+
+
+class WSGIResponse:
+    def __init__(self, status: str, headers: list, body: bytes):
+        self.status_code = int(status.split()[0])
+        self.headers = dict(headers)
+        self.content = body
+
+    def __getitem__(self, name):
+        return self.headers[name]
+
+
+class FastPathClient:
+    """GETs through the production WSGI entry point (postigo.wsgi), fast path included."""
+
+    def get(self, url, headers=None):
+        from postigo.wsgi import application
+
+        environ = {"REQUEST_METHOD": "GET", "PATH_INFO": url.split("?")[0]}
+        environ["QUERY_STRING"] = url.partition("?")[2]
+        environ["HTTP_HOST"] = "localhost"
+        for name, value in (headers or {}).items():
+            environ["HTTP_" + name.upper().replace("-", "_")] = value
+        wsgiref.util.setup_testing_defaults(environ)
+        started = {}
+        body = b"".join(application(environ, lambda s, h: started.update(status=s, headers=h)))
+        return WSGIResponse(started["status"], started["headers"], body)
+
+
+@pytest.fixture(params=["django", "wsgi"])
+def client(request, client):
+    """Each tracking test runs through the Django views and through the WSGI fast path."""
+    return client if request.param == "django" else FastPathClient()
 
 
 def test_links_are_rewritten_and_the_pixel_added(sent):
@@ -141,3 +175,21 @@ def test_tracking_off_leaves_the_email_alone(workspace_a, mailbox, smtp_server):
     html = html_of(smtp_server.received[0])
     assert "/t/o/" not in html and "/t/c/" not in html
     assert not TrackedLink.objects.exists()
+
+
+def test_the_wsgi_fast_path_answers_tracking_urls_itself(sent):
+    message, html = sent
+    pixel = path(re.search(r'<img src="([^"]+)"', html).group(1))
+    click = path(re.search(r'href="(http://localhost:8000/t/c/[^"]+)"', html).group(1))
+    fast = FastPathClient()
+    image = fast.get(pixel, {"User-Agent": CHROME})
+    # Django's middleware would have added X-Frame-Options: these never reached it.
+    assert "X-Frame-Options" not in image.headers
+    assert image["Cache-Control"].startswith("max-age=0, no-cache, no-store")
+    redirect = fast.get(click)
+    assert (redirect.status_code, redirect["Referrer-Policy"]) == (302, "no-referrer")
+    assert "X-Frame-Options" not in redirect.headers
+    # An unknown link is left to Django, for the product's own 404 page.
+    missing = fast.get(click.replace("/1/", "/7/"))
+    assert missing.status_code == 404 and "X-Frame-Options" in missing.headers
+    assert tracking_flush() == 2

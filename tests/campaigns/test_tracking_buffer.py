@@ -95,3 +95,37 @@ def test_broken_and_orphaned_hits_are_dropped_without_stopping_the_flush(
     assert tracking_flush() == 5
     assert list(Event.objects.values_list("message_id", flat=True)) == [first.pk]
     assert redis_buffer.xlen(settings.TRACKING_STREAM) == 0
+
+
+def test_a_click_is_one_redis_round_trip_and_the_database_backs_the_cache(
+    workspace_a, mailbox, smtp_server, redis_buffer, django_capture_on_commit_callbacks,
+    django_assert_num_queries,
+):  # fmt: skip
+    from campaigns.authoring import variant_save
+    from campaigns.tokens import sign
+    from campaigns.tracking import CLICK_SALT, click_hit
+
+    with time_machine.travel(START, tick=False):
+        campaign = build(workspace_a, mailbox, n=1, steps=1, track_clicks=True)
+        for variant in campaign.steps.get().variants.all():
+            variant_save(
+                variant=variant,
+                subject="Hi",
+                body_html='<p><a href="https://vela.example/case">case</a></p>',
+                weight=1,
+            )
+        campaign_launch(campaign)
+    with django_capture_on_commit_callbacks(execute=True):
+        run_until(START + datetime.timedelta(hours=1, minutes=1))
+    message = OutboundMessage.objects.get()
+    link = message.links.get()
+    signed = sign(message.token, CLICK_SALT)
+    with django_assert_num_queries(0):
+        assert click_hit(signed, 1, CHROME) == "https://vela.example/case"
+    with django_assert_num_queries(1):
+        assert click_hit(signed, 2, CHROME) is None  # no such link: not cached, not stored
+    redis_buffer.delete(tracking_buffer._links_key(message.token))  # expired or lost
+    with django_assert_num_queries(1):
+        assert click_hit(signed, 1, CHROME) == "https://vela.example/case"
+    assert tracking_flush() == 2
+    assert list(Event.objects.values_list("kind", "link_id")) == [("click", link.pk)] * 2
