@@ -4,10 +4,12 @@ cycle.
 They are the busiest URLs by far (every open and every click of every recipient), anonymous,
 and use nothing a Django request provides: no session, CSRF token, user, workspace, template or
 HTML page. Answering them here with the same functions the views use (`tracking.open_hit`,
-`tracking.click_hit`) costs a third of a full request (docs/BENCHMARKS.md, tracking). Django's
-request signals still run around each hit, so database connections are opened, reused and
-closed exactly as for any request. Anything else — another method, another path, an unknown
-link (for the product's 404 page) — goes to Django untouched.
+`tracking.click_hit`) costs a third of a full request (docs/BENCHMARKS.md, tracking). After
+each hit, database connections are recycled as Django's end-of-request handler does
+(`close_old_connections`: expired or broken ones are closed, the next use is health-checked),
+so a hit that needed the database (no Redis, a click-cache miss) leaves nothing stale behind.
+Anything else — another method, another path, an unknown link (for the product's 404 page) —
+goes to Django untouched.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from __future__ import annotations
 import logging
 import re
 
-from django.core import signals
+from django.db import close_old_connections
 
 from campaigns.tracking import click_hit, open_hit
 from campaigns.tracking_views import GIF
@@ -58,19 +60,17 @@ class TrackingFastPath:
         return self.django(environ, start_response)
 
     def _pixel(self, environ, start_response, signed: str):
-        signals.request_started.send(sender=self.__class__, environ=environ)
         try:
             open_hit(signed, environ.get("HTTP_USER_AGENT", ""))
         except Exception:  # the reader gets their pixel whatever happened to the hit
             logger.exception("Could not record an open")
         finally:
-            signals.request_finished.send(sender=self.__class__)
+            close_old_connections()
         start_response("200 OK", PIXEL_HEADERS)
         return [GIF]
 
     def _click(self, environ, signed: str, position: int) -> str | None:
-        signals.request_started.send(sender=self.__class__, environ=environ)
         try:
             return click_hit(signed, position, environ.get("HTTP_USER_AGENT", ""))
         finally:
-            signals.request_finished.send(sender=self.__class__)
+            close_old_connections()
