@@ -22,6 +22,7 @@ from campaigns.stats import Tally
 from campaigns.suppression import Suppressions, suppression_add
 from campaigns.templating import TemplateError
 from campaigns.tracking import store_links_batch
+from postigo.db import update_each
 from smtp_accounts.models import Mailbox
 from smtp_accounts.replies import Outcome
 from smtp_accounts.sender import SendResult
@@ -69,6 +70,10 @@ def send_batch(*, mailbox_id: int, message_ids: list[int]) -> dict[str, int]:
     }
     for message in messages:
         message.mailbox = mailbox
+        # Rendering reads variant.step and step.campaign: the objects already loaded.
+        message.step.campaign = message.enrollment.campaign
+        if message.variant is not None:
+            message.variant.step = message.step
         # The step after this one (None: the sequence ends), for scheduling after a send.
         message.following = following.get(
             (message.enrollment.campaign_id, message.step.position + 1)
@@ -84,6 +89,9 @@ def send_batch(*, mailbox_id: int, message_ids: list[int]) -> dict[str, int]:
         if enrollment.campaign.status != Campaign.Status.RUNNING:
             _unclaim(message)  # paused meanwhile: nothing went out; it waits for resume
             continue
+        if message.variant is None:  # deleted after the message was queued
+            _fail(message, "its variant was deleted", stop="variant deleted")
+            continue
         try:
             outgoing.append(render_outbound(message, previous=previous.get(message.enrollment_id)))
         except TemplateError as exc:  # the launch gate prevents this; a bad edit may not
@@ -92,9 +100,8 @@ def send_batch(*, mailbox_id: int, message_ids: list[int]) -> dict[str, int]:
         ready.append(message)
     # What is about to be sent is recorded in one transaction for the whole batch.
     with transaction.atomic():
-        OutboundMessage.objects.bulk_update(
-            ready,
-            ["subject", "body_html", "body_text", "message_id", "in_reply_to", "references"],
+        update_each(
+            ready, ["subject", "body_html", "body_text", "message_id", "in_reply_to", "references"]
         )
         store_links_batch(ready)
 
@@ -145,9 +152,7 @@ class _SentBuffer:
         tally = Tally()
         with transaction.atomic():
             _no_longer_unknown(messages, tally)
-            OutboundMessage.objects.bulk_update(
-                messages, ["state", "sent_at", "smtp_code", "smtp_response"]
-            )
+            update_each(messages, ["state", "sent_at", "smtp_code", "smtp_response"])
             # Locked: a stop or an unsubscribe committing meanwhile is not overwritten.
             still_active = set(
                 Enrollment.objects.select_for_update()
@@ -155,7 +160,7 @@ class _SentBuffer:
                 .values_list("pk", flat=True)
             )
             enrollments = [_advanced(m) for m in messages if m.enrollment_id in still_active]
-            Enrollment.objects.bulk_update(enrollments, ["status", "next_step", "next_due_at"])
+            update_each(enrollments, ["status", "next_step", "next_due_at"])
             for message in messages:
                 tally.message(message.enrollment.campaign_id, message, "sent", at=message.sent_at)
             for enrollment in enrollments:

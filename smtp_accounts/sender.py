@@ -1,4 +1,5 @@
-"""Send pre-rendered messages through a mailbox: one SMTP session per batch.
+"""Send pre-rendered messages through a mailbox: one SMTP session per batch, kept for the
+mailbox's next batch (`sessions.py`).
 
 The session is opened lazily, recycled after `recycle_after` messages, reset after a failed
 transaction and dropped after a 421 or a broken connection. Every attempt is logged
@@ -23,6 +24,7 @@ from smtp_accounts import network
 from smtp_accounts.dkim_signing import DkimSigner
 from smtp_accounts.models import Mailbox, Security, SendLog
 from smtp_accounts.replies import Outcome, classify
+from smtp_accounts.sessions import SESSIONS, SessionPool, session_key
 
 LOG_CHUNK = 500
 _UNSAFE = re.compile(r"[\r\n<>\s]")
@@ -69,8 +71,11 @@ class MailboxSender:
         recycle_after: int = 100,
         timeout: float | None = None,
         signer: DkimSigner | None = None,
+        pool: SessionPool | None = None,
     ):
         self.mailbox = mailbox
+        self.pool = pool
+        self.pool_key = session_key(mailbox) if pool is not None else None
         self.envelope_from = f"<{mailbox.email}>"
         self.signer = signer
         self.recycle_after = recycle_after
@@ -82,8 +87,8 @@ class MailboxSender:
     def __enter__(self) -> MailboxSender:
         return self
 
-    def __exit__(self, *exc) -> None:
-        self.close()
+    def __exit__(self, exc_type, *exc) -> None:
+        self.close(keep=exc_type is None)  # after an error, nothing is left for the next batch
 
     # --- session -----------------------------------------------------------------------
     def _open(self) -> smtplib.SMTP:
@@ -126,13 +131,18 @@ class MailboxSender:
         self.sent_on_session = 0
         return client
 
-    def close(self) -> None:
-        if self.client is not None:
+    def close(self, *, keep: bool = True) -> None:
+        """End the session, or hand it to the pool for the mailbox's next batch."""
+        if self.client is None:
+            return
+        if keep and self.pool is not None and self.sent_on_session < self.recycle_after:
+            self.pool.give(self.pool_key, self.client, self.sent_on_session)
+        else:
             try:
                 self.client.quit()
             except (smtplib.SMTPException, OSError):
                 self.client.close()
-            self.client = None
+        self.client = None
 
     def _drop(self) -> None:
         if self.client is not None:
@@ -143,7 +153,11 @@ class MailboxSender:
     def send(self, message: OutgoingMessage) -> SendResult:
         """Send one message; raises MailboxUnavailable when the session cannot be opened."""
         if self.client is not None and self.sent_on_session >= self.recycle_after:
-            self.close()
+            self.close(keep=False)
+        if self.client is None and self.pool is not None:
+            kept = self.pool.take(self.pool_key)
+            if kept is not None:
+                self.client, self.sent_on_session = kept
         if self.client is None:
             self.client = self._open()
         started = time.perf_counter()
@@ -202,11 +216,15 @@ def send_messages(
     *,
     recycle_after: int = 100,
     signer: DkimSigner | None = None,
+    pool: SessionPool | None = SESSIONS,
 ) -> Iterator[SendResult]:
-    """Send a batch, logging every attempt; stops at a mailbox-level failure."""
+    """Send a batch, logging every attempt; stops at a mailbox-level failure. The session is
+    taken from and left in `pool` (None: a session of its own, closed at the end)."""
     log = SendLogWriter(mailbox)
     try:
-        with MailboxSender(mailbox, recycle_after=recycle_after, signer=signer) as sender:
+        with MailboxSender(
+            mailbox, recycle_after=recycle_after, signer=signer, pool=pool
+        ) as sender:
             for message in messages:
                 try:
                     result = sender.send(message)

@@ -38,6 +38,14 @@ def _fast_hashing_and_clean_cache(settings):
 
 
 @pytest.fixture(autouse=True)
+def _no_smtp_session_outlives_its_test():
+    yield
+    from smtp_accounts.sessions import SESSIONS
+
+    SESSIONS.clear()
+
+
+@pytest.fixture(autouse=True)
 def _own_tracking_stream(settings):
     # Each test buffers tracking hits in its own Redis stream (when Redis is configured).
     settings.TRACKING_STREAM = f"postigo-test:tracking:{uuid.uuid4().hex}"

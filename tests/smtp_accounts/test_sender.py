@@ -136,3 +136,34 @@ def test_an_address_that_could_inject_smtp_commands_is_never_sent(mailbox, smtp_
 
     assert outcomes(results) == [Outcome.HARD_BOUNCE, Outcome.SENT]
     assert [r.rcpt_tos for r in smtp_server.received] == [["lead0@example.com"]]
+
+
+def test_the_next_batch_of_a_mailbox_reuses_its_session(mailbox, smtp_server):
+    from smtp_accounts.sessions import SESSIONS
+
+    mailbox_send_batch(mailbox=mailbox, messages=outgoing(2))
+    mailbox_send_batch(mailbox=mailbox, messages=outgoing(2))
+    assert len(smtp_server.received) == 4
+    assert len(smtp_server.auth_attempts) == 1  # one login for both batches
+
+    # The server hung up meanwhile: the NOOP check notices, a new session is opened.
+    SESSIONS.clear()
+    mailbox_send_batch(mailbox=mailbox, messages=outgoing(1))
+    assert len(smtp_server.auth_attempts) == 2
+
+    # New credentials never find the old session.
+    mailbox.smtp_password = "another-password"
+    [result] = mailbox_send_batch(mailbox=mailbox, messages=outgoing(1))
+    assert result.outcome is Outcome.MAILBOX and len(smtp_server.auth_attempts) > 2
+
+
+def test_an_idle_session_is_closed_not_reused(mailbox, smtp_server):
+    from smtp_accounts.sessions import SESSIONS
+
+    mailbox_send_batch(mailbox=mailbox, messages=outgoing(1))
+    SESSIONS.idle = 0.0
+    try:
+        mailbox_send_batch(mailbox=mailbox, messages=outgoing(1))
+    finally:
+        SESSIONS.idle = 60.0
+    assert len(smtp_server.auth_attempts) == 2
