@@ -17,7 +17,7 @@ from __future__ import annotations
 import logging
 import re
 
-from django.db import close_old_connections
+from django.db import connections
 
 from campaigns.tracking import click_hit, open_hit
 from campaigns.tracking_views import GIF
@@ -33,6 +33,15 @@ PIXEL_HEADERS = [
     NO_STORE,
     ("X-Content-Type-Options", "nosniff"),
 ]
+
+
+def _recycle_connections() -> None:
+    """What Django does at the end of a request (`close_old_connections`): close connections
+    that are broken or past CONN_MAX_AGE, and health-check the others on next use. A connection
+    inside a transaction is left alone — only a test wraps requests in one."""
+    for connection in connections.all(initialized_only=True):
+        if not connection.in_atomic_block:
+            connection.close_if_unusable_or_obsolete()
 
 
 class TrackingFastPath:
@@ -65,7 +74,7 @@ class TrackingFastPath:
         except Exception:  # the reader gets their pixel whatever happened to the hit
             logger.exception("Could not record an open")
         finally:
-            close_old_connections()
+            _recycle_connections()
         start_response("200 OK", PIXEL_HEADERS)
         return [GIF]
 
@@ -73,4 +82,4 @@ class TrackingFastPath:
         try:
             return click_hit(signed, position, environ.get("HTTP_USER_AGENT", ""))
         finally:
-            close_old_connections()
+            _recycle_connections()

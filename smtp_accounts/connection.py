@@ -191,26 +191,46 @@ def check_smtp(mailbox: Mailbox, *, timeout: float | None = None) -> CheckResult
     return CheckResult("smtp", True, Stage.OK, _("SMTP sign-in works."))
 
 
+def imap_open(mailbox: Mailbox, *, timeout: float, on_stage=lambda stage: None):
+    """A signed-in IMAP client (the host already resolved and allowed by the caller)."""
+    security = mailbox.imap_security
+    context = network.tls_context()
+    client = imapclient.IMAPClient(
+        mailbox.imap_host,
+        port=mailbox.imap_port,
+        ssl=security == Security.SSL,
+        ssl_context=context,
+        timeout=timeout,
+    )
+    try:
+        if security == Security.STARTTLS:
+            on_stage(Stage.TLS)
+            client.starttls(context)
+        on_stage(Stage.AUTH)
+        client.login(*mailbox.imap_login)
+    except BaseException:
+        client.shutdown()
+        raise
+    return client
+
+
+def imap_resolve(mailbox: Mailbox) -> CheckResult | None:
+    """None when the IMAP host may be used; else why not."""
+    resolved = _resolve("imap", mailbox.imap_host, mailbox.imap_port, mailbox.imap_security)
+    return resolved if isinstance(resolved, CheckResult) else None
+
+
 def check_imap(mailbox: Mailbox, *, timeout: float | None = None) -> CheckResult:
     timeout = timeout or settings.MAILBOX_CONNECT_TIMEOUT
     host, port, security = mailbox.imap_host, mailbox.imap_port, mailbox.imap_security
     resolved = _resolve("imap", host, port, security)
     if isinstance(resolved, CheckResult):
         return resolved
-    username, password = mailbox.imap_login
-    context = network.tls_context()
-    stage = Stage.TLS if security == Security.SSL else Stage.CONNECT
+    stages = [Stage.TLS if security == Security.SSL else Stage.CONNECT]
     try:
-        client = imapclient.IMAPClient(
-            host, port=port, ssl=security == Security.SSL, ssl_context=context, timeout=timeout
-        )
+        client = imap_open(mailbox, timeout=timeout, on_stage=lambda s: stages.append(s))
         try:
-            if security == Security.STARTTLS:
-                stage = Stage.TLS
-                client.starttls(context)
-            stage = Stage.AUTH
-            client.login(username, password)
-            stage = Stage.FOLDER
+            stages.append(Stage.FOLDER)
             client.select_folder("INBOX", readonly=True)
         finally:
             try:
@@ -226,7 +246,7 @@ def check_imap(mailbox: Mailbox, *, timeout: float | None = None) -> CheckResult
             _auth_hint(mailbox),
         )
     except TimeoutError:
-        return _timed_out("imap", timeout, stage)
+        return _timed_out("imap", timeout, stages[-1])
     except ssl.SSLError as exc:
         return _fail(
             "imap",
@@ -236,14 +256,16 @@ def check_imap(mailbox: Mailbox, *, timeout: float | None = None) -> CheckResult
             _("Port 993 normally uses SSL/TLS and 143 STARTTLS."),
         )
     except IMAPClientError as exc:
-        if stage == Stage.FOLDER:
+        if stages[-1] == Stage.FOLDER:
             return _fail(
                 "imap",
                 Stage.FOLDER,
                 _("Signed in, but the INBOX folder could not be opened."),
                 str(exc),
             )
-        return _fail("imap", stage, _("The IMAP server answered with an error."), str(exc))
+        return _fail(
+            "imap", stages[-1], _("The IMAP server answered with an error."), str(exc)
+        )
     except OSError as exc:
         return _fail(
             "imap",

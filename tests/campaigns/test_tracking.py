@@ -8,6 +8,8 @@ from email import policy
 
 import pytest
 import time_machine
+from django.core import signals
+from django.db import close_old_connections
 
 from campaigns.authoring import variant_save
 from campaigns.engagement import tracking_flush
@@ -70,7 +72,16 @@ class FastPathClient:
             environ["HTTP_" + name.upper().replace("-", "_")] = value
         wsgiref.util.setup_testing_defaults(environ)
         started = {}
-        body = b"".join(application(environ, lambda s, h: started.update(status=s, headers=h)))
+        # As Django's test client does: the test's transaction must outlive the request.
+        signals.request_started.disconnect(close_old_connections)
+        signals.request_finished.disconnect(close_old_connections)
+        try:
+            response = application(environ, lambda s, h: started.update(status=s, headers=h))
+            body = b"".join(response)
+            getattr(response, "close", lambda: None)()
+        finally:
+            signals.request_started.connect(close_old_connections)
+            signals.request_finished.connect(close_old_connections)
         return WSGIResponse(started["status"], started["headers"], body)
 
 
