@@ -263,9 +263,7 @@ def check_imap(mailbox: Mailbox, *, timeout: float | None = None) -> CheckResult
                 _("Signed in, but the INBOX folder could not be opened."),
                 str(exc),
             )
-        return _fail(
-            "imap", stages[-1], _("The IMAP server answered with an error."), str(exc)
-        )
+        return _fail("imap", stages[-1], _("The IMAP server answered with an error."), str(exc))
     except OSError as exc:
         return _fail(
             "imap",
