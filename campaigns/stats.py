@@ -150,21 +150,26 @@ def stats_rebuild(campaign_ids, *, apps=installed_apps) -> None:
                 variant_id=variant_id,
                 mailbox_id=mailbox_id,
             )
-    unsubscribed = (
-        event.objects.filter(message__enrollment__campaign_id__in=campaign_ids, kind="unsubscribe")
-        .values_list(*(f"message__{k}" for k in key), "created_at__date")
-        .annotate(n=Count("message", distinct=True))
-    )
-    for campaign_id, step_id, variant_id, mailbox_id, day, n in unsubscribed:
-        tally.add(
-            campaign_id,
-            "unsubscribed",
-            n,
-            day=day,
-            step_id=step_id,
-            variant_id=variant_id,
-            mailbox_id=mailbox_id,
+    # One unsubscribe event, and one bounce event after delivery, per message at most.
+    for metric, condition in (
+        ("unsubscribed", Q(kind="unsubscribe")),
+        ("returned", Q(kind="bounce", message__state="sent")),
+    ):
+        rows = (
+            event.objects.filter(condition, message__enrollment__campaign_id__in=campaign_ids)
+            .values_list(*(f"message__{k}" for k in key), "created_at__date")
+            .annotate(n=Count("message", distinct=True))
         )
+        for campaign_id, step_id, variant_id, mailbox_id, day, n in rows:
+            tally.add(
+                campaign_id,
+                metric,
+                n,
+                day=day,
+                step_id=step_id,
+                variant_id=variant_id,
+                mailbox_id=mailbox_id,
+            )
     with transaction.atomic():
         campaign_stat.objects.filter(campaign_id__in=campaign_ids).delete()
         tally.save()

@@ -2,7 +2,7 @@
 
 from celery import shared_task
 
-from campaigns import delivery, dispatch, engagement, lead_import
+from campaigns import delivery, dispatch, engagement, inbound, lead_import
 
 
 @shared_task(ignore_result=True)
@@ -28,3 +28,14 @@ def recover_interrupted_sends() -> int:
 @shared_task(ignore_result=True)
 def flush_tracking() -> int:
     return engagement.tracking_flush()
+
+
+@shared_task(ignore_result=True)
+def sync_inboxes() -> None:
+    for mailbox_id in inbound.mailboxes_to_sync():
+        sync_inbox.delay(mailbox_id)
+
+
+@shared_task(ignore_result=True)
+def sync_inbox(mailbox_id: int) -> None:
+    inbound.mailbox_inbox_sync(mailbox_id)

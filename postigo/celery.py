@@ -21,6 +21,7 @@ app.conf.update(
         "campaigns.tasks.send_*": {"queue": "send"},
         "smtp_accounts.tasks.send_*": {"queue": "send"},
         "smtp_accounts.tasks.sync_*": {"queue": "inbox"},
+        "campaigns.tasks.sync_inbox": {"queue": "inbox"},
     },
     # A task is acknowledged only after it ran; one task at a time per worker process.
     # Redelivery after a crash is safe because every task is idempotent (DESIGN §5.8).
@@ -45,6 +46,10 @@ app.conf.update(
         "flush-tracking-hits": {
             "task": "campaigns.tasks.flush_tracking",
             "schedule": 5.0,
+        },
+        "read-replies-and-bounces": {
+            "task": "campaigns.tasks.sync_inboxes",
+            "schedule": 120.0,
         },
         "recover-interrupted-sends": {
             "task": "campaigns.tasks.recover_interrupted_sends",

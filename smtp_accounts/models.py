@@ -272,3 +272,25 @@ class DomainCheck(models.Model):
         return self.requested_at is not None and (
             self.checked_at is None or self.checked_at < self.requested_at
         )
+
+
+class ImapFolderState(models.Model):
+    """How far a mailbox's folder has been read: UIDs below `last_uid` were handled, as long as
+    the folder's UIDVALIDITY is still `uidvalidity` (a new one means the UIDs were reassigned)."""
+
+    mailbox = models.ForeignKey(Mailbox, on_delete=models.CASCADE, related_name="imap_folders")
+    folder = models.CharField(max_length=255)
+    uidvalidity = models.BigIntegerField(default=0)
+    last_uid = models.BigIntegerField(default=0)
+    synced_at = models.DateTimeField(null=True, blank=True)
+
+    objects = WorkspaceManager()
+    workspace_path = "mailbox__workspace"
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["mailbox", "folder"], name="imap_folder_state_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.mailbox_id} {self.folder} @ {self.last_uid}"

@@ -1,6 +1,7 @@
 """The campaigns app's models, one module per concern (DESIGN §3)."""
 
 from campaigns.models.authoring import DEFAULT_FOOTER, WEEKDAYS, Campaign, Step, Variant
+from campaigns.models.inbox import Reply
 from campaigns.models.leads import (
     STANDARD_FIELDS,
     Lead,
@@ -33,6 +34,7 @@ __all__ = [
     "LeadList",
     "LeadMembership",
     "Step",
+    "Reply",
     "Suppression",
     "Variant",
     "normalize_email",

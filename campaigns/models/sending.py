@@ -71,7 +71,7 @@ class OutboundMessage(models.Model):
     state = models.CharField(max_length=10, choices=State, default=State.QUEUED)
     token = models.CharField(max_length=32, unique=True, default=new_token)
     recipient = models.EmailField(max_length=254)
-    message_id = models.CharField(max_length=255, blank=True)
+    message_id = models.CharField(max_length=255, blank=True, db_index=True)  # replies match it
     in_reply_to = models.CharField(max_length=255, blank=True)
     references = models.TextField(blank=True)
     subject = models.TextField(blank=True)

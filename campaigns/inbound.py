@@ -1,0 +1,349 @@
+"""Mail read back from a sending mailbox: tied to the campaign message it answers, then acted on.
+
+`receive` gets one raw message from the inbox sync (`smtp_accounts/imap_sync.py`) and decides:
+- a **bounce** (a delivery status notification about one of our messages; `flufl.bounce` reads
+  the many formats): a permanent failure suppresses the address, marks the lead bounced and
+  stops its sequence; temporary ones only count, and suppress after TEMPORARY_LIMIT of them;
+- an **auto-reply** (RFC 3834 `Auto-Submitted`, `X-Autoreply`/`X-Autorespond`, `Precedence`):
+  kept, not counted as a reply unless the campaign says so;
+- a **reply**: kept with its new text (quoted history and signature removed), counted once,
+  and it stops the lead's sequence (and the company's, when the campaign says so).
+Mail that answers none of our messages is not stored. Every outcome is idempotent: the same mail
+read twice (a crash before the sync's checkpoint, two folders) is one `Reply`.
+"""
+
+from __future__ import annotations
+
+import datetime
+import email
+import email.errors
+import email.policy
+import hashlib
+import logging
+import re
+from email.header import decode_header, make_header
+from email.message import Message
+from email.utils import getaddresses, parseaddr
+
+import nh3
+from django.db import transaction
+from flufl.bounce import all_failures
+from mailparser_reply import EmailReplyParser
+
+from campaigns.content import html_to_text
+from campaigns.engagement import record_reply
+from campaigns.models import Enrollment, Event, Lead, OutboundMessage, Reply, Suppression
+from campaigns.stats import Tally
+from campaigns.suppression import suppression_add
+from smtp_accounts.dns_lookup import FREEMAIL
+from smtp_accounts.imap_sync import SyncError, SyncResult, mailbox_sync
+from smtp_accounts.models import Mailbox
+from smtp_accounts.services import mailbox_paused_by_error
+
+logger = logging.getLogger(__name__)
+
+TEMPORARY_LIMIT = 3  # temporary bounces of one address before it is suppressed
+MATCH_BY_ADDRESS_WITHIN = datetime.timedelta(days=90)
+REPLY_LANGUAGES = ["en", "de", "fr", "es", "it", "nl", "pl", "pt", "sv"]
+_MESSAGE_ID = re.compile(r"<[^<>\s]{1,250}>")
+_SUBJECT_PREFIX = re.compile(r"^\s*((re|aw|antw|sv|vs|r|rif|ref|odp|res|fw|fwd|wg)\s*:\s*)+", re.I)
+_BOUNCE_SENDER = re.compile(r"^(mailer-daemon|postmaster|mail-daemon)@", re.I)
+
+State = OutboundMessage.State
+
+
+def receive(mailbox: Mailbox, raw: bytes, received_at: datetime.datetime) -> str | None:
+    """Handle one incoming mail; returns the kind of Reply it made, or None (not ours)."""
+    parsed = email.message_from_bytes(raw, policy=email.policy.compat32)
+    fingerprint = _fingerprint(parsed, raw)
+    if _looks_like_bounce(parsed):
+        return _bounce(mailbox, parsed, raw, fingerprint, received_at)
+    message = _answered(mailbox, parsed)
+    if message is None:
+        return None
+    auto = _is_auto_reply(parsed)
+    text, html = _bodies(parsed)
+    reply, created = Reply.objects.get_or_create(
+        message=message,
+        fingerprint=fingerprint,
+        defaults={
+            "kind": Reply.Kind.AUTO_REPLY if auto else Reply.Kind.REPLY,
+            "received_at": received_at,
+            "from_address": _sender(parsed),
+            "subject": _header(parsed, "Subject")[:1000],
+            "text": _new_text(text),
+            "html": nh3.clean(html, url_schemes={"http", "https", "mailto"}) if html else "",
+        },
+    )
+    if created:
+        campaign = message.enrollment.campaign
+        if not auto or campaign.auto_reply_is_reply:
+            _replied(message, received_at)
+    return reply.kind
+
+
+# --- replies ------------------------------------------------------------------------------------
+
+
+def _answered(mailbox: Mailbox, parsed: Message) -> OutboundMessage | None:
+    """Our message this mail answers: by its In-Reply-To/References, else by the sender's
+    address and the thread's subject."""
+    ids = _MESSAGE_ID.findall(f"{_header(parsed, 'In-Reply-To')} {_header(parsed, 'References')}")
+    sent = OutboundMessage.objects.filter(mailbox=mailbox, state=State.SENT).select_related(
+        "enrollment__campaign"
+    )
+    if ids:
+        match = sent.filter(message_id__in=ids[-20:]).order_by("-sent_at").first()
+        if match is not None:
+            return match
+    sender = _sender(parsed)
+    if not sender:
+        return None
+    since = datetime.datetime.now(datetime.UTC) - MATCH_BY_ADDRESS_WITHIN
+    subject = _thread_subject(_header(parsed, "Subject"))
+    for candidate in sent.filter(recipient__iexact=sender, sent_at__gte=since).order_by("-sent_at")[
+        :20
+    ]:
+        if _thread_subject(candidate.subject) == subject:
+            return candidate
+    return None
+
+
+def _replied(message: OutboundMessage, at: datetime.datetime) -> None:
+    """Counted once; the lead's sequence stops (and the company's, if the campaign says so)."""
+    campaign = message.enrollment.campaign
+    with transaction.atomic():
+        record_reply(message, at)
+        Lead.objects.filter(pk=message.enrollment.lead_id, status=Lead.Status.ACTIVE).update(
+            status=Lead.Status.REPLIED
+        )
+        if not campaign.stop_on_reply:
+            return
+        active = Enrollment.objects.select_for_update().filter(
+            campaign=campaign, status=Enrollment.Status.ACTIVE
+        )
+        domain = message.recipient.rpartition("@")[2].lower()
+        if campaign.stop_company_on_reply and domain not in FREEMAIL:
+            active = active.filter(lead__email_normalized__endswith="@" + domain)
+        else:
+            active = active.filter(pk=message.enrollment_id)
+        stopped = active.update(
+            status=Enrollment.Status.STOPPED, stop_reason="replied", next_due_at=None
+        )
+        tally = Tally()
+        tally.add(campaign.pk, "stopped", stopped)
+        tally.save()
+        OutboundMessage.objects.filter(
+            enrollment__campaign=campaign,
+            enrollment__status=Enrollment.Status.STOPPED,
+            enrollment__stop_reason="replied",
+            state=State.QUEUED,
+        ).delete()
+
+
+# --- bounces ------------------------------------------------------------------------------------
+
+
+def _looks_like_bounce(parsed: Message) -> bool:
+    if parsed.get_content_type() == "multipart/report":
+        return True
+    return bool(_BOUNCE_SENDER.match(_sender(parsed))) or _header(parsed, "Return-Path") == "<>"
+
+
+def _bounce(
+    mailbox: Mailbox, parsed: Message, raw: bytes, fingerprint: str, at: datetime.datetime
+) -> str | None:
+    try:
+        temporary, permanent = all_failures(parsed)
+    except Exception:  # a detector choking on a strange report must not stop the sync
+        logger.exception("Could not read a bounce")
+        return None
+    failures = [(a, True) for a in permanent] + [(a, False) for a in temporary - permanent]
+    # The returned message's own Message-ID, when the report quotes its headers.
+    quoted = re.findall(rb"(?im)^message-id:\s*(<[^>\r\n]+>)", raw)[-5:]
+    original_ids = [value.decode("ascii", "replace") for value in quoted]
+    kind = None
+    for address, is_permanent in failures:
+        recipient = address.decode("utf-8", "replace").strip().lower()
+        message = _bounced_message(mailbox, recipient, original_ids)
+        if message is None:
+            continue
+        reply, created = Reply.objects.get_or_create(
+            message=message,
+            fingerprint=fingerprint,
+            defaults={
+                "kind": Reply.Kind.BOUNCE,
+                "received_at": at,
+                "from_address": _sender(parsed),
+                "subject": _header(parsed, "Subject")[:1000],
+                "permanent": is_permanent,
+            },
+        )
+        kind = reply.kind
+        if created:
+            _bounced(message, recipient, permanent=is_permanent, at=at)
+    return kind
+
+
+def _bounced_message(
+    mailbox: Mailbox, recipient: str, original_ids: list[str]
+) -> OutboundMessage | None:
+    sent = OutboundMessage.objects.filter(
+        mailbox=mailbox, recipient__iexact=recipient, state=State.SENT
+    ).select_related("enrollment__campaign__workspace")
+    if original_ids:
+        match = sent.filter(message_id__in=original_ids).first()
+        if match is not None:
+            return match
+    return sent.order_by("-sent_at").first()
+
+
+def _bounced(
+    message: OutboundMessage, recipient: str, *, permanent: bool, at: datetime.datetime
+) -> None:
+    campaign = message.enrollment.campaign
+    workspace = campaign.workspace
+    if not permanent:
+        earlier = Reply.objects.filter(
+            message__recipient__iexact=recipient,
+            message__enrollment__campaign__workspace=workspace,
+            kind=Reply.Kind.BOUNCE,
+        ).count()
+        if earlier < TEMPORARY_LIMIT:
+            return
+    with transaction.atomic():
+        tally = Tally()
+        if not Event.objects.filter(message=message, kind=Event.Kind.BOUNCE).exists():
+            Event.objects.create(message=message, kind=Event.Kind.BOUNCE, created_at=at)
+            tally.message(campaign.pk, message, "returned", at=at)  # once per message
+        suppression_add(
+            workspace=workspace,
+            entry=recipient,
+            reason=Suppression.Reason.HARD_BOUNCE,
+            note=("bounced" if permanent else "repeated temporary bounces")[:200],
+        )
+        Lead.objects.filter(pk=message.enrollment.lead_id).update(status=Lead.Status.BOUNCED)
+        stopped = Enrollment.objects.filter(
+            pk=message.enrollment_id, status=Enrollment.Status.ACTIVE
+        ).update(status=Enrollment.Status.STOPPED, stop_reason="bounced", next_due_at=None)
+        tally.add(campaign.pk, "stopped", stopped)
+        tally.save()
+
+
+# --- reading the mail ---------------------------------------------------------------------------
+
+
+def _header(parsed: Message, name: str) -> str:
+    value = parsed.get(name)
+    if value is None:
+        return ""
+    try:
+        text = str(make_header(decode_header(str(value))))
+    except (UnicodeError, LookupError, ValueError, email.errors.HeaderParseError):
+        text = str(value)
+    return " ".join(text.split())
+
+
+def _sender(parsed: Message) -> str:
+    for name in ("Reply-To", "From"):
+        addresses = [a for _n, a in getaddresses([_header(parsed, name)]) if "@" in a]
+        if addresses:
+            return addresses[0].strip().lower()[:254]
+    return parseaddr(_header(parsed, "Sender"))[1].lower()[:254]
+
+
+def _fingerprint(parsed: Message, raw: bytes) -> str:
+    ids = _MESSAGE_ID.findall(_header(parsed, "Message-ID"))
+    source = ids[0].encode() if ids else raw
+    return hashlib.sha256(source).hexdigest()
+
+
+def _thread_subject(subject: str) -> str:
+    return _SUBJECT_PREFIX.sub("", subject or "").strip().lower()
+
+
+def _is_auto_reply(parsed: Message) -> bool:
+    auto = _header(parsed, "Auto-Submitted").lower()
+    if auto and auto != "no":
+        return True
+    if parsed.get("X-Autoreply") or parsed.get("X-Autorespond") or parsed.get("X-Autoresponse"):
+        return True
+    return _header(parsed, "Precedence").lower() in {"auto_reply", "bulk", "junk", "list"}
+
+
+def _bodies(parsed: Message) -> tuple[str, str]:
+    """The first text/plain and text/html parts (attachments skipped), decoded."""
+    text = html = ""
+    for part in parsed.walk() if parsed.is_multipart() else [parsed]:
+        if part.is_multipart() or part.get_content_disposition() == "attachment":
+            continue
+        kind = part.get_content_type()
+        if kind not in ("text/plain", "text/html") or (text if kind == "text/plain" else html):
+            continue
+        payload = part.get_payload(decode=True) or b""
+        charset = part.get_content_charset() or "utf-8"
+        try:
+            decoded = payload.decode(charset, "replace")
+        except LookupError:  # an unknown charset name
+            decoded = payload.decode("utf-8", "replace")
+        if kind == "text/plain":
+            text = decoded
+        else:
+            html = decoded
+    if not text and html:
+        text = html_to_text(html)
+    return text, html
+
+
+def _new_text(text: str) -> str:
+    """What the person wrote this time: quoted history, headers of it and signature removed."""
+    if not text.strip():
+        return ""
+    try:
+        new = EmailReplyParser(languages=REPLY_LANGUAGES).parse_reply(text=text[:200_000])
+    except Exception:  # the parser's regexes on unusual input: keep the whole text
+        logger.exception("Could not separate a reply from its quoted history")
+        new = text
+    return (new or text).strip()[:20_000]
+
+
+# --- the sync of one mailbox --------------------------------------------------------------------
+
+
+def mailbox_inbox_sync(mailbox_id: int) -> SyncResult | None:
+    """Read the mailbox's new mail into replies, auto-replies and bounces (beat, per mailbox).
+
+    A mailbox that never sent a campaign message has nothing to read. Refused credentials pause
+    the mailbox and tell the workspace, as a refused SMTP login does; other failures are logged
+    and the next run tries again.
+    """
+    mailbox = Mailbox.objects.filter(pk=mailbox_id).exclude(imap_host="").first()
+    if mailbox is None:
+        return None
+    first_sent = (
+        OutboundMessage.objects.filter(mailbox=mailbox, state=State.SENT)
+        .order_by("sent_at")
+        .values_list("sent_at", flat=True)
+        .first()
+    )
+    if first_sent is None:
+        return None
+    try:
+        return mailbox_sync(mailbox, lambda raw, at: receive(mailbox, raw, at), since=first_sent)
+    except SyncError as exc:
+        if exc.auth:
+            mailbox_paused_by_error(mailbox=mailbox, reason=f"IMAP: {exc}")
+        else:
+            logger.warning("Mailbox %s: inbox not read: %s", mailbox.pk, exc)
+        return None
+
+
+def mailboxes_to_sync() -> list[int]:
+    """Active mailboxes with IMAP that sent campaign mail in the last 90 days."""
+    since = datetime.datetime.now(datetime.UTC) - MATCH_BY_ADDRESS_WITHIN
+    recent = OutboundMessage.objects.filter(state=State.SENT, sent_at__gte=since)
+    return list(
+        Mailbox.objects.filter(status=Mailbox.Status.ACTIVE, pk__in=recent.values("mailbox_id"))
+        .exclude(imap_host="")
+        .values_list("pk", flat=True)
+    )

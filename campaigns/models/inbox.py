@@ -1,0 +1,42 @@
+"""What comes back to a sending mailbox about a campaign message: replies, auto-replies, bounces."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from campaigns.models.sending import OutboundMessage
+from postigo.tenancy import WorkspaceManager
+
+
+class Reply(models.Model):
+    class Kind(models.TextChoices):
+        REPLY = "reply", _("Reply")
+        AUTO_REPLY = "auto_reply", _("Auto-reply")
+        BOUNCE = "bounce", _("Bounce")
+
+    message = models.ForeignKey(OutboundMessage, on_delete=models.CASCADE, related_name="replies")
+    kind = models.CharField(max_length=12, choices=Kind)
+    # The incoming mail's Message-ID (or a hash of it when it has none): the same mail read twice,
+    # or from two folders, is one reply.
+    fingerprint = models.CharField(max_length=64)
+    received_at = models.DateTimeField()
+    from_address = models.CharField(max_length=254, blank=True)
+    subject = models.TextField(blank=True)
+    text = models.TextField(blank=True)  # the new text, quoted history and signature removed
+    html = models.TextField(blank=True)  # sanitised for display
+    permanent = models.BooleanField(default=False)  # for bounces: a permanent failure
+    label = models.CharField(max_length=20, blank=True)
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    objects = WorkspaceManager()
+    workspace_path = "message__enrollment__campaign__workspace"
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["message", "fingerprint"], name="reply_once")
+        ]
+        indexes = [models.Index(fields=["kind", "received_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.kind} to {self.message_id}"

@@ -1,0 +1,192 @@
+"""Realistic incoming mail, written the way the big clients and MTAs write it.
+
+Each builder takes the message we sent (its Message-ID, recipient, subject) and returns raw bytes
+with CRLF line ends, as an IMAP server stores them.
+"""
+
+from __future__ import annotations
+
+
+def _crlf(text: str) -> bytes:
+    return text.replace("\r\n", "\n").replace("\n", "\r\n").encode("utf-8")
+
+
+def gmail_reply(sent, *, body="Sounds interesting, can we talk on Thursday?") -> bytes:
+    return _crlf(f"""\
+Return-Path: <{sent.recipient}>
+Received: from mail-sor-f41.google.com (mail-sor-f41.google.com [209.85.220.41])
+	by mx.acme.example with ESMTPS id 4c2f; Tue, 24 Nov 2026 11:02:13 +0000
+DKIM-Signature: v=1; a=rsa-sha256; c=relaxed/relaxed; d=x.example; s=20230601; h=to:subject
+MIME-Version: 1.0
+References: {sent.message_id}
+In-Reply-To: {sent.message_id}
+From: Lena Vogel <{sent.recipient}>
+Date: Tue, 24 Nov 2026 12:02:01 +0100
+Message-ID: <CAF=gmail{sent.pk}x@mail.gmail.com>
+Subject: Re: {sent.subject}
+To: Alice from Acme <sender@acme.example>
+Content-Type: multipart/alternative; boundary="000000000000a1b2c3d4e5f6"
+
+--000000000000a1b2c3d4e5f6
+Content-Type: text/plain; charset="UTF-8"
+Content-Transfer-Encoding: quoted-printable
+
+{body}
+
+Lena
+
+On Tue, Nov 24, 2026 at 11:00=E2=80=AFAM Alice from Acme <sender@acme.example> wrote:
+
+> Hi Lena,
+> A short note about our idea.
+>
+
+--000000000000a1b2c3d4e5f6
+Content-Type: text/html; charset="UTF-8"
+Content-Transfer-Encoding: quoted-printable
+
+<div dir=3D"ltr">{body}<div><br></div><div>Lena</div><script>alert(1)</script>\
+<img src=3D"x" onerror=3D"alert(2)"></div><br><div class=3D"gmail_quote">\
+<blockquote class=3D"gmail_quote">Hi Lena,<br>A short note about our idea.</blockquote></div>
+
+--000000000000a1b2c3d4e5f6--
+""")
+
+
+def apple_reply_without_in_reply_to(sent) -> bytes:
+    """Apple Mail keeps References; some clients and forwarders drop In-Reply-To."""
+    return _crlf(f"""\
+From: Marco Rossi <{sent.recipient}>
+Content-Type: text/plain; charset=us-ascii
+Content-Transfer-Encoding: 7bit
+Mime-Version: 1.0 (Mac OS X Mail 16.0 \\(3774.600.62\\))
+Subject: Re: {sent.subject}
+Date: Tue, 24 Nov 2026 12:30:44 +0100
+References: <older-thread@example.org> {sent.message_id}
+To: sender@acme.example
+Message-Id: <B5E1C3A0-{sent.pk}@x.example>
+
+Not interested, thanks.
+
+> On 24 Nov 2026, at 11:00, Alice from Acme <sender@acme.example> wrote:
+>
+> Hi Marco,
+""")
+
+
+def outlook_reply_by_subject(sent) -> bytes:
+    """No threading headers at all (a webmail copy-paste): matched by address and subject."""
+    return _crlf(f"""\
+From: =?utf-8?Q?J=C3=BCrgen_M=C3=BCller?= <{sent.recipient.upper()}>
+To: "Alice from Acme" <sender@acme.example>
+Subject: AW: {sent.subject}
+Thread-Topic: {sent.subject}
+Date: Tue, 24 Nov 2026 13:10:00 +0000
+Message-ID: <AM0PR07MB{sent.pk}@AM0PR07MB.eurprd07.prod.outlook.com>
+Content-Type: text/plain; charset="iso-8859-1"
+Content-Transfer-Encoding: quoted-printable
+MIME-Version: 1.0
+
+Gerne, rufen Sie mich n=E4chste Woche an.
+
+Von: Alice from Acme <sender@acme.example>
+Gesendet: Dienstag, 24. November 2026 11:00
+An: {sent.recipient}
+Betreff: {sent.subject}
+
+Hi J=FCrgen,
+""")
+
+
+def out_of_office(sent) -> bytes:
+    return _crlf(f"""\
+From: {sent.recipient}
+To: sender@acme.example
+Subject: Automatische Antwort: {sent.subject}
+Date: Tue, 24 Nov 2026 11:00:05 +0000
+Message-ID: <ooo-{sent.pk}@x.example>
+In-Reply-To: {sent.message_id}
+Auto-Submitted: auto-replied
+X-Auto-Response-Suppress: All
+Content-Type: text/plain; charset=utf-8
+MIME-Version: 1.0
+
+Ich bin bis zum 3. Dezember nicht im Büro und habe keinen Zugriff auf meine E-Mails.
+""")
+
+
+def postfix_bounce(sent) -> bytes:
+    return _crlf(f"""\
+Return-Path: <>
+From: MAILER-DAEMON@mx.acme.example (Mail Delivery System)
+Subject: Undelivered Mail Returned to Sender
+To: sender@acme.example
+Auto-Submitted: auto-replied
+MIME-Version: 1.0
+Content-Type: multipart/report; report-type=delivery-status;
+	boundary="8B2C61E0A3.1732446000/mx.acme.example"
+Message-Id: <20261124110100.8B2C61E0A3@mx.acme.example>
+Date: Tue, 24 Nov 2026 11:01:00 +0000 (UTC)
+
+This is a MIME-encapsulated message.
+
+--8B2C61E0A3.1732446000/mx.acme.example
+Content-Description: Notification
+Content-Type: text/plain; charset=us-ascii
+
+This is the mail system at host mx.acme.example.
+
+I'm sorry to have to inform you that your message could not
+be delivered to one or more recipients.
+
+<{sent.recipient}>: host mx.x.example[203.0.113.7] said: 550 5.1.1
+    <{sent.recipient}>: Recipient address rejected: User unknown (in reply
+    to RCPT TO command)
+
+--8B2C61E0A3.1732446000/mx.acme.example
+Content-Description: Delivery report
+Content-Type: message/delivery-status
+
+Reporting-MTA: dns; mx.acme.example
+X-Postfix-Queue-ID: 8B2C61E0A3
+Arrival-Date: Tue, 24 Nov 2026 11:00:58 +0000 (UTC)
+
+Final-Recipient: rfc822; {sent.recipient}
+Original-Recipient: rfc822;{sent.recipient}
+Action: failed
+Status: 5.1.1
+Remote-MTA: dns; mx.x.example
+Diagnostic-Code: smtp; 550 5.1.1 <{sent.recipient}>: Recipient address
+    rejected: User unknown
+
+--8B2C61E0A3.1732446000/mx.acme.example
+Content-Description: Undelivered Message Headers
+Content-Type: text/rfc822-headers
+
+From: Alice from Acme <sender@acme.example>
+To: {sent.recipient}
+Subject: {sent.subject}
+Message-ID: {sent.message_id}
+
+--8B2C61E0A3.1732446000/mx.acme.example--
+""")
+
+
+NEWSLETTER = _crlf("""\
+From: News <news@vendor.example>
+To: sender@acme.example
+Subject: Our November newsletter
+Message-ID: <news-2026-11@vendor.example>
+Date: Tue, 24 Nov 2026 09:00:00 +0000
+List-Unsubscribe: <https://vendor.example/u>
+Content-Type: text/plain; charset=utf-8
+
+Hello!
+""")
+
+BROKEN = (
+    b"From: ??? <\xff\xfe@broken>\r\nSubject: =?x-unknown?Q?=FF=FE?=\r\n"
+    b'Content-Type: multipart/mixed; boundary="never-closed"\r\n'
+    b"In-Reply-To: <not-ours@example>\r\n\r\n--never-closed\r\n"
+    b"Content-Type: text/plain; charset=x-does-not-exist\r\n\r\n\xff\xfe\xfd garbage"
+)

@@ -1,0 +1,157 @@
+"""Replies, auto-replies and bounces read back over IMAP from a real dovecot, and acted on."""
+
+import datetime
+import ssl
+
+import imapclient
+import pytest
+import time_machine
+
+from campaigns.inbound import mailbox_inbox_sync, receive
+from campaigns.launch import campaign_launch
+from campaigns.models import Enrollment, Lead, OutboundMessage, Reply
+from campaigns.reports import campaign_report
+from campaigns.suppression import is_suppressed
+from smtp_accounts.imap_sync import mailbox_sync
+from smtp_accounts.models import Mailbox
+from tests.campaigns import inbound_mail as mail
+from tests.campaigns.pipeline import START, build, run_until
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def imap(imap_server):
+    """The test user's mailbox, emptied; `append(raw, folder)` puts mail in it."""
+    client = imapclient.IMAPClient("localhost", port=imap_server.port, ssl=False)
+    client.starttls(ssl.create_default_context(cafile=str(imap_server.cert)))
+    client.login(imap_server.username, imap_server.password)
+    if not client.folder_exists("Junk"):
+        client.create_folder("Junk")
+    for folder in ("INBOX", "Junk"):
+        client.select_folder(folder)
+        client.delete_messages(client.search("ALL"))
+        client.expunge()
+    yield client
+    client.logout()
+
+
+@pytest.fixture
+def sent(workspace_a, mailbox, smtp_server, imap_server):
+    Mailbox.objects.filter(pk=mailbox.pk).update(
+        imap_host="localhost",
+        imap_port=imap_server.port,
+        imap_security="starttls",
+    )
+    mailbox.refresh_from_db()
+    mailbox.imap_username, mailbox.imap_password = imap_server.username, imap_server.password
+    mailbox.save()
+    with time_machine.travel(START, tick=False):
+        campaign = build(workspace_a, mailbox, n=6, steps=2)
+        campaign_launch(campaign)
+    run_until(START + datetime.timedelta(hours=1, minutes=1))
+    return campaign, {m.recipient: m for m in OutboundMessage.objects.all()}
+
+
+def stop_reasons():
+    return dict(Enrollment.objects.values_list("lead__email", "stop_reason"))
+
+
+def test_replies_bounces_and_auto_replies_are_read_and_acted_on(sent, imap, mailbox):
+    campaign, by = sent
+    imap.append("INBOX", mail.gmail_reply(by["lead0@x.example"]))
+    imap.append("Junk", mail.apple_reply_without_in_reply_to(by["lead1@x.example"]))
+    imap.append("INBOX", mail.outlook_reply_by_subject(by["lead2@x.example"]))
+    imap.append("INBOX", mail.out_of_office(by["lead3@x.example"]))
+    imap.append("INBOX", mail.postfix_bounce(by["lead4@x.example"]))
+    imap.append("INBOX", mail.NEWSLETTER)
+    imap.append("INBOX", mail.BROKEN)
+
+    result = mailbox_inbox_sync(mailbox.pk)
+    assert (result.read, result.failed) == (7, 0)
+    kinds = dict(Reply.objects.values_list("message__recipient", "kind"))
+    assert kinds == {
+        "lead0@x.example": "reply",
+        "lead1@x.example": "reply",
+        "lead2@x.example": "reply",
+        "lead3@x.example": "auto_reply",
+        "lead4@x.example": "bounce",
+    }
+    assert stop_reasons() == {
+        "lead0@x.example": "replied",
+        "lead1@x.example": "replied",
+        "lead2@x.example": "replied",
+        "lead3@x.example": "",  # out of office: the sequence goes on
+        "lead4@x.example": "bounced",
+        "lead5@x.example": "",
+    }
+    gmail = Reply.objects.get(message__recipient="lead0@x.example")
+    assert gmail.text.startswith("Sounds interesting, can we talk on Thursday?")
+    assert "wrote:" not in gmail.text and "A short note" not in gmail.text
+    assert "<script" not in gmail.html and "onerror" not in gmail.html
+    outlook = Reply.objects.get(message__recipient="lead2@x.example")
+    assert outlook.text.startswith("Gerne, rufen Sie mich nächste Woche an.")
+    assert "Betreff" not in outlook.text
+    assert is_suppressed(mailbox.workspace, "lead4@x.example")
+    assert Lead.objects.get(email="lead4@x.example").status == "bounced"
+    assert Lead.objects.get(email="lead0@x.example").status == "replied"
+    totals = campaign_report(campaign)["totals"]
+    assert (totals["replied"], totals["bounced"], totals["delivered"]) == (3, 1, 5)
+
+    # Read again: nothing new, nothing twice. Then only the two leads still in the sequence
+    # get the follow-up.
+    assert mailbox_inbox_sync(mailbox.pk).read == 0
+    assert Reply.objects.count() == 5
+    assert run_until(START + datetime.timedelta(days=3)) == 2
+    follow_ups = OutboundMessage.objects.filter(step__position=2)
+    assert sorted(follow_ups.values_list("recipient", flat=True)) == [
+        "lead3@x.example",
+        "lead5@x.example",
+    ]
+
+
+def test_the_sync_never_marks_mail_read(sent, imap, mailbox):
+    _campaign, by = sent
+    imap.append("INBOX", mail.gmail_reply(by["lead0@x.example"]))
+    mailbox_inbox_sync(mailbox.pk)
+    imap.select_folder("INBOX", readonly=True)
+    [(uid, data)] = imap.fetch(imap.search("ALL"), ["FLAGS"]).items()
+    assert b"\\Seen" not in data[b"FLAGS"]
+
+
+def test_a_crash_half_way_loses_and_duplicates_nothing(sent, imap, mailbox):
+    _campaign, by = sent
+    for i in range(4):
+        imap.append("INBOX", mail.gmail_reply(by[f"lead{i}@x.example"]))
+    handled = []
+
+    def dies_after_two(raw, at):
+        receive(mailbox, raw, at)
+        handled.append(at)
+        if len(handled) == 2:
+            raise KeyboardInterrupt  # the worker is killed mid-batch
+
+    with pytest.raises(KeyboardInterrupt):
+        mailbox_sync(mailbox, dies_after_two, since=START)
+    assert Reply.objects.count() == 2
+    assert mailbox_inbox_sync(mailbox.pk).read == 4  # the batch again, from its start
+    assert Reply.objects.count() == 4
+    assert campaign_report(_campaign)["totals"]["replied"] == 4
+
+
+def test_refused_imap_credentials_pause_the_mailbox(sent, imap, mailbox):
+    mailbox.imap_password = "wrong"
+    mailbox.save()
+    assert mailbox_inbox_sync(mailbox.pk) is None
+    mailbox.refresh_from_db()
+    assert mailbox.status == "paused_error" and "IMAP" in mailbox.status_reason
+
+
+def test_hostile_mail_is_survived(sent, mailbox):
+    _campaign, by = sent
+    assert receive(mailbox, mail.BROKEN, START) is None
+    assert receive(mailbox, b"", START) is None
+    assert receive(mailbox, b"\x00" * 1000, START) is None
+    huge = mail.gmail_reply(by["lead0@x.example"], body="word " * 400_000)
+    assert receive(mailbox, huge, START) == "reply"
+    assert len(Reply.objects.get().text) <= 20_000
