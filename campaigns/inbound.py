@@ -68,6 +68,7 @@ def receive(mailbox: Mailbox, raw: bytes, received_at: datetime.datetime) -> str
         fingerprint=fingerprint,
         defaults={
             "kind": Reply.Kind.AUTO_REPLY if auto else Reply.Kind.REPLY,
+            "label": Reply.Label.AUTO_REPLY if auto else "",
             "received_at": received_at,
             "from_address": _sender(parsed),
             "subject": _header(parsed, "Subject")[:1000],
@@ -173,6 +174,7 @@ def _bounce(
             fingerprint=fingerprint,
             defaults={
                 "kind": Reply.Kind.BOUNCE,
+                "label": Reply.Label.BOUNCE,
                 "received_at": at,
                 "from_address": _sender(parsed),
                 "subject": _header(parsed, "Subject")[:1000],

@@ -2,6 +2,7 @@ from django.urls import path
 
 from campaigns import (
     campaign_views,
+    inbox_views,
     lead_views,
     suppression_views,
     views,
@@ -68,6 +69,9 @@ urlpatterns = [
         suppression_views.suppression_delete,
         name="suppression_delete",
     ),
-    path("inbox/", views.inbox, name="inbox"),
+    path("inbox/", inbox_views.inbox_list, name="inbox"),
+    path("inbox/<int:pk>/", inbox_views.inbox_thread, name="inbox_thread"),
+    path("inbox/<int:pk>/label/", inbox_views.inbox_label, name="inbox_label"),
+    path("inbox/<int:pk>/unread/", inbox_views.inbox_unread, name="inbox_unread"),
     path("reports/", views.reports, name="reports"),
 ]

@@ -10,6 +10,15 @@ from postigo.tenancy import WorkspaceManager
 
 
 class Reply(models.Model):
+    class Label(models.TextChoices):
+        INTERESTED = "interested", _("Interested")
+        NOT_INTERESTED = "not_interested", _("Not interested")
+        NEUTRAL = "neutral", _("Neutral")
+        OUT_OF_OFFICE = "out_of_office", _("Out of office")
+        AUTO_REPLY = "auto_reply", _("Auto-reply")
+        UNSUBSCRIBE = "unsubscribe", _("Unsubscribe")
+        BOUNCE = "bounce", _("Bounce")
+
     class Kind(models.TextChoices):
         REPLY = "reply", _("Reply")
         AUTO_REPLY = "auto_reply", _("Auto-reply")
@@ -26,7 +35,8 @@ class Reply(models.Model):
     text = models.TextField(blank=True)  # the new text, quoted history and signature removed
     html = models.TextField(blank=True)  # sanitised for display
     permanent = models.BooleanField(default=False)  # for bounces: a permanent failure
-    label = models.CharField(max_length=20, blank=True)
+    label = models.CharField(max_length=20, choices=Label, blank=True)
+    labelled_by_user = models.BooleanField(default=False)  # a person's label: classifier feedback
     read_at = models.DateTimeField(null=True, blank=True)
 
     objects = WorkspaceManager()

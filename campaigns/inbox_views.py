@@ -1,0 +1,119 @@
+"""The unified inbox pages: list with filters, a conversation, relabel and read state."""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_GET, require_POST
+
+from campaigns import inbox
+from campaigns.models import Campaign, Reply
+from smtp_accounts.models import Mailbox
+
+PAGE_SIZE = 50
+
+
+class InboxFilterForm(forms.Form):
+    label = forms.ChoiceField(
+        required=False,
+        choices=[("", _("All labels")), (inbox.UNLABELLED, _("To label")), *Reply.Label.choices],
+    )
+    campaign = forms.ModelChoiceField(
+        queryset=Campaign.objects.none(), required=False, empty_label=_("All campaigns")
+    )
+    mailbox = forms.ModelChoiceField(
+        queryset=Mailbox.objects.none(), required=False, empty_label=_("All mailboxes")
+    )
+    unread = forms.BooleanField(required=False, label=_("Unread only"))
+
+    def __init__(self, *args, workspace, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["campaign"].queryset = Campaign.objects.for_workspace(workspace)
+        self.fields["mailbox"].queryset = Mailbox.objects.for_workspace(workspace)
+
+
+class LabelForm(forms.Form):
+    label = forms.ChoiceField(choices=Reply.Label.choices)
+
+
+@login_required
+@require_GET
+def inbox_list(request):
+    form = InboxFilterForm(request.GET or None, workspace=request.workspace)
+    filters = form.cleaned_data if form.is_valid() else {}
+    replies = inbox.inbox_replies(
+        request.workspace,
+        label=filters.get("label") or "",
+        campaign=filters.get("campaign"),
+        mailbox=filters.get("mailbox"),
+        unread=bool(filters.get("unread")),
+    )
+    page = Paginator(replies, PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    counts = inbox.inbox_counts(request.workspace)
+    labels = [
+        (value, name, counts["labels"].get(value, {}))
+        for value, name in [(inbox.UNLABELLED, _("To label")), *Reply.Label.choices]
+    ]
+    return render(
+        request,
+        "campaigns/inbox_list.html",
+        {
+            "form": form,
+            "page": page,
+            "query": query.urlencode(),
+            "counts": counts,
+            "labels": labels,
+            "current_label": filters.get("label") or "",
+        },
+    )
+
+
+def _reply(request, pk: int) -> Reply:
+    return get_object_or_404(
+        Reply.objects.for_workspace(request.workspace).select_related(
+            "message__enrollment__lead", "message__enrollment__campaign", "message__mailbox"
+        ),
+        pk=pk,
+    )
+
+
+@login_required
+@require_GET
+def inbox_thread(request, pk: int):
+    reply = _reply(request, pk)
+    inbox.reply_open(reply)
+    return render(
+        request,
+        "campaigns/inbox_thread.html",
+        {
+            "reply": reply,
+            "thread": inbox.reply_thread(reply),
+            "label_form": LabelForm(initial={"label": reply.label}),
+        },
+    )
+
+
+@login_required
+@require_POST
+def inbox_label(request, pk: int):
+    reply = _reply(request, pk)
+    form = LabelForm(request.POST)
+    if form.is_valid():
+        inbox.reply_relabel(reply, form.cleaned_data["label"])
+        messages.success(request, _("Label saved."))
+    else:
+        messages.error(request, _("Choose one of the labels."))
+    return redirect("inbox_thread", pk=reply.pk)
+
+
+@login_required
+@require_POST
+def inbox_unread(request, pk: int):
+    inbox.reply_mark_unread(_reply(request, pk))
+    return redirect("inbox")

@@ -1,0 +1,69 @@
+"""The unified inbox pages: list, filters, conversation, labels, read state, isolation."""
+
+import datetime
+
+import pytest
+import time_machine
+from django.urls import reverse
+
+from campaigns.inbound import receive
+from campaigns.launch import campaign_launch
+from campaigns.models import OutboundMessage, Reply
+from tests.campaigns import inbound_mail as mail
+from tests.campaigns.pipeline import START, build, run_until
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def replies(workspace_a, mailbox, smtp_server):
+    with time_machine.travel(START, tick=False):
+        campaign = build(workspace_a, mailbox, n=3, steps=1)
+        campaign_launch(campaign)
+    run_until(START + datetime.timedelta(hours=1, minutes=1))
+    by = {m.recipient: m for m in OutboundMessage.objects.all()}
+    later = START + datetime.timedelta(hours=2)
+    receive(mailbox, mail.gmail_reply(by["lead0@x.example"]), later)
+    receive(mailbox, mail.out_of_office(by["lead1@x.example"]), later)
+    receive(mailbox, mail.postfix_bounce(by["lead2@x.example"]), later)
+    return campaign
+
+
+def test_the_inbox_lists_filters_and_opens_a_conversation(client, alice, replies):
+    client.force_login(alice)
+    page = client.get(reverse("inbox")).content.decode()
+    assert page.count('class="inbox-row unread"') == 3
+    assert 'data-label="auto_reply"' in page and 'data-label="bounce"' in page
+    only_bounces = client.get(reverse("inbox"), {"label": "bounce"}).content.decode()
+    assert only_bounces.count("inbox-row") == 1 and "lead2@x.example" in only_bounces
+
+    reply = Reply.objects.get(kind="reply")
+    thread = client.get(reverse("inbox_thread", args=[reply.pk])).content.decode()
+    assert thread.index("data-sent") < thread.index('data-received="reply"')
+    assert "Sounds interesting" in thread and "<script>alert" not in thread
+    reply.refresh_from_db()
+    assert reply.read_at is not None
+
+    client.post(reverse("inbox_label", args=[reply.pk]), {"label": "interested"})
+    reply.refresh_from_db()
+    assert (reply.label, reply.labelled_by_user) == ("interested", True)
+    bad = client.post(reverse("inbox_label", args=[reply.pk]), {"label": "<b>x</b>"}, follow=True)
+    assert "Choose one of the labels." in bad.content.decode()
+    client.post(reverse("inbox_unread", args=[reply.pk]))
+    reply.refresh_from_db()
+    assert reply.read_at is None
+    unread = client.get(reverse("inbox"), {"unread": "on", "label": "interested"})
+    assert unread.content.decode().count("inbox-row") == 1
+
+
+def test_another_workspace_sees_none_of_it(client, charlie, replies):
+    client.force_login(charlie)
+    assert "No replies yet" in client.get(reverse("inbox")).content.decode()
+    reply = Reply.objects.first()
+    assert client.get(reverse("inbox_thread", args=[reply.pk])).status_code == 404
+    assert (
+        client.post(reverse("inbox_label", args=[reply.pk]), {"label": "neutral"}).status_code
+        == 404
+    )
+    reply.refresh_from_db()
+    assert reply.label != "neutral"

@@ -1,0 +1,69 @@
+"""The inbox in Chromium: replies read back, filtered, opened, relabelled."""
+
+import datetime
+
+import pytest
+import time_machine
+from playwright.sync_api import expect
+
+from accounts.services import workspace_create
+from campaigns.inbound import receive
+from campaigns.launch import campaign_launch
+from campaigns.models import OutboundMessage
+from tests.campaigns import inbound_mail as mail
+from tests.campaigns.pipeline import START, build, run_until
+from tests.conftest import make_user
+from tests.e2e.test_lead_import import shoot
+from tests.e2e.test_mailbox_connect import sign_in
+from tests.smtp_accounts.factories import make_mailbox
+
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+
+
+def test_read_filter_and_relabel_replies(live_server, page, smtp_server):
+    user = make_user("owner@example.com", name="Owner")
+    workspace = workspace_create(owner=user, name="Acme")
+    mailbox = make_mailbox(
+        workspace,
+        smtp_host="localhost",
+        smtp_port=smtp_server.port,
+        smtp_username=smtp_server.username,
+        smtp_password=smtp_server.password,
+        min_gap_seconds=0,
+        gap_jitter_seconds=0,
+        warmup_enabled=False,
+    )
+    with time_machine.travel(START, tick=False):
+        campaign = build(workspace, mailbox, n=4, steps=2)
+        campaign_launch(campaign)
+    run_until(START + datetime.timedelta(hours=1, minutes=1))
+    by = {m.recipient: m for m in OutboundMessage.objects.all()}
+    later = START + datetime.timedelta(hours=3)
+    receive(mailbox, mail.gmail_reply(by["lead0@x.example"]), later)
+    receive(mailbox, mail.apple_reply_without_in_reply_to(by["lead1@x.example"]), later)
+    receive(mailbox, mail.out_of_office(by["lead2@x.example"]), later)
+    receive(mailbox, mail.postfix_bounce(by["lead3@x.example"]), later)
+
+    base = live_server.url
+    sign_in(page, base, "owner@example.com")
+    page.click("nav >> text=Inbox")
+    expect(page.locator("tr.inbox-row")).to_have_count(4)
+    shoot(page, "inbox")
+
+    page.click("[data-label=bounce]")
+    expect(page.locator("tr.inbox-row")).to_have_count(1)
+    expect(page.locator("tr.inbox-row")).to_contain_text("lead3@x.example")
+
+    page.goto(base + "/inbox/?label=unlabelled")
+    expect(page.locator("tr.inbox-row")).to_have_count(2)
+    page.click("tr[data-reply='lead0@x.example'] >> text=Re:")
+    expect(page.locator("[data-thread] article")).to_have_count(2)
+    expect(page.locator("[data-received=reply]")).to_contain_text("Sounds interesting")
+    shoot(page, "inbox-thread")
+    page.select_option("select[name=label]", "interested")
+    page.click("text=Save label")
+    expect(page.locator(".messages, [role=status], .toast").first).to_contain_text("Label saved")
+
+    page.goto(base + "/inbox/")
+    expect(page.locator("[data-label=interested]")).to_contain_text("1")
+    expect(page.locator("tr.unread")).to_have_count(3)
