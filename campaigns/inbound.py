@@ -4,10 +4,12 @@
 - a **bounce** (a delivery status notification about one of our messages; `flufl.bounce` reads
   the many formats): a permanent failure suppresses the address, marks the lead bounced and
   stops its sequence; temporary ones only count, and suppress after TEMPORARY_LIMIT of them;
-- an **auto-reply** (RFC 3834 `Auto-Submitted`, `X-Autoreply`/`X-Autorespond`, `Precedence`):
-  kept, not counted as a reply unless the campaign says so;
-- a **reply**: kept with its new text (quoted history and signature removed), counted once,
-  and it stops the lead's sequence (and the company's, when the campaign says so).
+- an **auto-reply** (RFC 3834 `Auto-Submitted`, `X-Autoreply`/`X-Autorespond`, `Precedence`)
+  or an out-of-office in words: kept, not counted as a reply unless the campaign says so; when it
+  names a return date, the lead's next follow-up waits until the day after;
+- a **reply**: kept with its new text (quoted history and signature removed) and a label from
+  the built-in classifier (`reply_labels.py`), counted once, and it stops the lead's sequence
+  (and the company's, when the campaign says so); "remove me" in words unsubscribes.
 Mail that answers none of our messages is not stored. Every outcome is idempotent: the same mail
 read twice (a crash before the sync's checkpoint, two folders) is one `Reply`.
 """
@@ -21,6 +23,7 @@ import email.policy
 import hashlib
 import logging
 import re
+import zoneinfo
 from email.header import decode_header, make_header
 from email.message import Message
 from email.utils import getaddresses, parseaddr
@@ -33,8 +36,11 @@ from mailparser_reply import EmailReplyParser
 from campaigns.content import html_to_text
 from campaigns.engagement import record_reply
 from campaigns.models import Enrollment, Event, Lead, OutboundMessage, Reply, Suppression
+from campaigns.reply_labels import classify, return_date
+from campaigns.schedule import next_send_time
 from campaigns.stats import Tally
 from campaigns.suppression import suppression_add
+from campaigns.unsubscribe import unsubscribe
 from smtp_accounts.dns_lookup import FREEMAIL
 from smtp_accounts.imap_sync import SyncError, SyncResult, mailbox_sync
 from smtp_accounts.models import Mailbox
@@ -63,23 +69,31 @@ def receive(mailbox: Mailbox, raw: bytes, received_at: datetime.datetime) -> str
         return None
     auto = _is_auto_reply(parsed)
     text, html = _bodies(parsed)
+    subject, new_text = _header(parsed, "Subject")[:1000], _new_text(text)
+    label = classify(new_text, subject, auto=auto)
     reply, created = Reply.objects.get_or_create(
         message=message,
         fingerprint=fingerprint,
         defaults={
             "kind": Reply.Kind.AUTO_REPLY if auto else Reply.Kind.REPLY,
-            "label": Reply.Label.AUTO_REPLY if auto else "",
+            "label": label,
             "received_at": received_at,
             "from_address": _sender(parsed),
-            "subject": _header(parsed, "Subject")[:1000],
-            "text": _new_text(text),
+            "subject": subject,
+            "text": new_text,
             "html": nh3.clean(html, url_schemes={"http", "https", "mailto"}) if html else "",
         },
     )
-    if created:
-        campaign = message.enrollment.campaign
-        if not auto or campaign.auto_reply_is_reply:
-            _replied(message, received_at)
+    if not created:
+        return reply.kind
+    campaign = message.enrollment.campaign
+    away = auto or label == Reply.Label.OUT_OF_OFFICE
+    if not away or campaign.auto_reply_is_reply:
+        _replied(message, received_at)
+    elif label == Reply.Label.OUT_OF_OFFICE:
+        _wait_for_return(message, new_text, received_at)
+    if label == Reply.Label.UNSUBSCRIBE:  # "remove me" in words: as good as the link
+        unsubscribe(message)
     return reply.kind
 
 
@@ -140,6 +154,21 @@ def _replied(message: OutboundMessage, at: datetime.datetime) -> None:
             enrollment__stop_reason="replied",
             state=State.QUEUED,
         ).delete()
+
+
+def _wait_for_return(message: OutboundMessage, text: str, at: datetime.datetime) -> None:
+    """An out-of-office with a return date: the lead's next step waits until the day after."""
+    back = return_date(text, at.date())
+    if back is None:
+        return
+    campaign = message.enrollment.campaign
+    tz = zoneinfo.ZoneInfo(campaign.timezone)
+    after = datetime.datetime.combine(back + datetime.timedelta(days=1), datetime.time(), tz)
+    Enrollment.objects.filter(
+        pk=message.enrollment_id,
+        status=Enrollment.Status.ACTIVE,
+        next_due_at__lt=after,
+    ).update(next_due_at=next_send_time(campaign, after, jitter_seconds=3600))
 
 
 # --- bounces ------------------------------------------------------------------------------------

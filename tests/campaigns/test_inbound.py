@@ -98,11 +98,23 @@ def test_replies_bounces_and_auto_replies_are_read_and_acted_on(sent, imap, mail
     totals = campaign_report(campaign)["totals"]
     assert (totals["replied"], totals["bounced"], totals["delivered"]) == (3, 1, 5)
 
+    labels = dict(Reply.objects.values_list("message__recipient", "label"))
+    assert labels == {
+        "lead0@x.example": "interested",
+        "lead1@x.example": "not_interested",
+        "lead2@x.example": "interested",
+        "lead3@x.example": "out_of_office",
+        "lead4@x.example": "bounce",
+    }
+
     # Read again: nothing new, nothing twice. Then only the two leads still in the sequence
-    # get the follow-up.
+    # get the follow-up — the one out of office "bis zum 3. Dezember" after that date.
     assert mailbox_inbox_sync(mailbox.pk).read == 0
     assert Reply.objects.count() == 5
-    assert run_until(START + datetime.timedelta(days=3)) == 2
+    assert run_until(START + datetime.timedelta(days=3)) == 1
+    away = Enrollment.objects.get(lead__email="lead3@x.example")
+    assert away.next_due_at.date() >= datetime.date(2026, 12, 4)
+    assert run_until(away.next_due_at + datetime.timedelta(minutes=1)) == 1
     follow_ups = OutboundMessage.objects.filter(step__position=2)
     assert sorted(follow_ups.values_list("recipient", flat=True)) == [
         "lead3@x.example",
@@ -155,3 +167,15 @@ def test_hostile_mail_is_survived(sent, mailbox):
     huge = mail.gmail_reply(by["lead0@x.example"], body="word " * 400_000)
     assert receive(mailbox, huge, START) == "reply"
     assert len(Reply.objects.get().text) <= 20_000
+
+
+def test_remove_me_in_words_unsubscribes(sent, mailbox):
+    _campaign, by = sent
+    message = by["lead5@x.example"]
+    assert (
+        receive(mailbox, mail.gmail_reply(message, body="Please remove me from your list."), START)
+        == "reply"
+    )
+    assert Reply.objects.get().label == "unsubscribe"
+    assert is_suppressed(mailbox.workspace, "lead5@x.example")
+    assert Enrollment.objects.get(lead__email="lead5@x.example").status == "stopped"

@@ -33,7 +33,7 @@ def test_the_inbox_lists_filters_and_opens_a_conversation(client, alice, replies
     client.force_login(alice)
     page = client.get(reverse("inbox")).content.decode()
     assert page.count('class="inbox-row unread"') == 3
-    assert 'data-label="auto_reply"' in page and 'data-label="bounce"' in page
+    assert 'data-label="out_of_office"' in page and 'data-label="bounce"' in page
     only_bounces = client.get(reverse("inbox"), {"label": "bounce"}).content.decode()
     assert only_bounces.count("inbox-row") == 1 and "lead2@x.example" in only_bounces
 

@@ -1,0 +1,70 @@
+"""The built-in classifier and return dates, in the eight languages the issue names."""
+
+import datetime
+
+import pytest
+
+from campaigns.reply_labels import classify, return_date
+
+RECEIVED = datetime.date(2026, 11, 24)
+
+
+@pytest.mark.parametrize(
+    ("text", "label"),
+    [
+        ("Sounds interesting, can we talk on Thursday?", "interested"),
+        ("Tell me more — what does it cost?", "interested"),
+        ("Gerne, rufen Sie mich nächste Woche an.", "interested"),
+        ("Volontiers, appelez-moi demain.", "interested"),
+        ("Me interesa, hablemos el lunes.", "interested"),
+        ("Mi interessa, sentiamoci.", "interested"),
+        ("Graag, bel me morgen.", "interested"),
+        ("Chętnie, proszę o kontakt.", "interested"),
+        ("Tenho interesse, me ligue.", "interested"),
+        ("Not interested, thanks.", "not_interested"),
+        ("We're all set, but thank you.", "not_interested"),
+        ("Kein Interesse.", "not_interested"),
+        ("Pas intéressé, merci.", "not_interested"),
+        ("No estamos interesados.", "not_interested"),
+        ("Non siamo interessati.", "not_interested"),
+        ("Geen interesse.", "not_interested"),
+        ("Nie jesteśmy zainteresowani.", "not_interested"),
+        ("Não temos interesse... não obrigado.", "not_interested"),
+        ("Please remove me from your list.", "unsubscribe"),
+        ("Not interested. Stop emailing me.", "unsubscribe"),
+        ("Bitte austragen.", "unsubscribe"),
+        ("Ne me contactez plus.", "unsubscribe"),
+        ("I'm out of the office until Monday.", "out_of_office"),
+        ("Who is this?", "neutral"),
+        ("", "neutral"),
+    ],
+)
+def test_labels(text, label):
+    assert classify(text) == label
+
+
+def test_an_auto_reply_without_office_words_is_an_auto_reply():
+    assert classify("Thank you for your message. We will answer soon.", auto=True) == "auto_reply"
+    assert classify("Ich bin im Urlaub.", auto=True) == "out_of_office"
+
+
+@pytest.mark.parametrize(
+    ("text", "back"),
+    [
+        ("Ich bin bis zum 3. Dezember nicht im Büro.", datetime.date(2026, 12, 3)),
+        ("I'm out of the office and back on 3 March.", datetime.date(2027, 3, 3)),
+        ("Out of office until December 7th, 2026", datetime.date(2026, 12, 7)),
+        ("Je suis absent du bureau jusqu'au 5 janvier.", datetime.date(2027, 1, 5)),
+        ("Estoy fuera de la oficina hasta el 2 de diciembre.", datetime.date(2026, 12, 2)),
+        ("Sono in ferie fino al 30/11.", datetime.date(2026, 11, 30)),
+        ("Ik ben afwezig tot en met 4 december.", datetime.date(2026, 12, 4)),
+        ("Jestem na urlopie do dnia 01.12.2026.", datetime.date(2026, 12, 1)),
+        ("Estou de férias até 10 de dezembro.", datetime.date(2026, 12, 10)),
+        ("Back 2026-12-01.", datetime.date(2026, 12, 1)),
+        ("Back on 45 March.", None),  # no such day
+        ("Back on 3 November.", None),  # past; next year is more than 120 days away
+        ("I am away.", None),
+    ],
+)
+def test_return_dates(text, back):
+    assert return_date(text, RECEIVED) == back
