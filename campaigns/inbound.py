@@ -7,6 +7,8 @@
 - an **auto-reply** (RFC 3834 `Auto-Submitted`, `X-Autoreply`/`X-Autorespond`, `Precedence`)
   or an out-of-office in words: kept, not counted as a reply unless the campaign says so; when it
   names a return date, the lead's next follow-up waits until the day after;
+- a **spam complaint** (an ARF feedback report): the address is suppressed as a complaint and
+  every sequence of it stops;
 - a **reply**: kept with its new text (quoted history and signature removed) and a label from
   the built-in classifier (`reply_labels.py`), counted once, and it stops the lead's sequence
   (and the company's, when the campaign says so); "remove me" in words unsubscribes.
@@ -62,6 +64,8 @@ def receive(mailbox: Mailbox, raw: bytes, received_at: datetime.datetime) -> str
     """Handle one incoming mail; returns the kind of Reply it made, or None (not ours)."""
     parsed = email.message_from_bytes(raw, policy=email.policy.compat32)
     fingerprint = _fingerprint(parsed, raw)
+    if _report_type(parsed) == "feedback-report":
+        return _complaint(mailbox, parsed, raw, fingerprint, received_at)
     if _looks_like_bounce(parsed):
         return _bounce(mailbox, parsed, raw, fingerprint, received_at)
     message = _answered(mailbox, parsed)
@@ -169,6 +173,49 @@ def _wait_for_return(message: OutboundMessage, text: str, at: datetime.datetime)
         status=Enrollment.Status.ACTIVE,
         next_due_at__lt=after,
     ).update(next_due_at=next_send_time(campaign, after, jitter_seconds=3600))
+
+
+# --- spam complaints (ARF, RFC 5965) ----------------------------------------------------------
+
+
+def _report_type(parsed: Message) -> str:
+    if parsed.get_content_type() != "multipart/report":
+        return ""
+    return (parsed.get_param("report-type") or "").lower()
+
+
+def _complaint(
+    mailbox: Mailbox, parsed: Message, raw: bytes, fingerprint: str, at: datetime.datetime
+) -> str | None:
+    """A mailbox provider forwards a recipient's "this is spam": they hear from us no more."""
+    recipients = [
+        value.decode("utf-8", "replace").strip().strip("<>").lower()
+        for value in re.findall(rb"(?im)^original-rcpt-to:\s*(\S+)", raw)
+    ]
+    quoted = re.findall(rb"(?im)^message-id:\s*(<[^>\r\n]+>)", raw)[-5:]
+    original_ids = [value.decode("ascii", "replace") for value in quoted]
+    sent = OutboundMessage.objects.filter(mailbox=mailbox, state=State.SENT).select_related(
+        "enrollment__campaign__workspace"
+    )
+    message = sent.filter(message_id__in=original_ids).first() if original_ids else None
+    if message is None and recipients:
+        message = sent.filter(recipient__iexact=recipients[0]).order_by("-sent_at").first()
+    if message is None:
+        return None
+    reply, created = Reply.objects.get_or_create(
+        message=message,
+        fingerprint=fingerprint,
+        defaults={
+            "kind": Reply.Kind.COMPLAINT,
+            "label": Reply.Label.UNSUBSCRIBE,
+            "received_at": at,
+            "from_address": _sender(parsed),
+            "subject": _header(parsed, "Subject")[:1000],
+        },
+    )
+    if created:
+        unsubscribe(message, reason=Suppression.Reason.COMPLAINT)
+    return reply.kind
 
 
 # --- bounces ------------------------------------------------------------------------------------

@@ -9,7 +9,9 @@ from campaigns.stats import Tally
 from campaigns.suppression import suppression_add
 
 
-def unsubscribe(message: OutboundMessage) -> None:
+def unsubscribe(message: OutboundMessage, *, reason: str = Suppression.Reason.UNSUBSCRIBED) -> None:
+    """The recipient of `message` asked to hear no more (the link, one-click, words) or
+    complained (a feedback report: `reason` COMPLAINT)."""
     campaign = message.enrollment.campaign
     workspace = campaign.workspace
     address = message.recipient.lower()
@@ -17,7 +19,7 @@ def unsubscribe(message: OutboundMessage) -> None:
         suppression_add(
             workspace=workspace,
             entry=address,
-            reason=Suppression.Reason.UNSUBSCRIBED,
+            reason=reason,
             note=campaign.name[:200],
         )
         if campaign.stop_company_on_reply:

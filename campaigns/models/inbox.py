@@ -23,6 +23,7 @@ class Reply(models.Model):
         REPLY = "reply", _("Reply")
         AUTO_REPLY = "auto_reply", _("Auto-reply")
         BOUNCE = "bounce", _("Bounce")
+        COMPLAINT = "complaint", _("Spam complaint")
 
     message = models.ForeignKey(OutboundMessage, on_delete=models.CASCADE, related_name="replies")
     kind = models.CharField(max_length=12, choices=Kind)

@@ -190,3 +190,45 @@ BROKEN = (
     b"In-Reply-To: <not-ours@example>\r\n\r\n--never-closed\r\n"
     b"Content-Type: text/plain; charset=x-does-not-exist\r\n\r\n\xff\xfe\xfd garbage"
 )
+
+
+def arf_complaint(sent) -> bytes:
+    """A feedback loop report (RFC 5965) as Yahoo / Microsoft JMRP send them."""
+    return _crlf(f"""\
+From: feedbackloop@fbl.provider.example
+To: sender@acme.example
+Subject: FW: {sent.subject}
+Date: Tue, 24 Nov 2026 15:00:00 +0000
+Message-ID: <fbl-{sent.pk}@fbl.provider.example>
+MIME-Version: 1.0
+Content-Type: multipart/report; report-type=feedback-report;
+	boundary="----=_Part_FBL"
+
+------=_Part_FBL
+Content-Type: text/plain; charset="US-ASCII"
+Content-Transfer-Encoding: 7bit
+
+This is an email abuse report for an email message received from IP 203.0.113.9
+on Tue, 24 Nov 2026 11:01:00 +0000.
+
+------=_Part_FBL
+Content-Type: message/feedback-report
+
+Feedback-Type: abuse
+User-Agent: ProviderFBL/1.0
+Version: 1
+Original-Mail-From: <sender@acme.example>
+Original-Rcpt-To: <{sent.recipient}>
+Arrival-Date: Tue, 24 Nov 2026 11:01:00 +0000
+Source-IP: 203.0.113.9
+
+------=_Part_FBL
+Content-Type: text/rfc822-headers
+
+From: Alice from Acme <sender@acme.example>
+To: {sent.recipient}
+Subject: {sent.subject}
+Message-ID: {sent.message_id}
+
+------=_Part_FBL--
+""")

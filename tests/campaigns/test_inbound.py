@@ -179,3 +179,14 @@ def test_remove_me_in_words_unsubscribes(sent, mailbox):
     assert Reply.objects.get().label == "unsubscribe"
     assert is_suppressed(mailbox.workspace, "lead5@x.example")
     assert Enrollment.objects.get(lead__email="lead5@x.example").status == "stopped"
+
+
+def test_a_spam_complaint_suppresses_as_a_complaint(sent, mailbox):
+    from campaigns.models import Suppression
+
+    _campaign, by = sent
+    assert receive(mailbox, mail.arf_complaint(by["lead3@x.example"]), START) == "complaint"
+    assert receive(mailbox, mail.arf_complaint(by["lead3@x.example"]), START) == "complaint"
+    assert Reply.objects.count() == 1
+    assert Suppression.objects.get(value="lead3@x.example").reason == "complaint"
+    assert Enrollment.objects.get(lead__email="lead3@x.example").stop_reason == "unsubscribed"
