@@ -97,7 +97,7 @@ def prebuilt(n: int):
     parts, quoted-printable, List-Unsubscribe headers), built before the clock starts."""
     from django.utils.html import strip_tags
 
-    from campaigns.rendering import _mime
+    from campaigns.rendering import build_mime
     from smtp_accounts.models import Mailbox
     from smtp_accounts.sender import OutgoingMessage
 
@@ -106,7 +106,7 @@ def prebuilt(n: int):
     messages = []
     for i in range(n):
         unsubscribe = f"https://app.example/u/{'x' * 60}{i}/"
-        raw = _mime(
+        raw = build_mime(
             mailbox=mailbox,
             to=f"lead{i}@example.com",
             subject=f"Quick question, Name{i}",

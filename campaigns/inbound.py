@@ -81,6 +81,7 @@ def receive(mailbox: Mailbox, raw: bytes, received_at: datetime.datetime) -> str
         defaults={
             "kind": Reply.Kind.AUTO_REPLY if auto else Reply.Kind.REPLY,
             "label": label,
+            "header_message_id": (_MESSAGE_ID.findall(_header(parsed, "Message-ID")) or [""])[0],
             "received_at": received_at,
             "from_address": _sender(parsed),
             "subject": subject,

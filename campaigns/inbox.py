@@ -2,10 +2,19 @@
 
 from __future__ import annotations
 
+from email.utils import make_msgid
+
 from django.db.models import Count, Q
 from django.utils import timezone
+from django.utils.html import escape
+from django.utils.translation import gettext as _
 
-from campaigns.models import OutboundMessage, Reply
+from campaigns.models import OutboundMessage, Reply, SentReply
+from campaigns.rendering import build_mime
+from smtp_accounts.models import Mailbox
+from smtp_accounts.replies import Outcome
+from smtp_accounts.sender import OutgoingMessage
+from smtp_accounts.services import mailbox_send_batch
 
 UNLABELLED = "unlabelled"
 
@@ -46,15 +55,17 @@ def inbox_counts(workspace) -> dict:
 
 
 def reply_thread(reply: Reply) -> list[tuple[str, object]]:
-    """The lead's conversation in this campaign, oldest first: ("sent", message) for ours,
-    ("received", reply) for theirs."""
+    """The lead's conversation in this campaign, oldest first: ("sent", message) for the
+    campaign's, ("received", reply) for theirs, ("answered", sent reply) for answers from here."""
     enrollment = reply.message.enrollment
     ours = OutboundMessage.objects.filter(
         enrollment=enrollment, state=OutboundMessage.State.SENT
     ).select_related("step")
     theirs = Reply.objects.filter(message__enrollment=enrollment)
+    answers = SentReply.objects.filter(reply__message__enrollment=enrollment)
     items = [(m.sent_at, "sent", m) for m in ours]
     items += [(r.received_at, "received", r) for r in theirs]
+    items += [(a.sent_at, "answered", a) for a in answers]
     return [(kind, item) for _at, kind, item in sorted(items, key=lambda i: (i[0], i[1]))]
 
 
@@ -70,3 +81,51 @@ def reply_mark_unread(reply: Reply) -> None:
 def reply_relabel(reply: Reply, label: str) -> None:
     """A person's label; kept apart from the classifier's so it can learn from it."""
     Reply.objects.filter(pk=reply.pk).update(label=label, labelled_by_user=True)
+
+
+class AnswerError(ValueError):
+    pass
+
+
+def answer_subject(reply: Reply) -> str:
+    subject = reply.subject or reply.message.subject
+    return subject if subject.lower().startswith("re:") else f"Re: {subject}"
+
+
+def reply_answer(reply: Reply, *, subject: str, body: str, user) -> SentReply:
+    """Answer a reply from the mailbox the conversation went through, in its thread."""
+    message = reply.message
+    mailbox = message.mailbox
+    if mailbox is None or mailbox.status != Mailbox.Status.ACTIVE:
+        raise AnswerError(_("The mailbox this conversation went through is not active."))
+    to = reply.from_address or message.recipient
+    subject = " ".join(subject.split())[:300] or answer_subject(reply)  # one line, always
+    answering = reply.header_message_id or message.message_id
+    references = " ".join(filter(None, [message.references, message.message_id, answering]))
+    message_id = make_msgid(domain=mailbox.domain)
+    raw = build_mime(
+        mailbox=mailbox,
+        to=to,
+        subject=subject,
+        html="<p>" + escape(body).replace("\n", "<br>") + "</p>",
+        text=body,
+        message_id=message_id,
+        extra={"In-Reply-To": answering, "References": references},
+    )
+    [result] = mailbox_send_batch(mailbox=mailbox, messages=[OutgoingMessage(to, raw, message_id)])
+    if result.outcome is not Outcome.SENT:
+        raise AnswerError(
+            _("Not sent: the server answered %(reply)s.")
+            % {"reply": f"{result.code or ''} {result.response}".strip()}
+        )
+    reply_open(reply)
+    return SentReply.objects.create(
+        reply=reply,
+        sent_by=user,
+        to=to,
+        subject=subject,
+        body_text=body,
+        message_id=message_id,
+        sent_at=timezone.now(),
+        smtp_response=result.response[:2000],
+    )

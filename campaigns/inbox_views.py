@@ -40,6 +40,14 @@ class LabelForm(forms.Form):
     label = forms.ChoiceField(choices=Reply.Label.choices)
 
 
+class AnswerForm(forms.Form):
+    subject = forms.CharField(label=_("Subject"), max_length=300)
+    body = forms.CharField(label=_("Your answer"), widget=forms.Textarea(attrs={"rows": 6}))
+
+    def clean_subject(self):
+        return " ".join(self.cleaned_data["subject"].split())  # one header line
+
+
 @login_required
 @require_GET
 def inbox_list(request):
@@ -95,8 +103,31 @@ def inbox_thread(request, pk: int):
             "reply": reply,
             "thread": inbox.reply_thread(reply),
             "label_form": LabelForm(initial={"label": reply.label}),
+            "answer_form": AnswerForm(initial={"subject": inbox.answer_subject(reply)}),
         },
     )
+
+
+@login_required
+@require_POST
+def inbox_answer(request, pk: int):
+    reply = _reply(request, pk)
+    form = AnswerForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Write an answer and a subject."))
+        return redirect("inbox_thread", pk=reply.pk)
+    try:
+        inbox.reply_answer(
+            reply,
+            subject=form.cleaned_data["subject"],
+            body=form.cleaned_data["body"],
+            user=request.user,
+        )
+    except inbox.AnswerError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, _("Sent to %(to)s.") % {"to": reply.from_address})
+    return redirect("inbox_thread", pk=reply.pk)
 
 
 @login_required

@@ -51,7 +51,7 @@ def _part(content_type: str, text: str) -> str:
     )
 
 
-def _mime(
+def build_mime(
     *,
     mailbox: Mailbox,
     to: str,
@@ -93,7 +93,7 @@ def build_message(
     """A one-off rendering (test sends): no tracking, a placeholder unsubscribe link."""
     subject, html, text = render_variant(variant, lead_values(lead, sender=mailbox), seed=seed)
     message_id = make_msgid(domain=mailbox.domain)
-    raw = _mime(
+    raw = build_mime(
         mailbox=mailbox, to=to, subject=subject, html=html, text=text, message_id=message_id
     )
     return OutgoingMessage(to, raw, message_id)
@@ -134,7 +134,7 @@ def render_outbound(
         "List-Unsubscribe": f"<{unsubscribe}>, <mailto:{mailbox.email}?subject=unsubscribe>",
         "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
     }
-    raw = _mime(
+    raw = build_mime(
         mailbox=mailbox,
         to=message.recipient,
         subject=subject,

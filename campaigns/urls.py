@@ -73,5 +73,6 @@ urlpatterns = [
     path("inbox/<int:pk>/", inbox_views.inbox_thread, name="inbox_thread"),
     path("inbox/<int:pk>/label/", inbox_views.inbox_label, name="inbox_label"),
     path("inbox/<int:pk>/unread/", inbox_views.inbox_unread, name="inbox_unread"),
+    path("inbox/<int:pk>/answer/", inbox_views.inbox_answer, name="inbox_answer"),
     path("reports/", views.reports, name="reports"),
 ]

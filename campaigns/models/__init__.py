@@ -1,7 +1,7 @@
 """The campaigns app's models, one module per concern (DESIGN §3)."""
 
 from campaigns.models.authoring import DEFAULT_FOOTER, WEEKDAYS, Campaign, Step, Variant
-from campaigns.models.inbox import Reply
+from campaigns.models.inbox import Reply, SentReply
 from campaigns.models.leads import (
     STANDARD_FIELDS,
     Lead,
@@ -35,6 +35,7 @@ __all__ = [
     "LeadMembership",
     "Step",
     "Reply",
+    "SentReply",
     "Suppression",
     "Variant",
     "normalize_email",

@@ -30,6 +30,7 @@ class Reply(models.Model):
     # The incoming mail's Message-ID (or a hash of it when it has none): the same mail read twice,
     # or from two folders, is one reply.
     fingerprint = models.CharField(max_length=64)
+    header_message_id = models.CharField(max_length=255, blank=True)  # to answer it in-thread
     received_at = models.DateTimeField()
     from_address = models.CharField(max_length=254, blank=True)
     subject = models.TextField(blank=True)
@@ -51,3 +52,24 @@ class Reply(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} to {self.message_id}"
+
+
+class SentReply(models.Model):
+    """An answer written in the inbox and sent through the campaign's mailbox, in the thread."""
+
+    reply = models.ForeignKey(Reply, on_delete=models.CASCADE, related_name="answers")
+    sent_by = models.ForeignKey(
+        "accounts.User", null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    to = models.CharField(max_length=254)
+    subject = models.TextField()
+    body_text = models.TextField()
+    message_id = models.CharField(max_length=255)
+    sent_at = models.DateTimeField()
+    smtp_response = models.TextField(blank=True)
+
+    objects = WorkspaceManager()
+    workspace_path = "reply__message__enrollment__campaign__workspace"
+
+    def __str__(self) -> str:
+        return f"answer to {self.reply_id}"

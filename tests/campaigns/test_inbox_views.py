@@ -67,3 +67,43 @@ def test_another_workspace_sees_none_of_it(client, charlie, replies):
     )
     reply.refresh_from_db()
     assert reply.label != "neutral"
+
+
+def test_answer_from_the_app_in_the_thread(client, alice, replies, mailbox, smtp_server):
+    from campaigns.models import SentReply
+    from tests.campaigns.pipeline import parsed
+
+    client.force_login(alice)
+    reply = Reply.objects.get(kind="reply")
+    before = len(smtp_server.received)
+    thread = client.get(reverse("inbox_thread", args=[reply.pk])).content.decode()
+    assert "data-answer-form" in thread and 'value="Re: Question for L0"' in thread
+    client.post(
+        reverse("inbox_answer", args=[reply.pk]),
+        {"subject": "Re: Question for L0\r\nBcc: victim@evil.example", "body": "Thursday 10:00?"},
+    )
+    [sent] = smtp_server.received[before:]
+    assert sent.rcpt_tos == ["lead0@x.example"]
+    message = parsed(sent)
+    assert message["Bcc"] is None
+    assert message["Subject"] == "Re: Question for L0 Bcc: victim@evil.example"
+    assert message["In-Reply-To"] == reply.header_message_id
+    assert reply.message.message_id in message["References"]
+    assert message.get_body(("plain",)).get_content().strip() == "Thursday 10:00?"
+    answer = SentReply.objects.get()
+    assert (answer.to, answer.sent_by) == ("lead0@x.example", alice)
+    thread = client.get(reverse("inbox_thread", args=[reply.pk])).content.decode()
+    assert thread.index('data-received="reply"') < thread.index("data-answered")
+
+    bounce = Reply.objects.get(kind="bounce")
+    assert (
+        "data-answer-form"
+        not in client.get(reverse("inbox_thread", args=[bounce.pk])).content.decode()
+    )
+    mailbox.status = "paused"
+    mailbox.save()
+    refused = client.post(
+        reverse("inbox_answer", args=[reply.pk]), {"subject": "Re: x", "body": "y"}, follow=True
+    )
+    assert "is not active" in refused.content.decode()
+    assert SentReply.objects.count() == 1

@@ -6,7 +6,7 @@ from email import policy
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from campaigns.rendering import _mime
+from campaigns.rendering import build_mime
 from smtp_accounts.models import Mailbox
 
 # Any text a template can render (NUL excluded: not in email text); header values are one line.
@@ -30,7 +30,7 @@ def parse(raw: bytes):
 def write(**fields) -> bytes:
     mailbox = Mailbox(email="ana@acme.example", from_name=fields.pop("name", "Ana"))
     defaults = {"to": "lead@x.example", "subject": "Hi", "html": "<p>Hi</p>", "text": "Hi"}
-    return _mime(mailbox=mailbox, message_id="<1@acme.example>", **(defaults | fields))
+    return build_mime(mailbox=mailbox, message_id="<1@acme.example>", **(defaults | fields))
 
 
 @settings(max_examples=200, deadline=None)

@@ -67,6 +67,11 @@ def test_read_filter_and_relabel_replies(live_server, page, smtp_server):
     page.click("tr[data-reply='lead0@x.example'] >> text=Re:")
     expect(page.locator("[data-thread] article")).to_have_count(2)
     expect(page.locator("[data-received=reply]")).to_contain_text("Sounds interesting")
+    before = len(smtp_server.received)
+    page.fill("textarea[name=body]", "Thursday at 10:00 works. I'll send an invite.")
+    page.click("[data-answer-form] button[type=submit]")
+    expect(page.locator("[data-answered]")).to_contain_text("Thursday at 10:00 works")
+    assert [r.rcpt_tos for r in smtp_server.received[before:]] == [["lead0@x.example"]]
     shoot(page, "inbox-thread")
     page.goto(base + "/inbox/")
     expect(page.locator("[data-label=neutral]")).to_contain_text("1")
