@@ -77,16 +77,17 @@ def test_answer_from_the_app_in_the_thread(client, alice, replies, mailbox, smtp
     reply = Reply.objects.get(kind="reply")
     before = len(smtp_server.received)
     thread = client.get(reverse("inbox_thread", args=[reply.pk])).content.decode()
-    assert "data-answer-form" in thread and 'value="Re: Question for L0"' in thread
+    subject = f"Re: {reply.message.subject}"  # the A or B variant's
+    assert "data-answer-form" in thread and f'value="{subject}"' in thread
     client.post(
         reverse("inbox_answer", args=[reply.pk]),
-        {"subject": "Re: Question for L0\r\nBcc: victim@evil.example", "body": "Thursday 10:00?"},
+        {"subject": f"{subject}\r\nBcc: victim@evil.example", "body": "Thursday 10:00?"},
     )
     [sent] = smtp_server.received[before:]
     assert sent.rcpt_tos == ["lead0@x.example"]
     message = parsed(sent)
     assert message["Bcc"] is None
-    assert message["Subject"] == "Re: Question for L0 Bcc: victim@evil.example"
+    assert message["Subject"] == f"{subject} Bcc: victim@evil.example"
     assert message["In-Reply-To"] == reply.header_message_id
     assert reply.message.message_id in message["References"]
     assert message.get_body(("plain",)).get_content().strip() == "Thursday 10:00?"
