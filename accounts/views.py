@@ -26,7 +26,7 @@ from accounts.services import (
     notifications_mark_read,
     workspace_create,
 )
-from campaigns.models import Lead
+from campaigns.models import Lead, Reply
 from campaigns.reports import workspace_today
 from postigo.tenancy import SESSION_KEY, get_for_workspace_or_404
 from smtp_accounts.models import DomainCheck, Mailbox
@@ -67,6 +67,9 @@ def dashboard(request):
             .count(),
             "lead_count": Lead.objects.for_workspace(request.workspace).count(),
             "today": workspace_today(request.workspace),
+            "new_interested": Reply.objects.for_workspace(request.workspace)
+            .filter(label=Reply.Label.INTERESTED, read_at__isnull=True)
+            .count(),
         },
     )
 

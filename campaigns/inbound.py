@@ -32,6 +32,8 @@ from email.utils import getaddresses, parseaddr
 
 import nh3
 from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
 from flufl.bounce import all_failures
 from mailparser_reply import EmailReplyParser
 
@@ -393,8 +395,8 @@ def mailbox_inbox_sync(mailbox_id: int) -> SyncResult | None:
     """Read the mailbox's new mail into replies, auto-replies and bounces (beat, per mailbox).
 
     A mailbox that never sent a campaign message has nothing to read. Refused credentials pause
-    the mailbox and tell the workspace, as a refused SMTP login does; other failures are logged
-    and the next run tries again.
+    the mailbox and tell the workspace, as a refused SMTP login does; every failure is shown on
+    the mailbox list, and the next runs back off (`mailboxes_to_sync`).
     """
     mailbox = Mailbox.objects.filter(pk=mailbox_id).exclude(imap_host="").first()
     if mailbox is None:
@@ -408,21 +410,42 @@ def mailbox_inbox_sync(mailbox_id: int) -> SyncResult | None:
     if first_sent is None:
         return None
     try:
-        return mailbox_sync(mailbox, lambda raw, at: receive(mailbox, raw, at), since=first_sent)
+        result = mailbox_sync(mailbox, lambda raw, at: receive(mailbox, raw, at), since=first_sent)
     except SyncError as exc:
+        Mailbox.objects.filter(pk=mailbox.pk).update(
+            imap_failures=F("imap_failures") + 1,
+            imap_error=str(exc)[:500],
+            imap_failed_at=timezone.now(),
+        )
         if exc.auth:
             mailbox_paused_by_error(mailbox=mailbox, reason=f"IMAP: {exc}")
         else:
             logger.warning("Mailbox %s: inbox not read: %s", mailbox.pk, exc)
         return None
+    Mailbox.objects.filter(pk=mailbox.pk).update(
+        imap_synced_at=timezone.now(), imap_failures=0, imap_error=""
+    )
+    return result
 
 
 def mailboxes_to_sync() -> list[int]:
-    """Active mailboxes with IMAP that sent campaign mail in the last 90 days."""
-    since = datetime.datetime.now(datetime.UTC) - MATCH_BY_ADDRESS_WITHIN
-    recent = OutboundMessage.objects.filter(state=State.SENT, sent_at__gte=since)
-    return list(
+    """Active mailboxes with IMAP that sent campaign mail in the last 90 days; one whose reads
+    keep failing waits 2, 4, 8 … up to 60 minutes between tries."""
+    now = timezone.now()
+    recent = OutboundMessage.objects.filter(
+        state=State.SENT, sent_at__gte=now - MATCH_BY_ADDRESS_WITHIN
+    )
+    candidates = (
         Mailbox.objects.filter(status=Mailbox.Status.ACTIVE, pk__in=recent.values("mailbox_id"))
         .exclude(imap_host="")
-        .values_list("pk", flat=True)
+        .values_list("pk", "imap_failures", "imap_failed_at")
     )
+    return [
+        pk
+        for pk, failures, failed_at in candidates
+        if not failures or now - failed_at >= _backoff(failures)
+    ]
+
+
+def _backoff(failures: int) -> datetime.timedelta:
+    return datetime.timedelta(minutes=min(60, 2 ** min(failures, 6)))

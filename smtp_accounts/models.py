@@ -88,6 +88,11 @@ class Mailbox(models.Model):
     next_send_at = models.DateTimeField(null=True, blank=True)
     last_sent_at = models.DateTimeField(null=True, blank=True)
     consecutive_failures = models.PositiveIntegerField(default=0)
+    # Reading replies over IMAP: when it last worked, and the error of the failing runs since.
+    imap_synced_at = models.DateTimeField(null=True, blank=True)
+    imap_failures = models.PositiveIntegerField(default=0)
+    imap_error = models.TextField(blank=True)
+    imap_failed_at = models.DateTimeField(null=True, blank=True)
     last_test_at = models.DateTimeField(null=True, blank=True)
     last_test_ok = models.BooleanField(null=True)
     last_test_result = models.JSONField(default=dict, blank=True)

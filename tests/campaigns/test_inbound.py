@@ -190,3 +190,27 @@ def test_a_spam_complaint_suppresses_as_a_complaint(sent, mailbox):
     assert Reply.objects.count() == 1
     assert Suppression.objects.get(value="lead3@x.example").reason == "complaint"
     assert Enrollment.objects.get(lead__email="lead3@x.example").stop_reason == "unsubscribed"
+
+
+def test_a_failing_inbox_is_shown_and_retried_later(
+    sent, imap, imap_server, mailbox, client, alice
+):
+    from django.urls import reverse
+
+    from campaigns.inbound import mailboxes_to_sync
+
+    assert mailboxes_to_sync() == [mailbox.pk]
+    Mailbox.objects.filter(pk=mailbox.pk).update(imap_port=1)  # nothing listens there
+    assert mailbox_inbox_sync(mailbox.pk) is None
+    mailbox.refresh_from_db()
+    assert mailbox.imap_failures == 1 and mailbox.imap_error and mailbox.status == "active"
+    assert mailboxes_to_sync() == []  # waits 2 minutes before the next try
+    client.force_login(alice)
+    assert "Replies not read" in client.get(reverse("mailbox_list")).content.decode()
+    with time_machine.travel(mailbox.imap_failed_at + datetime.timedelta(minutes=3)):
+        assert mailboxes_to_sync() == [mailbox.pk]
+    Mailbox.objects.filter(pk=mailbox.pk).update(imap_port=imap_server.port)  # fixed
+    assert mailbox_inbox_sync(mailbox.pk).read == 0
+    mailbox.refresh_from_db()
+    assert (mailbox.imap_failures, mailbox.imap_error) == (0, "")
+    assert mailbox.imap_synced_at is not None

@@ -108,3 +108,14 @@ def test_answer_from_the_app_in_the_thread(client, alice, replies, mailbox, smtp
     )
     assert "is not active" in refused.content.decode()
     assert SentReply.objects.count() == 1
+
+
+def test_home_shows_new_interested_replies(client, alice, replies):
+    client.force_login(alice)
+    home = client.get(reverse("dashboard")).content.decode()
+    assert (
+        '<dd data-count="interested"><a href="/inbox/?label=interested&amp;unread=on">1</a>' in home
+    )
+    client.get(reverse("inbox_thread", args=[Reply.objects.get(label="interested").pk]))
+    home = client.get(reverse("dashboard")).content.decode()
+    assert '?label=interested&amp;unread=on">0</a>' in home
