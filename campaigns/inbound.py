@@ -115,9 +115,14 @@ def _answered(mailbox: Mailbox, parsed: Message) -> OutboundMessage | None:
         "enrollment__campaign"
     )
     if ids:
-        match = sent.filter(message_id__in=ids[-20:]).order_by("-sent_at").first()
-        if match is not None:
-            return match
+        # By the message-id index alone: with the mailbox and state in the same query, SQLite
+        # preferred the mailbox index and read every message of the mailbox (5 ms at 10k).
+        candidates = OutboundMessage.objects.filter(message_id__in=ids[-20:]).values_list(
+            "pk", "mailbox_id", "state", "sent_at"
+        )
+        ours = [row for row in candidates if row[1] == mailbox.pk and row[2] == State.SENT]
+        if ours:
+            return sent.get(pk=max(ours, key=lambda row: row[3])[0])
     sender = _sender(parsed)
     if not sender:
         return None

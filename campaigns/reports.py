@@ -54,18 +54,30 @@ def campaign_report(campaign: Campaign) -> dict:
 
 
 def _by_variant(campaign: Campaign, stats) -> list[dict]:
-    rows = stats.exclude(step_id=0).values("step_id", "variant_id").annotate(**_sums(GROUPED))
+    """Every step and variant, those without a send yet included (with zeros): an A/B test
+    with one variant still at 0 sends has no winner."""
+    counted = {
+        (row["step_id"], row["variant_id"]): row
+        for row in stats.exclude(step_id=0)
+        .values("step_id", "variant_id")
+        .annotate(**_sums(GROUPED))
+    }
     positions = dict(Step.objects.filter(campaign=campaign).values_list("pk", "position"))
-    labels = dict(Variant.objects.filter(step__campaign=campaign).values_list("pk", "label"))
+    labels = {}
+    for pk, step_id, label in Variant.objects.filter(step__campaign=campaign).values_list(
+        "pk", "step_id", "label"
+    ):
+        labels[pk] = label
+        counted.setdefault((step_id, pk), {"step_id": step_id, "variant_id": pk})
     result = [
         _with_rates(
             {
-                "step__position": positions.get(row["step_id"], 0),
-                "variant__label": labels.get(row["variant_id"], ""),
-                **{name: row[name] for name in GROUPED},
+                "step__position": positions.get(step_id, 0),
+                "variant__label": labels.get(variant_id, ""),
+                **{name: row.get(name, 0) for name in GROUPED},
             }
         )
-        for row in rows
+        for (step_id, variant_id), row in counted.items()
     ]
     return sorted(result, key=lambda r: (r["step__position"], r["variant__label"]))
 

@@ -372,7 +372,11 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "INFO"}},
+    "loggers": {
+        "django.db.backends": {"level": "INFO"},
+        # flufl.bounce logs every detector it tries, for every bounce report read.
+        "flufl.bounce": {"level": "WARNING"},
+    },
 }
 
 # --- Mailboxes ----------------------------------------------------------------------------
