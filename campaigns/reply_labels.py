@@ -41,8 +41,10 @@ UNSUBSCRIBE = _phrases(
     "darme de baja", "dar de baja", "no me escriba", "no me contacte",
     "cancellami", "non contattarmi", "non scrivermi", "rimuovetemi",
     "afmelden", "uitschrijven", "haal mij van", "niet meer mailen",
-    "wypisz", "prosze nie pisac", "nie kontaktowac",
+    "wypisz", "wypisac", "prosze nie pisac", "nie kontaktowac",
     "descadastr", "nao quero receber", "remova meu", "nao me contate",
+    "remove this address", "remove my address", "remove my email", "from your database",
+    "from your list", "from future emails", "verteiler", "retirer de votre liste",
 )  # fmt: skip
 OUT_OF_OFFICE = _phrases(
     "out of office", "out of the office", "on vacation", "on holiday", "on leave",
@@ -57,8 +59,12 @@ OUT_OF_OFFICE = _phrases(
 )  # fmt: skip
 NOT_INTERESTED = _phrases(
     "not interested", "no interest", "no thanks", "no thank you", "not a fit", "not a good fit",
-    "not relevant", "we're all set", "we are all set", "not at this time", "not right now",
-    "already have a", "not for us", "pass on this",
+    "not relevant", "isn't relevant", "we're all set", "we are all set", "not at this time",
+    "not right now", "already have a", "not for us", "pass on this", "we'll pass", "not looking",
+    "no budget", "don't need", "do not need", "no need", "happy with what", "not buying",
+    "not the right fit", "but no", "nope", "don't do",
+    "brauchen wir nicht", "aber nein", "ne nous concerne pas", "pero no", "ma no", "maar nee",
+    "ale nie", "mas nao", "nao temos interesse", "sem interesse",
     "kein interesse", "nicht interessiert", "kein bedarf", "nein danke",
     "pas interesse", "pas interessee", "non merci", "pas besoin",
     "no estamos interesados", "no me interesa", "no gracias", "no nos interesa",
@@ -71,14 +77,17 @@ INTERESTED = _phrases(
     "interested", "sounds good", "sounds interesting", "sounds great", "let's talk",
     "lets talk", "let's chat", "set up a call", "schedule a call", "book a call", "hop on a call",
     "send me more", "tell me more", "more information", "more details", "happy to chat",
-    "call me", "when are you free", "what times work", "calendar link", "send over",
+    "call me", "when are you free", "what times work", "calendar", "send over", "demo",
+    "open to a", "keen to", "love to see", "could be useful", "pricing", "share a deck",
+    "one-pager", "slots", "let's find", "loop in", "could help us",
     "gerne", "klingt gut", "klingt interessant", "interessant", "termin", "rufen sie mich",
     "interesse", "volontiers", "avec plaisir", "appelez-moi",
     "me interesa", "hablemos", "con gusto", "llamame",
     "mi interessa", "volentieri", "sentiamoci",
     "geinteresseerd", "graag", "bel me",
-    "zainteresowan", "chetnie", "prosze o kontakt",
-    "interessado", "interessada", "com prazer", "me ligue",
+    "zainteresowan", "chetnie", "prosze o kontakt", "prosze przeslac", "wiecej szczegolow",
+    "interessado", "interessada", "com prazer", "me ligue", "envie mais", "me envie",
+    "laten we", "bellen",
 )  # fmt: skip
 
 
