@@ -39,7 +39,15 @@ from mailparser_reply import EmailReplyParser
 
 from campaigns.content import html_to_text
 from campaigns.engagement import record_reply
-from campaigns.models import Enrollment, Event, Lead, OutboundMessage, Reply, Suppression
+from campaigns.models import (
+    Enrollment,
+    Event,
+    Lead,
+    OutboundMessage,
+    Reply,
+    Suppression,
+    normalize_email,
+)
 from campaigns.reply_labels import classify, return_date
 from campaigns.schedule import next_send_time
 from campaigns.stats import Tally
@@ -128,9 +136,9 @@ def _answered(mailbox: Mailbox, parsed: Message) -> OutboundMessage | None:
         return None
     since = datetime.datetime.now(datetime.UTC) - MATCH_BY_ADDRESS_WITHIN
     subject = _thread_subject(_header(parsed, "Subject"))
-    for candidate in sent.filter(recipient__iexact=sender, sent_at__gte=since).order_by("-sent_at")[
-        :20
-    ]:
+    for candidate in (
+        _to_address(sent, mailbox, sender).filter(sent_at__gte=since).order_by("-sent_at")[:20]
+    ):
         if _thread_subject(candidate.subject) == subject:
             return candidate
     return None
@@ -154,18 +162,15 @@ def _replied(message: OutboundMessage, at: datetime.datetime) -> None:
             active = active.filter(lead__email_normalized__endswith="@" + domain)
         else:
             active = active.filter(pk=message.enrollment_id)
-        stopped = active.update(
+        stopping = list(active.values_list("pk", flat=True))
+        stopped = Enrollment.objects.filter(pk__in=stopping).update(
             status=Enrollment.Status.STOPPED, stop_reason="replied", next_due_at=None
         )
         tally = Tally()
         tally.add(campaign.pk, "stopped", stopped)
         tally.save()
-        OutboundMessage.objects.filter(
-            enrollment__campaign=campaign,
-            enrollment__status=Enrollment.Status.STOPPED,
-            enrollment__stop_reason="replied",
-            state=State.QUEUED,
-        ).delete()
+        # Their messages queued and not yet sending will not go out.
+        OutboundMessage.objects.filter(enrollment_id__in=stopping, state=State.QUEUED).delete()
 
 
 def _wait_for_return(message: OutboundMessage, text: str, at: datetime.datetime) -> None:
@@ -181,6 +186,18 @@ def _wait_for_return(message: OutboundMessage, text: str, at: datetime.datetime)
         status=Enrollment.Status.ACTIVE,
         next_due_at__lt=after,
     ).update(next_due_at=next_send_time(campaign, after, jitter_seconds=3600))
+
+
+def _to_address(messages, mailbox: Mailbox, address: str):
+    """The messages sent to this address, found through the leads' unique (workspace, normalised
+    address) index — a case-insensitive match on the recipient column reads every message."""
+    leads = list(
+        Lead.objects.filter(
+            workspace_id=mailbox.workspace_id, email_normalized=normalize_email(address)
+        ).values_list("pk", flat=True)
+    )
+    # Fetched first: as a subquery, SQLite scanned the mailbox's messages to test each one.
+    return messages.filter(enrollment__lead__in=leads) if leads else messages.none()
 
 
 # --- spam complaints (ARF, RFC 5965) ----------------------------------------------------------
@@ -207,7 +224,7 @@ def _complaint(
     )
     message = sent.filter(message_id__in=original_ids).first() if original_ids else None
     if message is None and recipients:
-        message = sent.filter(recipient__iexact=recipients[0]).order_by("-sent_at").first()
+        message = _to_address(sent, mailbox, recipients[0]).order_by("-sent_at").first()
     if message is None:
         return None
     reply, created = Reply.objects.get_or_create(
@@ -274,8 +291,8 @@ def _bounce(
 def _bounced_message(
     mailbox: Mailbox, recipient: str, original_ids: list[str]
 ) -> OutboundMessage | None:
-    sent = OutboundMessage.objects.filter(
-        mailbox=mailbox, recipient__iexact=recipient, state=State.SENT
+    sent = _to_address(
+        OutboundMessage.objects.filter(mailbox=mailbox, state=State.SENT), mailbox, recipient
     ).select_related("enrollment__campaign__workspace")
     if original_ids:
         match = sent.filter(message_id__in=original_ids).first()
@@ -291,8 +308,8 @@ def _bounced(
     workspace = campaign.workspace
     if not permanent:
         earlier = Reply.objects.filter(
-            message__recipient__iexact=recipient,
-            message__enrollment__campaign__workspace=workspace,
+            message__enrollment__lead__workspace=workspace,
+            message__enrollment__lead__email_normalized=normalize_email(recipient),
             kind=Reply.Kind.BOUNCE,
         ).count()
         if earlier < TEMPORARY_LIMIT:
