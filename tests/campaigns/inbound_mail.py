@@ -232,3 +232,123 @@ Message-ID: {sent.message_id}
 
 ------=_Part_FBL--
 """)
+
+
+def exim_bounce(sent) -> bytes:
+    """Exim's classic (non-DSN) failure message."""
+    return _crlf(f"""\
+Return-path: <>
+Received: from mailnull by mx2.acme.example with local (Exim 4.97)
+	id 1vBz2k-0003xY-1c for sender@acme.example; Tue, 24 Nov 2026 11:02:00 +0000
+X-Failed-Recipients: {sent.recipient}
+Auto-Submitted: auto-replied
+From: Mail Delivery System <Mailer-Daemon@mx2.acme.example>
+To: sender@acme.example
+Subject: Mail delivery failed: returning message to sender
+Message-Id: <E1vBz2k-0003xY-1c@mx2.acme.example>
+Date: Tue, 24 Nov 2026 11:02:00 +0000
+
+This message was created automatically by mail delivery software.
+
+A message that you sent could not be delivered to one or more of its
+recipients. This is a permanent error. The following address(es) failed:
+
+  {sent.recipient}
+    host mx.x.example [203.0.113.7]
+    SMTP error from remote mail server after RCPT TO:<{sent.recipient}>:
+    550 5.1.1 User unknown
+
+------ This is a copy of the message, including all the headers. ------
+
+Message-ID: {sent.message_id}
+From: Alice from Acme <sender@acme.example>
+To: {sent.recipient}
+Subject: {sent.subject}
+
+Hi,
+""")
+
+
+def exchange_bounce(sent) -> bytes:
+    """Microsoft Exchange / Outlook.com non-delivery report."""
+    return _crlf(f"""\
+From: Microsoft Outlook <postmaster@outlook.example>
+To: <sender@acme.example>
+Date: Tue, 24 Nov 2026 11:03:00 +0000
+Subject: Undeliverable: {sent.subject}
+Content-Type: multipart/report; report-type=delivery-status;
+	boundary="ndr_boundary_4a2b"
+Content-Language: en-US
+Message-ID: <ndr-{sent.pk}@outlook.example>
+In-Reply-To: {sent.message_id}
+References: {sent.message_id}
+X-MS-Exchange-Message-Is-Ndr:
+Auto-Submitted: auto-replied
+MIME-Version: 1.0
+
+--ndr_boundary_4a2b
+Content-Type: text/plain; charset="us-ascii"
+
+Your message to {sent.recipient} couldn't be delivered.
+{sent.recipient.split("@")[0]} wasn't found at {sent.recipient.split("@")[1]}.
+
+--ndr_boundary_4a2b
+Content-Type: message/delivery-status
+
+Reporting-MTA: dns;AM0PR07MB1234.eurprd07.prod.outlook.example
+Received-From-MTA: dns;mx.acme.example
+Arrival-Date: Tue, 24 Nov 2026 11:02:58 +0000
+
+Final-Recipient: rfc822;{sent.recipient}
+Action: failed
+Status: 5.1.10
+Diagnostic-Code: smtp;550 5.1.10 RESOLVER.ADR.RecipientNotFound; Recipient not found
+    by SMTP address lookup
+
+--ndr_boundary_4a2b
+Content-Type: text/rfc822-headers
+
+Message-ID: {sent.message_id}
+Subject: {sent.subject}
+From: Alice from Acme <sender@acme.example>
+To: {sent.recipient}
+
+--ndr_boundary_4a2b--
+""")
+
+
+def gmail_bounce(sent, *, status="4.2.2", action="delayed") -> bytes:
+    """Gmail's DSN; by default a temporary one (mailbox full)."""
+    return _crlf(f"""\
+Return-Path: <>
+From: Mail Delivery Subsystem <mailer-daemon@googlemail.example>
+To: sender@acme.example
+Auto-Submitted: auto-replied
+Subject: Delivery Status Notification (Delay)
+References: {sent.message_id}
+In-Reply-To: {sent.message_id}
+Message-ID: <gmail-dsn-{sent.pk}-{status}@mx.google.example>
+Date: Tue, 24 Nov 2026 12:00:00 +0000
+MIME-Version: 1.0
+Content-Type: multipart/report; boundary="000000000000dsn"; report-type=delivery-status
+
+--000000000000dsn
+Content-Type: text/plain; charset="UTF-8"
+
+There was a temporary problem delivering your message to {sent.recipient}. Gmail will retry.
+The recipient's inbox is full.
+
+--000000000000dsn
+Content-Type: message/delivery-status
+
+Reporting-MTA: dns; googlemail.example
+Arrival-Date: Tue, 24 Nov 2026 11:01:00 +0000
+
+Final-Recipient: rfc822; {sent.recipient}
+Action: {action}
+Status: {status}
+Diagnostic-Code: smtp; 452-4.2.2 The email account that you tried to reach is over quota.
+Will-Retry-Until: Fri, 27 Nov 2026 11:01:00 +0000
+
+--000000000000dsn--
+""")

@@ -214,3 +214,27 @@ def test_a_failing_inbox_is_shown_and_retried_later(
     mailbox.refresh_from_db()
     assert (mailbox.imap_failures, mailbox.imap_error) == (0, "")
     assert mailbox.imap_synced_at is not None
+
+
+@pytest.mark.parametrize("builder", [mail.postfix_bounce, mail.exim_bounce, mail.exchange_bounce])
+def test_permanent_bounces_from_postfix_exim_and_exchange(sent, mailbox, builder):
+    _campaign, by = sent
+    assert receive(mailbox, builder(by["lead4@x.example"]), START) == "bounce"
+    assert Reply.objects.get().permanent
+    assert is_suppressed(mailbox.workspace, "lead4@x.example")
+    assert stop_reasons()["lead4@x.example"] == "bounced"
+
+
+def test_temporary_bounces_suppress_only_when_they_repeat(sent, mailbox):
+    _campaign, by = sent
+    message = by["lead4@x.example"]
+    for day in range(2):
+        raw = mail.gmail_bounce(message).replace(b"-4.2.2@", f"-4.2.2-{day}@".encode())
+        assert receive(mailbox, raw, START) == "bounce"
+        assert not is_suppressed(mailbox.workspace, "lead4@x.example")
+    assert not Reply.objects.filter(permanent=True).exists()
+    assert stop_reasons()["lead4@x.example"] == ""  # still in the sequence
+    raw = mail.gmail_bounce(message).replace(b"-4.2.2@", b"-4.2.2-2@")
+    receive(mailbox, raw, START)  # the third
+    assert is_suppressed(mailbox.workspace, "lead4@x.example")
+    assert stop_reasons()["lead4@x.example"] == "bounced"
