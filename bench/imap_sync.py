@@ -125,7 +125,7 @@ def ours(mailbox, n: int) -> tuple[float, float]:
     import campaigns.inbound as inbound
 
     matching = 0.0
-    answered = inbound._answered
+    answered = inbound._answered_batch
 
     def timed(*args):
         nonlocal matching
@@ -135,7 +135,7 @@ def ours(mailbox, n: int) -> tuple[float, float]:
         finally:
             matching += time.perf_counter() - started
 
-    inbound._answered = timed
+    inbound._answered_batch = timed
     read = 0
     started = time.perf_counter()
     while read < n:
@@ -144,7 +144,7 @@ def ours(mailbox, n: int) -> tuple[float, float]:
             break
         read += done.read
     elapsed = time.perf_counter() - started
-    inbound._answered = answered
+    inbound._answered_batch = answered
     assert read == n, (read, n)
     return read / elapsed, matching / read
 

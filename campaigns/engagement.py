@@ -74,8 +74,8 @@ def record_hits(hits: list[Hit]) -> int:
     with transaction.atomic():
         Event.objects.bulk_create(events, ignore_conflicts=True, batch_size=1000)
         tally = Tally()
-        _mark_first(first["opened_at"], "opened_at", "opened", tally)
-        _mark_first(first["clicked_at"], "clicked_at", "clicked", tally)
+        mark_first(first["opened_at"], "opened_at", "opened", tally)
+        mark_first(first["clicked_at"], "clicked_at", "clicked", tally)
         tally.save()
     return len(events)
 
@@ -85,13 +85,11 @@ def record_reply(message: OutboundMessage, at: datetime.datetime) -> None:
     with transaction.atomic():
         Event.objects.create(message=message, kind=Event.Kind.REPLY, created_at=at)
         tally = Tally()
-        _mark_first({message.pk: at}, "replied_at", "replied", tally)
+        mark_first({message.pk: at}, "replied_at", "replied", tally)
         tally.save()
 
 
-def _mark_first(
-    firsts: dict[int, datetime.datetime], field: str, metric: str, tally: Tally
-) -> None:
+def mark_first(firsts: dict[int, datetime.datetime], field: str, metric: str, tally: Tally) -> None:
     """Set `field` on the messages that do not have it yet (locked), and count each once."""
     if not firsts:
         return

@@ -26,9 +26,11 @@ import hashlib
 import logging
 import re
 import zoneinfo
+from dataclasses import dataclass
 from email.header import decode_header, make_header
 from email.message import Message
 from email.utils import getaddresses, parseaddr
+from functools import partial
 
 import nh3
 from django.db import transaction
@@ -38,7 +40,7 @@ from flufl.bounce import all_failures
 from mailparser_reply import EmailReplyParser
 
 from campaigns.content import html_to_text
-from campaigns.engagement import record_reply
+from campaigns.engagement import mark_first
 from campaigns.models import (
     Enrollment,
     Event,
@@ -72,105 +74,202 @@ State = OutboundMessage.State
 
 def receive(mailbox: Mailbox, raw: bytes, received_at: datetime.datetime) -> str | None:
     """Handle one incoming mail; returns the kind of Reply it made, or None (not ours)."""
-    parsed = email.message_from_bytes(raw, policy=email.policy.compat32)
-    fingerprint = _fingerprint(parsed, raw)
-    if _report_type(parsed) == "feedback-report":
-        return _complaint(mailbox, parsed, raw, fingerprint, received_at)
-    if _looks_like_bounce(parsed):
-        return _bounce(mailbox, parsed, raw, fingerprint, received_at)
-    message = _answered(mailbox, parsed)
-    if message is None:
-        return None
+    return receive_batch(mailbox, [(raw, received_at)])[0]
+
+
+@dataclass
+class _Incoming:
+    index: int
+    parsed: Message
+    fingerprint: str
+    at: datetime.datetime
+
+
+def receive_batch(
+    mailbox: Mailbox, items: list[tuple[bytes, datetime.datetime]]
+) -> list[str | None]:
+    """Handle a batch of incoming mail with a fixed number of statements for its replies
+    (bounce and complaint reports, which are rare, one by one). Returns each mail's kind."""
+    kinds: list[str | None] = [None] * len(items)
+    incoming: list[_Incoming] = []
+    for index, (raw, at) in enumerate(items):
+        parsed = email.message_from_bytes(raw, policy=email.policy.compat32)
+        fingerprint = _fingerprint(parsed, raw)
+        if _report_type(parsed) == "feedback-report":
+            kinds[index] = _complaint(mailbox, parsed, raw, fingerprint, at)
+        elif _looks_like_bounce(parsed):
+            kinds[index] = _bounce(mailbox, parsed, raw, fingerprint, at)
+        else:
+            incoming.append(_Incoming(index, parsed, fingerprint, at))
+    matched = [
+        (mail, message)
+        for mail, message in zip(incoming, _answered_batch(mailbox, incoming), strict=True)
+        if message is not None
+    ]
+    known = {
+        (message_id, fingerprint): kind
+        for message_id, fingerprint, kind in Reply.objects.filter(
+            message_id__in={message.pk for _mail, message in matched},
+            fingerprint__in={mail.fingerprint for mail, _message in matched},
+        ).values_list("message_id", "fingerprint", "kind")
+    }
+    new: list[tuple[Reply, OutboundMessage]] = []
+    for mail, message in matched:
+        key = (message.pk, mail.fingerprint)
+        if key in known:  # read before (a crash, another folder): nothing happens twice
+            kinds[mail.index] = known[key]
+            continue
+        reply = _reply(mail, message)
+        known[key] = kinds[mail.index] = reply.kind
+        new.append((reply, message))
+    with transaction.atomic():
+        Reply.objects.bulk_create([reply for reply, _message in new])
+        replied = []
+        for reply, message in new:
+            away = reply.kind == Reply.Kind.AUTO_REPLY or reply.label == Reply.Label.OUT_OF_OFFICE
+            if not away or message.enrollment.campaign.auto_reply_is_reply:
+                replied.append((reply, message))
+            elif reply.label == Reply.Label.OUT_OF_OFFICE:
+                _wait_for_return(message, reply.text, reply.received_at)
+        _replied(replied)
+    for reply, message in new:
+        if reply.label == Reply.Label.UNSUBSCRIBE:  # "remove me" in words: as good as the link
+            unsubscribe(message)
+    return kinds
+
+
+def _reply(mail: _Incoming, message: OutboundMessage) -> Reply:
+    parsed = mail.parsed
     auto = _is_auto_reply(parsed)
     text, html = _bodies(parsed)
     subject, new_text = _header(parsed, "Subject")[:1000], _new_text(text)
-    label = classify(new_text, subject, auto=auto)
-    reply, created = Reply.objects.get_or_create(
+    return Reply(
         message=message,
-        fingerprint=fingerprint,
-        defaults={
-            "kind": Reply.Kind.AUTO_REPLY if auto else Reply.Kind.REPLY,
-            "label": label,
-            "header_message_id": (_MESSAGE_ID.findall(_header(parsed, "Message-ID")) or [""])[0],
-            "received_at": received_at,
-            "from_address": _sender(parsed),
-            "subject": subject,
-            "text": new_text,
-            "html": nh3.clean(html, url_schemes={"http", "https", "mailto"}) if html else "",
-        },
+        fingerprint=mail.fingerprint,
+        kind=Reply.Kind.AUTO_REPLY if auto else Reply.Kind.REPLY,
+        label=classify(new_text, subject, auto=auto),
+        header_message_id=(_MESSAGE_ID.findall(_header(parsed, "Message-ID")) or [""])[0],
+        received_at=mail.at,
+        from_address=_sender(parsed),
+        subject=subject,
+        text=new_text,
+        html=nh3.clean(html, url_schemes={"http", "https", "mailto"}) if html else "",
     )
-    if not created:
-        return reply.kind
-    campaign = message.enrollment.campaign
-    away = auto or label == Reply.Label.OUT_OF_OFFICE
-    if not away or campaign.auto_reply_is_reply:
-        _replied(message, received_at)
-    elif label == Reply.Label.OUT_OF_OFFICE:
-        _wait_for_return(message, new_text, received_at)
-    if label == Reply.Label.UNSUBSCRIBE:  # "remove me" in words: as good as the link
-        unsubscribe(message)
-    return reply.kind
 
 
 # --- replies ------------------------------------------------------------------------------------
 
 
-def _answered(mailbox: Mailbox, parsed: Message) -> OutboundMessage | None:
-    """Our message this mail answers: by its In-Reply-To/References, else by the sender's
-    address and the thread's subject."""
-    ids = _MESSAGE_ID.findall(f"{_header(parsed, 'In-Reply-To')} {_header(parsed, 'References')}")
-    sent = OutboundMessage.objects.filter(mailbox=mailbox, state=State.SENT).select_related(
-        "enrollment__campaign"
+def _answered_batch(mailbox: Mailbox, incoming: list[_Incoming]) -> list[OutboundMessage | None]:
+    """Our message each mail answers: by its In-Reply-To/References, else by the sender's
+    address and the thread's subject. Four queries for the whole batch."""
+    wanted = [
+        _MESSAGE_ID.findall(
+            f"{_header(m.parsed, 'In-Reply-To')} {_header(m.parsed, 'References')}"
+        )[-20:]
+        for m in incoming
+    ]
+    # By the message-id index alone: with the mailbox and state in the same query, SQLite
+    # preferred the mailbox index and read every message of the mailbox.
+    ours = {
+        message_id: (pk, sent_at)
+        for message_id, pk, mailbox_id, state, sent_at in OutboundMessage.objects.filter(
+            message_id__in={i for ids in wanted for i in ids}
+        ).values_list("message_id", "pk", "mailbox_id", "state", "sent_at")
+        if mailbox_id == mailbox.pk and state == State.SENT
+    }
+    chosen: list[int | None] = []
+    for ids in wanted:
+        found = [ours[i] for i in ids if i in ours]
+        chosen.append(max(found, key=lambda row: row[1])[0] if found else None)
+    # The rest by sender and subject, through the leads' unique normalised-address index.
+    senders = {
+        n: normalize_email(_sender(m.parsed))
+        for n, m in enumerate(incoming)
+        if chosen[n] is None and _sender(m.parsed)
+    }
+    if senders:
+        leads = dict(
+            Lead.objects.filter(
+                workspace_id=mailbox.workspace_id, email_normalized__in=set(senders.values())
+            ).values_list("pk", "email_normalized")
+        )
+        since = timezone.now() - MATCH_BY_ADDRESS_WITHIN
+        rows = (
+            OutboundMessage.objects.filter(
+                mailbox=mailbox,
+                state=State.SENT,
+                sent_at__gte=since,
+                enrollment__lead_id__in=list(leads),
+            )
+            .order_by("-sent_at")
+            .values_list("pk", "enrollment__lead_id", "subject")
+            if leads
+            else []
+        )
+        by_address: dict[str, list] = {}
+        for pk, lead_id, subject in rows:
+            by_address.setdefault(leads[lead_id], []).append((pk, _thread_subject(subject)))
+        for n, address in senders.items():
+            subject = _thread_subject(_header(incoming[n].parsed, "Subject"))
+            chosen[n] = next(
+                (pk for pk, theirs in by_address.get(address, []) if theirs == subject), None
+            )
+    loaded = OutboundMessage.objects.select_related("enrollment__campaign").in_bulk(
+        [pk for pk in chosen if pk is not None]
     )
-    if ids:
-        # By the message-id index alone: with the mailbox and state in the same query, SQLite
-        # preferred the mailbox index and read every message of the mailbox (5 ms at 10k).
-        candidates = OutboundMessage.objects.filter(message_id__in=ids[-20:]).values_list(
-            "pk", "mailbox_id", "state", "sent_at"
-        )
-        ours = [row for row in candidates if row[1] == mailbox.pk and row[2] == State.SENT]
-        if ours:
-            return sent.get(pk=max(ours, key=lambda row: row[3])[0])
-    sender = _sender(parsed)
-    if not sender:
-        return None
-    since = datetime.datetime.now(datetime.UTC) - MATCH_BY_ADDRESS_WITHIN
-    subject = _thread_subject(_header(parsed, "Subject"))
-    for candidate in (
-        _to_address(sent, mailbox, sender).filter(sent_at__gte=since).order_by("-sent_at")[:20]
-    ):
-        if _thread_subject(candidate.subject) == subject:
-            return candidate
-    return None
+    return [loaded.get(pk) if pk is not None else None for pk in chosen]
 
 
-def _replied(message: OutboundMessage, at: datetime.datetime) -> None:
-    """Counted once; the lead's sequence stops (and the company's, if the campaign says so)."""
-    campaign = message.enrollment.campaign
-    with transaction.atomic():
-        record_reply(message, at)
-        Lead.objects.filter(pk=message.enrollment.lead_id, status=Lead.Status.ACTIVE).update(
-            status=Lead.Status.REPLIED
-        )
+def _replied(pairs: list[tuple[Reply, OutboundMessage]]) -> None:
+    """Replies counted once; each lead's sequence stops (and the company's, if the campaign
+    says so). Inside the caller's transaction."""
+    if not pairs:
+        return
+    Event.objects.bulk_create(
+        Event(message=message, kind=Event.Kind.REPLY, created_at=reply.received_at)
+        for reply, message in pairs
+    )
+    tally = Tally()
+    firsts: dict[int, datetime.datetime] = {}
+    for reply, message in pairs:
+        firsts[message.pk] = min(firsts.get(message.pk, reply.received_at), reply.received_at)
+    mark_first(firsts, "replied_at", "replied", tally)
+    Lead.objects.filter(
+        pk__in={message.enrollment.lead_id for _reply, message in pairs},
+        status=Lead.Status.ACTIVE,
+    ).update(status=Lead.Status.REPLIED)
+    stopping: set[int] = set()
+    for _reply, message in pairs:
+        campaign = message.enrollment.campaign
         if not campaign.stop_on_reply:
-            return
-        active = Enrollment.objects.select_for_update().filter(
-            campaign=campaign, status=Enrollment.Status.ACTIVE
-        )
+            continue
         domain = message.recipient.rpartition("@")[2].lower()
         if campaign.stop_company_on_reply and domain not in FREEMAIL:
-            active = active.filter(lead__email_normalized__endswith="@" + domain)
+            stopping.update(
+                Enrollment.objects.filter(
+                    campaign=campaign,
+                    status=Enrollment.Status.ACTIVE,
+                    lead__email_normalized__endswith="@" + domain,
+                ).values_list("pk", flat=True)
+            )
         else:
-            active = active.filter(pk=message.enrollment_id)
-        stopping = list(active.values_list("pk", flat=True))
-        stopped = Enrollment.objects.filter(pk__in=stopping).update(
-            status=Enrollment.Status.STOPPED, stop_reason="replied", next_due_at=None
-        )
-        tally = Tally()
-        tally.add(campaign.pk, "stopped", stopped)
-        tally.save()
-        # Their messages queued and not yet sending will not go out.
-        OutboundMessage.objects.filter(enrollment_id__in=stopping, state=State.QUEUED).delete()
+            stopping.add(message.enrollment_id)
+    active = list(
+        Enrollment.objects.select_for_update()
+        .filter(pk__in=stopping, status=Enrollment.Status.ACTIVE)
+        .values_list("pk", "campaign_id")
+    )
+    Enrollment.objects.filter(pk__in=[pk for pk, _c in active]).update(
+        status=Enrollment.Status.STOPPED, stop_reason="replied", next_due_at=None
+    )
+    for _pk, campaign_id in active:
+        tally.add(campaign_id, "stopped")
+    tally.save()
+    # Their messages queued and not yet sending will not go out.
+    OutboundMessage.objects.filter(
+        enrollment_id__in=[pk for pk, _c in active], state=State.QUEUED
+    ).delete()
 
 
 def _wait_for_return(message: OutboundMessage, text: str, at: datetime.datetime) -> None:
@@ -188,16 +287,36 @@ def _wait_for_return(message: OutboundMessage, text: str, at: datetime.datetime)
     ).update(next_due_at=next_send_time(campaign, after, jitter_seconds=3600))
 
 
-def _to_address(messages, mailbox: Mailbox, address: str):
-    """The messages sent to this address, found through the leads' unique (workspace, normalised
-    address) index — a case-insensitive match on the recipient column reads every message."""
-    leads = list(
-        Lead.objects.filter(
-            workspace_id=mailbox.workspace_id, email_normalized=normalize_email(address)
-        ).values_list("pk", flat=True)
-    )
-    # Fetched first: as a subquery, SQLite scanned the mailbox's messages to test each one.
-    return messages.filter(enrollment__lead__in=leads) if leads else messages.none()
+def _sent_message(mailbox: Mailbox, ids: list[str], address: str) -> OutboundMessage | None:
+    """Our sent message a report is about: by its quoted Message-ID, else the latest to the
+    address. Each lookup by one index (the message id; the leads' unique normalised address):
+    combined filters made SQLite scan the mailbox's messages."""
+    pk = None
+    if ids:
+        rows = OutboundMessage.objects.filter(message_id__in=ids).values_list(
+            "pk", "mailbox_id", "state"
+        )
+        pk = next(
+            (pk for pk, box, state in rows if box == mailbox.pk and state == State.SENT), None
+        )
+    if pk is None and address:
+        leads = list(
+            Lead.objects.filter(
+                workspace_id=mailbox.workspace_id, email_normalized=normalize_email(address)
+            ).values_list("pk", flat=True)
+        )
+        if leads:
+            pk = (
+                OutboundMessage.objects.filter(
+                    mailbox=mailbox, state=State.SENT, enrollment__lead_id__in=leads
+                )
+                .order_by("-sent_at")
+                .values_list("pk", flat=True)
+                .first()
+            )
+    if pk is None:
+        return None
+    return OutboundMessage.objects.select_related("enrollment__campaign__workspace").get(pk=pk)
 
 
 # --- spam complaints (ARF, RFC 5965) ----------------------------------------------------------
@@ -219,12 +338,7 @@ def _complaint(
     ]
     quoted = re.findall(rb"(?im)^message-id:\s*(<[^>\r\n]+>)", raw)[-5:]
     original_ids = [value.decode("ascii", "replace") for value in quoted]
-    sent = OutboundMessage.objects.filter(mailbox=mailbox, state=State.SENT).select_related(
-        "enrollment__campaign__workspace"
-    )
-    message = sent.filter(message_id__in=original_ids).first() if original_ids else None
-    if message is None and recipients:
-        message = _to_address(sent, mailbox, recipients[0]).order_by("-sent_at").first()
+    message = _sent_message(mailbox, original_ids, recipients[0] if recipients else "")
     if message is None:
         return None
     reply, created = Reply.objects.get_or_create(
@@ -267,7 +381,7 @@ def _bounce(
     kind = None
     for address, is_permanent in failures:
         recipient = address.decode("utf-8", "replace").strip().lower()
-        message = _bounced_message(mailbox, recipient, original_ids)
+        message = _sent_message(mailbox, original_ids, recipient)
         if message is None:
             continue
         reply, created = Reply.objects.get_or_create(
@@ -286,19 +400,6 @@ def _bounce(
         if created:
             _bounced(message, recipient, permanent=is_permanent, at=at)
     return kind
-
-
-def _bounced_message(
-    mailbox: Mailbox, recipient: str, original_ids: list[str]
-) -> OutboundMessage | None:
-    sent = _to_address(
-        OutboundMessage.objects.filter(mailbox=mailbox, state=State.SENT), mailbox, recipient
-    ).select_related("enrollment__campaign__workspace")
-    if original_ids:
-        match = sent.filter(message_id__in=original_ids).first()
-        if match is not None:
-            return match
-    return sent.order_by("-sent_at").first()
 
 
 def _bounced(
@@ -432,7 +533,7 @@ def mailbox_inbox_sync(mailbox_id: int) -> SyncResult | None:
     if first_sent is None:
         return None
     try:
-        result = mailbox_sync(mailbox, lambda raw, at: receive(mailbox, raw, at), since=first_sent)
+        result = mailbox_sync(mailbox, partial(_handle, mailbox), since=first_sent)
     except SyncError as exc:
         Mailbox.objects.filter(pk=mailbox.pk).update(
             imap_failures=F("imap_failures") + 1,
@@ -448,6 +549,24 @@ def mailbox_inbox_sync(mailbox_id: int) -> SyncResult | None:
         imap_synced_at=timezone.now(), imap_failures=0, imap_error=""
     )
     return result
+
+
+def _handle(mailbox: Mailbox, items: list[tuple[bytes, datetime.datetime]]) -> int:
+    """A fetched batch at once; if that fails, one by one, so one bad mail is all that is
+    skipped. Returns how many were skipped."""
+    try:
+        receive_batch(mailbox, items)
+        return 0
+    except Exception:
+        logger.exception("Mailbox %s: a batch failed; reading it one by one", mailbox.pk)
+    skipped = 0
+    for item in items:
+        try:
+            receive_batch(mailbox, [item])
+        except Exception:
+            skipped += 1
+            logger.exception("Mailbox %s: a message could not be read", mailbox.pk)
+    return skipped
 
 
 def mailboxes_to_sync() -> list[int]:

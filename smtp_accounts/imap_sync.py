@@ -6,9 +6,9 @@ folder read-only and fetches with BODY.PEEK, so nothing is marked read, moved or
 takes the UIDs after the last one (on the first run, or after UIDVALIDITY changed, the mail
 since the mailbox's first campaign message), in batches of BATCH, at most MAX_PER_RUN a folder.
 Each message goes to `handle(raw, received_at)`; the checkpoint is saved after each batch, so a
-crash re-reads at most one batch — handlers are idempotent. A message a handler chokes on is
-logged and skipped: one bad mail never blocks a mailbox. Messages over MAX_SIZE are read
-headers only.
+crash re-reads at most one batch — handlers are idempotent. The handler gets a whole batch and
+says how many messages it could not handle (those are logged and skipped: one bad mail never
+blocks a mailbox). Messages over MAX_SIZE are read headers only.
 """
 
 from __future__ import annotations
@@ -43,7 +43,8 @@ JUNK_NAMES = (
     "INBOX.Spam",
 )
 
-Handler = Callable[[bytes, datetime.datetime], object]
+# Gets a fetched batch of (raw message, received at); returns how many it could not handle.
+Handler = Callable[[list[tuple[bytes, datetime.datetime]]], int]
 
 
 class SyncError(Exception):
@@ -118,15 +119,12 @@ def _sync_folder(
     uids = sorted(uid for uid in client.search(criteria) if uid > state.last_uid)[:MAX_PER_RUN]
     for start in range(0, len(uids), BATCH):
         batch = uids[start : start + BATCH]
-        for uid, raw, received_at in _fetch(client, batch):
-            try:
-                handle(raw, received_at)
-                result.read += 1
-            except Exception:  # one bad mail must not block the mailbox
-                result.failed += 1
-                logger.exception(
-                    "Mailbox %s: could not handle UID %s in %s", mailbox.pk, uid, folder
-                )
+        items = [(raw, received_at) for _uid, raw, received_at in _fetch(client, batch)]
+        failed = handle(items) if items else 0
+        if failed:
+            logger.warning("Mailbox %s: %s message(s) in %s skipped", mailbox.pk, failed, folder)
+        result.read += len(items) - failed
+        result.failed += failed
         state.last_uid, state.synced_at = batch[-1], timezone.now()
         state.save(update_fields=["last_uid", "synced_at"])
 

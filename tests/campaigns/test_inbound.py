@@ -135,13 +135,11 @@ def test_a_crash_half_way_loses_and_duplicates_nothing(sent, imap, mailbox):
     _campaign, by = sent
     for i in range(4):
         imap.append("INBOX", mail.gmail_reply(by[f"lead{i}@x.example"]))
-    handled = []
 
-    def dies_after_two(raw, at):
-        receive(mailbox, raw, at)
-        handled.append(at)
-        if len(handled) == 2:
-            raise KeyboardInterrupt  # the worker is killed mid-batch
+    def dies_after_two(items):
+        for raw, at in items[:2]:
+            receive(mailbox, raw, at)
+        raise KeyboardInterrupt  # the worker is killed mid-batch
 
     with pytest.raises(KeyboardInterrupt):
         mailbox_sync(mailbox, dies_after_two, since=START)
