@@ -1,6 +1,7 @@
 """Mail read back from a sending mailbox: tied to the campaign message it answers, then acted on.
 
-`receive` gets one raw message from the inbox sync (`smtp_accounts/imap_sync.py`) and decides:
+`receive_batch` gets a fetched batch from the inbox sync (`smtp_accounts/imap_sync.py`) and
+decides, for each mail (the reports in `inbound_reports.py`, the reading in `mail_reading.py`):
 - a **bounce** (a delivery status notification about one of our messages; `flufl.bounce` reads
   the many formats): a permanent failure suppresses the address, marks the lead bounced and
   stops its sequence; temporary ones only count, and suppress after TEMPORARY_LIMIT of them;
@@ -20,40 +21,34 @@ from __future__ import annotations
 
 import datetime
 import email
-import email.errors
 import email.policy
-import hashlib
 import logging
-import re
 import zoneinfo
 from dataclasses import dataclass
-from email.header import decode_header, make_header
 from email.message import Message
-from email.utils import getaddresses, parseaddr
 from functools import partial
 
 import nh3
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
-from flufl.bounce import all_failures
-from mailparser_reply import EmailReplyParser
 
-from campaigns.content import html_to_text
 from campaigns.engagement import mark_first
-from campaigns.models import (
-    Enrollment,
-    Event,
-    Lead,
-    OutboundMessage,
-    Reply,
-    Suppression,
-    normalize_email,
+from campaigns.inbound_reports import bounce, complaint, looks_like_bounce, report_type
+from campaigns.mail_reading import (
+    MESSAGE_ID,
+    bodies,
+    fingerprint,
+    header,
+    is_auto_reply,
+    new_text,
+    sender,
+    thread_subject,
 )
+from campaigns.models import Enrollment, Event, Lead, OutboundMessage, Reply, normalize_email
 from campaigns.reply_labels import classify, return_date
 from campaigns.schedule import next_send_time
 from campaigns.stats import Tally
-from campaigns.suppression import suppression_add
 from campaigns.unsubscribe import unsubscribe
 from smtp_accounts.dns_lookup import FREEMAIL
 from smtp_accounts.imap_sync import SyncError, SyncResult, mailbox_sync
@@ -62,12 +57,7 @@ from smtp_accounts.services import mailbox_paused_by_error
 
 logger = logging.getLogger(__name__)
 
-TEMPORARY_LIMIT = 3  # temporary bounces of one address before it is suppressed
 MATCH_BY_ADDRESS_WITHIN = datetime.timedelta(days=90)
-REPLY_LANGUAGES = ["en", "de", "fr", "es", "it", "nl", "pl", "pt", "sv"]
-_MESSAGE_ID = re.compile(r"<[^<>\s]{1,250}>")
-_SUBJECT_PREFIX = re.compile(r"^\s*((re|aw|antw|sv|vs|r|rif|ref|odp|res|fw|fwd|wg)\s*:\s*)+", re.I)
-_BOUNCE_SENDER = re.compile(r"^(mailer-daemon|postmaster|mail-daemon)@", re.I)
 
 State = OutboundMessage.State
 
@@ -94,13 +84,13 @@ def receive_batch(
     incoming: list[_Incoming] = []
     for index, (raw, at) in enumerate(items):
         parsed = email.message_from_bytes(raw, policy=email.policy.compat32)
-        fingerprint = _fingerprint(parsed, raw)
-        if _report_type(parsed) == "feedback-report":
-            kinds[index] = _complaint(mailbox, parsed, raw, fingerprint, at)
-        elif _looks_like_bounce(parsed):
-            kinds[index] = _bounce(mailbox, parsed, raw, fingerprint, at)
+        mark = fingerprint(parsed, raw)
+        if report_type(parsed) == "feedback-report":
+            kinds[index] = complaint(mailbox, parsed, raw, mark, at)
+        elif looks_like_bounce(parsed):
+            kinds[index] = bounce(mailbox, parsed, raw, mark, at)
         else:
-            incoming.append(_Incoming(index, parsed, fingerprint, at))
+            incoming.append(_Incoming(index, parsed, mark, at))
     matched = [
         (mail, message)
         for mail, message in zip(incoming, _answered_batch(mailbox, incoming), strict=True)
@@ -140,19 +130,19 @@ def receive_batch(
 
 def _reply(mail: _Incoming, message: OutboundMessage) -> Reply:
     parsed = mail.parsed
-    auto = _is_auto_reply(parsed)
-    text, html = _bodies(parsed)
-    subject, new_text = _header(parsed, "Subject")[:1000], _new_text(text)
+    auto = is_auto_reply(parsed)
+    text, html = bodies(parsed)
+    subject, written = header(parsed, "Subject")[:1000], new_text(text)
     return Reply(
         message=message,
         fingerprint=mail.fingerprint,
         kind=Reply.Kind.AUTO_REPLY if auto else Reply.Kind.REPLY,
-        label=classify(new_text, subject, auto=auto),
-        header_message_id=(_MESSAGE_ID.findall(_header(parsed, "Message-ID")) or [""])[0],
+        label=classify(written, subject, auto=auto),
+        header_message_id=(MESSAGE_ID.findall(header(parsed, "Message-ID")) or [""])[0],
         received_at=mail.at,
-        from_address=_sender(parsed),
+        from_address=sender(parsed),
         subject=subject,
-        text=new_text,
+        text=written,
         html=nh3.clean(html, url_schemes={"http", "https", "mailto"}) if html else "",
     )
 
@@ -164,9 +154,9 @@ def _answered_batch(mailbox: Mailbox, incoming: list[_Incoming]) -> list[Outboun
     """Our message each mail answers: by its In-Reply-To/References, else by the sender's
     address and the thread's subject. Four queries for the whole batch."""
     wanted = [
-        _MESSAGE_ID.findall(
-            f"{_header(m.parsed, 'In-Reply-To')} {_header(m.parsed, 'References')}"
-        )[-20:]
+        MESSAGE_ID.findall(f"{header(m.parsed, 'In-Reply-To')} {header(m.parsed, 'References')}")[
+            -20:
+        ]
         for m in incoming
     ]
     # By the message-id index alone: with the mailbox and state in the same query, SQLite
@@ -184,9 +174,9 @@ def _answered_batch(mailbox: Mailbox, incoming: list[_Incoming]) -> list[Outboun
         chosen.append(max(found, key=lambda row: row[1])[0] if found else None)
     # The rest by sender and subject, through the leads' unique normalised-address index.
     senders = {
-        n: normalize_email(_sender(m.parsed))
+        n: normalize_email(sender(m.parsed))
         for n, m in enumerate(incoming)
-        if chosen[n] is None and _sender(m.parsed)
+        if chosen[n] is None and sender(m.parsed)
     }
     if senders:
         leads = dict(
@@ -209,9 +199,9 @@ def _answered_batch(mailbox: Mailbox, incoming: list[_Incoming]) -> list[Outboun
         )
         by_address: dict[str, list] = {}
         for pk, lead_id, subject in rows:
-            by_address.setdefault(leads[lead_id], []).append((pk, _thread_subject(subject)))
+            by_address.setdefault(leads[lead_id], []).append((pk, thread_subject(subject)))
         for n, address in senders.items():
-            subject = _thread_subject(_header(incoming[n].parsed, "Subject"))
+            subject = thread_subject(header(incoming[n].parsed, "Subject"))
             chosen[n] = next(
                 (pk for pk, theirs in by_address.get(address, []) if theirs == subject), None
             )
@@ -285,230 +275,6 @@ def _wait_for_return(message: OutboundMessage, text: str, at: datetime.datetime)
         status=Enrollment.Status.ACTIVE,
         next_due_at__lt=after,
     ).update(next_due_at=next_send_time(campaign, after, jitter_seconds=3600))
-
-
-def _sent_message(mailbox: Mailbox, ids: list[str], address: str) -> OutboundMessage | None:
-    """Our sent message a report is about: by its quoted Message-ID, else the latest to the
-    address. Each lookup by one index (the message id; the leads' unique normalised address):
-    combined filters made SQLite scan the mailbox's messages."""
-    pk = None
-    if ids:
-        rows = OutboundMessage.objects.filter(message_id__in=ids).values_list(
-            "pk", "mailbox_id", "state"
-        )
-        pk = next(
-            (pk for pk, box, state in rows if box == mailbox.pk and state == State.SENT), None
-        )
-    if pk is None and address:
-        leads = list(
-            Lead.objects.filter(
-                workspace_id=mailbox.workspace_id, email_normalized=normalize_email(address)
-            ).values_list("pk", flat=True)
-        )
-        if leads:
-            pk = (
-                OutboundMessage.objects.filter(
-                    mailbox=mailbox, state=State.SENT, enrollment__lead_id__in=leads
-                )
-                .order_by("-sent_at")
-                .values_list("pk", flat=True)
-                .first()
-            )
-    if pk is None:
-        return None
-    return OutboundMessage.objects.select_related("enrollment__campaign__workspace").get(pk=pk)
-
-
-# --- spam complaints (ARF, RFC 5965) ----------------------------------------------------------
-
-
-def _report_type(parsed: Message) -> str:
-    if parsed.get_content_type() != "multipart/report":
-        return ""
-    return (parsed.get_param("report-type") or "").lower()
-
-
-def _complaint(
-    mailbox: Mailbox, parsed: Message, raw: bytes, fingerprint: str, at: datetime.datetime
-) -> str | None:
-    """A mailbox provider forwards a recipient's "this is spam": they hear from us no more."""
-    recipients = [
-        value.decode("utf-8", "replace").strip().strip("<>").lower()
-        for value in re.findall(rb"(?im)^original-rcpt-to:\s*(\S+)", raw)
-    ]
-    quoted = re.findall(rb"(?im)^message-id:\s*(<[^>\r\n]+>)", raw)[-5:]
-    original_ids = [value.decode("ascii", "replace") for value in quoted]
-    message = _sent_message(mailbox, original_ids, recipients[0] if recipients else "")
-    if message is None:
-        return None
-    reply, created = Reply.objects.get_or_create(
-        message=message,
-        fingerprint=fingerprint,
-        defaults={
-            "kind": Reply.Kind.COMPLAINT,
-            "label": Reply.Label.UNSUBSCRIBE,
-            "received_at": at,
-            "from_address": _sender(parsed),
-            "subject": _header(parsed, "Subject")[:1000],
-        },
-    )
-    if created:
-        unsubscribe(message, reason=Suppression.Reason.COMPLAINT)
-    return reply.kind
-
-
-# --- bounces ------------------------------------------------------------------------------------
-
-
-def _looks_like_bounce(parsed: Message) -> bool:
-    if parsed.get_content_type() == "multipart/report":
-        return True
-    return bool(_BOUNCE_SENDER.match(_sender(parsed))) or _header(parsed, "Return-Path") == "<>"
-
-
-def _bounce(
-    mailbox: Mailbox, parsed: Message, raw: bytes, fingerprint: str, at: datetime.datetime
-) -> str | None:
-    try:
-        temporary, permanent = all_failures(parsed)
-    except Exception:  # a detector choking on a strange report must not stop the sync
-        logger.exception("Could not read a bounce")
-        return None
-    failures = [(a, True) for a in permanent] + [(a, False) for a in temporary - permanent]
-    # The returned message's own Message-ID, when the report quotes its headers.
-    quoted = re.findall(rb"(?im)^message-id:\s*(<[^>\r\n]+>)", raw)[-5:]
-    original_ids = [value.decode("ascii", "replace") for value in quoted]
-    kind = None
-    for address, is_permanent in failures:
-        recipient = address.decode("utf-8", "replace").strip().lower()
-        message = _sent_message(mailbox, original_ids, recipient)
-        if message is None:
-            continue
-        reply, created = Reply.objects.get_or_create(
-            message=message,
-            fingerprint=fingerprint,
-            defaults={
-                "kind": Reply.Kind.BOUNCE,
-                "label": Reply.Label.BOUNCE,
-                "received_at": at,
-                "from_address": _sender(parsed),
-                "subject": _header(parsed, "Subject")[:1000],
-                "permanent": is_permanent,
-            },
-        )
-        kind = reply.kind
-        if created:
-            _bounced(message, recipient, permanent=is_permanent, at=at)
-    return kind
-
-
-def _bounced(
-    message: OutboundMessage, recipient: str, *, permanent: bool, at: datetime.datetime
-) -> None:
-    campaign = message.enrollment.campaign
-    workspace = campaign.workspace
-    if not permanent:
-        earlier = Reply.objects.filter(
-            message__enrollment__lead__workspace=workspace,
-            message__enrollment__lead__email_normalized=normalize_email(recipient),
-            kind=Reply.Kind.BOUNCE,
-        ).count()
-        if earlier < TEMPORARY_LIMIT:
-            return
-    with transaction.atomic():
-        tally = Tally()
-        if not Event.objects.filter(message=message, kind=Event.Kind.BOUNCE).exists():
-            Event.objects.create(message=message, kind=Event.Kind.BOUNCE, created_at=at)
-            tally.message(campaign.pk, message, "returned", at=at)  # once per message
-        suppression_add(
-            workspace=workspace,
-            entry=recipient,
-            reason=Suppression.Reason.HARD_BOUNCE,
-            note=("bounced" if permanent else "repeated temporary bounces")[:200],
-        )
-        Lead.objects.filter(pk=message.enrollment.lead_id).update(status=Lead.Status.BOUNCED)
-        stopped = Enrollment.objects.filter(
-            pk=message.enrollment_id, status=Enrollment.Status.ACTIVE
-        ).update(status=Enrollment.Status.STOPPED, stop_reason="bounced", next_due_at=None)
-        tally.add(campaign.pk, "stopped", stopped)
-        tally.save()
-
-
-# --- reading the mail ---------------------------------------------------------------------------
-
-
-def _header(parsed: Message, name: str) -> str:
-    value = parsed.get(name)
-    if value is None:
-        return ""
-    try:
-        text = str(make_header(decode_header(str(value))))
-    except (UnicodeError, LookupError, ValueError, email.errors.HeaderParseError):
-        text = str(value)
-    return " ".join(text.split())
-
-
-def _sender(parsed: Message) -> str:
-    for name in ("Reply-To", "From"):
-        addresses = [a for _n, a in getaddresses([_header(parsed, name)]) if "@" in a]
-        if addresses:
-            return addresses[0].strip().lower()[:254]
-    return parseaddr(_header(parsed, "Sender"))[1].lower()[:254]
-
-
-def _fingerprint(parsed: Message, raw: bytes) -> str:
-    ids = _MESSAGE_ID.findall(_header(parsed, "Message-ID"))
-    source = ids[0].encode() if ids else raw
-    return hashlib.sha256(source).hexdigest()
-
-
-def _thread_subject(subject: str) -> str:
-    return _SUBJECT_PREFIX.sub("", subject or "").strip().lower()
-
-
-def _is_auto_reply(parsed: Message) -> bool:
-    auto = _header(parsed, "Auto-Submitted").lower()
-    if auto and auto != "no":
-        return True
-    if parsed.get("X-Autoreply") or parsed.get("X-Autorespond") or parsed.get("X-Autoresponse"):
-        return True
-    return _header(parsed, "Precedence").lower() in {"auto_reply", "bulk", "junk", "list"}
-
-
-def _bodies(parsed: Message) -> tuple[str, str]:
-    """The first text/plain and text/html parts (attachments skipped), decoded."""
-    text = html = ""
-    for part in parsed.walk() if parsed.is_multipart() else [parsed]:
-        if part.is_multipart() or part.get_content_disposition() == "attachment":
-            continue
-        kind = part.get_content_type()
-        if kind not in ("text/plain", "text/html") or (text if kind == "text/plain" else html):
-            continue
-        payload = part.get_payload(decode=True) or b""
-        charset = part.get_content_charset() or "utf-8"
-        try:
-            decoded = payload.decode(charset, "replace")
-        except LookupError:  # an unknown charset name
-            decoded = payload.decode("utf-8", "replace")
-        if kind == "text/plain":
-            text = decoded
-        else:
-            html = decoded
-    if not text and html:
-        text = html_to_text(html)
-    return text, html
-
-
-def _new_text(text: str) -> str:
-    """What the person wrote this time: quoted history, headers of it and signature removed."""
-    if not text.strip():
-        return ""
-    try:
-        new = EmailReplyParser(languages=REPLY_LANGUAGES).parse_reply(text=text[:200_000])
-    except Exception:  # the parser's regexes on unusual input: keep the whole text
-        logger.exception("Could not separate a reply from its quoted history")
-        new = text
-    return (new or text).strip()[:20_000]
 
 
 # --- the sync of one mailbox --------------------------------------------------------------------

@@ -1,0 +1,96 @@
+"""Reading incoming mail the way the inbox needs it: headers decoded, the sender, a fingerprint,
+the text and HTML parts, and the new text of a reply without its quoted history."""
+
+from __future__ import annotations
+
+import email.errors
+import hashlib
+import logging
+import re
+from email.header import decode_header, make_header
+from email.message import Message
+from email.utils import getaddresses, parseaddr
+
+from mailparser_reply import EmailReplyParser
+
+from campaigns.content import html_to_text
+
+logger = logging.getLogger(__name__)
+
+REPLY_LANGUAGES = ["en", "de", "fr", "es", "it", "nl", "pl", "pt", "sv"]
+MESSAGE_ID = re.compile(r"<[^<>\s]{1,250}>")
+SUBJECT_PREFIX = re.compile(r"^\s*((re|aw|antw|sv|vs|r|rif|ref|odp|res|fw|fwd|wg)\s*:\s*)+", re.I)
+
+
+def header(parsed: Message, name: str) -> str:
+    value = parsed.get(name)
+    if value is None:
+        return ""
+    try:
+        text = str(make_header(decode_header(str(value))))
+    except (UnicodeError, LookupError, ValueError, email.errors.HeaderParseError):
+        text = str(value)
+    return " ".join(text.split())
+
+
+def sender(parsed: Message) -> str:
+    for name in ("Reply-To", "From"):
+        addresses = [a for _n, a in getaddresses([header(parsed, name)]) if "@" in a]
+        if addresses:
+            return addresses[0].strip().lower()[:254]
+    return parseaddr(header(parsed, "Sender"))[1].lower()[:254]
+
+
+def fingerprint(parsed: Message, raw: bytes) -> str:
+    ids = MESSAGE_ID.findall(header(parsed, "Message-ID"))
+    source = ids[0].encode() if ids else raw
+    return hashlib.sha256(source).hexdigest()
+
+
+def thread_subject(subject: str) -> str:
+    return SUBJECT_PREFIX.sub("", subject or "").strip().lower()
+
+
+def is_auto_reply(parsed: Message) -> bool:
+    auto = header(parsed, "Auto-Submitted").lower()
+    if auto and auto != "no":
+        return True
+    if parsed.get("X-Autoreply") or parsed.get("X-Autorespond") or parsed.get("X-Autoresponse"):
+        return True
+    return header(parsed, "Precedence").lower() in {"auto_reply", "bulk", "junk", "list"}
+
+
+def bodies(parsed: Message) -> tuple[str, str]:
+    """The first text/plain and text/html parts (attachments skipped), decoded."""
+    text = html = ""
+    for part in parsed.walk() if parsed.is_multipart() else [parsed]:
+        if part.is_multipart() or part.get_content_disposition() == "attachment":
+            continue
+        kind = part.get_content_type()
+        if kind not in ("text/plain", "text/html") or (text if kind == "text/plain" else html):
+            continue
+        payload = part.get_payload(decode=True) or b""
+        charset = part.get_content_charset() or "utf-8"
+        try:
+            decoded = payload.decode(charset, "replace")
+        except LookupError:  # an unknown charset name
+            decoded = payload.decode("utf-8", "replace")
+        if kind == "text/plain":
+            text = decoded
+        else:
+            html = decoded
+    if not text and html:
+        text = html_to_text(html)
+    return text, html
+
+
+def new_text(text: str) -> str:
+    """What the person wrote this time: quoted history, headers of it and signature removed."""
+    if not text.strip():
+        return ""
+    try:
+        new = EmailReplyParser(languages=REPLY_LANGUAGES).parse_reply(text=text[:200_000])
+    except Exception:  # the parser's regexes on unusual input: keep the whole text
+        logger.exception("Could not separate a reply from its quoted history")
+        new = text
+    return (new or text).strip()[:20_000]
