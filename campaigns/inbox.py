@@ -84,7 +84,7 @@ def reply_relabel(reply: Reply, label: str) -> None:
 
 
 class AnswerError(ValueError):
-    pass
+    """Why an answer could not be sent, in words shown to the user."""
 
 
 def answer_subject(reply: Reply) -> str:
