@@ -1,4 +1,4 @@
-"""What recipients do with a message — opens, clicks, replies — recorded as events and counted.
+"""What recipients do with a message — opens and clicks — recorded as events and counted.
 
 Opens and clicks arrive through the tracking buffer and are written here in batches by the
 flush task (`tracking_flush`, beat every few seconds). Each becomes an `Event` (kept, flagged
@@ -78,15 +78,6 @@ def record_hits(hits: list[Hit]) -> int:
         mark_first(first["clicked_at"], "clicked_at", "clicked", tally)
         tally.save()
     return len(events)
-
-
-def record_reply(message: OutboundMessage, at: datetime.datetime) -> None:
-    """A reply to `message`: an event, and the message counted as replied once."""
-    with transaction.atomic():
-        Event.objects.create(message=message, kind=Event.Kind.REPLY, created_at=at)
-        tally = Tally()
-        mark_first({message.pk: at}, "replied_at", "replied", tally)
-        tally.save()
 
 
 def mark_first(firsts: dict[int, datetime.datetime], field: str, metric: str, tally: Tally) -> None:

@@ -8,9 +8,11 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from campaigns.engagement import record_reply, tracking_flush
+from campaigns.engagement import tracking_flush
+from campaigns.inbound import receive
 from campaigns.models import Campaign, OutboundMessage
 from campaigns.reports import campaign_report
+from tests.campaigns.inbound_mail import gmail_reply
 from tests.campaigns.pipeline import START, build, run_until, track
 
 pytestmark = pytest.mark.django_db
@@ -124,7 +126,8 @@ def test_home_shows_today_and_mailbox_health(client, alice, workspace_a, mailbox
         client.force_login(alice)
         client.post(reverse("campaign_control", args=[campaign.pk]), {"action": "launch"})
     run_until(START + datetime.timedelta(hours=1, minutes=1))
-    record_reply(OutboundMessage.objects.first(), START + datetime.timedelta(hours=1, minutes=30))
+    replied_to = OutboundMessage.objects.first()
+    receive(mailbox, gmail_reply(replied_to), START + datetime.timedelta(hours=1, minutes=30))
     with time_machine.travel(START + datetime.timedelta(hours=2), tick=False):
         home = client.get(reverse("dashboard")).content.decode()
     assert '<dd data-count="sent">2</dd>' in home
