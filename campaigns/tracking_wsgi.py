@@ -18,6 +18,7 @@ import logging
 import re
 
 from django.db import connections
+from django.utils.encoding import iri_to_uri
 
 from campaigns.tracking import click_hit, open_hit
 from campaigns.tracking_views import GIF
@@ -59,7 +60,7 @@ class TrackingFastPath:
                     start_response(
                         "302 Found",
                         [
-                            ("Location", url),
+                            ("Location", iri_to_uri(url)),  # as Django does: ASCII only
                             ("Content-Length", "0"),
                             NO_STORE,
                             ("Referrer-Policy", "no-referrer"),

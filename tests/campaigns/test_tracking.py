@@ -152,6 +152,15 @@ def test_a_scanner_clicking_right_after_delivery_is_a_machine(client, sent):
     assert message.clicked_at == message.sent_at + datetime.timedelta(minutes=5)
 
 
+def test_a_link_with_non_ascii_characters_redirects_percent_encoded(client, sent):
+    message, html = sent
+    TrackedLink.objects.create(message=message, position=2, url="https://vela.example/café?q=ü")
+    click = path(re.search(r'href="(http://localhost:8000/t/c/[^"]+)"', html).group(1))
+    response = client.get(click.replace("/1/", "/2/"))
+    assert response.status_code == 302
+    assert response["Location"] == "https://vela.example/caf%C3%A9?q=%C3%BC"
+
+
 def test_nothing_redirects_anywhere_else(client, sent):
     message, html = sent
     click = path(re.search(r'href="(http://localhost:8000/t/c/[^"]+)"', html).group(1))
