@@ -174,9 +174,9 @@ def _answered_batch(mailbox: Mailbox, incoming: list[_Incoming]) -> list[Outboun
         chosen.append(max(found, key=lambda row: row[1])[0] if found else None)
     # The rest by sender and subject, through the leads' unique normalised-address index.
     senders = {
-        n: normalize_email(sender(m.parsed))
+        n: normalize_email(address)
         for n, m in enumerate(incoming)
-        if chosen[n] is None and sender(m.parsed)
+        if chosen[n] is None and (address := sender(m.parsed))
     }
     if senders:
         leads = dict(

@@ -1,22 +1,11 @@
 import pytest
 
-from tests.smtp_accounts.factories import make_mailbox
+from tests.smtp_accounts.factories import sink_mailbox
 
 
 @pytest.fixture
 def mailbox(workspace_a, smtp_server):
-    return make_mailbox(
-        workspace_a,
-        smtp_host="localhost",
-        smtp_port=smtp_server.port,
-        smtp_username=smtp_server.username,
-        smtp_password=smtp_server.password,
-        min_gap_seconds=0,
-        gap_jitter_seconds=0,
-        warmup_enabled=False,
-        daily_cap=1000,
-        hourly_cap=1000,
-    )
+    return sink_mailbox(workspace_a, smtp_server, daily_cap=1000, hourly_cap=1000)
 
 
 def counters_by_key() -> dict:

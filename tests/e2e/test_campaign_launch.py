@@ -12,7 +12,7 @@ from tests.campaigns.pipeline import build
 from tests.conftest import make_user
 from tests.e2e.test_lead_import import shoot
 from tests.e2e.test_mailbox_connect import sign_in
-from tests.smtp_accounts.factories import make_mailbox
+from tests.smtp_accounts.factories import sink_mailbox
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -20,16 +20,7 @@ pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 def test_launch_and_watch_the_report(live_server, page, smtp_server):
     user = make_user("owner@example.com", name="Owner")
     workspace = workspace_create(owner=user, name="Acme")
-    mailbox = make_mailbox(
-        workspace,
-        smtp_host="localhost",
-        smtp_port=smtp_server.port,
-        smtp_username=smtp_server.username,
-        smtp_password=smtp_server.password,
-        min_gap_seconds=0,
-        gap_jitter_seconds=0,
-        warmup_enabled=False,
-    )
+    mailbox = sink_mailbox(workspace, smtp_server)
     campaign = build(
         workspace,
         mailbox,

@@ -15,7 +15,7 @@ from tests.campaigns.pipeline import START, build, run_until
 from tests.conftest import make_user
 from tests.e2e.test_lead_import import shoot
 from tests.e2e.test_mailbox_connect import sign_in
-from tests.smtp_accounts.factories import make_mailbox
+from tests.smtp_accounts.factories import sink_mailbox
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -23,16 +23,7 @@ pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 def test_read_filter_and_relabel_replies(live_server, page, smtp_server):
     user = make_user("owner@example.com", name="Owner")
     workspace = workspace_create(owner=user, name="Acme")
-    mailbox = make_mailbox(
-        workspace,
-        smtp_host="localhost",
-        smtp_port=smtp_server.port,
-        smtp_username=smtp_server.username,
-        smtp_password=smtp_server.password,
-        min_gap_seconds=0,
-        gap_jitter_seconds=0,
-        warmup_enabled=False,
-    )
+    mailbox = sink_mailbox(workspace, smtp_server)
     with time_machine.travel(START, tick=False):
         campaign = build(workspace, mailbox, n=4, steps=2)
         campaign_launch(campaign)

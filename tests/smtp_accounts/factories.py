@@ -39,3 +39,17 @@ def outgoing(n: int, *, start: int = 0) -> list[OutgoingMessage]:
             )
         )
     return messages
+
+
+def sink_mailbox(workspace, smtp_server, **overrides) -> Mailbox:
+    """A mailbox sending to the test SMTP server as fast as it can: no gap, no warm-up."""
+    values = {
+        "smtp_host": "localhost",
+        "smtp_port": smtp_server.port,
+        "smtp_username": smtp_server.username,
+        "smtp_password": smtp_server.password,
+        "min_gap_seconds": 0,
+        "gap_jitter_seconds": 0,
+        "warmup_enabled": False,
+    }
+    return make_mailbox(workspace, **(values | overrides))
