@@ -7,7 +7,8 @@ state changes. Baselines in the same run, same sink: (a) a bare smtplib loop sen
 messages of the same shape and size as ours (multipart HTML + text, quoted-printable, the same
 headers) over one reused connection; (b) django-post-office's `send_queued` on the same
 messages (queued beforehand, not timed). Targets: ratio >= 0.6 of (a), >= 1.5 of (b).
-Usage: .venv/bin/python bench/pipeline.py [--n 1000]
+Each of --rounds rounds runs all three back to back; the median round by ratio is reported.
+Usage: .venv/bin/python bench/pipeline.py [--n 1000] [--rounds 3]
 """
 
 from __future__ import annotations
@@ -152,12 +153,14 @@ def post_office(server, messages) -> float:
     elapsed = time.perf_counter() - started
     sent = Email.objects.filter(status=0).count()
     assert sent == len(messages), (sent, Email.objects.values_list("status", flat=True)[:5])
+    Email.objects.all().delete()  # the next round starts from an empty queue
     return len(messages) / elapsed
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--n", type=int, default=1000)
+    parser.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args()
     django_in_tempdir(extra_apps=("post_office",))
     from django.conf import settings
@@ -166,20 +169,25 @@ def main() -> None:
     server = Sink()
     settings.MAILBOX_ALLOW_PRIVATE_NETWORKS = True
     settings.MAILBOX_TLS_CA_FILE = str(server.cert)
+    rounds = []
     try:
         messages = prebuilt(args.n)
-        bare = bare_smtplib(server, messages)
         ours(server, 10, name="warmup")  # a worker that has started: modules imported
-        mine = ours(server, args.n)
-        po = post_office(server, messages)
+        for i in range(args.rounds):
+            bare = bare_smtplib(server, messages)
+            mine = ours(server, args.n, name=f"round{i}")
+            po = post_office(server, messages)
+            rounds.append((mine, bare, po))
+            print(f"round {i + 1}: ours {mine:.0f}/s, bare smtplib {bare:.0f}/s, "
+                  f"post-office {po:.0f}/s")  # fmt: skip
     finally:
         server.stop()
-    print(
-        f"{args.n} messages: ours {mine:.0f}/s, bare smtplib {bare:.0f}/s, post-office {po:.0f}/s"
-    )
+    # The median round by ratio: the machine is noisy, one lucky round should not decide.
+    mine, bare, _po = sorted(rounds, key=lambda r: r[0] / r[1])[len(rounds) // 2]
     result(
         "pipeline_vs_smtplib", "messages_per_second", mine, bare, "ratio >= 0.6", mine / bare >= 0.6
     )
+    mine, _bare, po = sorted(rounds, key=lambda r: r[0] / r[2])[len(rounds) // 2]
     result(
         "pipeline_vs_post_office", "messages_per_second", mine, po, "ratio >= 1.5", mine / po >= 1.5
     )

@@ -10,12 +10,21 @@ from __future__ import annotations
 
 import datetime
 import logging
+from collections import deque
 
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from campaigns.models import Campaign, Enrollment, Lead, OutboundMessage, Step, Suppression
+from campaigns.models import (
+    Campaign,
+    Enrollment,
+    Lead,
+    OutboundMessage,
+    Step,
+    Suppression,
+    Variant,
+)
 from campaigns.rendering import render_outbound
 from campaigns.schedule import next_send_time
 from campaigns.stats import Tally
@@ -23,10 +32,11 @@ from campaigns.suppression import Suppressions, suppression_add
 from campaigns.templating import TemplateError
 from campaigns.tracking import store_links_batch
 from postigo.db import update_each
+from smtp_accounts.background import BackgroundSender
 from smtp_accounts.models import Mailbox
 from smtp_accounts.replies import Outcome
 from smtp_accounts.sender import SendResult
-from smtp_accounts.services import mailbox_send_batch
+from smtp_accounts.services import dkim_signer_for, mailbox_batch_done
 
 logger = logging.getLogger(__name__)
 
@@ -34,6 +44,7 @@ MAX_ATTEMPTS = 6
 GIVE_UP_AFTER = datetime.timedelta(days=3)
 INTERRUPTED_AFTER = datetime.timedelta(minutes=15)
 FOLLOW_UP_JITTER = 1800
+CHUNK = 10  # messages rendered and stored at a time while the SMTP thread sends the previous
 
 State = OutboundMessage.State
 
@@ -58,72 +69,104 @@ def send_batch(*, mailbox_id: int, message_ids: list[int]) -> dict[str, int]:
         return {}
     mailbox = Mailbox.objects.get(pk=mailbox_id)
     messages = list(
-        OutboundMessage.objects.filter(pk__in=ids)
-        .select_related("enrollment__lead", "enrollment__campaign__workspace", "step", "variant")
-        .order_by("pk")
+        OutboundMessage.objects.filter(pk__in=ids).select_related("enrollment__lead").order_by("pk")
     )
-    following = {
-        (step.campaign_id, step.position): step
-        for step in Step.objects.filter(
-            campaign_id__in={m.enrollment.campaign_id for m in messages}
-        )
-    }
-    for message in messages:
-        message.mailbox = mailbox
-        # Rendering reads variant.step and step.campaign: the objects already loaded.
-        message.step.campaign = message.enrollment.campaign
-        if message.variant is not None:
-            message.variant.step = message.step
-        # The step after this one (None: the sequence ends), for scheduling after a send.
-        message.following = following.get(
-            (message.enrollment.campaign_id, message.step.position + 1)
-        )
+    _attach_authoring(messages, mailbox)
     suppressions = Suppressions.for_addresses(mailbox.workspace, [m.recipient for m in messages])
-    previous = _previous_messages(messages)
-    ready, outgoing = [], []
+    checked = []
     for message in messages:
-        enrollment = message.enrollment
         if message.recipient in suppressions:  # checked again right before SMTP
             _fail(message, "suppressed before sending", stop="suppressed")
-            continue
-        if enrollment.campaign.status != Campaign.Status.RUNNING:
+        elif message.enrollment.campaign.status != Campaign.Status.RUNNING:
             _unclaim(message)  # paused meanwhile: nothing went out; it waits for resume
-            continue
-        if message.variant is None:  # deleted after the message was queued
+        elif message.variant is None:  # deleted after the message was queued
             _fail(message, "its variant was deleted", stop="variant deleted")
-            continue
-        try:
-            outgoing.append(render_outbound(message, previous=previous.get(message.enrollment_id)))
-        except TemplateError as exc:  # the launch gate prevents this; a bad edit may not
-            _fail(message, f"template error: {exc}", stop="template error")
-            continue
-        ready.append(message)
-    # What is about to be sent is recorded in one transaction for the whole batch.
-    with transaction.atomic():
-        update_each(
-            ready, ["subject", "body_html", "body_text", "message_id", "in_reply_to", "references"]
-        )
-        store_links_batch(ready)
+        else:
+            checked.append(message)
+    return _send_checked(mailbox, checked, previous=_previous_messages(checked))
 
-    pending = iter(ready)
+
+def _attach_authoring(messages: list[OutboundMessage], mailbox: Mailbox) -> None:
+    """Each message's campaign, step, variant and next step, loaded once for the batch and
+    shared (rendering reads variant.step and step.campaign; a batch is one or few campaigns)."""
+    campaign_ids = {m.enrollment.campaign_id for m in messages}
+    campaigns = Campaign.objects.filter(pk__in=campaign_ids).select_related("workspace")
+    campaigns = {c.pk: c for c in campaigns}
+    steps = {s.pk: s for s in Step.objects.filter(campaign_id__in=campaign_ids)}
+    variants = Variant.objects.filter(step_id__in=[m.step_id for m in messages])
+    variants = {v.pk: v for v in variants}
+    for step in steps.values():
+        step.campaign = campaigns[step.campaign_id]
+    for variant in variants.values():
+        variant.step = steps[variant.step_id]
+    following = {(s.campaign_id, s.position): s for s in steps.values()}
+    for message in messages:
+        message.mailbox = mailbox
+        message.enrollment.campaign = campaigns[message.enrollment.campaign_id]
+        message.step = steps[message.step_id]
+        message.variant = variants.get(message.variant_id)  # None: deleted meanwhile
+        # The step after this one (None: the sequence ends), for scheduling after a send.
+        message.following = following.get((message.step.campaign_id, message.step.position + 1))
+
+
+def _send_checked(mailbox: Mailbox, messages: list[OutboundMessage], *, previous) -> dict:
+    """Render and store a chunk, hand it to the SMTP thread, record the answers already in;
+    while the server answers one chunk, the next is prepared (smtp_accounts/background.py)."""
+    if not messages:
+        return {}
     counts: dict[str, int] = {}
+    results: list[SendResult] = []
+    in_flight: deque[OutboundMessage] = deque()  # handed over, in order, answer not read yet
     sent = _SentBuffer()
 
     def record(result: SendResult) -> None:
-        message = next(pending)
+        message = in_flight.popleft()
         if result.outcome is Outcome.SENT:
             sent.add(message, result)
         else:
             _record(message, result)
+        results.append(result)
         counts[result.outcome.value] = counts.get(result.outcome.value, 0) + 1
 
     try:
-        mailbox_send_batch(mailbox=mailbox, messages=outgoing, on_result=record)
+        with BackgroundSender(mailbox, signer=dkim_signer_for(mailbox)) as smtp:
+            prepared = 0
+            while prepared < len(messages) and not smtp.stopped:
+                chunk, prepared = messages[prepared : prepared + CHUNK], prepared + CHUNK
+                for message, outgoing in _rendered(chunk, previous):
+                    in_flight.append(message)
+                    smtp.send(outgoing)
+                for result in smtp.results():
+                    record(result)
+            for result in smtp.finish():
+                record(result)
     finally:
         sent.flush()
-    for message in pending:  # not attempted: the batch stopped at a mailbox-level failure
+    mailbox_batch_done(mailbox=mailbox, results=results)
+    # Not attempted: the mailbox failed first (it is paused now); the leads are not at fault.
+    for message in [*in_flight, *messages[prepared:]]:
         _unclaim(message, delay=datetime.timedelta(minutes=30))
     return counts
+
+
+def _rendered(messages: list[OutboundMessage], previous: dict):
+    """(message, outgoing) for each message that renders; what is about to be sent is stored
+    first, in one transaction for the chunk."""
+    ready = []
+    for message in messages:
+        try:
+            outgoing = render_outbound(message, previous=previous.get(message.enrollment_id))
+        except TemplateError as exc:  # the launch gate prevents this; a bad edit may not
+            _fail(message, f"template error: {exc}", stop="template error")
+            continue
+        ready.append((message, outgoing))
+    with transaction.atomic():
+        stored = [message for message, _outgoing in ready]
+        update_each(
+            stored, ["subject", "body_html", "body_text", "message_id", "in_reply_to", "references"]
+        )
+        store_links_batch(stored)
+    return ready
 
 
 class _SentBuffer:

@@ -83,9 +83,10 @@ def claim_for_mailbox(mailbox_id: int, now: datetime.datetime, batch: int = BATC
                 next_due_at__lte=now,
                 campaign__status=Campaign.Status.RUNNING,
             )
-            .select_related("campaign__workspace", "lead")
+            .select_related("lead")
             .order_by("next_due_at", "pk")[: batch - len(retries)]
         )
+        _attach_campaigns(enrollments)
         eligible = _eligible(enrollments, now)
         granted = reserve_send_slots(mailbox_id=mailbox_id, wanted=len(retries) + len(eligible))
         retries, eligible = retries[:granted], eligible[: max(0, granted - len(retries))]
@@ -104,6 +105,14 @@ def claim_for_mailbox(mailbox_id: int, now: datetime.datetime, batch: int = BATC
         # In flight: the send result schedules each lead's next step.
         Enrollment.objects.filter(pk__in=[e.pk for e, _step in eligible]).update(next_due_at=None)
     return retries + [m.pk for m in messages]
+
+
+def _attach_campaigns(enrollments: list[Enrollment]) -> None:
+    """One campaign object (with its workspace) per campaign, shared by its enrollments."""
+    campaigns = Campaign.objects.filter(pk__in={e.campaign_id for e in enrollments})
+    campaigns = {c.pk: c for c in campaigns.select_related("workspace")}
+    for enrollment in enrollments:
+        enrollment.campaign = campaigns[enrollment.campaign_id]
 
 
 def _eligible(enrollments: list[Enrollment], now: datetime.datetime) -> list[tuple]:

@@ -168,6 +168,13 @@ class MailboxSender:
         outcome = classify(code, response) if code is not None else Outcome.TEMPORARY
         return SendResult(message, outcome, code, response, elapsed)
 
+    def attempt(self, message: OutgoingMessage) -> SendResult:
+        """`send`, with a session that cannot be opened reported as the message's result."""
+        try:
+            return self.send(message)
+        except MailboxUnavailable as exc:
+            return SendResult(message, exc.outcome, exc.code, exc.response, 0)
+
     def _transaction(self, message: OutgoingMessage) -> tuple[int | None, str]:
         """MAIL, RCPT, DATA by hand, so the server's own reply to each is kept."""
         client = self.client
@@ -226,10 +233,7 @@ def send_messages(
             mailbox, recycle_after=recycle_after, signer=signer, pool=pool
         ) as sender:
             for message in messages:
-                try:
-                    result = sender.send(message)
-                except MailboxUnavailable as exc:
-                    result = SendResult(message, exc.outcome, exc.code, exc.response, 0)
+                result = sender.attempt(message)
                 log.add(result)
                 yield result
                 if result.outcome is Outcome.MAILBOX:

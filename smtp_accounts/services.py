@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 
 from django.db.models import F
 from django.urls import reverse
@@ -51,21 +51,18 @@ def mailbox_resume(*, mailbox: Mailbox) -> Mailbox:
 
 
 def mailbox_send_batch(
-    *,
-    mailbox: Mailbox,
-    messages: Iterable[OutgoingMessage],
-    on_result: Callable[[SendResult], None] | None = None,
+    *, mailbox: Mailbox, messages: Iterable[OutgoingMessage]
 ) -> list[SendResult]:
     """Send pre-rendered messages; update counters; pause and notify on a mailbox failure.
+    (Campaign batches use `background.BackgroundSender`, which overlaps SMTP with recording.)"""
+    results = list(send_messages(mailbox, messages, signer=dkim_signer_for(mailbox)))
+    mailbox_batch_done(mailbox=mailbox, results=results)
+    return results
 
-    `on_result` sees each result as soon as the server answered, before the next message is
-    sent, so callers can record it durably while the session goes on.
-    """
-    results = []
-    for result in send_messages(mailbox, messages, signer=dkim_signer_for(mailbox)):
-        results.append(result)
-        if on_result is not None:
-            on_result(result)
+
+def mailbox_batch_done(*, mailbox: Mailbox, results: list[SendResult]) -> None:
+    """After a batch: the mailbox's counters; paused and the workspace told on a mailbox-level
+    failure."""
     sent = any(r.outcome is Outcome.SENT for r in results)
     temporary = sum(1 for r in results if r.outcome is Outcome.TEMPORARY)
     # Daily and hourly counts were taken when the slots were reserved (rotation.py).
@@ -82,7 +79,6 @@ def mailbox_send_batch(
         mailbox_paused_by_error(
             mailbox=mailbox, reason=f"{failure.code or ''} {failure.response}".strip()
         )
-    return results
 
 
 def mailbox_paused_by_error(*, mailbox: Mailbox, reason: str) -> None:

@@ -228,3 +228,84 @@ def test_leads_in_another_running_campaign_wait_unless_overlap_is_allowed(worksp
 
         assert campaign_enroll(second) == 2
     assert Enrollment.objects.filter(campaign=second).count() == 3
+
+
+# The SMTP conversation runs on a thread of its own while the batch's next messages are
+# rendered and the answers recorded (smtp_accounts/background.py). Its edges:
+
+
+def _claimed_batch(workspace, mailbox, n):
+    with time_machine.travel(START, tick=False):
+        campaign_launch(build(workspace, mailbox, n=n, steps=1))
+    return claim_for_mailbox(mailbox.pk, START + datetime.timedelta(hours=2), batch=n)
+
+
+def test_a_mailbox_refusing_mid_batch_is_paused_and_the_rest_waits(
+    workspace_a, mailbox, smtp_server
+):
+    smtp_server.script.rcpt = {"lead13@x.example": "550 5.7.1 Daily sending quota exceeded"}
+    ids = _claimed_batch(workspace_a, mailbox, 25)  # several chunks of CHUNK messages
+    with time_machine.travel(START + datetime.timedelta(hours=2), tick=False):
+        counts = send_batch(mailbox_id=mailbox.pk, message_ids=ids)
+    order = list(OutboundMessage.objects.filter(pk__in=ids).order_by("pk"))
+    refused = next(i for i, m in enumerate(order) if m.recipient == "lead13@x.example")
+    assert counts == {"sent": refused, "mailbox": 1}
+    assert [r.rcpt_tos[0] for r in smtp_server.received] == [m.recipient for m in order[:refused]]
+    states = [m.state for m in OutboundMessage.objects.filter(pk__in=ids).order_by("pk")]
+    assert states == ["sent"] * refused + ["queued"] * (25 - refused)  # nothing left sending
+    retry = START + datetime.timedelta(hours=2, minutes=30)
+    waiting = OutboundMessage.objects.filter(state="queued")
+    assert set(waiting.values_list("next_attempt_at", flat=True)) == {retry}
+    mailbox.refresh_from_db()
+    assert mailbox.status == "paused_error" and "quota" in mailbox.status_reason
+
+
+def test_a_crash_while_recording_sends_nothing_more_and_nothing_twice(
+    workspace_a, mailbox, smtp_server, monkeypatch
+):
+    from campaigns import delivery
+
+    def crash(self):
+        raise RuntimeError("database went away")
+
+    monkeypatch.setattr(delivery._SentBuffer, "SIZE", 5)
+    monkeypatch.setattr(delivery._SentBuffer, "flush", crash)
+    ids = _claimed_batch(workspace_a, mailbox, 30)
+    later = time_machine.travel(START + datetime.timedelta(hours=2), tick=False)
+    with later, pytest.raises(RuntimeError, match="went away"):
+        send_batch(mailbox_id=mailbox.pk, message_ids=ids)
+    delivered = [r.rcpt_tos[0] for r in smtp_server.received]
+    assert 5 <= len(delivered) < 30  # the thread stopped after the message on the wire
+    # What was delivered is not recorded `sent`: it stays `sending`, recovery calls it unknown.
+    sending = OutboundMessage.objects.filter(state="sending")
+    assert set(delivered) <= set(sending.values_list("recipient", flat=True))
+    assert sending.count() == 30  # every claimed message: none was recorded as anything
+    monkeypatch.undo()
+    with time_machine.travel(START + datetime.timedelta(hours=3), tick=False):
+        assert recover_interrupted() == 30
+    assert run_until(START + datetime.timedelta(days=3)) == 0
+    assert len(smtp_server.received) == len(delivered) == len(set(delivered))
+
+
+def test_a_failure_inside_the_smtp_thread_reaches_the_worker(
+    workspace_a, mailbox, smtp_server, monkeypatch
+):
+    from smtp_accounts.sender import MailboxSender
+    from smtp_accounts.sessions import SESSIONS
+
+    attempt = MailboxSender.attempt
+    calls = []
+
+    def flaky(self, message):
+        calls.append(message.recipient)
+        if len(calls) == 3:
+            raise ValueError("a bug in the sender")
+        return attempt(self, message)
+
+    monkeypatch.setattr(MailboxSender, "attempt", flaky)
+    ids = _claimed_batch(workspace_a, mailbox, 12)
+    later = time_machine.travel(START + datetime.timedelta(hours=2), tick=False)
+    with later, pytest.raises(ValueError, match="a bug in the sender"):
+        send_batch(mailbox_id=mailbox.pk, message_ids=ids)
+    assert len(calls) == 3 and len(smtp_server.received) == 2  # nothing after the failure
+    assert SESSIONS._sessions == {}  # a session that saw an error is not kept for reuse
