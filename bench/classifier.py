@@ -1,9 +1,12 @@
-"""Built-in reply classifier accuracy on our own labelled set (bench/data/replies.tsv).
+"""Built-in reply classifier accuracy on our own labelled sets (bench/data/).
 
-214 short replies written the way people answer cold email — interested, not interested,
-neutral, unsubscribe requests, out-of-office and other auto-replies — in English, German,
-French, Spanish, Italian, Dutch, Polish and Portuguese, including phrasings the rules do not
-know. `auto` is 1 where the mail's headers would mark it automatic (RFC 3834). Reports accuracy,
+`replies.tsv`: 214 short replies written the way people answer cold email —
+interested, not interested, neutral, unsubscribe requests, out-of-office and other
+auto-replies — in English, German, French, Spanish, Italian, Dutch, Polish and Portuguese,
+including phrasings the rules do not know; the rules were tuned on it.
+`replies_heldout.tsv`: 109 more, written after the rules and
+never used to change them — its figure is the one to believe. `auto` is 1 where the mail's
+headers would mark it automatic (RFC 3834). Reports, for each set, accuracy,
 per-label precision and recall, and the misses. The issue sets no threshold: these are figures to
 improve on, and the baseline the AI classifier will be compared with.
 Usage: .venv/bin/python bench/classifier.py
@@ -19,20 +22,19 @@ from pathlib import Path
 sys.path[0] = str(Path(__file__).resolve().parent.parent)
 from bench._setup import result  # noqa: E402
 
-DATA = Path(__file__).resolve().parent / "data" / "replies.tsv"
+DATA = Path(__file__).resolve().parent / "data"
+SETS = {
+    # The set the rules were tuned on: a figure that flatters them.
+    "classifier_accuracy": DATA / "replies.tsv",
+    # Written after the rules, never used to change them: the figure to believe.
+    "classifier_accuracy_heldout": DATA / "replies_heldout.tsv",
+}
 
 
-def main() -> None:
-    import os
-
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "postigo.settings")
-    os.environ.setdefault("DEBUG", "true")
-    import django
-
-    django.setup()
+def evaluate(name: str, path: Path) -> None:
     from campaigns.reply_labels import classify
 
-    with DATA.open(encoding="utf-8") as file:
+    with path.open(encoding="utf-8") as file:
         rows = list(csv.DictReader(file, delimiter="\t"))
     truth, guesses, misses = [], [], []
     for row in rows:
@@ -42,7 +44,7 @@ def main() -> None:
         if guess != row["label"]:
             misses.append((row["label"], guess, row["text"]))
     labels = sorted(set(truth))
-    print(f"{len(rows)} replies, {len(labels)} labels")
+    print(f"{path.name}: {len(rows)} replies, {len(labels)} labels")
     print(f"{'label':15} {'n':>4} {'precision':>10} {'recall':>8}")
     for label in labels:
         hits = sum(1 for t, g in zip(truth, guesses, strict=True) if t == g == label)
@@ -56,7 +58,19 @@ def main() -> None:
     confusion = Counter((t, g) for t, g in zip(truth, guesses, strict=True) if t != g)
     print("most confused:", confusion.most_common(3))
     accuracy = 1 - len(misses) / len(rows)
-    result("classifier_accuracy", "accuracy", accuracy, None, "report", True)
+    result(name, "accuracy", accuracy, None, "report", True)
+
+
+def main() -> None:
+    import os
+
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "postigo.settings")
+    os.environ.setdefault("DEBUG", "true")
+    import django
+
+    django.setup()
+    for name, path in SETS.items():
+        evaluate(name, path)
 
 
 if __name__ == "__main__":

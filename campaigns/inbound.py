@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import datetime
 import email
+import email.parser
 import email.policy
 import logging
 import zoneinfo
@@ -128,6 +129,32 @@ def receive_batch(
     return kinds
 
 
+# The header fields `wanted_batch` reads (the sync fetches only these to judge a message).
+JUDGED_ON = (
+    "From",
+    "Sender",
+    "Reply-To",
+    "Subject",
+    "In-Reply-To",
+    "References",
+    "Content-Type",
+    "Return-Path",
+)
+
+
+def wanted_batch(mailbox: Mailbox, headers: list[bytes]) -> list[bool]:
+    """Which mail of a batch is ours to read whole, judged on headers alone (the sync fetches
+    bodies only for these): bounce and complaint reports, and mail answering one of our
+    messages. The owner's other mail is never downloaded."""
+    parser = email.parser.BytesHeaderParser(policy=email.policy.compat32)
+    parsed = [parser.parsebytes(head) for head in headers]
+    wanted = [looks_like_bounce(p) or report_type(p) == "feedback-report" for p in parsed]
+    rest = [_Incoming(n, p, "", timezone.now()) for n, p in enumerate(parsed) if not wanted[n]]
+    for mail, message in zip(rest, _answered_batch(mailbox, rest, load=False), strict=True):
+        wanted[mail.index] = message is not None
+    return wanted
+
+
 def _reply(mail: _Incoming, message: OutboundMessage) -> Reply:
     parsed = mail.parsed
     auto = is_auto_reply(parsed)
@@ -150,9 +177,12 @@ def _reply(mail: _Incoming, message: OutboundMessage) -> Reply:
 # --- replies ------------------------------------------------------------------------------------
 
 
-def _answered_batch(mailbox: Mailbox, incoming: list[_Incoming]) -> list[OutboundMessage | None]:
+def _answered_batch(
+    mailbox: Mailbox, incoming: list[_Incoming], *, load: bool = True
+) -> list[OutboundMessage | int | None]:
     """Our message each mail answers: by its In-Reply-To/References, else by the sender's
-    address and the thread's subject. Four queries for the whole batch."""
+    address and the thread's subject. Four queries for the whole batch (three and only the
+    ids without `load`)."""
     wanted = [
         MESSAGE_ID.findall(f"{header(m.parsed, 'In-Reply-To')} {header(m.parsed, 'References')}")[
             -20:
@@ -205,6 +235,8 @@ def _answered_batch(mailbox: Mailbox, incoming: list[_Incoming]) -> list[Outboun
             chosen[n] = next(
                 (pk for pk, theirs in by_address.get(address, []) if theirs == subject), None
             )
+    if not load:
+        return chosen
     loaded = OutboundMessage.objects.select_related("enrollment__campaign").in_bulk(
         [pk for pk in chosen if pk is not None]
     )
@@ -299,7 +331,13 @@ def mailbox_inbox_sync(mailbox_id: int) -> SyncResult | None:
     if first_sent is None:
         return None
     try:
-        result = mailbox_sync(mailbox, partial(_handle, mailbox), since=first_sent)
+        result = mailbox_sync(
+            mailbox,
+            partial(_handle, mailbox),
+            since=first_sent,
+            wanted=partial(wanted_batch, mailbox),
+            judged_on=JUDGED_ON,
+        )
     except SyncError as exc:
         Mailbox.objects.filter(pk=mailbox.pk).update(
             imap_failures=F("imap_failures") + 1,

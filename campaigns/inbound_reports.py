@@ -29,7 +29,7 @@ from smtp_accounts.models import Mailbox
 logger = logging.getLogger(__name__)
 
 TEMPORARY_LIMIT = 3  # temporary bounces of one address before it is suppressed
-_BOUNCE_SENDER = re.compile(r"^(mailer-daemon|postmaster|mail-daemon)@", re.I)
+_BOUNCE_SENDER = re.compile(r"(?:^|[<\s\"])(mailer-daemon|postmaster|mail-daemon)@", re.I)
 _QUOTED_ID = re.compile(rb"(?im)^message-id:\s*(<[^>\r\n]+>)")
 
 State = OutboundMessage.State
@@ -101,7 +101,10 @@ def complaint(
 def looks_like_bounce(parsed: Message) -> bool:
     if parsed.get_content_type() == "multipart/report":
         return True
-    return bool(_BOUNCE_SENDER.match(sender(parsed))) or header(parsed, "Return-Path") == "<>"
+    # The From (or Sender) header as written: no address parsing for the common case, mail
+    # from anyone else (this runs on every header the inbox sync sees).
+    senders = f"{parsed.get('From', '')} {parsed.get('Sender', '')}"
+    return bool(_BOUNCE_SENDER.search(senders)) or header(parsed, "Return-Path") == "<>"
 
 
 def bounce(

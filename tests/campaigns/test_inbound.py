@@ -149,6 +149,40 @@ def test_a_crash_half_way_loses_and_duplicates_nothing(sent, imap, mailbox):
     assert campaign_report(_campaign)["totals"]["replied"] == 4
 
 
+def test_only_campaign_mail_is_downloaded_whole(sent, imap, mailbox):
+    """The owner's own mail is judged on its header and never fetched past it."""
+    from functools import partial
+
+    from campaigns.inbound import JUDGED_ON, wanted_batch
+
+    _campaign, by = sent
+    imap.append("INBOX", mail.gmail_reply(by["lead0@x.example"]))
+    imap.append("INBOX", mail.NEWSLETTER)
+    imap.append("INBOX", mail.outlook_reply_by_subject(by["lead2@x.example"]))
+    imap.append("INBOX", mail.postfix_bounce(by["lead4@x.example"]))
+    imap.append("Junk", mail.NEWSLETTER.replace(b"news-2026-11", b"news-2"))
+    whole = []
+
+    def handle(items):
+        whole.extend(raw for raw, _at in items)
+        return 0
+
+    judge = partial(wanted_batch, mailbox)
+    result = mailbox_sync(mailbox, handle, since=START, wanted=judge, judged_on=JUDGED_ON)
+    assert result.read == 5
+    assert len(whole) == 3 and not any(b"news-2" in raw for raw in whole)
+    assert all(len(raw.partition(b"\r\n\r\n")[2]) > 100 for raw in whole)  # with their bodies
+
+    # A judge that chokes on a header hides nothing: the batch is read whole.
+    def chokes(headers):
+        raise ValueError("unreadable header")
+
+    whole.clear()
+    imap.append("INBOX", mail.NEWSLETTER.replace(b"news-2026-11", b"news-3"))
+    assert mailbox_sync(mailbox, handle, since=START, wanted=chokes).read == 1
+    assert len(whole) == 1 and b"news-3" in whole[0]
+
+
 def test_refused_imap_credentials_pause_the_mailbox(sent, imap, mailbox):
     mailbox.imap_password = "wrong"
     mailbox.save()
