@@ -43,6 +43,38 @@ def test_labels(text, label):
     assert classify(text) == label
 
 
+@pytest.mark.parametrize(
+    ("text", "label"),
+    [
+        # A negation close before a word of interest or need, in the languages' own order.
+        ("Merci mais ça ne nous intéresse pas.", "not_interested"),
+        ("No ci serve, grazie.", "not_interested"),
+        ("Vielen Dank, aber wir haben keinen Bedarf.", "not_interested"),
+        ("Dziękuję, nie potrzebujemy.", "not_interested"),
+        ("Appreciate it, but this isn't something we need.", "not_interested"),
+        # ... but not across punctuation, nor from a "no" that is not about the offer.
+        ("Not sure yet, but I am interested.", "interested"),
+        ("No problem, we need this badly. Call me.", "interested"),
+        # Asking to stop, whatever the verb order.
+        ("Arrêtez de m'envoyer des emails.", "unsubscribe"),
+        ("Deja de escribirme, por favor.", "unsubscribe"),
+        ("Przestańcie do mnie pisać.", "unsubscribe"),
+        ("No me envíen más correos.", "unsubscribe"),
+        ("Bitte löschen Sie meine Daten.", "unsubscribe"),
+        ("STOP", "unsubscribe"),
+        # "Don't" that asks nothing of us is no unsubscribe.
+        ("Please send me info, and don't email my colleague.", "interested"),
+        ("Don't hesitate to send pricing.", "interested"),
+        ("Thanks, I'll pass this on to the team.", "neutral"),
+        ("Thanks, but we'll pass.", "not_interested"),
+        # Letters NFKD does not fold: "ł" in "szczegółów".
+        ("Tak, proszę o więcej szczegółów.", "interested"),
+    ],
+)
+def test_rules_that_generalise(text, label):
+    assert classify(text) == label
+
+
 def test_an_auto_reply_without_office_words_is_an_auto_reply():
     assert classify("Thank you for your message. We will answer soon.", auto=True) == "auto_reply"
     assert classify("Ich bin im Urlaub.", auto=True) == "out_of_office"
