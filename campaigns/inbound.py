@@ -35,7 +35,13 @@ from django.db.models import F
 from django.utils import timezone
 
 from campaigns.engagement import mark_first
-from campaigns.inbound_reports import bounce, complaint, looks_like_bounce, report_type
+from campaigns.inbound_reports import (
+    Report,
+    bounces,
+    complaint,
+    looks_like_bounce,
+    report_type,
+)
 from campaigns.mail_reading import (
     MESSAGE_ID,
     bodies,
@@ -80,18 +86,22 @@ def receive_batch(
     mailbox: Mailbox, items: list[tuple[bytes, datetime.datetime]]
 ) -> list[str | None]:
     """Handle a batch of incoming mail with a fixed number of statements for its replies
-    (bounce and complaint reports, which are rare, one by one). Returns each mail's kind."""
+    (bounce reports as a batch too; complaint reports, which are rare, one by one). Returns each
+    mail's kind."""
     kinds: list[str | None] = [None] * len(items)
     incoming: list[_Incoming] = []
+    reports: list[Report] = []
     for index, (raw, at) in enumerate(items):
         parsed = email.message_from_bytes(raw, policy=email.policy.compat32)
         mark = fingerprint(parsed, raw)
-        if report_type(parsed) == "feedback-report":
+        if report_type(parsed) == "feedback-report":  # rare: one by one
             kinds[index] = complaint(mailbox, parsed, raw, mark, at)
         elif looks_like_bounce(parsed):
-            kinds[index] = bounce(mailbox, parsed, raw, mark, at)
+            reports.append(Report(index, parsed, raw, mark, at))
         else:
             incoming.append(_Incoming(index, parsed, mark, at))
+    for index, kind in bounces(mailbox, reports).items():
+        kinds[index] = kind
     matched = [
         (mail, message)
         for mail, message in zip(incoming, _answered_batch(mailbox, incoming), strict=True)

@@ -6,9 +6,11 @@ from __future__ import annotations
 import datetime
 import logging
 import re
+from dataclasses import dataclass
 from email.message import Message
 
 from django.db import transaction
+from django.db.models import Count
 from flufl.bounce import all_failures
 
 from campaigns.mail_reading import header, sender
@@ -107,78 +109,187 @@ def looks_like_bounce(parsed: Message) -> bool:
     return bool(_BOUNCE_SENDER.search(senders)) or header(parsed, "Return-Path") == "<>"
 
 
-def bounce(
-    mailbox: Mailbox, parsed: Message, raw: bytes, fingerprint: str, at: datetime.datetime
-) -> str | None:
-    try:
-        temporary, permanent = all_failures(parsed)
-    except Exception:  # a detector choking on a strange report must not stop the sync
-        logger.exception("Could not read a bounce")
-        return None
-    failures = [(a, True) for a in permanent] + [(a, False) for a in temporary - permanent]
-    # The returned message's own Message-ID, when the report quotes its headers.
-    quoted = _QUOTED_ID.findall(raw)[-5:]
-    original_ids = [value.decode("ascii", "replace") for value in quoted]
-    kind = None
-    for address, is_permanent in failures:
-        recipient = address.decode("utf-8", "replace").strip().lower()
-        message = _sent_message(mailbox, original_ids, recipient)
+@dataclass
+class Report:
+    """A mail of the batch that reads as a bounce report."""
+
+    index: int
+    parsed: Message
+    raw: bytes
+    fingerprint: str
+    at: datetime.datetime
+
+
+def bounces(mailbox: Mailbox, reports: list[Report]) -> dict[int, str | None]:
+    """A batch's bounce reports at once: each failure tied to our message (by the Message-ID
+    the report quotes, else the latest message to the failed address), kept once per report
+    and message, and acted on — a permanent failure, or the TEMPORARY_LIMIT-th temporary one of
+    an address, suppresses it, marks the lead bounced and stops its sequence. A fixed number of
+    statements for the batch, plus one suppression per address acted on. Returns each report's
+    kind (None: about none of our messages)."""
+    failures = [(report, failure) for report in reports for failure in _failures(report)]
+    messages = _bounced_messages(mailbox, failures)
+    known = set(
+        Reply.objects.filter(
+            message_id__in={m.pk for m in messages.values()},
+            fingerprint__in={report.fingerprint for report in reports},
+        ).values_list("message_id", "fingerprint")
+    )
+    kinds: dict[int, str | None] = {report.index: None for report in reports}
+    new: dict[tuple[int, str], tuple[Reply, str]] = {}
+    for n, (report, (recipient, permanent)) in enumerate(failures):
+        message = messages.get(n)
         if message is None:
             continue
-        reply, created = _report(
-            message, parsed, fingerprint, at, kind=Reply.Kind.BOUNCE, permanent=is_permanent
-        )
-        kind = reply.kind
-        if created:
-            _bounced(message, recipient, permanent=is_permanent, at=at)
-    return kind
-
-
-def _bounced(
-    message: OutboundMessage, recipient: str, *, permanent: bool, at: datetime.datetime
-) -> None:
-    campaign = message.enrollment.campaign
-    workspace = campaign.workspace
-    if not permanent:
-        earlier = Reply.objects.filter(
-            message__enrollment__lead__workspace=workspace,
-            message__enrollment__lead__email_normalized=normalize_email(recipient),
-            kind=Reply.Kind.BOUNCE,
-        ).count()
-        if earlier < TEMPORARY_LIMIT:
-            return
+        kinds[report.index] = Reply.Kind.BOUNCE
+        key = (message.pk, report.fingerprint)
+        if key in known or key in new:  # read before, or two addresses of one report
+            continue
+        reply = _report_reply(message, report.parsed, report.fingerprint, report.at,
+                              kind=Reply.Kind.BOUNCE, permanent=permanent)  # fmt: skip
+        new[key] = (reply, recipient)
     with transaction.atomic():
-        tally = Tally()
-        if not Event.objects.filter(message=message, kind=Event.Kind.BOUNCE).exists():
-            Event.objects.create(message=message, kind=Event.Kind.BOUNCE, created_at=at)
-            tally.message(campaign.pk, message, "returned", at=at)  # once per message
+        Reply.objects.bulk_create([reply for reply, _recipient in new.values()])
+        _act_on_bounces(mailbox, list(new.values()))
+    return kinds
+
+
+def _failures(report: Report) -> list[tuple[str, bool]]:
+    """(address, permanent) for each failure the report names; none if it cannot be read."""
+    try:
+        temporary, permanent = all_failures(report.parsed)
+    except Exception:  # a detector choking on a strange report must not stop the sync
+        logger.exception("Could not read a bounce")
+        return []
+    failed = [(a, True) for a in permanent] + [(a, False) for a in temporary - permanent]
+    return [(a.decode("utf-8", "replace").strip().lower(), p) for a, p in failed]
+
+
+def _bounced_messages(
+    mailbox: Mailbox, failures: list[tuple[Report, tuple[str, bool]]]
+) -> dict[int, OutboundMessage]:
+    """Failure number -> our sent message it is about. Three queries for the batch, each by one
+    index (the message id; the leads' unique normalised address), as in `_sent_message`."""
+    quoted = {
+        id(report): [v.decode("ascii", "replace") for v in _QUOTED_ID.findall(report.raw)[-5:]]
+        for report, _failure in failures
+    }
+    by_id = {
+        message_id: pk
+        for message_id, pk, box, state in OutboundMessage.objects.filter(
+            message_id__in={i for ids in quoted.values() for i in ids}
+        ).values_list("message_id", "pk", "mailbox_id", "state")
+        if box == mailbox.pk and state == State.SENT
+    }
+    chosen: dict[int, int] = {}
+    for n, (report, _failure) in enumerate(failures):
+        pk = next((by_id[i] for i in quoted[id(report)] if i in by_id), None)
+        if pk is not None:
+            chosen[n] = pk
+    addresses = {
+        n: normalize_email(address)
+        for n, (_report, (address, _permanent)) in enumerate(failures)
+        if n not in chosen
+    }
+    if addresses:
+        leads = dict(
+            Lead.objects.filter(
+                workspace_id=mailbox.workspace_id, email_normalized__in=set(addresses.values())
+            ).values_list("email_normalized", "pk")
+        )
+        latest: dict[int, int] = {}
+        for pk, lead_id in (
+            OutboundMessage.objects.filter(
+                mailbox=mailbox, state=State.SENT, enrollment__lead_id__in=list(leads.values())
+            )
+            .order_by("-sent_at")
+            .values_list("pk", "enrollment__lead_id")
+        ):
+            latest.setdefault(lead_id, pk)
+        for n, address in addresses.items():
+            if leads.get(address) in latest:
+                chosen[n] = latest[leads[address]]
+    loaded = OutboundMessage.objects.select_related("enrollment__campaign__workspace").in_bulk(
+        set(chosen.values())
+    )
+    return {n: loaded[pk] for n, pk in chosen.items() if pk in loaded}
+
+
+def _act_on_bounces(mailbox: Mailbox, new: list[tuple[Reply, str]]) -> None:
+    """Inside the batch's transaction, after its reports were stored."""
+    temporary = {normalize_email(r) for reply, r in new if not reply.permanent}
+    counts = dict(
+        Reply.objects.filter(
+            kind=Reply.Kind.BOUNCE,
+            message__enrollment__lead__workspace_id=mailbox.workspace_id,
+            message__enrollment__lead__email_normalized__in=temporary,
+        )
+        .values_list("message__enrollment__lead__email_normalized")
+        .annotate(n=Count("pk"))
+        if temporary
+        else []
+    )
+    acted = [
+        (reply, recipient)
+        for reply, recipient in new
+        if reply.permanent or counts.get(normalize_email(recipient), 0) >= TEMPORARY_LIMIT
+    ]
+    if not acted:
+        return
+    tally = Tally()
+    messages = {reply.message.pk: reply for reply, _recipient in acted}
+    returned = set(
+        Event.objects.filter(message_id__in=messages, kind=Event.Kind.BOUNCE).values_list(
+            "message_id", flat=True
+        )
+    )
+    events = []
+    for pk, reply in messages.items():
+        if pk not in returned:  # once per message
+            message, at = reply.message, reply.received_at
+            events.append(Event(message=message, kind=Event.Kind.BOUNCE, created_at=at))
+            tally.message(message.enrollment.campaign_id, message, "returned", at=at)
+    Event.objects.bulk_create(events)
+    for recipient, permanent in {(r, reply.permanent) for reply, r in acted}:
         suppression_add(
-            workspace=workspace,
+            workspace=mailbox.workspace,
             entry=recipient,
             reason=Suppression.Reason.HARD_BOUNCE,
-            note=("bounced" if permanent else "repeated temporary bounces")[:200],
+            note="bounced" if permanent else "repeated temporary bounces",
         )
-        Lead.objects.filter(pk=message.enrollment.lead_id).update(status=Lead.Status.BOUNCED)
-        stopped = Enrollment.objects.filter(
-            pk=message.enrollment_id, status=Enrollment.Status.ACTIVE
-        ).update(status=Enrollment.Status.STOPPED, stop_reason="bounced", next_due_at=None)
-        tally.add(campaign.pk, "stopped", stopped)
-        tally.save()
+    enrollment_ids = {reply.message.enrollment_id for reply, _r in acted}
+    Lead.objects.filter(pk__in={reply.message.enrollment.lead_id for reply, _r in acted}).update(
+        status=Lead.Status.BOUNCED
+    )
+    active = Enrollment.objects.select_for_update().filter(
+        pk__in=enrollment_ids, status=Enrollment.Status.ACTIVE
+    )
+    for campaign_id in active.values_list("campaign_id", flat=True):
+        tally.add(campaign_id, "stopped")
+    active.update(status=Enrollment.Status.STOPPED, stop_reason="bounced", next_due_at=None)
+    tally.save()
 
 
-def _report(message, parsed: Message, fingerprint: str, at, *, kind: str, permanent=False):
+def _report(message, parsed: Message, fingerprint: str, at, *, kind: str):
     """The report kept with the message it is about, once: (reply, created)."""
+    reply = _report_reply(message, parsed, fingerprint, at, kind=kind)
+    fields = ("kind", "label", "received_at", "from_address", "subject", "permanent")
     return Reply.objects.get_or_create(
         message=message,
         fingerprint=fingerprint,
-        defaults={
-            "kind": kind,
-            "label": Reply.Label.UNSUBSCRIBE
-            if kind == Reply.Kind.COMPLAINT
-            else Reply.Label.BOUNCE,
-            "received_at": at,
-            "from_address": sender(parsed),
-            "subject": header(parsed, "Subject")[:1000],
-            "permanent": permanent,
-        },
+        defaults={name: getattr(reply, name) for name in fields},
+    )
+
+
+def _report_reply(message, parsed: Message, fingerprint: str, at, *, kind: str, permanent=False):
+    complaint = kind == Reply.Kind.COMPLAINT
+    return Reply(
+        message=message,
+        fingerprint=fingerprint,
+        kind=kind,
+        label=Reply.Label.UNSUBSCRIBE if complaint else Reply.Label.BOUNCE,
+        received_at=at,
+        from_address=sender(parsed),
+        subject=header(parsed, "Subject")[:1000],
+        permanent=permanent,
     )

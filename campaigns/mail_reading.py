@@ -33,8 +33,20 @@ def header(parsed: Message, name: str) -> str:
     return " ".join(text.split())
 
 
+# `Name <a@b>` or a bare `a@b`, nothing else: the common header, read without the full parser.
+_ADDR = r'[^<>@\s",;:()\[\]\\]+@[^<>@\s",;:()\[\]\\]+'
+_PLAIN_ADDRESS = re.compile(rf'^(?:[^<>@",;:()\\]*<({_ADDR})>|\s*({_ADDR}))\s*$')
+
+
 def sender(parsed: Message) -> str:
+    """The address a reply comes from: Reply-To, else From, else Sender; lower case."""
     for name in ("Reply-To", "From"):
+        raw = parsed.get(name)
+        if raw is None:
+            continue
+        plain = _PLAIN_ADDRESS.match(str(raw)) if "=?" not in str(raw) else None
+        if plain:  # the inbox sync judges every header it sees: skip the parser when we can
+            return (plain.group(1) or plain.group(2)).lower()[:254]
         addresses = [a for _n, a in getaddresses([header(parsed, name)]) if "@" in a]
         if addresses:
             return addresses[0].strip().lower()[:254]

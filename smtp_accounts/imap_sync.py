@@ -5,8 +5,8 @@ Per folder (INBOX and the provider's junk folder, found by its SPECIAL-USE flag 
 folder read-only and fetches with BODY.PEEK, so nothing is marked read, moved or deleted; it
 takes the UIDs after the last one (on the first run, or after UIDVALIDITY changed, the mail
 since the mailbox's first campaign message), in batches of BATCH, at most MAX_PER_RUN a folder.
-Headers first: one FETCH per batch brings each message's size, arrival time and header, and
-`wanted(headers)` says which messages are worth reading whole (the campaign side: answers to our
+Headers first: one FETCH per batch brings each message's header (the fields the judge reads),
+and `wanted(headers)` says which messages are worth reading whole (the campaign side: answers to our
 messages, bounce and complaint reports). The others — the mailbox owner's own mail — are never
 downloaded past their header. The wanted ones go to `handle` as (raw, received_at); the
 checkpoint is saved after each batch, so a crash re-reads at most one batch — handlers are
@@ -167,7 +167,7 @@ def _header_of(data: dict) -> bytes:
 def _fetch(client: imapclient.IMAPClient, uids: list[int], header_item: str, wanted: Wanted):
     """How many messages were there, and (raw bytes, received at) of the wanted ones, in UID
     order; oversized mail as its whole header only."""
-    heads = client.fetch(uids, ["RFC822.SIZE", "INTERNALDATE", header_item])
+    heads = client.fetch(uids, [header_item])
     present = [uid for uid in uids if uid in heads]  # the others were expunged meanwhile
     try:
         verdicts = wanted([_header_of(heads[uid]) for uid in present])
@@ -175,7 +175,11 @@ def _fetch(client: imapclient.IMAPClient, uids: list[int], header_item: str, wan
         logger.exception("Could not sort a batch by its headers; reading it whole")
         verdicts = [True] * len(present)
     chosen = [uid for uid, want in zip(present, verdicts, strict=True) if want]
-    small = [uid for uid in chosen if heads[uid].get(b"RFC822.SIZE", 0) <= MAX_SIZE]
+    # Size and arrival only of the mail to read (parsing them is a good part of the cost of
+    # a FETCH answer); the size decides between the whole message and its header.
+    facts = client.fetch(chosen, ["RFC822.SIZE", "INTERNALDATE"]) if chosen else {}
+    chosen = [uid for uid in chosen if uid in facts]
+    small = [uid for uid in chosen if facts[uid].get(b"RFC822.SIZE", 0) <= MAX_SIZE]
     large = [uid for uid in chosen if uid not in small]
     bodies = client.fetch(small, ["BODY.PEEK[]"]) if small else {}
     headers = client.fetch(large, ["BODY.PEEK[HEADER]"]) if large else {}
@@ -187,7 +191,7 @@ def _fetch(client: imapclient.IMAPClient, uids: list[int], header_item: str, wan
             raw = headers[uid].get(b"BODY[HEADER]") or b""
         else:  # expunged between the two fetches
             continue
-        received = heads[uid].get(b"INTERNALDATE") or timezone.now()
+        received = facts[uid].get(b"INTERNALDATE") or timezone.now()
         if timezone.is_naive(received):
             received = timezone.make_aware(received, datetime.UTC)
         items.append((raw, received))

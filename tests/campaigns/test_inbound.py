@@ -270,3 +270,37 @@ def test_temporary_bounces_suppress_only_when_they_repeat(sent, mailbox):
     receive(mailbox, raw, START)  # the third
     assert is_suppressed(mailbox.workspace, "lead4@x.example")
     assert stop_reasons()["lead4@x.example"] == "bounced"
+
+
+def test_a_batch_of_bounce_reports_is_acted_on_once(sent, mailbox):
+    """Reports arrive together (a bad list bounces at once): each is tied to its message and
+    acted on, the same report twice is one, three temporary ones of an address suppress it."""
+    from campaigns.inbound import receive_batch
+
+    campaign, by = sent
+    temporary = [
+        mail.gmail_bounce(by["lead2@x.example"]).replace(b"-4.2.2@", f"-4.2.2-{n}@".encode())
+        for n in range(3)
+    ]
+    batch = [
+        mail.postfix_bounce(by["lead0@x.example"]),
+        mail.exim_bounce(by["lead1@x.example"]),
+        mail.postfix_bounce(by["lead0@x.example"]),  # the same report again
+        *temporary,
+        mail.gmail_bounce(by["lead3@x.example"]),  # one temporary: no more than counted
+        mail.gmail_reply(by["lead5@x.example"]),
+    ]
+    kinds = receive_batch(mailbox, [(raw, START) for raw in batch])
+    assert kinds == ["bounce"] * 7 + ["reply"]
+    assert Reply.objects.filter(kind="bounce").count() == 6
+    for address in ("lead0@x.example", "lead1@x.example", "lead2@x.example"):
+        assert is_suppressed(mailbox.workspace, address)
+        assert stop_reasons()[address] == "bounced"
+        assert Lead.objects.get(email=address).status == "bounced"
+    assert not is_suppressed(mailbox.workspace, "lead3@x.example")
+    assert stop_reasons()["lead3@x.example"] == ""
+    # Read again (a crash before the checkpoint): nothing more happens.
+    assert receive_batch(mailbox, [(raw, START) for raw in batch]) == kinds
+    assert Reply.objects.filter(kind="bounce").count() == 6
+    totals = campaign_report(campaign)["totals"]
+    assert totals["replied"] == 1
