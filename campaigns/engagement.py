@@ -19,6 +19,7 @@ from campaigns.models import Event, OutboundMessage
 from campaigns.stats import Tally
 from campaigns.tracking import MACHINE_CLICK_WITHIN, MACHINE_OPEN_WITHIN, is_machine
 from campaigns.tracking_buffer import OPEN, Hit
+from postigo.db import update_each
 
 logger = logging.getLogger(__name__)
 
@@ -93,4 +94,4 @@ def mark_first(firsts: dict[int, datetime.datetime], field: str, metric: str, ta
     for message in fresh:
         setattr(message, field, firsts[message.pk])
         tally.message(message.enrollment.campaign_id, message, metric, at=firsts[message.pk])
-    OutboundMessage.objects.bulk_update(fresh, [field], batch_size=500)
+    update_each(fresh, [field])

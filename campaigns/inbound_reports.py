@@ -24,7 +24,7 @@ from campaigns.models import (
     normalize_email,
 )
 from campaigns.stats import Tally
-from campaigns.suppression import suppression_add
+from campaigns.suppression import suppressions_add
 from campaigns.unsubscribe import unsubscribe
 from smtp_accounts.models import Mailbox
 
@@ -125,8 +125,7 @@ def bounces(mailbox: Mailbox, reports: list[Report]) -> dict[int, str | None]:
     the report quotes, else the latest message to the failed address), kept once per report
     and message, and acted on — a permanent failure, or the TEMPORARY_LIMIT-th temporary one of
     an address, suppresses it, marks the lead bounced and stops its sequence. A fixed number of
-    statements for the batch, plus one suppression per address acted on. Returns each report's
-    kind (None: about none of our messages)."""
+    statements for the batch. Returns each report's kind (None: about none of our messages)."""
     failures = [(report, failure) for report in reports for failure in _failures(report)]
     messages = _bounced_messages(mailbox, failures)
     known = set(
@@ -250,10 +249,10 @@ def _act_on_bounces(mailbox: Mailbox, new: list[tuple[Reply, str]]) -> None:
             events.append(Event(message=message, kind=Event.Kind.BOUNCE, created_at=at))
             tally.message(message.enrollment.campaign_id, message, "returned", at=at)
     Event.objects.bulk_create(events)
-    for recipient, permanent in {(r, reply.permanent) for reply, r in acted}:
-        suppression_add(
+    for permanent in (True, False):
+        suppressions_add(
             workspace=mailbox.workspace,
-            entry=recipient,
+            entries=[r for reply, r in acted if reply.permanent == permanent],
             reason=Suppression.Reason.HARD_BOUNCE,
             note="bounced" if permanent else "repeated temporary bounces",
         )

@@ -7,6 +7,8 @@ Checked on import, at launch, at claim and right before SMTP — always through 
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.db import IntegrityError, transaction
@@ -14,6 +16,8 @@ from django.utils.translation import gettext as _
 
 from accounts.models import Workspace
 from campaigns.models import Suppression, normalize_email, value_hash
+
+logger = logging.getLogger(__name__)
 
 
 class SuppressionError(ValueError):
@@ -101,6 +105,35 @@ def suppression_add(
         )
         return row, False
     return row, True
+
+
+def suppressions_add(
+    *, workspace: Workspace, entries: Iterable[str], reason: str, note: str = ""
+) -> None:
+    """Suppress many addresses or domains at once (a batch of bounce reports); entries already
+    suppressed are kept, ones that are not an address or a domain are skipped (logged)."""
+    wanted: dict[str, tuple[str, str]] = {}
+    for entry in entries:
+        try:
+            kind, value = parse_entry(entry)
+        except SuppressionError:
+            logger.warning("Not suppressed, not an address or a domain: %r", entry[:100])
+            continue
+        wanted.setdefault(value_hash(value), (kind, value))
+    existing = set(
+        Suppression.objects.for_workspace(workspace)
+        .filter(value_hash__in=list(wanted))
+        .values_list("kind", "value_hash")
+    )
+    rows = [
+        Suppression(
+            workspace=workspace, kind=kind, value=value, value_hash=digest, reason=reason, note=note
+        )  # fmt: skip
+        for digest, (kind, value) in wanted.items()
+        if (kind, digest) not in existing
+    ]
+    # Added at the same moment by someone else: theirs is kept (the unique constraint).
+    Suppression.objects.bulk_create(rows, ignore_conflicts=True)
 
 
 def suppression_remove(*, suppression: Suppression) -> None:

@@ -4,15 +4,17 @@ Per folder (INBOX and the provider's junk folder, found by its SPECIAL-USE flag 
 `ImapFolderState` remembers the folder's UIDVALIDITY and the last UID handled. A run selects the
 folder read-only and fetches with BODY.PEEK, so nothing is marked read, moved or deleted; it
 takes the UIDs after the last one (on the first run, or after UIDVALIDITY changed, the mail
-since the mailbox's first campaign message), in batches of BATCH, at most MAX_PER_RUN a folder.
-Headers first: one FETCH per batch brings each message's header (the fields the judge reads),
-and `wanted(headers)` says which messages are worth reading whole (the campaign side: answers to our
+since the mailbox's first campaign message).
+
+Headers first: one FETCH brings the header fields the judge reads for HEADER_BATCH messages,
+and `wanted(headers)` says which are worth reading whole (the campaign side: answers to our
 messages, bounce and complaint reports). The others — the mailbox owner's own mail — are never
-downloaded past their header. The wanted ones go to `handle` as (raw, received_at); the
-checkpoint is saved after each batch, so a crash re-reads at most one batch — handlers are
-idempotent. The handler gets a whole batch and says how many messages it could not handle
-(those are logged and skipped: one bad mail never blocks a mailbox). Messages over MAX_SIZE are
-read headers only.
+downloaded past those fields. The wanted ones are fetched BATCH at a time and go to `handle`
+as (raw, received_at); messages over MAX_SIZE as their header only. The checkpoint is saved
+after each header batch, so a crash re-reads at most one — handlers are idempotent. The handler
+says how many messages it could not handle (logged and skipped: one bad mail never blocks a
+mailbox). A run stops, per folder, after MAX_WHOLE_PER_RUN messages read whole or
+MAX_HEADERS_PER_RUN in all; the next run goes on from the checkpoint.
 """
 
 from __future__ import annotations
@@ -33,8 +35,10 @@ from smtp_accounts.models import ImapFolderState, Mailbox
 
 logger = logging.getLogger(__name__)
 
-BATCH = 100
-MAX_PER_RUN = 1000
+HEADER_BATCH = 500  # headers judged per FETCH, and the checkpoint
+BATCH = 100  # whole messages fetched (and handed to the handler) at a time
+MAX_WHOLE_PER_RUN = 1000  # what a run may read whole: the costly part …
+MAX_HEADERS_PER_RUN = 10_000  # … and in all; the rest waits for the next run
 MAX_SIZE = 10 * 1024 * 1024
 FIRST_SYNC_BEFORE = datetime.timedelta(days=1)
 JUNK_NAMES = (
@@ -137,12 +141,20 @@ def _sync_folder(
     else:
         criteria = ["SINCE", (since - FIRST_SYNC_BEFORE).date()]
     # "n:*" always includes the highest UID, even when it is below n.
-    uids = sorted(uid for uid in client.search(criteria) if uid > state.last_uid)[:MAX_PER_RUN]
-    for start in range(0, len(uids), BATCH):
-        batch = uids[start : start + BATCH]
-        header_item, wanted, handle = reader
-        seen, items = _fetch(client, batch, header_item, wanted)
-        failed = handle(items) if items else 0
+    uids = sorted(uid for uid in client.search(criteria) if uid > state.last_uid)
+    uids = uids[:MAX_HEADERS_PER_RUN]
+    header_item, wanted, handle = reader
+    whole = 0
+    for start in range(0, len(uids), HEADER_BATCH):
+        if whole >= MAX_WHOLE_PER_RUN:
+            break
+        batch = uids[start : start + HEADER_BATCH]
+        seen, chosen = _judge(client, batch, header_item, wanted)
+        failed = 0
+        for at in range(0, len(chosen), BATCH):
+            items = _read_whole(client, chosen[at : at + BATCH])
+            failed += handle(items) if items else 0
+            whole += len(items)
         if failed:
             logger.warning("Mailbox %s: %s message(s) in %s skipped", mailbox.pk, failed, folder)
         result.read += seen - failed
@@ -164,9 +176,8 @@ def _header_of(data: dict) -> bytes:
     return next((v for k, v in data.items() if k.startswith(b"BODY[HEADER")), None) or b""
 
 
-def _fetch(client: imapclient.IMAPClient, uids: list[int], header_item: str, wanted: Wanted):
-    """How many messages were there, and (raw bytes, received at) of the wanted ones, in UID
-    order; oversized mail as its whole header only."""
+def _judge(client: imapclient.IMAPClient, uids: list[int], header_item: str, wanted: Wanted):
+    """How many of `uids` are still there, and which of them to read whole (UID order)."""
     heads = client.fetch(uids, [header_item])
     present = [uid for uid in uids if uid in heads]  # the others were expunged meanwhile
     try:
@@ -174,17 +185,21 @@ def _fetch(client: imapclient.IMAPClient, uids: list[int], header_item: str, wan
     except Exception:  # a judge choking on strange headers must not hide mail: read it all
         logger.exception("Could not sort a batch by its headers; reading it whole")
         verdicts = [True] * len(present)
-    chosen = [uid for uid, want in zip(present, verdicts, strict=True) if want]
-    # Size and arrival only of the mail to read (parsing them is a good part of the cost of
-    # a FETCH answer); the size decides between the whole message and its header.
-    facts = client.fetch(chosen, ["RFC822.SIZE", "INTERNALDATE"]) if chosen else {}
-    chosen = [uid for uid in chosen if uid in facts]
-    small = [uid for uid in chosen if facts[uid].get(b"RFC822.SIZE", 0) <= MAX_SIZE]
-    large = [uid for uid in chosen if uid not in small]
+    return len(present), [uid for uid, want in zip(present, verdicts, strict=True) if want]
+
+
+def _read_whole(client: imapclient.IMAPClient, uids: list[int]):
+    """(raw bytes, received at) of each message, in UID order; oversized mail as its whole
+    header only. Size and arrival are fetched only here, for the mail read whole (parsing them
+    is a good part of the cost of a FETCH answer); the size decides what is fetched."""
+    facts = client.fetch(uids, ["RFC822.SIZE", "INTERNALDATE"])
+    uids = [uid for uid in uids if uid in facts]
+    small = [uid for uid in uids if facts[uid].get(b"RFC822.SIZE", 0) <= MAX_SIZE]
+    large = [uid for uid in uids if uid not in small]
     bodies = client.fetch(small, ["BODY.PEEK[]"]) if small else {}
     headers = client.fetch(large, ["BODY.PEEK[HEADER]"]) if large else {}
     items = []
-    for uid in chosen:
+    for uid in uids:
         if uid in bodies:
             raw = bodies[uid].get(b"BODY[]") or b""
         elif uid in headers:  # oversized: the header is what there is to read
@@ -195,4 +210,4 @@ def _fetch(client: imapclient.IMAPClient, uids: list[int], header_item: str, wan
         if timezone.is_naive(received):
             received = timezone.make_aware(received, datetime.UTC)
         items.append((raw, received))
-    return len(present), items
+    return items

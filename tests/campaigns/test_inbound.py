@@ -183,6 +183,31 @@ def test_only_campaign_mail_is_downloaded_whole(sent, imap, mailbox):
     assert len(whole) == 1 and b"news-3" in whole[0]
 
 
+def test_a_run_reads_a_bounded_amount_and_the_next_goes_on(sent, imap, mailbox, monkeypatch):
+    """Headers are judged a batch at a time, whole messages read in smaller chunks; a run stops
+    after so many read whole, and the next one starts at the checkpoint."""
+    from smtp_accounts import imap_sync
+
+    monkeypatch.setattr(imap_sync, "HEADER_BATCH", 3)
+    monkeypatch.setattr(imap_sync, "BATCH", 1)
+    monkeypatch.setattr(imap_sync, "MAX_WHOLE_PER_RUN", 2)
+    _campaign, by = sent
+    news = iter(mail.NEWSLETTER.replace(b"news-2026-11", f"n{i}".encode()) for i in range(3))
+    for raw in [
+        mail.gmail_reply(by["lead0@x.example"]),
+        next(news),
+        mail.gmail_reply(by["lead1@x.example"]),
+        mail.gmail_reply(by["lead2@x.example"]),
+        next(news),
+        mail.gmail_reply(by["lead3@x.example"]),
+        next(news),
+    ]:
+        imap.append("INBOX", raw)
+    reads = [mailbox_inbox_sync(mailbox.pk).read for _run in range(4)]
+    assert reads == [3, 3, 1, 0]  # two whole a run, then the checkpoint
+    assert Reply.objects.count() == 4
+
+
 def test_refused_imap_credentials_pause_the_mailbox(sent, imap, mailbox):
     mailbox.imap_password = "wrong"
     mailbox.save()

@@ -332,3 +332,30 @@ def test_suppressions_for_a_batch_load_only_what_concerns_it(workspace_a):
     )
     assert "a@x.example" in batch and "B@Blocked.example" in batch and "c@x.example" not in batch
     assert len(batch.addresses) + len(batch.domains) == 2
+
+
+def test_many_suppressions_at_once_keep_existing_and_skip_garbage(workspace_a, workspace_b):
+    from campaigns.suppression import Suppressions, suppressions_add
+
+    suppression_add(workspace=workspace_a, entry="old@x.example", reason="unsubscribed")
+    suppressions_add(
+        workspace=workspace_a,
+        entries=[
+            "Old@X.example",
+            "new@x.example",
+            "NEW@x.example",
+            "not an address",
+            "@gone.example",
+        ],
+        reason="hard_bounce",
+        note="bounced",
+    )
+    rows = dict(Suppression.objects.for_workspace(workspace_a).values_list("value", "reason"))
+    assert rows == {  # the existing entry keeps its reason; the same address once
+        "old@x.example": "unsubscribed",
+        "new@x.example": "hard_bounce",
+        "gone.example": "hard_bounce",
+    }
+    batch = Suppressions.for_addresses(workspace_a, ["new@x.example", "a@gone.example"])
+    assert "new@x.example" in batch and "a@gone.example" in batch
+    assert not Suppression.objects.for_workspace(workspace_b).exists()
