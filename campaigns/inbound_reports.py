@@ -37,38 +37,6 @@ _QUOTED_ID = re.compile(rb"(?im)^message-id:\s*(<[^>\r\n]+>)")
 State = OutboundMessage.State
 
 
-def _sent_message(mailbox: Mailbox, ids: list[str], address: str) -> OutboundMessage | None:
-    """Our sent message a report is about: by its quoted Message-ID, else the latest to the
-    address. Each lookup by one index (the message id; the leads' unique normalised address):
-    combined filters made SQLite scan the mailbox's messages."""
-    pk = None
-    if ids:
-        rows = OutboundMessage.objects.filter(message_id__in=ids).values_list(
-            "pk", "mailbox_id", "state"
-        )
-        pk = next(
-            (pk for pk, box, state in rows if box == mailbox.pk and state == State.SENT), None
-        )
-    if pk is None and address:
-        leads = list(
-            Lead.objects.filter(
-                workspace_id=mailbox.workspace_id, email_normalized=normalize_email(address)
-            ).values_list("pk", flat=True)
-        )
-        if leads:
-            pk = (
-                OutboundMessage.objects.filter(
-                    mailbox=mailbox, state=State.SENT, enrollment__lead_id__in=leads
-                )
-                .order_by("-sent_at")
-                .values_list("pk", flat=True)
-                .first()
-            )
-    if pk is None:
-        return None
-    return OutboundMessage.objects.select_related("enrollment__campaign__workspace").get(pk=pk)
-
-
 # --- spam complaints (ARF, RFC 5965) ----------------------------------------------------------
 
 
@@ -82,13 +50,14 @@ def complaint(
     mailbox: Mailbox, parsed: Message, raw: bytes, fingerprint: str, at: datetime.datetime
 ) -> str | None:
     """A mailbox provider forwards a recipient's "this is spam": they hear from us no more."""
-    recipients = [
-        value.decode("utf-8", "replace").strip().strip("<>").lower()
-        for value in re.findall(rb"(?im)^original-rcpt-to:\s*(\S+)", raw)
-    ]
-    quoted = _QUOTED_ID.findall(raw)[-5:]
-    original_ids = [value.decode("ascii", "replace") for value in quoted]
-    message = _sent_message(mailbox, original_ids, recipients[0] if recipients else "")
+    recipient = next(
+        (
+            value.decode("utf-8", "replace").strip().strip("<>").lower()
+            for value in re.findall(rb"(?im)^original-rcpt-to:\s*(\S+)", raw)
+        ),
+        "",
+    )
+    [message] = _reported_messages(mailbox, [(_quoted_ids(raw), recipient)])
     if message is None:
         return None
     reply, created = _report(message, parsed, fingerprint, at, kind=Reply.Kind.COMPLAINT)
@@ -127,17 +96,18 @@ def bounces(mailbox: Mailbox, reports: list[Report]) -> dict[int, str | None]:
     an address, suppresses it, marks the lead bounced and stops its sequence. A fixed number of
     statements for the batch. Returns each report's kind (None: about none of our messages)."""
     failures = [(report, failure) for report in reports for failure in _failures(report)]
-    messages = _bounced_messages(mailbox, failures)
+    messages = _reported_messages(
+        mailbox, [(_quoted_ids(report.raw), address) for report, (address, _p) in failures]
+    )
     known = set(
         Reply.objects.filter(
-            message_id__in={m.pk for m in messages.values()},
+            message_id__in={m.pk for m in messages if m is not None},
             fingerprint__in={report.fingerprint for report in reports},
         ).values_list("message_id", "fingerprint")
     )
     kinds: dict[int, str | None] = {report.index: None for report in reports}
     new: dict[tuple[int, str], tuple[Reply, str]] = {}
-    for n, (report, (recipient, permanent)) in enumerate(failures):
-        message = messages.get(n)
+    for (report, (recipient, permanent)), message in zip(failures, messages, strict=True):
         if message is None:
             continue
         kinds[report.index] = Reply.Kind.BOUNCE
@@ -164,31 +134,30 @@ def _failures(report: Report) -> list[tuple[str, bool]]:
     return [(a.decode("utf-8", "replace").strip().lower(), p) for a, p in failed]
 
 
-def _bounced_messages(
-    mailbox: Mailbox, failures: list[tuple[Report, tuple[str, bool]]]
-) -> dict[int, OutboundMessage]:
-    """Failure number -> our sent message it is about. Three queries for the batch, each by one
-    index (the message id; the leads' unique normalised address), as in `_sent_message`."""
-    quoted = {
-        id(report): [v.decode("ascii", "replace") for v in _QUOTED_ID.findall(report.raw)[-5:]]
-        for report, _failure in failures
-    }
+def _quoted_ids(raw: bytes) -> list[str]:
+    """The Message-IDs a report quotes (the returned message's own, when it quotes its headers)."""
+    return [value.decode("ascii", "replace") for value in _QUOTED_ID.findall(raw)[-5:]]
+
+
+def _reported_messages(
+    mailbox: Mailbox, wanted: list[tuple[list[str], str]]
+) -> list[OutboundMessage | None]:
+    """For each (quoted Message-IDs, address) of a report: our sent message it is about — by a
+    quoted Message-ID, else the latest to the address. Four queries whatever the number, each
+    by one index (the message id; the leads' unique normalised address): combined filters made
+    SQLite scan the mailbox's messages."""
     by_id = {
         message_id: pk
         for message_id, pk, box, state in OutboundMessage.objects.filter(
-            message_id__in={i for ids in quoted.values() for i in ids}
+            message_id__in={i for ids, _address in wanted for i in ids}
         ).values_list("message_id", "pk", "mailbox_id", "state")
         if box == mailbox.pk and state == State.SENT
     }
-    chosen: dict[int, int] = {}
-    for n, (report, _failure) in enumerate(failures):
-        pk = next((by_id[i] for i in quoted[id(report)] if i in by_id), None)
-        if pk is not None:
-            chosen[n] = pk
+    chosen = [next((by_id[i] for i in ids if i in by_id), None) for ids, _address in wanted]
     addresses = {
         n: normalize_email(address)
-        for n, (_report, (address, _permanent)) in enumerate(failures)
-        if n not in chosen
+        for n, (_ids, address) in enumerate(wanted)
+        if chosen[n] is None and address
     }
     if addresses:
         leads = dict(
@@ -206,12 +175,11 @@ def _bounced_messages(
         ):
             latest.setdefault(lead_id, pk)
         for n, address in addresses.items():
-            if leads.get(address) in latest:
-                chosen[n] = latest[leads[address]]
+            chosen[n] = latest.get(leads.get(address))
     loaded = OutboundMessage.objects.select_related("enrollment__campaign__workspace").in_bulk(
-        set(chosen.values())
+        {pk for pk in chosen if pk is not None}
     )
-    return {n: loaded[pk] for n, pk in chosen.items() if pk in loaded}
+    return [loaded.get(pk) if pk is not None else None for pk in chosen]
 
 
 def _act_on_bounces(mailbox: Mailbox, new: list[tuple[Reply, str]]) -> None:
