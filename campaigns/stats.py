@@ -140,16 +140,7 @@ def stats_rebuild(campaign_ids, *, apps=installed_apps) -> None:
         rows = (
             messages.filter(condition).values_list(*key, f"{moment}__date").annotate(n=Count("pk"))
         )
-        for campaign_id, step_id, variant_id, mailbox_id, day, n in rows:
-            tally.add(
-                campaign_id,
-                metric,
-                n,
-                day=day,
-                step_id=step_id,
-                variant_id=variant_id,
-                mailbox_id=mailbox_id,
-            )
+        _add_rows(tally, metric, rows)
     # One unsubscribe event, and one bounce event after delivery, per message at most.
     for metric, condition in (
         ("unsubscribed", Q(kind="unsubscribe")),
@@ -160,16 +151,16 @@ def stats_rebuild(campaign_ids, *, apps=installed_apps) -> None:
             .values_list(*(f"message__{k}" for k in key), "created_at__date")
             .annotate(n=Count("message", distinct=True))
         )
-        for campaign_id, step_id, variant_id, mailbox_id, day, n in rows:
-            tally.add(
-                campaign_id,
-                metric,
-                n,
-                day=day,
-                step_id=step_id,
-                variant_id=variant_id,
-                mailbox_id=mailbox_id,
-            )
+        _add_rows(tally, metric, rows)
     with transaction.atomic():
         campaign_stat.objects.filter(campaign_id__in=campaign_ids).delete()
         tally.save()
+
+
+def _add_rows(tally: Tally, metric: str, rows) -> None:
+    """Rows of (campaign, step, variant, mailbox, day, n) counted under `metric`."""
+    for campaign_id, step_id, variant_id, mailbox_id, day, n in rows:
+        tally.add(
+            campaign_id, metric, n, day=day, step_id=step_id, variant_id=variant_id,
+            mailbox_id=mailbox_id,
+        )  # fmt: skip
