@@ -54,6 +54,7 @@ UNSUBSCRIBE = _phrases(
     "wypisz", "wypisac", "prosze nie pisac", "nie kontaktowac",
     "descadastr", "nao quero receber", "remova meu", "nao me contate",
     "remove this address", "remove my address", "remove my email", "from your database",
+    "unsub", "desabonn", "cancelar a inscricao", "cancelar inscricao", "cancelar minha inscricao",
     "from your list", "from future emails", "verteiler", "retirer de votre liste",
 )  # fmt: skip
 # "elimíname de su lista", "usuńcie mój adres z listy", "löschen Sie meine Daten"
@@ -72,7 +73,9 @@ STOP_WRITING = re.compile(
         [
             # ... me / us / again / anymore, or nothing after: not "don't email my colleague"
             rf"\b(don'?t|do not|never|stop|quit)\s+(ever\s+)?{_CONTACT}\w*"
-            r"(\s+(me|us|again|anymore|any more|ever)\b|\W*$)",
+            r"(\s+(me|us|again|anymore|any more|ever|this (e-?mail )?address)\b|\W*$)",
+            # "Schreiben Sie mir nicht mehr": the verb first
+            r"\b(schreib|kontaktier|mail|send|kontakt)\w*( sie| ihr)? (mir|uns) (nicht mehr|keine)",
             r"\bno (more|further) (e-?mails?|mails?|messages?|contact)",
             r"\bnicht mehr\s+(an)?(schreib|kontaktier|mail|send|anruf)",
             r"\bkeine (e-?)?mails? mehr",
@@ -119,6 +122,7 @@ OUT_OF_OFFICE = _phrases(
     "in viaggio", "in maternita", "op reis", "zwangerschapsverlof",
     "w podrozy", "na zwolnieniu", "em viagem", "licenca",
     "ooo", "fuori sede", "op vakantie", "trade show", "tradeshow", "attending a",
+    "serai absent", "suis absent", "absent jusqu", "absente jusqu", "in vacanza", "de baja hasta",
     "currently away", "i am away", "i'm away", "business trip", "sporadic", "will return on",
     "back next week", "back on monday", "wieder da", "wieder im buro", "en conges",
 )  # fmt: skip
@@ -166,6 +170,9 @@ NOT_INTERESTED = _phrases(
     "it's a no", "renewed", "isn't a fit", "is not a fit", "not the right time", "bad timing",
     "haben wir schon", "haben wir bereits", "pas le moment", "no es el momento",
     "non e il momento", "niet het moment", "nao e o momento", "nie teraz", "nah",
+    "not in the market", "already solved", "don't see us", "do not see us", "not for me",
+    "non fa per noi", "nao e para nos", "nie dla nas", "pas pour nous", "no es para nosotros",
+    "niets voor ons", "nichts fur uns",
 )  # fmt: skip
 # "We handle this internally", "we built it in-house": no need for a vendor.
 OURSELVES = _near(
@@ -181,7 +188,8 @@ _NEGATION = (
 )
 NEGATED_NEED = re.compile(
     rf"(?<![\w']){_NEGATION}(\s+[^\s,.;:!?]+){{0,2}}?\s*\b(interes|interess|zainteres|need|"
-    r"bedarf|brauch|besoin|necesit|serve|bisogno|behoefte|nodig|precis|potrzeb)"
+    r"bedarf|brauch|besoin|necesit|serve|bisogno|behoefte|nodig|precis|potrzeb|relevan|"
+    r"correspond|falta|fit|passt)"
 )
 # "We'll pass" — but not "I'll pass this on to the team".
 PASS = re.compile(
@@ -235,6 +243,9 @@ INTERESTED = _phrases(
     "conversar", "porozmawiam", "angebot",
     "i'm in", "when can we start", "connect", "present", "pilot", "relevant", "compare",
     "consider", "telefonieren", "unterlagen", "interess", "agendar", "intrigued",
+    "walk me through", "contract length", "minimum contract", "referencias",
+    "saber mais", "saperne di piu", "mehr erfahren", "en savoir plus", "saber mas",
+    "disponibilidad", "disponibilidade", "disponibilites", "oferte",
 )  # fmt: skip
 # Asking for material: "send me info", "schicken Sie mir Unterlagen", "mandami il listino".
 SEND_ME = _near(
