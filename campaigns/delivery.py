@@ -1,15 +1,17 @@
 """Sending one mailbox's batch of queued messages, and what each SMTP answer means (DESIGN §4.4).
 
-Per message: `queued → sending` is committed before anything is rendered or sent; the answer is
-recorded right after the server gives it (`sent`, `failed`, or back to `queued` with backoff).
-A crash in between leaves `sending`, which `recover_interrupted` turns into `unknown`: never
-sent again automatically.
+Per message: `queued → sending` is committed, with what is about to be sent, before it goes to
+SMTP (a chunk of CHUNK at a time, as its turn comes); the answer is recorded right after the
+server gives it (`sent`, `failed`, or back to `queued` with backoff). A crash in between leaves
+`sending`, which `recover_interrupted` turns into `unknown`: never sent again automatically.
+What the batch had not claimed yet stays `queued` and is dispatched again.
 """
 
 from __future__ import annotations
 
 import datetime
 import logging
+import time
 from collections import deque
 
 from django.db import transaction
@@ -44,46 +46,46 @@ MAX_ATTEMPTS = 6
 GIVE_UP_AFTER = datetime.timedelta(days=3)
 INTERRUPTED_AFTER = datetime.timedelta(minutes=15)
 FOLLOW_UP_JITTER = 1800
-CHUNK = 10  # messages rendered and stored at a time while the SMTP thread sends the previous
+CHUNK = 10  # messages claimed, rendered and stored at a time while the SMTP thread sends
+BUDGET = 30  # seconds a batch takes new chunks; the rest goes to a new task
 
 State = OutboundMessage.State
 
 
-def _claim(message_ids: list[int]) -> list[int]:
-    """queued → sending, for the ids still queued (a redelivered task finds none)."""
+def _claim(message_ids: list[int], now: datetime.datetime | None = None) -> dict[int, int]:
+    """queued → sending, for the ids still queued (a redelivered task finds none); returns
+    {id: attempts, this one included} for those claimed."""
     with transaction.atomic():
-        ids = list(
+        claimed = dict(
             OutboundMessage.objects.select_for_update()
             .filter(pk__in=message_ids, state=State.QUEUED, next_attempt_at__isnull=True)
-            .values_list("pk", flat=True)
+            .values_list("pk", "attempts")
         )
-        OutboundMessage.objects.filter(pk__in=ids).update(
-            state=State.SENDING, sending_at=timezone.now(), attempts=F("attempts") + 1
+        OutboundMessage.objects.filter(pk__in=claimed).update(
+            state=State.SENDING, sending_at=now or timezone.now(), attempts=F("attempts") + 1
         )
-    return ids
+    return {pk: attempts + 1 for pk, attempts in claimed.items()}
 
 
 def send_batch(*, mailbox_id: int, message_ids: list[int]) -> dict[str, int]:
-    ids = _claim(message_ids)
-    if not ids:
+    """Send what is still queued of a dispatched batch, claiming it a chunk at a time."""
+    messages = list(
+        OutboundMessage.objects.filter(
+            pk__in=message_ids, state=State.QUEUED, next_attempt_at__isnull=True
+        )
+        .select_related("enrollment__lead")
+        .order_by("pk")
+    )
+    if not messages:
         return {}
     mailbox = Mailbox.objects.get(pk=mailbox_id)
-    messages = list(
-        OutboundMessage.objects.filter(pk__in=ids).select_related("enrollment__lead").order_by("pk")
-    )
     _attach_authoring(messages, mailbox)
-    suppressions = Suppressions.for_addresses(mailbox.workspace, [m.recipient for m in messages])
-    checked = []
-    for message in messages:
-        if message.recipient in suppressions:  # checked again right before SMTP
-            _fail(message, "suppressed before sending", stop="suppressed")
-        elif message.enrollment.campaign.status != Campaign.Status.RUNNING:
-            _unclaim(message)  # paused meanwhile: nothing went out; it waits for resume
-        elif message.variant is None:  # deleted after the message was queued
-            _fail(message, "its variant was deleted", stop="variant deleted")
-        else:
-            checked.append(message)
-    return _send_checked(mailbox, checked, previous=_previous_messages(checked))
+    counts, rest = _send_in_chunks(mailbox, messages, previous=_previous_messages(messages))
+    if rest:  # the batch ran past its time: the rest queues up behind other mailboxes' work
+        from campaigns.tasks import send_mailbox_batch
+
+        send_mailbox_batch.delay(mailbox_id, [m.pk for m in rest])
+    return counts
 
 
 def _attach_authoring(messages: list[OutboundMessage], mailbox: Mailbox) -> None:
@@ -109,15 +111,20 @@ def _attach_authoring(messages: list[OutboundMessage], mailbox: Mailbox) -> None
         message.following = following.get((message.step.campaign_id, message.step.position + 1))
 
 
-def _send_checked(mailbox: Mailbox, messages: list[OutboundMessage], *, previous) -> dict:
-    """Render and store a chunk, hand it to the SMTP thread, record the answers already in;
-    while the server answers one chunk, the next is prepared (smtp_accounts/background.py)."""
-    if not messages:
-        return {}
+def _send_in_chunks(mailbox: Mailbox, messages: list[OutboundMessage], *, previous):
+    """Claim, check, render and store a chunk, hand it to the SMTP thread, record the answers
+    already in; while the server answers one chunk, the next is prepared
+    (smtp_accounts/background.py). Returns (counts, the messages left for another task).
+
+    A chunk is claimed only when its turn comes: a crash strands (as `unknown`) what was
+    claimed, at most about two chunks; what was never claimed is still `queued`, and recovery
+    dispatches it again. A batch stops taking new chunks after BUDGET seconds, so a slow
+    server does not hold a worker for long."""
     counts: dict[str, int] = {}
     results: list[SendResult] = []
     in_flight: deque[OutboundMessage] = deque()  # handed over, in order, answer not read yet
     sent = _SentBuffer()
+    prepared, deadline = 0, time.monotonic() + BUDGET
 
     def record(result: SendResult) -> None:
         message = in_flight.popleft()
@@ -130,43 +137,85 @@ def _send_checked(mailbox: Mailbox, messages: list[OutboundMessage], *, previous
 
     try:
         with BackgroundSender(mailbox, signer=dkim_signer_for(mailbox)) as smtp:
-            prepared = 0
             while prepared < len(messages) and not smtp.stopped:
+                if prepared and time.monotonic() > deadline:
+                    break
                 chunk, prepared = messages[prepared : prepared + CHUNK], prepared + CHUNK
-                for message, outgoing in _rendered(chunk, previous):
+                for message, outgoing in _claimed_and_rendered(chunk, previous):
                     in_flight.append(message)
                     smtp.send(outgoing)
                 for result in smtp.results():
                     record(result)
             for result in smtp.finish():
                 record(result)
+            stopped = smtp.stopped
     finally:
         sent.flush()
     mailbox_batch_done(mailbox=mailbox, results=results)
-    # Not attempted: the mailbox failed first (it is paused now); the leads are not at fault.
-    for message in [*in_flight, *messages[prepared:]]:
-        _unclaim(message, delay=datetime.timedelta(minutes=30))
-    return counts
+    rest = messages[prepared:]
+    if stopped:
+        # Not attempted: the mailbox failed first (it is paused now); the leads are not at fault.
+        wait = datetime.timedelta(minutes=30)
+        for message in in_flight:
+            _unclaim(message, delay=wait)
+        _defer(rest, delay=wait)
+        rest = []
+    return counts, rest
 
 
-def _rendered(messages: list[OutboundMessage], previous: dict):
-    """(message, outgoing) for each message that renders; what is about to be sent is stored
-    first, in one transaction for the chunk."""
+def _claimed_and_rendered(messages: list[OutboundMessage], previous: dict):
+    """(message, outgoing) for each message of the chunk that is claimed here, still allowed
+    (suppression, campaign running, variant) and renders. One transaction: what is about to be
+    sent is stored with its claim."""
     ready = []
-    for message in messages:
-        try:
-            outgoing = render_outbound(message, previous=previous.get(message.enrollment_id))
-        except TemplateError as exc:  # the launch gate prevents this; a bad edit may not
-            _fail(message, f"template error: {exc}", stop="template error")
-            continue
-        ready.append((message, outgoing))
     with transaction.atomic():
+        now = timezone.now()
+        claimed = _claim([m.pk for m in messages], now)
+        messages = [m for m in messages if m.pk in claimed]  # others: a redelivered task's
+        if not messages:
+            return ready
+        allowed = _Allowed(messages)
+        for message in messages:
+            message.state, message.sending_at = State.SENDING, now
+            message.attempts = claimed[message.pk]
+            if not allowed.check(message):
+                continue
+            try:
+                outgoing = render_outbound(message, previous=previous.get(message.enrollment_id))
+            except TemplateError as exc:  # the launch gate prevents this; a bad edit may not
+                _fail(message, f"template error: {exc}", stop="template error")
+                continue
+            ready.append((message, outgoing))
         stored = [message for message, _outgoing in ready]
         update_each(
             stored, ["subject", "body_html", "body_text", "message_id", "in_reply_to", "references"]
         )
         store_links_batch(stored)
     return ready
+
+
+class _Allowed:
+    """Checked again right before SMTP, for a claimed chunk: an unsubscribe, a pause or a
+    deleted variant since the dispatcher queued the message wins (two queries a chunk)."""
+
+    def __init__(self, messages: list[OutboundMessage]):
+        campaigns = Campaign.objects.filter(pk__in={m.enrollment.campaign_id for m in messages})
+        self.running = set(
+            campaigns.filter(status=Campaign.Status.RUNNING).values_list("pk", flat=True)
+        )
+        workspace = messages[0].mailbox.workspace  # a batch is one mailbox's
+        self.suppressed = Suppressions.for_addresses(workspace, [m.recipient for m in messages])
+
+    def check(self, message: OutboundMessage) -> bool:
+        if message.recipient in self.suppressed:
+            _fail(message, "suppressed before sending", stop="suppressed")
+        elif message.enrollment.campaign_id not in self.running:
+            _unclaim(message)  # paused meanwhile: nothing went out; it waits for resume
+        elif message.variant is None:  # deleted after the message was queued
+            _fail(message, "its variant was deleted", stop="variant deleted")
+        else:
+            return True
+        return False
 
 
 class _SentBuffer:
@@ -311,6 +360,13 @@ def _unclaim(message: OutboundMessage, delay: datetime.timedelta | None = None) 
         smtp_code=message.smtp_code,
         smtp_response=message.smtp_response,
     )
+
+
+def _defer(messages: list[OutboundMessage], *, delay: datetime.timedelta) -> None:
+    """Never claimed here: left queued, for the dispatcher to retry after `delay`."""
+    OutboundMessage.objects.filter(
+        pk__in=[m.pk for m in messages], state=State.QUEUED, next_attempt_at__isnull=True
+    ).update(next_attempt_at=timezone.now() + delay)
 
 
 def recover_interrupted(*, older_than: datetime.timedelta = INTERRUPTED_AFTER) -> int:

@@ -24,7 +24,10 @@ from campaigns.suppression import Suppressions
 from smtp_accounts.models import Mailbox
 from smtp_accounts.rotation import reserve_send_slots
 
-BATCH = 50  # messages a mailbox hands to one send task (one SMTP session)
+# Messages a mailbox hands to one send task (one SMTP session). The task claims them a chunk
+# at a time and passes what it has not reached after delivery.BUDGET seconds to a new task, so
+# a large batch neither strands more on a crash nor holds a worker for long.
+BATCH = 200
 RETRY_JITTER = 600
 
 

@@ -277,14 +277,77 @@ def test_a_crash_while_recording_sends_nothing_more_and_nothing_twice(
     delivered = [r.rcpt_tos[0] for r in smtp_server.received]
     assert 5 <= len(delivered) < 30  # the thread stopped after the message on the wire
     # What was delivered is not recorded `sent`: it stays `sending`, recovery calls it unknown.
-    sending = OutboundMessage.objects.filter(state="sending")
-    assert set(delivered) <= set(sending.values_list("recipient", flat=True))
-    assert sending.count() == 30  # every claimed message: none was recorded as anything
+    # What the batch had not claimed yet is still queued.
+    sending = set(OutboundMessage.objects.filter(state="sending").values_list("pk", flat=True))
+    sent_to = OutboundMessage.objects.filter(pk__in=sending).values_list("recipient", flat=True)
+    assert set(delivered) <= set(sent_to)
+    assert OutboundMessage.objects.filter(state="queued").count() == 30 - len(sending)
     monkeypatch.undo()
     with time_machine.travel(START + datetime.timedelta(hours=3), tick=False):
-        assert recover_interrupted() == 30
-    assert run_until(START + datetime.timedelta(days=3)) == 0
-    assert len(smtp_server.received) == len(delivered) == len(set(delivered))
+        assert recover_interrupted() == len(sending)
+    assert run_until(START + datetime.timedelta(days=3)) == 30 - len(sending)
+    received = [r.rcpt_tos[0] for r in smtp_server.received]
+    assert len(received) == len(set(received)) == len(delivered) + 30 - len(sending)
+
+
+def test_a_crash_strands_only_the_chunk_it_had_claimed(
+    workspace_a, mailbox, smtp_server, monkeypatch
+):
+    """Chunks are claimed as their turn comes: a worker dying while it prepares the second
+    leaves the first `sending` (recovery: unknown, never sent again) and the rest queued,
+    which is sent later, once."""
+    from campaigns import delivery
+
+    render = delivery.render_outbound
+    rendered = []
+
+    def dies_on_the_fifteenth(message, *, previous):
+        rendered.append(message.pk)
+        if len(rendered) == 15:
+            raise MemoryError("the worker died")
+        return render(message, previous=previous)
+
+    monkeypatch.setattr(delivery, "render_outbound", dies_on_the_fifteenth)
+    ids = _claimed_batch(workspace_a, mailbox, 30)
+    later = time_machine.travel(START + datetime.timedelta(hours=2), tick=False)
+    with later, pytest.raises(MemoryError):
+        send_batch(mailbox_id=mailbox.pk, message_ids=ids)
+    states = list(OutboundMessage.objects.filter(pk__in=ids).order_by("pk").values_list("state"))
+    assert states == [("sending",)] * delivery.CHUNK + [("queued",)] * (30 - delivery.CHUNK)
+    first_chunk = {r.rcpt_tos[0] for r in smtp_server.received}
+    monkeypatch.undo()
+    with time_machine.travel(START + datetime.timedelta(hours=3), tick=False):
+        assert recover_interrupted() == delivery.CHUNK
+    assert run_until(START + datetime.timedelta(days=3)) == 30 - delivery.CHUNK
+    received = [r.rcpt_tos[0] for r in smtp_server.received]
+    assert len(received) == len(set(received)) == len(first_chunk) + 30 - delivery.CHUNK
+    assert OutboundMessage.objects.filter(state="unknown").count() == delivery.CHUNK
+
+
+def test_a_batch_past_its_time_hands_the_rest_to_a_new_task(
+    workspace_a, mailbox, smtp_server, monkeypatch
+):
+    from celery.signals import task_prerun
+
+    from campaigns import delivery
+
+    tasks = []
+
+    def started(sender=None, args=None, **_kwargs):
+        tasks.append(len(args[1]))
+
+    monkeypatch.setattr(delivery, "BUDGET", 0)  # every batch is over its time after one chunk
+    task_prerun.connect(started, weak=False)
+    try:
+        with time_machine.travel(START, tick=False):
+            campaign_launch(build(workspace_a, mailbox, n=25, steps=1))
+        assert run_until(START + datetime.timedelta(hours=2)) == 25
+    finally:
+        task_prerun.disconnect(started)
+    assert tasks == [25, 15, 5]  # one chunk each, the rest to the next task
+    received = [r.rcpt_tos[0] for r in smtp_server.received]
+    assert len(received) == len(set(received)) == 25
+    assert set(OutboundMessage.objects.values_list("state", flat=True)) == {"sent"}
 
 
 def test_a_failure_inside_the_smtp_thread_reaches_the_worker(
