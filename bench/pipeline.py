@@ -125,7 +125,7 @@ class Worker:
         secrets = json.loads((folder / "dev-secrets.json").read_text())
         env = dict(os.environ)
         env.update(
-            DATABASE_URL=f"sqlite:///{settings.DATABASES['default']['NAME']}",
+            DATABASE_URL=os.environ["DATABASE_URL"],  # the bench's own database
             POSTIGO_VAR_DIR=str(folder),
             DEBUG="false",  # production mode: no query log; this run's keys
             SECRET_KEY=secrets["SECRET_KEY"],
