@@ -56,6 +56,9 @@ UNSUBSCRIBE = _phrases(
     "remove this address", "remove my address", "remove my email", "from your database",
     "unsub", "desabonn", "cancelar a inscricao", "cancelar inscricao", "cancelar minha inscricao",
     "from your list", "from future emails", "verteiler", "retirer de votre liste",
+    # mail they never asked for: a complaint, treated as a request to stop
+    "never signed up", "never subscribed", "didn't sign up", "did not sign up",
+    "never opted in", "never asked for", "nie zapisywal", "jamais inscrit", "nunca me suscrib",
 )  # fmt: skip
 # "elimíname de su lista", "usuńcie mój adres z listy", "löschen Sie meine Daten"
 REMOVAL = _near(
@@ -79,7 +82,9 @@ STOP_WRITING = re.compile(
             r"\bno (more|further) (e-?mails?|mails?|messages?|contact)",
             r"\bnicht mehr\s+(an)?(schreib|kontaktier|mail|send|anruf)",
             r"\bkeine (e-?)?mails? mehr",
+            r"\bkeine weiteren (nachrichten|(e-?)?mails?|zusendungen|anfragen|kontakt)",
             r"\bne (m'|me |nous |)(ecri|contact|envoy|relanc|sollicit)\w*\s+(plus|pas)",
+            r"\bne (plus|pas) (m'|me |nous )?(ecri|contact|envoy|relanc|sollicit)",
             r"\bplus de (e-?)?mails?",
             r"\bno (me |nos )?(envi|escrib|contact|mand|llam)\w*\s+(mas|nada)",
             r"\bno mas (correos|e-?mails?|mensajes)",
@@ -173,6 +178,11 @@ NOT_INTERESTED = _phrases(
     "not in the market", "already solved", "don't see us", "do not see us", "not for me",
     "non fa per noi", "nao e para nos", "nie dla nas", "pas pour nous", "no es para nosotros",
     "niets voor ons", "nichts fur uns",
+    "to decline", "must decline", "'ll decline", "will decline", "politely decline",
+    "respectfully decline", "we decline", "i decline", "decided against", "no use for",
+    "won't be moving forward", "not moving forward", "stick with what", "stick with our",
+    "sticking with", "locked into", "under contract", "another direction", "different direction",
+    "passt nicht", "past niet", "ne correspond pas",
 )  # fmt: skip
 # "We handle this internally", "we built it in-house": no need for a vendor.
 OURSELVES = _near(
@@ -191,9 +201,9 @@ NEGATED_NEED = re.compile(
     r"bedarf|brauch|besoin|necesit|serve|bisogno|behoefte|nodig|precis|potrzeb|relevan|"
     r"correspond|falta|fit|passt)"
 )
-# "We'll pass" — but not "I'll pass this on to the team".
+# "We'll pass", "Pass for now" — but not "I'll pass this on to the team".
 PASS = re.compile(
-    r"\b(we'?ll|i'?ll|we will|i will|we're going to|going to) pass\b"
+    r"(\b(we'?ll|i'?ll|we will|i will|we're going to|going to)\s+|^\W*)pass\b"
     r"(?! (it |this |that |them |these |you |your \w+ )?(on|along|over|to|forward)\b)"
 )
 # A reply that is only "Pass." / "No." / "Nein." (with a greeting or thanks at most).
@@ -307,7 +317,7 @@ _MONTH = r"(?P<month>[a-z]{3,10})\.?"
 _BACK = (
     r"(back|return|returning|until|till|through|zuruck|wieder|bis|ab dem|retour|jusqu|"
     r"de retour|hasta|regreso|vuelvo|fino|rientro|rientrero|terug|tot en met|tot|"
-    r"powrot|wracam|do dnia|ate|retorno|volto)"
+    r"powrot|wracam|do dnia|\bdo\b|ate|retorno|volto)"
 )
 _DAY = r"(?P<day>[0-3]?\d)(st|nd|rd|th|er|\.|º)?"
 _YEAR = r"(?P<year>20\d\d)"
@@ -317,6 +327,9 @@ _PATTERNS = [
                + rf"({_YEAR}|(?P<short>\d\d)\b)?"),
     re.compile(_BACK + r"\D{0,25}?\b" + _DAY + r"\s*(de\s+)?" + _MONTH + rf"(\s+(de\s+)?{_YEAR})?"),
     re.compile(_BACK + r"\D{0,25}?\b" + _MONTH + r"\s+" + _DAY + rf"(,?\s+{_YEAR})?"),
+    # A day alone: "until the 20th", "bis zum 20." — the next 20th.
+    re.compile(r"\b(until|till|through|back on|bis zum)\s+(the\s+)?(?P<day>[0-3]?\d)"
+               r"(st|nd|rd|th|\.)(?!\s*\d)"),
 ]  # fmt: skip
 MAX_AHEAD = datetime.timedelta(days=120)
 
@@ -334,11 +347,15 @@ def return_date(text: str, received: datetime.date) -> datetime.date | None:
 
 def _date(match: re.Match, received: datetime.date) -> datetime.date | None:
     parts = match.groupdict()
+    day = int(parts["day"])
+    if "month" not in parts:  # a day alone: this month's, or next month's once it has passed
+        month = received.month if day > received.day else received.month % 12 + 1
+        year = received.year + (month < received.month)
+        return _date_in(year, month, day, received)
     month_text = parts["month"]
     month = int(month_text) if month_text.isdigit() else _month(month_text)
     if not month:
         return None
-    day = int(parts["day"])
     if parts.get("year"):
         years = [int(parts["year"])]
     elif parts.get("short"):
@@ -346,13 +363,17 @@ def _date(match: re.Match, received: datetime.date) -> datetime.date | None:
     else:  # no year written: this year, or next year once the date has passed
         years = [received.year, received.year + 1]
     for year in years:
-        try:
-            candidate = datetime.date(year, month, day)
-        except ValueError:
-            return None
-        if received < candidate <= received + MAX_AHEAD:
-            return candidate
+        if found := _date_in(year, month, day, received):
+            return found
     return None
+
+
+def _date_in(year: int, month: int, day: int, received: datetime.date) -> datetime.date | None:
+    try:
+        candidate = datetime.date(year, month, day)
+    except ValueError:  # "45 March", "until the 31st" in a 30-day month
+        return None
+    return candidate if received < candidate <= received + MAX_AHEAD else None
 
 
 def _month(word: str) -> int | None:

@@ -67,6 +67,17 @@ def test_labels(text, label):
         ("Don't hesitate to send pricing.", "interested"),
         ("Thanks, I'll pass this on to the team.", "neutral"),
         ("Thanks, but we'll pass.", "not_interested"),
+        # Round 6: declining, a reply that opens with "pass", mail never asked for, the
+        # infinitive and "keine weiteren" forms of "stop writing" — and their guards.
+        ("I'll have to decline, we're cutting tools this year.", "not_interested"),
+        ("Our reply rates decline every quarter. Can you help?", "interested"),
+        ("Pass for now.", "not_interested"),
+        ("Pass this on to Jamie please.", "neutral"),
+        ("Not going to lie, this looks great. Let's talk.", "interested"),
+        ("Stop. I never signed up for this.", "unsubscribe"),
+        ("Merci de ne plus m'écrire.", "unsubscribe"),
+        ("Bitte keine weiteren Nachrichten.", "unsubscribe"),
+        ("Nein, das passt nicht zu uns.", "not_interested"),
         # Letters NFKD does not fold: "ł" in "szczegółów".
         ("Tak, proszę o więcej szczegółów.", "interested"),
     ],
@@ -93,6 +104,14 @@ def test_an_auto_reply_without_office_words_is_an_auto_reply():
         ("Jestem na urlopie do dnia 01.12.2026.", datetime.date(2026, 12, 1)),
         ("Estou de férias até 10 de dezembro.", datetime.date(2026, 12, 10)),
         ("Back 2026-12-01.", datetime.date(2026, 12, 1)),
+        ("Jestem na urlopie do 8 stycznia.", datetime.date(2027, 1, 8)),
+        (
+            "I'm travelling until the 20th, back in the office after that.",
+            datetime.date(2026, 12, 20),
+        ),  # a day alone: the next 20th
+        ("Away until the 30th.", datetime.date(2026, 11, 30)),
+        ("Ich bin bis zum 3. nicht erreichbar.", datetime.date(2026, 12, 3)),
+        ("Until the 31st.", None),  # no 31st this month: not guessed
         ("Back on 45 March.", None),  # no such day
         ("Back on 3 November.", None),  # past; next year is more than 120 days away
         ("I am away.", None),
