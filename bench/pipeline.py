@@ -12,7 +12,7 @@ quoted-printable, the same headers) over one reused connection; (b) django-post-
 `send_queued` on the same messages (queued beforehand, not timed). Targets: ratio >= 0.6 of
 (a), >= 1.5 of (b). Each of --rounds rounds runs them all back to back; the median round by
 ratio is reported.
-Usage: .venv/bin/python bench/pipeline.py [--n 1000] [--rounds 3]
+Usage: .venv/bin/python bench/pipeline.py [--n 1000] [--rounds 3] [--timers]
 """
 
 from __future__ import annotations
@@ -242,6 +242,56 @@ def post_office(server, messages) -> float:
     return len(messages) / elapsed
 
 
+def stage_timers(server, n: int) -> None:
+    """One more inline round with wall-clock timers around the stages (--timers), printed in ms
+    a message: where the time goes. The SMTP thread's figure overlaps the others; "waiting"
+    is the worker's thread waiting for the SMTP thread's last answers of each batch."""
+    import contextlib
+    from collections import Counter
+    from unittest import mock
+
+    from campaigns import delivery, dispatch
+    from smtp_accounts import background
+
+    spent: Counter = Counter()
+
+    def timed(owner, name: str, label: str):
+        original = getattr(owner, name)
+
+        def wrapper(*args, **kwargs):
+            started = time.perf_counter()
+            try:
+                return original(*args, **kwargs)
+            finally:
+                spent[label] += time.perf_counter() - started
+
+        return mock.patch.object(owner, name, wrapper)
+
+    finish = background.BackgroundSender.finish
+
+    def waiting(self):
+        started = time.perf_counter()
+        yield from finish(self)
+        spent["waiting for the SMTP thread"] += time.perf_counter() - started
+
+    stages = [
+        (dispatch, "claim_for_mailbox", "dispatcher claim"),
+        (delivery, "_attach_authoring", "batch load"),
+        (delivery, "_claimed_and_rendered", "claim, check, render, store"),
+        (delivery._SentBuffer, "flush", "record sent"),
+        (delivery, "mailbox_batch_done", "batch tail"),
+        (background.MailboxSender, "attempt", "SMTP thread, per message"),
+    ]
+    with contextlib.ExitStack() as patches:
+        for owner, name, label in stages:
+            patches.enter_context(timed(owner, name, label))
+        patches.enter_context(mock.patch.object(background.BackgroundSender, "finish", waiting))
+        rate = ours(server, n, name="timers")
+    print(f"stage timers ({rate:.0f} msg/s inline), ms a message:")
+    for label, seconds in spent.most_common():
+        print(f"  {label:32} {seconds * 1000 / n:6.3f}")
+
+
 BROKER = "redis://127.0.0.1:6379/14"
 
 
@@ -260,6 +310,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--n", type=int, default=1000)
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--timers", action="store_true", help="print where the time goes")
     args = parser.parse_args()
     with_worker = _redis_up()
     if with_worker:
@@ -291,6 +342,8 @@ def main() -> None:
                 + (f"deployed {as_deployed:.0f}/s, " if as_deployed else "")
                 + f"bare smtplib {bare:.0f}/s, post-office {po:.0f}/s"
             )
+        if args.timers:
+            stage_timers(server, args.n)
     finally:
         if worker is not None:
             worker.stop()
