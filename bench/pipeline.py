@@ -243,9 +243,9 @@ def post_office(server, messages) -> float:
 
 
 def stage_timers(server, n: int) -> None:
-    """One more inline round with wall-clock timers around the stages (--timers), printed in ms
-    a message: where the time goes. The SMTP thread's figure overlaps the others; "waiting"
-    is the worker's thread waiting for the SMTP thread's last answers of each batch."""
+    """One more inline round with wall-clock timers around the worker's stages (--timers),
+    printed in ms a message: where the time goes. SMTP runs in the helper process meanwhile;
+    "waiting" is the worker waiting for the helper's last answers of each batch."""
     import contextlib
     from collections import Counter
     from unittest import mock
@@ -272,7 +272,7 @@ def stage_timers(server, n: int) -> None:
     def waiting(self):
         started = time.perf_counter()
         yield from finish(self)
-        spent["waiting for the SMTP thread"] += time.perf_counter() - started
+        spent["waiting for the SMTP helper"] += time.perf_counter() - started
 
     stages = [
         (dispatch, "claim_for_mailbox", "dispatcher claim"),
@@ -280,7 +280,6 @@ def stage_timers(server, n: int) -> None:
         (delivery, "_claimed_and_rendered", "claim, check, render, store"),
         (delivery._SentBuffer, "flush", "record sent"),
         (delivery, "mailbox_batch_done", "batch tail"),
-        (background.MailboxSender, "attempt", "SMTP thread, per message"),
     ]
     with contextlib.ExitStack() as patches:
         for owner, name, label in stages:

@@ -46,7 +46,7 @@ MAX_ATTEMPTS = 6
 GIVE_UP_AFTER = datetime.timedelta(days=3)
 INTERRUPTED_AFTER = datetime.timedelta(minutes=15)
 FOLLOW_UP_JITTER = 1800
-CHUNK = 10  # messages claimed, rendered and stored at a time while the SMTP thread sends
+CHUNK = 10  # messages claimed, rendered and stored at a time while the SMTP helper sends
 BUDGET = 30  # seconds a batch takes new chunks; the rest goes to a new task
 
 State = OutboundMessage.State
@@ -112,7 +112,7 @@ def _attach_authoring(messages: list[OutboundMessage], mailbox: Mailbox) -> None
 
 
 def _send_in_chunks(mailbox: Mailbox, messages: list[OutboundMessage], *, previous):
-    """Claim, check, render and store a chunk, hand it to the SMTP thread, record the answers
+    """Claim, check, render and store a chunk, hand it to the SMTP helper, record the answers
     already in; while the server answers one chunk, the next is prepared
     (smtp_accounts/background.py). Returns (counts, the messages left for another task).
 
@@ -144,7 +144,9 @@ def _send_in_chunks(mailbox: Mailbox, messages: list[OutboundMessage], *, previo
                 for message, outgoing in _claimed_and_rendered(chunk, previous):
                     in_flight.append(message)
                     smtp.send(outgoing)
-                for result in smtp.results():
+                # One chunk ahead of the server at most: the helper always has the next one,
+                # and a crash strands little however slow the server is.
+                for result in smtp.results(at_least=len(in_flight) - CHUNK):
                     record(result)
             for result in smtp.finish():
                 record(result)

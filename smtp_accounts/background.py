@@ -1,117 +1,189 @@
-"""SMTP on a thread of its own, so the caller's database work overlaps the server's answers.
+"""SMTP in a helper process, so the worker's own work and the SMTP conversation run at once.
 
 A campaign batch spends most of its SMTP time waiting: MAIL, RCPT and DATA are three round
-trips a message, and the socket wait releases the GIL. While this thread waits, the worker's
-own thread renders the next messages and records the answers already in (docs/BENCHMARKS.md,
-pipeline). The thread does nothing but SMTP — no database: Django connections belong to one
-thread, and a test's transaction must see every write. The caller writes the SendLog rows and
-the states as it reads the results, in the order the messages were handed over.
+trips a message. While the helper waits for the server, the worker claims, renders and stores
+the next messages and records the answers already in. On a thread of the worker's own, SMTP had
+to win the interpreter lock back from that work after every answer and became the limit
+(docs/BENCHMARKS.md, pipeline); a process of its own shares no lock.
+
+Each worker process (and thread) has one helper, started on first use and kept: it holds the
+mailboxes' open sessions for their next batches (`sessions.py`), and a new one replaces it if it
+has died. The helper does nothing but SMTP (`smtp_helper.py`) — no database; the worker writes
+the SendLog rows and the states as it reads the answers, in the order it handed messages over.
 
 At most once is unchanged: a message is handed over only once it is `sending` (committed); an
-answer the caller never read (it died) leaves the message `sending`, which recovery makes
-`unknown`. A mailbox-level failure stops the thread: messages handed over after it are not
-attempted and get no result, as with `send_messages`.
+answer the worker never read (it died) leaves the message `sending`, which recovery makes
+`unknown`. A killed worker's helper attempts nothing after the message on the wire. A
+mailbox-level failure stops the batch: messages handed over after it are not attempted and get
+no answer. A helper that fails or dies makes the batch raise.
 """
 
 from __future__ import annotations
 
-import queue
+import os
+import socket
+import subprocess
+import sys
 import threading
+from collections import deque
 from collections.abc import Iterator
+from multiprocessing.connection import Connection
+from pathlib import Path
 
+from django.conf import settings
+
+from smtp_accounts import smtp_helper
 from smtp_accounts.dkim_signing import DkimSigner
 from smtp_accounts.models import Mailbox
 from smtp_accounts.replies import Outcome
-from smtp_accounts.sender import MailboxSender, OutgoingMessage, SendLogWriter, SendResult
-from smtp_accounts.sessions import SESSIONS, SessionPool
+from smtp_accounts.sender import OutgoingMessage, SendLogWriter, SendResult
 
-_END = object()
+# What the helper's SMTP code reads from settings, sent with every batch (a test or an operator
+# may have changed them since the helper started).
+SETTINGS = (
+    "MAILBOX_CONNECT_TIMEOUT",
+    "MAILBOX_ALLOW_PRIVATE_NETWORKS",
+    "MAILBOX_TLS_CA_FILE",
+    "MAILBOX_HOST_ALLOWLIST",
+)
 
 
-class _Crashed:
-    def __init__(self, error: BaseException):
-        self.error = error
+_ROOT = Path(__file__).resolve().parent.parent
+
+
+class HelperFailed(RuntimeError):
+    """The SMTP helper raised or died during a batch."""
+
+
+class _Helper:
+    def __init__(self):
+        ours, theirs = socket.socketpair()
+        self.owner = os.getpid()
+        self.process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "smtp_accounts.smtp_helper",
+                str(theirs.fileno()),
+                str(self.owner),
+            ],
+            pass_fds=[theirs.fileno()],
+            cwd=_ROOT,  # on the helper's import path (-m)
+            stdin=subprocess.DEVNULL,
+        )
+        theirs.close()
+        self.conn = Connection(ours.detach())
+
+    def usable(self) -> bool:
+        return self.owner == os.getpid() and self.process.poll() is None
+
+
+_local = threading.local()
+
+
+def helper() -> _Helper:
+    """This process's (and thread's) helper, started if there is none alive."""
+    current = getattr(_local, "helper", None)
+    if current is None or not current.usable():
+        _local.helper = current = _Helper()
+    return current
+
+
+def clear_sessions() -> None:
+    """Close the sessions the helper keeps for later batches (tests, between cases)."""
+    current = getattr(_local, "helper", None)
+    if current is not None and current.usable():
+        current.conn.send(smtp_helper.CLEAR)
 
 
 class BackgroundSender:
     """Hand messages over with `send`, read answers with `results()` as they come and with
     `finish()` at the end. Use as a context manager; leaving it early (an exception) lets the
-    thread finish the message on the wire and attempt nothing more."""
+    helper finish the message on the wire and attempt nothing more."""
 
     def __init__(
-        self,
-        mailbox: Mailbox,
-        *,
-        signer: DkimSigner | None = None,
-        pool: SessionPool | None = SESSIONS,
-        recycle_after: int = 100,
+        self, mailbox: Mailbox, *, signer: DkimSigner | None = None, recycle_after: int = 100
     ):
-        self._sender = MailboxSender(mailbox, recycle_after=recycle_after, signer=signer, pool=pool)
+        self._batch = (mailbox, signer, recycle_after)
         self._log = SendLogWriter(mailbox)
-        self._todo: queue.SimpleQueue = queue.SimpleQueue()
-        self._answers: queue.SimpleQueue = queue.SimpleQueue()
-        self._abort = threading.Event()
-        self._stopped = threading.Event()  # a mailbox-level failure: nothing more is attempted
-        self._crashed = False
-        self._read_all = False
-        self._thread = threading.Thread(
-            target=self._run, name=f"smtp-mailbox-{mailbox.pk}", daemon=True
-        )
+        self._handed: deque[OutgoingMessage] = deque()  # in order, answer not read yet
+        self._stopped = False  # a mailbox-level failure: nothing more is attempted
+        self._ended = False  # END sent
+        self._read_all = False  # END received
+        self._helper: _Helper | None = None
 
     @property
     def stopped(self) -> bool:
-        return self._stopped.is_set()
+        return self._stopped
 
     def __enter__(self) -> BackgroundSender:
-        self._thread.start()
+        self._helper = helper()
+        overrides = {name: getattr(settings, name) for name in SETTINGS}
+        self._write(("batch", *self._batch[:2], overrides, self._batch[2]))
         return self
 
     def __exit__(self, exc_type, exc, tb) -> None:
-        if exc_type is not None:
-            self._abort.set()
-        self._todo.put(_END)
-        self._thread.join()
-        self._log.flush()
-        failed = exc_type is not None or self._crashed
-        self._sender.close(keep=not failed)  # after an error, nothing is left for the next batch
+        try:
+            if exc_type is not None and not self._ended:
+                self._write(smtp_helper.ABORT)  # finish the message on the wire, no more
+            if not self._read_all:  # answers never read stay unrecorded: `sending`, unknown
+                for _answer in self._answers(at_least=None):
+                    pass
+        except HelperFailed:
+            if exc_type is None:
+                raise
+        finally:
+            self._log.flush()
 
     def send(self, message: OutgoingMessage) -> None:
-        self._todo.put(message)
+        self._handed.append(message)
+        self._write(message)
 
-    def results(self) -> Iterator[SendResult]:
-        """The answers already in, without waiting."""
-        return self._read(wait=False)
+    def results(self, *, at_least: int = 0) -> Iterator[SendResult]:
+        """The answers already in, waiting first for `at_least` of them."""
+        for answer in self._answers(at_least=at_least):
+            yield self._result(answer)
 
     def finish(self) -> Iterator[SendResult]:
-        """Every answer still to come, waiting for the thread to attempt what it was given."""
-        self._todo.put(_END)
-        return self._read(wait=True)
+        """Every answer still to come, waiting for the helper to attempt what it was given."""
+        for answer in self._answers(at_least=None):
+            yield self._result(answer)
 
-    def _read(self, *, wait: bool) -> Iterator[SendResult]:
+    def _answers(self, *, at_least: int | None) -> Iterator[tuple]:
+        """Answers in order: `at_least` waited for, then those already in; None: all, to END."""
+        if at_least is None and not self._ended:
+            self._write(smtp_helper.END)
+        conn, read = self._helper.conn, 0
         while not self._read_all:
             try:
-                item = self._answers.get(block=wait)
-            except queue.Empty:
-                return
-            if item is _END:
+                # After a mailbox-level failure nothing more is attempted: no more answers to
+                # wait for before END.
+                enough = read >= at_least or self._stopped if at_least is not None else False
+                if enough and not conn.poll():
+                    return
+                answer = conn.recv()
+            except (EOFError, OSError) as error:
+                self._read_all = True
+                raise HelperFailed("the SMTP helper process died") from error
+            if answer == smtp_helper.END:
                 self._read_all = True
                 return
-            if isinstance(item, _Crashed):
-                raise item.error
-            self._log.add(item)
-            yield item
+            if answer[0] == "crashed":
+                raise HelperFailed(f"the SMTP helper failed:\n{answer[1]}")
+            read += 1
+            yield answer
 
-    def _run(self) -> None:
+    def _result(self, answer: tuple) -> SendResult:
+        outcome, code, response, elapsed_ms = answer
+        result = SendResult(self._handed.popleft(), Outcome(outcome), code, response, elapsed_ms)
+        self._stopped = self._stopped or result.outcome is Outcome.MAILBOX
+        self._log.add(result)
+        return result
+
+    def _write(self, item) -> None:
         try:
-            while (message := self._todo.get()) is not _END:
-                if self._abort.is_set() or self._stopped.is_set():
-                    continue  # not attempted: the caller unclaims it
-                result = self._sender.attempt(message)
-                self._answers.put(result)
-                if result.outcome is Outcome.MAILBOX:
-                    self._stopped.set()
-        except BaseException as exc:  # a bug here must reach the caller, not vanish
-            self._crashed = True
-            self._answers.put(_Crashed(exc))
-        finally:
-            self._answers.put(_END)
+            self._helper.conn.send(item)
+        except OSError as error:  # BrokenPipeError: the helper died
+            self._read_all = True
+            raise HelperFailed("the SMTP helper process died") from error
+        self._ended = self._ended or item == smtp_helper.END

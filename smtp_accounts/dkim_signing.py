@@ -68,6 +68,20 @@ class DkimSigner:
             raise ValueError("DKIM keys here are RSA keys")
         self.include = tuple(h.lower().encode() for h in headers)
 
+    def __getstate__(self) -> dict:
+        """Picklable (batches are signed in the SMTP helper process): the key as PEM."""
+        state = dict(self.__dict__)
+        state["key"] = self.key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+        return state
+
+    def __setstate__(self, state: dict) -> None:
+        state["key"] = serialization.load_pem_private_key(state["key"], password=None)
+        self.__dict__.update(state)
+
     def sign(self, message: bytes) -> bytes:
         """Return the `DKIM-Signature:` header line(s) to put in front of `message`."""
         parsed = dkim.DKIM(message)

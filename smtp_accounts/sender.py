@@ -144,7 +144,9 @@ class MailboxSender:
                 self.client.close()
         self.client = None
 
-    def _drop(self) -> None:
+    def drop(self) -> None:
+        """Close the connection without a word (after an error, the session may be anywhere:
+        QUIT mid-DATA would wait for a timeout)."""
         if self.client is not None:
             self.client.close()
             self.client = None
@@ -196,25 +198,25 @@ class MailboxSender:
                     self._end_failed_transaction(code)
                     return code, _text(reply)
         except smtplib.SMTPServerDisconnected as exc:
-            self._drop()
+            self.drop()
             return None, str(exc) or "connection closed"
         except smtplib.SMTPResponseException as exc:  # DATA refused before the body
             self._end_failed_transaction(exc.smtp_code)
             return exc.smtp_code, _text(exc.smtp_error)
         except (TimeoutError, OSError) as exc:
-            self._drop()
+            self.drop()
             return None, f"connection error: {exc}"
         self.sent_on_session += 1
         return code, _text(reply)
 
     def _end_failed_transaction(self, code: int) -> None:
         if code == 421:  # the server is closing the session
-            self._drop()
+            self.drop()
             return
         try:
             self.client.rset()
         except (smtplib.SMTPException, OSError):
-            self._drop()
+            self.drop()
 
 
 def send_messages(

@@ -40,9 +40,11 @@ def _fast_hashing_and_clean_cache(settings):
 @pytest.fixture(autouse=True)
 def _no_smtp_session_outlives_its_test():
     yield
+    from smtp_accounts.background import clear_sessions
     from smtp_accounts.sessions import SESSIONS
 
     SESSIONS.clear()
+    clear_sessions()  # the SMTP helper process's own
 
 
 @pytest.fixture(autouse=True)

@@ -38,6 +38,21 @@ def test_mail_is_signed_once_the_key_is_published(mailbox, smtp_server, workspac
     assert dkim.verify(delivered, dnsfunc=dns_serving(key))
 
 
+def test_campaign_batches_are_signed_in_the_smtp_helper(mailbox, smtp_server, workspace_a):
+    """Campaign batches go through the helper process: the signer travels there (pickled)."""
+    from smtp_accounts.background import BackgroundSender
+    from smtp_accounts.services import dkim_signer_for
+
+    key = dkim_key_create(workspace=workspace_a, domain=mailbox.domain)
+    DkimKey.objects.filter(pk=key.pk).update(verified_at=timezone.now())
+    with BackgroundSender(mailbox, signer=dkim_signer_for(mailbox)) as smtp:
+        smtp.send(outgoing(1)[0])
+        list(smtp.finish())
+    delivered = smtp_server.received[-1].data
+    assert delivered.startswith(b"DKIM-Signature: ")
+    assert dkim.verify(delivered, dnsfunc=dns_serving(key))
+
+
 def test_the_mailbox_page_creates_a_key_and_shows_the_record(client, alice, mailbox):
     client.force_login(alice)
     client.post(reverse("mailbox_dkim_create", args=[mailbox.pk]))
