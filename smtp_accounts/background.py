@@ -104,7 +104,7 @@ class BackgroundSender:
     def __init__(
         self, mailbox: Mailbox, *, signer: DkimSigner | None = None, recycle_after: int = 100
     ):
-        self._batch = (mailbox, signer, recycle_after)
+        self._mailbox, self._signer, self._recycle_after = mailbox, signer, recycle_after
         self._log = SendLogWriter(mailbox)
         self._handed: deque[OutgoingMessage] = deque()  # in order, answer not read yet
         self._stopped = False  # a mailbox-level failure: nothing more is attempted
@@ -119,16 +119,15 @@ class BackgroundSender:
     def __enter__(self) -> BackgroundSender:
         self._helper = helper()
         overrides = {name: getattr(settings, name) for name in SETTINGS}
-        self._write(("batch", *self._batch[:2], overrides, self._batch[2]))
+        self._write(("batch", self._mailbox, self._signer, overrides, self._recycle_after))
         return self
 
     def __exit__(self, exc_type, exc, tb) -> None:
         try:
             if exc_type is not None and not self._ended:
                 self._write(smtp_helper.ABORT)  # finish the message on the wire, no more
-            if not self._read_all:  # answers never read stay unrecorded: `sending`, unknown
-                for _answer in self._answers(at_least=None):
-                    pass
+            if not self._read_all:  # read up to END; unread answers stay unrecorded (unknown)
+                deque(self._answers(at_least=None), maxlen=0)
         except HelperFailed:
             if exc_type is None:
                 raise
