@@ -11,7 +11,8 @@ helper answers each message it attempts with (outcome, code, response, elapsed_m
 then END. Before each message it reads whatever else has arrived, and attempts nothing more
 once an ABORT is among it, after a mailbox-level failure, or once the worker that started it is
 gone (a killed worker's batch stops at the message on the wire). An error here is sent as
-("crashed", traceback) instead of an answer; the helper goes on with the next batch.
+("crashed", traceback) instead of an answer; the helper goes on with the next batch. Stop
+signals are ignored: the helper ends when the worker does.
 """
 
 from __future__ import annotations
@@ -83,6 +84,11 @@ def _batch(conn, mailbox, signer, recycle_after: int, parent_pid: int) -> None:
 
 
 if __name__ == "__main__":
+    import signal
     from multiprocessing.connection import Connection
 
+    # A stop signal for the whole group (systemd, Ctrl-C) must not cut the worker's batch short:
+    # the worker finishes it, then exits, and the helper ends when its socket closes.
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     serve(Connection(int(sys.argv[1])), parent_pid=int(sys.argv[2]))

@@ -43,6 +43,22 @@ def test_the_helper_keeps_the_session_for_the_next_batch(mailbox, smtp_server):
     assert len(smtp_server.auth_attempts) == 1
 
 
+def test_a_stop_signal_for_the_group_leaves_the_batch_to_the_worker(mailbox, smtp_server):
+    """systemd or Ctrl-C signal every process: the worker finishes its batch, so the helper
+    must outlive the signal and end with the worker."""
+    import signal
+
+    pids = []
+    for start, stop in ((0, None), (1, signal.SIGTERM), (2, signal.SIGINT)):
+        if stop is not None:  # after a batch: the helper is past its start
+            os.kill(helper().process.pid, stop)
+        with BackgroundSender(mailbox) as smtp:
+            smtp.send(outgoing(1, start=start)[0])
+            assert [r.outcome for r in smtp.finish()] == [Outcome.SENT]
+        pids.append(helper().process.pid)
+    assert len(set(pids)) == 1 and len(smtp_server.received) == 3  # the same helper throughout
+
+
 def test_a_mailbox_failure_stops_the_batch_in_the_helper(mailbox, smtp_server):
     smtp_server.script.rcpt = {"lead1@example.com": "550 5.7.1 Daily sending quota exceeded"}
     with BackgroundSender(mailbox) as smtp:
