@@ -15,7 +15,6 @@ import time
 from collections import deque
 
 from django.db import transaction
-from django.db.models import F
 from django.utils import timezone
 
 from campaigns.models import (
@@ -50,21 +49,18 @@ CHUNK = 10  # messages claimed, rendered and stored at a time while the SMTP hel
 BUDGET = 30  # seconds a batch takes new chunks; the rest goes to a new task
 
 State = OutboundMessage.State
+_CLAIM_FIELDS = ("state", "sending_at", "attempts")
+_RENDERED_FIELDS = ("subject", "body_html", "body_text", "message_id", "in_reply_to", "references")
 
 
-def _claim(message_ids: list[int], now: datetime.datetime | None = None) -> dict[int, int]:
-    """queued → sending, for the ids still queued (a redelivered task finds none); returns
-    {id: attempts, this one included} for those claimed."""
-    with transaction.atomic():
-        claimed = dict(
-            OutboundMessage.objects.select_for_update()
-            .filter(pk__in=message_ids, state=State.QUEUED, next_attempt_at__isnull=True)
-            .values_list("pk", "attempts")
-        )
-        OutboundMessage.objects.filter(pk__in=claimed).update(
-            state=State.SENDING, sending_at=now or timezone.now(), attempts=F("attempts") + 1
-        )
-    return {pk: attempts + 1 for pk, attempts in claimed.items()}
+def _lock_queued(message_ids: list[int]) -> dict[int, int]:
+    """Lock the messages still queued (a redelivered task finds none): {id: attempts so far}.
+    Inside the caller's transaction, which claims them."""
+    return dict(
+        OutboundMessage.objects.select_for_update()
+        .filter(pk__in=message_ids, state=State.QUEUED, next_attempt_at__isnull=True)
+        .values_list("pk", "attempts")
+    )
 
 
 def send_batch(*, mailbox_id: int, message_ids: list[int]) -> dict[str, int]:
@@ -172,14 +168,14 @@ def _claimed_and_rendered(messages: list[OutboundMessage], previous: dict):
     ready = []
     with transaction.atomic():
         now = timezone.now()
-        claimed = _claim([m.pk for m in messages], now)
-        messages = [m for m in messages if m.pk in claimed]  # others: a redelivered task's
+        attempts = _lock_queued([m.pk for m in messages])
+        messages = [m for m in messages if m.pk in attempts]  # others: a redelivered task's
         if not messages:
             return ready
         allowed = _Allowed(messages)
         for message in messages:
             message.state, message.sending_at = State.SENDING, now
-            message.attempts = claimed[message.pk]
+            message.attempts = attempts[message.pk] + 1
             if not allowed.check(message):
                 continue
             try:
@@ -189,9 +185,8 @@ def _claimed_and_rendered(messages: list[OutboundMessage], previous: dict):
                 continue
             ready.append((message, outgoing))
         stored = [message for message, _outgoing in ready]
-        update_each(
-            stored, ["subject", "body_html", "body_text", "message_id", "in_reply_to", "references"]
-        )
+        # The claim (queued → sending) and what is about to be sent: one write a row.
+        update_each(stored, [*_CLAIM_FIELDS, *_RENDERED_FIELDS])
         store_links_batch(stored)
     return ready
 
@@ -350,9 +345,11 @@ def _no_longer_unknown(messages: list[OutboundMessage], tally: Tally) -> None:
 def _unclaim(message: OutboundMessage, delay: datetime.timedelta | None = None) -> None:
     """Back to queued: nothing was delivered. With a delay it is retried by the dispatcher;
     without one it goes back to its enrollment (the message row is removed, the lead is due)."""
-    if delay is None:
+    if delay is None:  # (still queued when the chunk's checks turn it back)
         with transaction.atomic():
-            OutboundMessage.objects.filter(pk=message.pk, state=State.SENDING).delete()
+            OutboundMessage.objects.filter(
+                pk=message.pk, state__in=(State.SENDING, State.QUEUED)
+            ).delete()
             Enrollment.objects.filter(pk=message.enrollment_id).update(next_due_at=timezone.now())
         return
     # A message recovery already called unknown stays so: its sequence has stopped.

@@ -7,7 +7,9 @@ from collections import Counter
 
 import pytest
 import time_machine
+from django.db.models import F
 from django.urls import reverse
+from django.utils import timezone
 
 from campaigns.delivery import recover_interrupted, send_batch
 from campaigns.dispatch import claim_for_mailbox
@@ -124,15 +126,21 @@ def test_suppression_is_checked_again_right_before_smtp(workspace_a, mailbox, sm
     assert OutboundMessage.objects.get(recipient="lead1@x.example").state == "failed"
 
 
-def test_an_interrupted_send_becomes_unknown_and_is_never_resent(workspace_a, mailbox, smtp_server):
-    from campaigns.delivery import _claim
+def _claimed_then_died(ids):
+    """What a worker leaves behind when it dies after claiming, before SMTP answered."""
+    OutboundMessage.objects.filter(pk__in=ids).update(
+        state="sending", sending_at=timezone.now(), attempts=F("attempts") + 1
+    )
+    return ids
 
+
+def test_an_interrupted_send_becomes_unknown_and_is_never_resent(workspace_a, mailbox, smtp_server):
     with time_machine.travel(START, tick=False):
         campaign = build(workspace_a, mailbox, n=1, steps=2)
         campaign_launch(campaign)
     with time_machine.travel(START + datetime.timedelta(hours=2), tick=False):
         ids = claim_for_mailbox(mailbox.pk, START + datetime.timedelta(hours=2))
-        _claim(ids)  # the worker marked it sending, then died before SMTP answered
+        _claimed_then_died(ids)
     with time_machine.travel(START + datetime.timedelta(hours=3), tick=False):
         assert recover_interrupted() == 1
     assert OutboundMessage.objects.get().state == "unknown"
@@ -147,7 +155,7 @@ def test_an_answer_arriving_after_recovery_wins_and_is_counted_once(
     """A worker stalled past the recovery cut-off: recovery says unknown, then the server's
     answer arrives. The message is sent, and counted as sent only (the autouse check
     compares every counter with a recount)."""
-    from campaigns.delivery import _claim, _SentBuffer
+    from campaigns.delivery import _SentBuffer
     from campaigns.reports import campaign_report
     from smtp_accounts.replies import Outcome
     from smtp_accounts.sender import SendResult
@@ -156,7 +164,9 @@ def test_an_answer_arriving_after_recovery_wins_and_is_counted_once(
         campaign = build(workspace_a, mailbox, n=1, steps=1)
         campaign_launch(campaign)
     with time_machine.travel(START + datetime.timedelta(hours=2), tick=False):
-        [pk] = _claim(claim_for_mailbox(mailbox.pk, START + datetime.timedelta(hours=2)))
+        [pk] = _claimed_then_died(
+            claim_for_mailbox(mailbox.pk, START + datetime.timedelta(hours=2))
+        )
     with time_machine.travel(START + datetime.timedelta(hours=3), tick=False):
         assert recover_interrupted() == 1
         assert campaign_report(campaign)["totals"]["unknown"] == 1
@@ -180,6 +190,26 @@ def test_a_paused_campaign_claims_nothing(workspace_a, mailbox, smtp_server):
     with time_machine.travel(START + datetime.timedelta(hours=2), tick=False):
         campaign_launch(campaign)  # resume
     assert run_until(START + datetime.timedelta(hours=2, minutes=1)) == 2
+
+
+def test_a_campaign_paused_after_dispatch_sends_nothing_and_resumes(
+    workspace_a, mailbox, smtp_server
+):
+    with time_machine.travel(START, tick=False):
+        campaign = build(workspace_a, mailbox, n=2, steps=1)
+        campaign_launch(campaign)
+    later = START + datetime.timedelta(hours=2)
+    with time_machine.travel(later, tick=False):
+        ids = claim_for_mailbox(mailbox.pk, later)
+        campaign_pause(campaign)
+        assert send_batch(mailbox_id=mailbox.pk, message_ids=ids) == {}
+    assert smtp_server.received == []
+    assert not OutboundMessage.objects.exists()  # back to their enrollments, due again
+    campaign.refresh_from_db()
+    with time_machine.travel(later, tick=False):
+        campaign_launch(campaign)  # resume
+    assert run_until(later + datetime.timedelta(minutes=1)) == 2
+    assert len(smtp_server.received) == 2
 
 
 def test_unsubscribe_by_page_and_one_click(client, workspace_a, mailbox, smtp_server):
@@ -336,15 +366,15 @@ def test_a_batch_stays_one_chunk_ahead_of_a_slow_server(
     smtp_server.script.data_delay = 0.02
     ahead = []  # at each claim: messages claimed so far that the server has not received
     claimed = []
-    claim = delivery._claim
+    lock = delivery._lock_queued
 
-    def watching(message_ids, now=None):
+    def watching(message_ids):
         ahead.append(len(claimed) - len(smtp_server.received))
-        got = claim(message_ids, now)
+        got = lock(message_ids)
         claimed.extend(got)
         return got
 
-    monkeypatch.setattr(delivery, "_claim", watching)
+    monkeypatch.setattr(delivery, "_lock_queued", watching)
     ids = _claimed_batch(workspace_a, mailbox, 40)
     with time_machine.travel(START + datetime.timedelta(hours=2), tick=False):
         assert send_batch(mailbox_id=mailbox.pk, message_ids=ids) == {"sent": 40}
