@@ -17,6 +17,7 @@ from collections import deque
 from django.db import transaction
 from django.utils import timezone
 
+from campaigns.dispatch import attach_campaigns
 from campaigns.models import (
     Campaign,
     Enrollment,
@@ -87,10 +88,9 @@ def send_batch(*, mailbox_id: int, message_ids: list[int]) -> dict[str, int]:
 def _attach_authoring(messages: list[OutboundMessage], mailbox: Mailbox) -> None:
     """Each message's campaign, step, variant and next step, loaded once for the batch and
     shared (rendering reads variant.step and step.campaign; a batch is one or few campaigns)."""
-    campaign_ids = {m.enrollment.campaign_id for m in messages}
-    campaigns = Campaign.objects.filter(pk__in=campaign_ids).select_related("workspace")
-    campaigns = {c.pk: c for c in campaigns}
-    steps = {s.pk: s for s in Step.objects.filter(campaign_id__in=campaign_ids)}
+    attach_campaigns([m.enrollment for m in messages])
+    campaigns = {m.enrollment.campaign_id: m.enrollment.campaign for m in messages}
+    steps = {s.pk: s for s in Step.objects.filter(campaign_id__in=campaigns)}
     variants = Variant.objects.filter(step_id__in=[m.step_id for m in messages])
     variants = {v.pk: v for v in variants}
     for step in steps.values():
@@ -100,7 +100,6 @@ def _attach_authoring(messages: list[OutboundMessage], mailbox: Mailbox) -> None
     following = {(s.campaign_id, s.position): s for s in steps.values()}
     for message in messages:
         message.mailbox = mailbox
-        message.enrollment.campaign = campaigns[message.enrollment.campaign_id]
         message.step = steps[message.step_id]
         message.variant = variants.get(message.variant_id)  # None: deleted meanwhile
         # The step after this one (None: the sequence ends), for scheduling after a send.
@@ -113,7 +112,7 @@ def _send_in_chunks(mailbox: Mailbox, messages: list[OutboundMessage], *, previo
     (smtp_accounts/background.py). Returns (counts, the messages left for another task).
 
     A chunk is claimed only when its turn comes: a crash strands (as `unknown`) what was
-    claimed, at most about two chunks; what was never claimed is still `queued`, and recovery
+    claimed, at most two chunks; what was never claimed is still `queued`, and recovery
     dispatches it again. A batch stops taking new chunks after BUDGET seconds, so a slow
     server does not hold a worker for long."""
     counts: dict[str, int] = {}
@@ -200,7 +199,7 @@ class _Allowed:
         self.running = set(
             campaigns.filter(status=Campaign.Status.RUNNING).values_list("pk", flat=True)
         )
-        workspace = messages[0].mailbox.workspace  # a batch is one mailbox's
+        workspace = messages[0].enrollment.campaign.workspace  # a batch is one workspace's
         self.suppressed = Suppressions.for_addresses(workspace, [m.recipient for m in messages])
 
     def check(self, message: OutboundMessage) -> bool:

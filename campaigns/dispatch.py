@@ -89,7 +89,7 @@ def claim_for_mailbox(mailbox_id: int, now: datetime.datetime, batch: int = BATC
             .select_related("lead")
             .order_by("next_due_at", "pk")[: batch - len(retries)]
         )
-        _attach_campaigns(enrollments)
+        attach_campaigns(enrollments)
         eligible = _eligible(enrollments, now)
         granted = reserve_send_slots(mailbox_id=mailbox_id, wanted=len(retries) + len(eligible))
         retries, eligible = retries[:granted], eligible[: max(0, granted - len(retries))]
@@ -110,7 +110,7 @@ def claim_for_mailbox(mailbox_id: int, now: datetime.datetime, batch: int = BATC
     return retries + [m.pk for m in messages]
 
 
-def _attach_campaigns(enrollments: list[Enrollment]) -> None:
+def attach_campaigns(enrollments: list[Enrollment]) -> None:
     """One campaign object (with its workspace) per campaign, shared by its enrollments."""
     campaigns = Campaign.objects.filter(pk__in={e.campaign_id for e in enrollments})
     campaigns = {c.pk: c for c in campaigns.select_related("workspace")}

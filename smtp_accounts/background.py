@@ -157,8 +157,8 @@ class BackgroundSender:
             try:
                 # After a mailbox-level failure nothing more is attempted: no more answers to
                 # wait for before END.
-                enough = read >= at_least or self._stopped if at_least is not None else False
-                if enough and not conn.poll():
+                waiting = at_least is None or (read < at_least and not self._stopped)
+                if not waiting and not conn.poll():
                     return
                 answer = conn.recv()
             except (EOFError, OSError) as error:
