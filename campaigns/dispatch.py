@@ -21,6 +21,7 @@ from campaigns.models import Campaign, Enrollment, OutboundMessage, Step
 from campaigns.schedule import in_window, next_send_time
 from campaigns.stats import bump
 from campaigns.suppression import Suppressions
+from postigo.db import create_each
 from smtp_accounts.models import Mailbox
 from smtp_accounts.rotation import reserve_send_slots
 
@@ -94,7 +95,7 @@ def claim_for_mailbox(mailbox_id: int, now: datetime.datetime, batch: int = BATC
         granted = reserve_send_slots(mailbox_id=mailbox_id, wanted=len(retries) + len(eligible))
         retries, eligible = retries[:granted], eligible[: max(0, granted - len(retries))]
         OutboundMessage.objects.filter(pk__in=retries).update(next_attempt_at=None)
-        messages = OutboundMessage.objects.bulk_create(
+        messages = [
             OutboundMessage(
                 enrollment=enrollment,
                 step=step,
@@ -104,7 +105,8 @@ def claim_for_mailbox(mailbox_id: int, now: datetime.datetime, batch: int = BATC
                 queued_at=now,
             )
             for enrollment, step in eligible
-        )
+        ]
+        create_each(messages)
         # In flight: the send result schedules each lead's next step.
         Enrollment.objects.filter(pk__in=[e.pk for e, _step in eligible]).update(next_due_at=None)
     return retries + [m.pk for m in messages]

@@ -35,3 +35,41 @@ def update_each(objects: Sequence[models.Model], fields: Sequence[str]) -> None:
     ]
     with transaction.atomic(using=connection.alias, savepoint=False), connection.cursor() as cursor:
         cursor.executemany(sql, rows)
+
+
+def create_each(objects: Sequence[models.Model]) -> None:
+    """Insert new objects of one model with multi-row `INSERT … RETURNING pk`; sets their pks.
+
+    `QuerySet.bulk_create` for the plain case (no signals, conflicts or parents, as
+    bulk_create has none either), without its per-value SQL assembly, which took three times
+    as long as the insert itself on the dispatcher's batches (docs/BENCHMARKS.md, pipeline).
+    Values are converted by each field as `save()` converts them. All or nothing.
+    """
+    if not objects:
+        return
+    model = type(objects[0])
+    meta = model._meta
+    connection = connections[router.db_for_write(model)]
+    if not connection.features.can_return_rows_from_bulk_insert:
+        model._base_manager.using(connection.alias).bulk_create(objects)
+        return
+    fields = [field for field in meta.concrete_fields if field is not meta.pk]
+    quote = connection.ops.quote_name
+    head = (
+        f"INSERT INTO {quote(meta.db_table)} ({', '.join(quote(f.column) for f in fields)}) VALUES "
+    )
+    row = f"({', '.join(['%s'] * len(fields))})"
+    size = max(1, connection.ops.bulk_batch_size(fields, objects))
+    with transaction.atomic(using=connection.alias, savepoint=False), connection.cursor() as cursor:
+        for start in range(0, len(objects), size):
+            batch = objects[start : start + size]
+            params = [
+                field.get_db_prep_save(field.pre_save(obj, True), connection)
+                for obj in batch
+                for field in fields
+            ]
+            sql = f"{head}{', '.join([row] * len(batch))} RETURNING {quote(meta.pk.column)}"
+            cursor.execute(sql, params)
+            for obj, (pk,) in zip(batch, cursor.fetchall(), strict=True):
+                obj.pk = pk
+                obj._state.adding, obj._state.db = False, connection.alias
