@@ -54,14 +54,15 @@ _CLAIM_FIELDS = ("state", "sending_at", "attempts")
 _RENDERED_FIELDS = ("subject", "body_html", "body_text", "message_id", "in_reply_to", "references")
 
 
-def _lock_queued(message_ids: list[int]) -> dict[int, int]:
-    """Lock the messages still queued (a redelivered task finds none): {id: attempts so far}.
-    Inside the caller's transaction, which claims them."""
-    return dict(
-        OutboundMessage.objects.select_for_update()
+def _lock_queued(message_ids: list[int]) -> dict[int, tuple[int, bool]]:
+    """Lock the messages still queued (a redelivered task finds none): {id: (attempts so far,
+    whether its campaign is running now)}. Inside the caller's transaction, which claims them."""
+    rows = (
+        OutboundMessage.objects.select_for_update(of=("self",))
         .filter(pk__in=message_ids, state=State.QUEUED, next_attempt_at__isnull=True)
-        .values_list("pk", "attempts")
+        .values_list("pk", "attempts", "enrollment__campaign__status")
     )
+    return {pk: (attempts, status == Campaign.Status.RUNNING) for pk, attempts, status in rows}
 
 
 def send_batch(*, mailbox_id: int, message_ids: list[int]) -> dict[str, int]:
@@ -167,14 +168,16 @@ def _claimed_and_rendered(messages: list[OutboundMessage], previous: dict):
     ready = []
     with transaction.atomic():
         now = timezone.now()
-        attempts = _lock_queued([m.pk for m in messages])
-        messages = [m for m in messages if m.pk in attempts]  # others: a redelivered task's
+        locked = _lock_queued([m.pk for m in messages])
+        messages = [m for m in messages if m.pk in locked]  # others: a redelivered task's
         if not messages:
             return ready
-        allowed = _Allowed(messages)
+        allowed = _Allowed(
+            messages, running={pk for pk, (_n, running) in locked.items() if running}
+        )
         for message in messages:
             message.state, message.sending_at = State.SENDING, now
-            message.attempts = attempts[message.pk] + 1
+            message.attempts = locked[message.pk][0] + 1
             if not allowed.check(message):
                 continue
             try:
@@ -192,20 +195,18 @@ def _claimed_and_rendered(messages: list[OutboundMessage], previous: dict):
 
 class _Allowed:
     """Checked again right before SMTP, for a claimed chunk: an unsubscribe, a pause or a
-    deleted variant since the dispatcher queued the message wins (two queries a chunk)."""
+    deleted variant since the dispatcher queued the message wins. `running`: the messages whose
+    campaign is running, as read when they were locked (one query a chunk for the rest)."""
 
-    def __init__(self, messages: list[OutboundMessage]):
-        campaigns = Campaign.objects.filter(pk__in={m.enrollment.campaign_id for m in messages})
-        self.running = set(
-            campaigns.filter(status=Campaign.Status.RUNNING).values_list("pk", flat=True)
-        )
+    def __init__(self, messages: list[OutboundMessage], *, running: set[int]):
+        self.running = running
         workspace = messages[0].enrollment.campaign.workspace  # a batch is one workspace's
         self.suppressed = Suppressions.for_addresses(workspace, [m.recipient for m in messages])
 
     def check(self, message: OutboundMessage) -> bool:
         if message.recipient in self.suppressed:
             _fail(message, "suppressed before sending", stop="suppressed")
-        elif message.enrollment.campaign_id not in self.running:
+        elif message.pk not in self.running:
             _unclaim(message)  # paused meanwhile: nothing went out; it waits for resume
         elif message.variant is None:  # deleted after the message was queued
             _fail(message, "its variant was deleted", stop="variant deleted")
