@@ -6,6 +6,7 @@ import zoneinfo
 
 from allauth.account import forms as allauth_forms
 from django import forms
+from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
@@ -42,6 +43,12 @@ class SignupForm(allauth_forms.SignupForm):
             reverse("privacy_policy"),
             _("Read the Privacy Policy"),
         )
+
+    def save(self, request) -> User:
+        # allauth writes the user, then (custom_signup) the consent, then the address: one
+        # transaction, so an account never exists without its recorded consent.
+        with transaction.atomic():
+            return super().save(request)
 
     def custom_signup(self, request, user: User) -> None:
         now = timezone.now()

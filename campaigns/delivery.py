@@ -288,14 +288,15 @@ def _record(message: OutboundMessage, result: SendResult) -> None:
     message.smtp_code, message.smtp_response = result.code, result.response[:2000]
     outcome = result.outcome  # SENT goes through _SentBuffer
     if outcome is Outcome.HARD_BOUNCE:
-        suppression_add(
-            workspace=message.enrollment.campaign.workspace,
-            entry=message.recipient,
-            reason=Suppression.Reason.HARD_BOUNCE,
-            note=f"{result.code} {result.response}"[:200],
-        )
-        Lead.objects.filter(pk=message.enrollment.lead_id).update(status=Lead.Status.BOUNCED)
-        _fail(message, None, stop="bounced")
+        with transaction.atomic():  # all three or none (a crash leaves the message unknown)
+            suppression_add(
+                workspace=message.enrollment.campaign.workspace,
+                entry=message.recipient,
+                reason=Suppression.Reason.HARD_BOUNCE,
+                note=f"{result.code} {result.response}"[:200],
+            )
+            Lead.objects.filter(pk=message.enrollment.lead_id).update(status=Lead.Status.BOUNCED)
+            _fail(message, None, stop="bounced")
     elif outcome is Outcome.REJECTED:
         _fail(message, None, stop="rejected")
     elif outcome is Outcome.TEMPORARY:

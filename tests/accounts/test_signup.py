@@ -49,6 +49,20 @@ def test_it_creates_the_user_with_consent_and_a_workspace(client):
     assert AuditLog.objects.filter(user=user, action=AuditLog.Action.SIGNUP).exists()
 
 
+def test_a_signup_that_fails_half_way_leaves_no_account(client, monkeypatch):
+    """The user row, its consent and its address are written together or not at all: an
+    account without its recorded consent must not exist."""
+    import allauth.account.forms
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("database went away")
+
+    monkeypatch.setattr(allauth.account.forms, "setup_user_email", broken)
+    with pytest.raises(RuntimeError):
+        client.post(reverse("account_signup"), SIGNUP)
+    assert not User.objects.exists()
+
+
 def test_it_holds_the_account_until_the_email_is_verified(client):
     response = client.post(reverse("account_signup"), SIGNUP)
     assert response["Location"] == reverse("account_email_verification_sent")

@@ -103,6 +103,29 @@ def test_hard_bounce_suppresses_and_temporary_failure_retries(workspace_a, mailb
     assert sorted(delivered) == ["lead1@x.example", "lead2@x.example"]
 
 
+def test_a_hard_bounce_is_recorded_whole_or_not_at_all(
+    workspace_a, mailbox, smtp_server, monkeypatch
+):
+    """Suppression, the lead's status and the failed message go together: a crash while
+    recording leaves none of them (the message stays `sending`, recovery calls it unknown)."""
+    from campaigns import delivery
+    from campaigns.models import Lead
+
+    def crashed(*args, **kwargs):
+        raise RuntimeError("worker lost its database")
+
+    smtp_server.script.rcpt = {"lead0@x.example": "550 5.1.1 No such user"}
+    with time_machine.travel(START, tick=False):
+        campaign = build(workspace_a, mailbox, n=1, steps=1)
+        campaign_launch(campaign)
+    monkeypatch.setattr(delivery, "_fail", crashed)
+    run_until(START + datetime.timedelta(hours=1, minutes=1))  # the send task fails
+    assert [r.rcpt_tos for r in smtp_server.received] == []  # refused at RCPT
+    assert not is_suppressed(workspace_a, "lead0@x.example")
+    assert Lead.objects.get(email="lead0@x.example").status != Lead.Status.BOUNCED
+    assert OutboundMessage.objects.get().state == "sending"
+
+
 def test_a_redelivered_send_task_sends_nothing_again(workspace_a, mailbox, smtp_server):
     with time_machine.travel(START, tick=False):
         campaign = build(workspace_a, mailbox, n=2, steps=1)
