@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from django.db import connections, models, router, transaction
+from django.db.models.fields import NOT_PROVIDED
 
 
 def update_each(objects: Sequence[models.Model], fields: Sequence[str]) -> None:
@@ -41,7 +42,8 @@ def create_each(objects: Sequence[models.Model]) -> None:
     """Insert new objects of one model with multi-row `INSERT … RETURNING pk`; sets their pks.
 
     `QuerySet.bulk_create` for the plain case (no signals, conflicts or parents, as
-    bulk_create has none either), without its per-value SQL assembly, which took three times
+    bulk_create has none either; a model with database defaults or generated columns goes to
+    bulk_create), without its per-value SQL assembly, which took three times
     as long as the insert itself on the dispatcher's batches (docs/BENCHMARKS.md, pipeline).
     Values are converted by each field as `save()` converts them. All or nothing.
     """
@@ -50,10 +52,11 @@ def create_each(objects: Sequence[models.Model]) -> None:
     model = type(objects[0])
     meta = model._meta
     connection = connections[router.db_for_write(model)]
-    if not connection.features.can_return_rows_from_bulk_insert:
-        model._base_manager.using(connection.alias).bulk_create(objects)
-        return
     fields = [field for field in meta.concrete_fields if field is not meta.pk]
+    plain = not any(f.generated or f.db_default is not NOT_PROVIDED for f in fields)
+    if not (plain and connection.features.can_return_rows_from_bulk_insert):
+        model._base_manager.using(connection.alias).bulk_create(objects)  # it knows those
+        return
     quote = connection.ops.quote_name
     head = (
         f"INSERT INTO {quote(meta.db_table)} ({', '.join(quote(f.column) for f in fields)}) VALUES "

@@ -297,12 +297,12 @@ def _claimed_batch(workspace, mailbox, n):
 def test_a_mailbox_refusing_mid_batch_is_paused_and_the_rest_waits(
     workspace_a, mailbox, smtp_server
 ):
-    smtp_server.script.rcpt = {"lead13@x.example": "550 5.7.1 Daily sending quota exceeded"}
     ids = _claimed_batch(workspace_a, mailbox, 25)  # several chunks of CHUNK messages
+    order = list(OutboundMessage.objects.filter(pk__in=ids).order_by("pk"))  # sending order
+    refused = 13  # in the second chunk
+    smtp_server.script.rcpt = {order[refused].recipient: "550 5.7.1 Daily sending quota exceeded"}
     with time_machine.travel(START + datetime.timedelta(hours=2), tick=False):
         counts = send_batch(mailbox_id=mailbox.pk, message_ids=ids)
-    order = list(OutboundMessage.objects.filter(pk__in=ids).order_by("pk"))
-    refused = next(i for i, m in enumerate(order) if m.recipient == "lead13@x.example")
     assert counts == {"sent": refused, "mailbox": 1}
     assert [r.rcpt_tos[0] for r in smtp_server.received] == [m.recipient for m in order[:refused]]
     states = [m.state for m in OutboundMessage.objects.filter(pk__in=ids).order_by("pk")]
