@@ -14,7 +14,19 @@ from playwright.sync_api import sync_playwright
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from tests.e2e.browser import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
 
-PAGES = ["/", "/campaigns/", "/settings/security/", "/workspace/", "/settings/"]
+PAGES = [
+    "/",
+    "/campaigns/",
+    "/inbox/",
+    "/reports/",
+    "/leads/",
+    "/mailboxes/",
+    "/mailboxes/domains/",
+    "/billing/",
+    "/settings/security/",
+    "/workspace/",
+    "/settings/",
+]
 
 
 def main() -> None:
@@ -42,6 +54,14 @@ def main() -> None:
                 page.goto(base + path)
                 name = path.strip("/").replace("/", "-") or "home"
                 page.screenshot(path=out / f"{name}-{scheme}.png", full_page=True)
+            # The first campaign's sequence and report (the demo campaign on `make run`).
+            page.goto(base + "/campaigns/")
+            found = page.locator("td a[href^='/campaigns/']")
+            if found.count():
+                campaign = found.first.get_attribute("href").split("/")[2]
+                for part in ("sequence", "review", "report"):
+                    page.goto(f"{base}/campaigns/{campaign}/{part}/")
+                    page.screenshot(path=out / f"campaign-{part}-{scheme}.png", full_page=True)
             page.close()
         browser.close()
     print(f"Screenshots in {out}")

@@ -3,10 +3,9 @@ import socket
 from email.message import EmailMessage
 
 import pytest
-from aiosmtpd.controller import Controller
 from django.urls import NoReverseMatch, reverse
 
-from postigo.management.commands.mailcatcher import SaveToFolder
+from postigo.management.commands.mailcatcher import catcher
 
 
 def free_port() -> int:
@@ -17,13 +16,14 @@ def free_port() -> int:
 
 def test_it_stores_each_message_as_an_eml_file(tmp_path):
     port = free_port()
-    controller = Controller(SaveToFolder(tmp_path), hostname="127.0.0.1", port=port)
+    controller = catcher(tmp_path, "127.0.0.1", port)
     controller.start()
     try:
         msg = EmailMessage()
         msg["From"], msg["To"], msg["Subject"] = "a@example.com", "b@example.com", "Hello"
         msg.set_content("Body text")
         with smtplib.SMTP("127.0.0.1", port) as smtp:
+            smtp.login("any", "login")  # accepted without TLS: loopback, development only
             smtp.send_message(msg)
     finally:
         controller.stop()

@@ -1,4 +1,5 @@
-"""Create the demo user and workspace for a development install (idempotent)."""
+"""Create the demo user and workspace for a development install (idempotent), with a mailbox
+delivering to the local mail catcher, demo leads and a draft campaign (campaigns/demo.py)."""
 
 import secrets
 
@@ -9,6 +10,7 @@ from django.db import transaction
 
 from accounts.models import Notification, User
 from accounts.services import notify, workspace_create
+from campaigns.demo import demo_campaign_create
 from privacy.policies import PRIVACY_VERSION, TERMS_VERSION
 
 DEMO_EMAIL = "demo@postigo.localhost"
@@ -40,10 +42,14 @@ class Command(BaseCommand):
         )
         EmailAddress.objects.create(user=user, email=DEMO_EMAIL, primary=True, verified=True)
         workspace = workspace_create(owner=user, name="Demo workspace")
+        campaign = demo_campaign_create(workspace)
         notify(
             workspace=workspace,
             title="Welcome to Postigo",
-            body="This is a demo workspace. Connect a mailbox to start sending.",
+            body=(
+                f"This is a demo workspace. “{campaign.name}” is a draft ready to review and"
+                " launch: its mailbox delivers to the local mail catcher (/dev/mail/)."
+            ),
             level=Notification.Level.SUCCESS,
         )
         credentials.parent.mkdir(parents=True, exist_ok=True)

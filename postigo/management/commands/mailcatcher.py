@@ -1,4 +1,7 @@
-"""Run a local SMTP server that stores every message as an .eml file under var/mail/."""
+"""Run a local SMTP server that stores every message as an .eml file under var/mail/.
+
+It accepts any login, without TLS (it listens on loopback only): the demo mailbox of a
+development install (campaigns/demo.py) sends through it like a real mailbox, AUTH included."""
 
 from __future__ import annotations
 
@@ -10,6 +13,7 @@ import uuid
 from pathlib import Path
 
 from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import AuthResult
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
@@ -33,6 +37,20 @@ class SaveToFolder:
         return "250 Message accepted for delivery"
 
 
+def _any_login(server, session, envelope, mechanism, auth_data) -> AuthResult:
+    return AuthResult(success=True)
+
+
+def catcher(folder: Path, host: str, port: int) -> Controller:
+    return Controller(
+        SaveToFolder(folder),
+        hostname=host,
+        port=port,
+        authenticator=_any_login,
+        auth_require_tls=False,
+    )
+
+
 class Command(BaseCommand):
     help = "Run the development mail catcher (SMTP on 127.0.0.1:1025, files in var/mail/)."
 
@@ -42,7 +60,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, host: str, port: int, **options):
         folder = Path(settings.MAIL_CATCHER_DIR)
-        controller = Controller(SaveToFolder(folder), hostname=host, port=port)
+        controller = catcher(folder, host, port)
         controller.start()
         self.stdout.write(f"Mail catcher listening on {host}:{port}, saving to {folder}")
         stop = threading.Event()
