@@ -36,7 +36,12 @@ from smtp_accounts import smtp_helper
 from smtp_accounts.dkim_signing import DkimSigner
 from smtp_accounts.models import Mailbox
 from smtp_accounts.replies import Outcome
-from smtp_accounts.sender import OutgoingMessage, SendLogWriter, SendResult
+from smtp_accounts.sender import (
+    MESSAGES_PER_SESSION,
+    OutgoingMessage,
+    SendLogWriter,
+    SendResult,
+)
 
 # What the helper's SMTP code reads from settings, sent with every batch (a test or an operator
 # may have changed them since the helper started).
@@ -102,7 +107,11 @@ class BackgroundSender:
     helper finish the message on the wire and attempt nothing more."""
 
     def __init__(
-        self, mailbox: Mailbox, *, signer: DkimSigner | None = None, recycle_after: int = 100
+        self,
+        mailbox: Mailbox,
+        *,
+        signer: DkimSigner | None = None,
+        recycle_after: int = MESSAGES_PER_SESSION,
     ):
         self._mailbox, self._signer, self._recycle_after = mailbox, signer, recycle_after
         self._log = SendLogWriter(mailbox)

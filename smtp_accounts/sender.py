@@ -1,8 +1,9 @@
 """Send pre-rendered messages through a mailbox: one SMTP session per batch, kept for the
 mailbox's next batch (`sessions.py`).
 
-The session is opened lazily, recycled after `recycle_after` messages, reset after a failed
-transaction and dropped after a 421 or a broken connection. Every attempt is logged
+The session is opened lazily, reused as an MTA reuses its connections (up to
+MESSAGES_PER_SESSION messages and SESSION_MAX_AGE seconds, kept between batches included), reset
+after a failed transaction and dropped after a 421 or a broken connection. Every attempt is logged
 (SendLog, flushed in chunks and always at the end). A mailbox-level failure (authentication,
 policy, rate) stops the batch: the remaining messages are not attempted.
 """
@@ -27,6 +28,13 @@ from smtp_accounts.replies import Outcome, classify
 from smtp_accounts.sessions import SESSIONS, SessionPool, session_key
 
 LOG_CHUNK = 500
+# A session serves at most this many messages (Exim's default smtp_accept_max_per_connection:
+# a server may close the connection after that many) for at most this long (Postfix's default
+# smtp_connection_reuse_time_limit). A server that ends a session sooner costs one message a
+# retry (a temporary failure) and the next gets a new session. Was 100 messages: a TLS
+# handshake and a login every 100 were ~5% of the pipeline's time (docs/BENCHMARKS.md).
+MESSAGES_PER_SESSION = 1000
+SESSION_MAX_AGE = 300.0  # seconds
 _UNSAFE = re.compile(r"[\r\n<>\s]")
 
 
@@ -68,7 +76,7 @@ class MailboxSender:
         self,
         mailbox: Mailbox,
         *,
-        recycle_after: int = 100,
+        recycle_after: int = MESSAGES_PER_SESSION,
         timeout: float | None = None,
         signer: DkimSigner | None = None,
         pool: SessionPool | None = None,
@@ -82,6 +90,7 @@ class MailboxSender:
         self.timeout = timeout or settings.MAILBOX_CONNECT_TIMEOUT
         self.client: smtplib.SMTP | None = None
         self.sent_on_session = 0
+        self.opened_at = 0.0  # time.monotonic()
         self.sessions_opened = 0
 
     def __enter__(self) -> MailboxSender:
@@ -128,15 +137,22 @@ class MailboxSender:
             # Unreachable or silent: temporary for the messages, nothing to pause yet.
             raise MailboxUnavailable(Outcome.TEMPORARY, None, str(exc)) from exc
         self.sessions_opened += 1
-        self.sent_on_session = 0
+        self.sent_on_session, self.opened_at = 0, time.monotonic()
         return client
+
+    def _worn(self) -> bool:
+        """The session has served its messages or its time: the next message gets a new one."""
+        return (
+            self.sent_on_session >= self.recycle_after
+            or time.monotonic() - self.opened_at >= SESSION_MAX_AGE
+        )
 
     def close(self, *, keep: bool = True) -> None:
         """End the session, or hand it to the pool for the mailbox's next batch."""
         if self.client is None:
             return
-        if keep and self.pool is not None and self.sent_on_session < self.recycle_after:
-            self.pool.give(self.pool_key, self.client, self.sent_on_session)
+        if keep and self.pool is not None and not self._worn():
+            self.pool.give(self.pool_key, self.client, self.sent_on_session, self.opened_at)
         else:
             try:
                 self.client.quit()
@@ -154,12 +170,12 @@ class MailboxSender:
     # --- sending -----------------------------------------------------------------------
     def send(self, message: OutgoingMessage) -> SendResult:
         """Send one message; raises MailboxUnavailable when the session cannot be opened."""
-        if self.client is not None and self.sent_on_session >= self.recycle_after:
-            self.close(keep=False)
         if self.client is None and self.pool is not None:
             kept = self.pool.take(self.pool_key)
             if kept is not None:
-                self.client, self.sent_on_session = kept
+                self.client, self.sent_on_session, self.opened_at = kept
+        if self.client is not None and self._worn():
+            self.close(keep=False)
         if self.client is None:
             self.client = self._open()
         started = time.perf_counter()
@@ -223,7 +239,7 @@ def send_messages(
     mailbox: Mailbox,
     messages: Iterable[OutgoingMessage],
     *,
-    recycle_after: int = 100,
+    recycle_after: int = MESSAGES_PER_SESSION,
     signer: DkimSigner | None = None,
     pool: SessionPool | None = SESSIONS,
 ) -> Iterator[SendResult]:

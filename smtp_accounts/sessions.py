@@ -45,10 +45,12 @@ class SessionPool:
     def __init__(self, idle: float = IDLE, size: int = MAX_IDLE_SESSIONS):
         self.idle, self.size = idle, size
         self._lock = threading.Lock()
-        self._sessions: dict[tuple, tuple[smtplib.SMTP, int, float]] = {}
+        # key -> (session, messages sent on it, opened at, idle since), times time.monotonic()
+        self._sessions: dict[tuple, tuple[smtplib.SMTP, int, float, float]] = {}
 
-    def take(self, key: tuple) -> tuple[smtplib.SMTP, int] | None:
-        """An open, answering session for `key` and how many messages it has sent; or None."""
+    def take(self, key: tuple) -> tuple[smtplib.SMTP, int, float] | None:
+        """An open, answering session for `key`, how many messages it has sent and when it was
+        opened; or None."""
         with self._lock:
             stale = self._expired()
             entry = self._sessions.pop(key, None)
@@ -56,7 +58,7 @@ class SessionPool:
             _quit(client)
         if entry is None:
             return None
-        client, sent, _since = entry
+        client, sent, opened_at, _since = entry
         try:
             code, _reply = client.noop()
         except (smtplib.SMTPException, OSError):
@@ -64,9 +66,9 @@ class SessionPool:
         if code != 250:
             client.close()
             return None
-        return client, sent
+        return client, sent, opened_at
 
-    def give(self, key: tuple, client: smtplib.SMTP, sent: int) -> None:
+    def give(self, key: tuple, client: smtplib.SMTP, sent: int, opened_at: float) -> None:
         """Keep a healthy session for the mailbox's next batch."""
         with self._lock:
             stale = self._expired()
@@ -74,21 +76,21 @@ class SessionPool:
             if previous is not None:
                 stale.append(previous[0])
             while len(self._sessions) >= self.size:
-                oldest = min(self._sessions, key=lambda k: self._sessions[k][2])
+                oldest = min(self._sessions, key=lambda k: self._sessions[k][3])
                 stale.append(self._sessions.pop(oldest)[0])
-            self._sessions[key] = (client, sent, time.monotonic())
+            self._sessions[key] = (client, sent, opened_at, time.monotonic())
         for old in stale:
             _quit(old)
 
     def clear(self) -> None:
         with self._lock:
             sessions, self._sessions = list(self._sessions.values()), {}
-        for client, _sent, _since in sessions:
+        for client, *_times in sessions:
             _quit(client)
 
     def _expired(self) -> list[smtplib.SMTP]:
         cutoff = time.monotonic() - self.idle
-        old = [key for key, (_c, _s, since) in self._sessions.items() if since < cutoff]
+        old = [key for key, (*_entry, since) in self._sessions.items() if since < cutoff]
         return [self._sessions.pop(key)[0] for key in old]
 
 

@@ -45,6 +45,22 @@ def test_the_session_is_recycled(mailbox, smtp_server):
     assert len(smtp_server.auth_attempts) == 3
 
 
+def test_a_session_is_not_reused_past_its_age(mailbox, smtp_server, monkeypatch):
+    """Like an MTA's connection cache (Postfix: smtp_connection_reuse_time_limit), kept
+    sessions included."""
+    from smtp_accounts import sender
+    from smtp_accounts.sessions import SessionPool
+
+    pool = SessionPool()
+    assert outcomes(sender.send_messages(mailbox, outgoing(2), pool=pool)) == [Outcome.SENT] * 2
+    assert outcomes(sender.send_messages(mailbox, outgoing(1), pool=pool)) == [Outcome.SENT]
+    assert len(smtp_server.auth_attempts) == 1  # young: reused, also from the pool
+    monkeypatch.setattr(sender, "SESSION_MAX_AGE", 0.0)
+    assert outcomes(sender.send_messages(mailbox, outgoing(2), pool=pool)) == [Outcome.SENT] * 2
+    assert len(smtp_server.auth_attempts) == 1 + 2  # too old: the kept one, then each new one
+    pool.clear()
+
+
 def test_a_rejected_recipient_does_not_stop_the_others(mailbox, smtp_server):
     smtp_server.script.rcpt["lead1@example.com"] = "550 5.1.1 <lead1@example.com>: User unknown"
     results = mailbox_send_batch(mailbox=mailbox, messages=outgoing(3))
