@@ -122,7 +122,7 @@ def demo_campaign_create(workspace: Workspace) -> Campaign:
 
 
 def _ascii(text: str) -> str:
-    """ "Chloé" -> "chloe", "Sol Y Datos" -> "solydatos": for a made-up address."""
+    """A made-up address's part: "Chloé" -> "chloe", "Sol Y Datos" -> "solydatos"."""
     text = text.translate(str.maketrans({"ł": "l", "ø": "o", "æ": "ae", "ß": "ss"}))
     folded = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
     return "".join(c for c in folded.lower() if c.isalnum())

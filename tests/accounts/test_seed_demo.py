@@ -1,6 +1,7 @@
 """`make run`'s demo data: a user, and a campaign that really goes out through the catcher."""
 
 import datetime
+import io
 
 import pytest
 import time_machine
@@ -26,13 +27,13 @@ def demo(settings, tmp_path):
     settings.VAR_DIR = tmp_path
     start = datetime.datetime(2026, 11, 24, 9, 0, tzinfo=datetime.UTC)
     with time_machine.travel(start, tick=False):
-        call_command("seed_demo", stdout=open("/dev/null", "w"))  # noqa: SIM115
+        call_command("seed_demo", stdout=io.StringIO())
     return Campaign.objects.get(), start
 
 
 def test_it_seeds_once(demo, settings):
     campaign, _start = demo
-    call_command("seed_demo", stdout=open("/dev/null", "w"))  # noqa: SIM115
+    call_command("seed_demo", stdout=io.StringIO())
     assert User.objects.count() == Campaign.objects.count() == Mailbox.objects.count() == 1
     user = User.objects.get()
     assert (settings.VAR_DIR / "demo-credentials.txt").read_text().split()[0] == user.email
