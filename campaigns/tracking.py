@@ -14,13 +14,11 @@ import datetime
 import functools
 import re
 
-from django.conf import settings
 from django.db import connection, transaction
-from django.urls import reverse
 
 from campaigns import tracking_buffer
 from campaigns.models import OutboundMessage, TrackedLink
-from campaigns.tokens import sign, unsign
+from campaigns.tokens import public_url, sign, unsign
 
 OPEN_SALT = "postigo.open"
 CLICK_SALT = "postigo.click"
@@ -38,7 +36,7 @@ APPLE_PROXY_AGENT = "Mozilla/5.0"
 
 
 def pixel_url(token: str) -> str:
-    return settings.PUBLIC_BASE_URL + reverse("track_open", args=[sign(token, OPEN_SALT)])
+    return public_url("track_open", sign(token, OPEN_SALT))
 
 
 def add_pixel(html: str, token: str) -> str:
@@ -55,7 +53,7 @@ def rewrite_links(html: str, token: str, *, skip: str) -> tuple[str, list[str]]:
         if url == skip or len(url) > 2000 or any(ord(c) < 33 for c in url):
             return match.group(0)
         targets.append(url)
-        tracked = settings.PUBLIC_BASE_URL + reverse("track_click", args=[signed, len(targets)])
+        tracked = public_url("track_click", signed, len(targets))
         return f"{match.group(1)}{tracked}{match.group(3)}"
 
     return _HREF.sub(replace, html), targets
