@@ -29,10 +29,19 @@ class Enrollment(models.Model):
         COMPLETED = "completed", _("Completed")
         STOPPED = "stopped", _("Stopped")
 
-    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="enrollments")
+    # No index of their own for campaign and mailbox: the unique (campaign, lead) and the
+    # (mailbox, status, next_due_at) index start with them. Every index is written on every
+    # row change; these tables change with every message.
+    campaign = models.ForeignKey(
+        Campaign, on_delete=models.CASCADE, related_name="enrollments", db_index=False
+    )
     lead = models.ForeignKey(Lead, on_delete=models.CASCADE, related_name="enrollments")
     mailbox = models.ForeignKey(
-        "smtp_accounts.Mailbox", null=True, on_delete=models.SET_NULL, related_name="enrollments"
+        "smtp_accounts.Mailbox",
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="enrollments",
+        db_index=False,
     )
     status = models.CharField(max_length=20, choices=Status, default=Status.ACTIVE)
     stop_reason = models.CharField(max_length=40, blank=True)
@@ -62,16 +71,21 @@ class OutboundMessage(models.Model):
         FAILED = "failed", _("Failed")
         UNKNOWN = "unknown", _("Unknown (interrupted while sending)")
 
-    enrollment = models.ForeignKey(Enrollment, on_delete=models.CASCADE, related_name="messages")
+    # enrollment: the unique (enrollment, step) serves its lookups; token and message_id are
+    # indexed in Meta (a field's own unique/db_index adds a second, LIKE-only index on
+    # PostgreSQL; they are only ever compared whole).
+    enrollment = models.ForeignKey(
+        Enrollment, on_delete=models.CASCADE, related_name="messages", db_index=False
+    )
     step = models.ForeignKey(Step, on_delete=models.CASCADE, related_name="messages")
     variant = models.ForeignKey(Variant, null=True, on_delete=models.SET_NULL, related_name="+")
     mailbox = models.ForeignKey(
         "smtp_accounts.Mailbox", null=True, on_delete=models.SET_NULL, related_name="+"
     )
     state = models.CharField(max_length=10, choices=State, default=State.QUEUED)
-    token = models.CharField(max_length=32, unique=True, default=new_token)
+    token = models.CharField(max_length=32, default=new_token)
     recipient = models.EmailField(max_length=254)
-    message_id = models.CharField(max_length=255, blank=True, db_index=True)  # replies match it
+    message_id = models.CharField(max_length=255, blank=True)  # replies match it
     in_reply_to = models.CharField(max_length=255, blank=True)
     references = models.TextField(blank=True)
     subject = models.TextField(blank=True)
@@ -96,9 +110,13 @@ class OutboundMessage(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["enrollment", "step"], name="outbound_once_per_enrollment_step"
-            )
+            ),
+            models.UniqueConstraint(fields=["token"], name="outbound_token_unique"),
         ]
-        indexes = [models.Index(fields=["state", "sending_at"])]
+        indexes = [
+            models.Index(fields=["state", "sending_at"]),
+            models.Index(fields=["message_id"], name="outbound_message_id"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.recipient} step {self.step_id}: {self.state}"
@@ -107,7 +125,9 @@ class OutboundMessage(models.Model):
 class TrackedLink(models.Model):
     """A link of one sent message; a click redirects only to a URL stored here."""
 
-    message = models.ForeignKey(OutboundMessage, on_delete=models.CASCADE, related_name="links")
+    message = models.ForeignKey(  # the unique (message, position) serves its lookups
+        OutboundMessage, on_delete=models.CASCADE, related_name="links", db_index=False
+    )
     position = models.PositiveSmallIntegerField()
     url = models.URLField(max_length=2000)
 
@@ -137,11 +157,15 @@ class Event(models.Model):
     link = models.ForeignKey(TrackedLink, null=True, blank=True, on_delete=models.SET_NULL)
     user_agent = models.CharField(max_length=300, blank=True)
     created_at = models.DateTimeField(default=now, db_index=True)
-    # The tracking hit this event was made from: recording a hit twice adds nothing.
-    hit_id = models.CharField(max_length=40, null=True, blank=True, unique=True)
+    # The tracking hit this event was made from: recording a hit twice adds nothing. NULL for
+    # the events that come from no hit (replies, bounces): NULLs never clash in the unique.
+    hit_id = models.CharField(max_length=40, null=True, blank=True)  # noqa: DJ001
 
     objects = WorkspaceManager()
     workspace_path = "message__enrollment__campaign__workspace"
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["hit_id"], name="event_hit_unique")]
 
     def __str__(self) -> str:
         return f"{self.kind} on {self.message_id}"

@@ -30,7 +30,9 @@ METRICS = ENROLLMENT_METRICS + MESSAGE_METRICS
 
 
 class CampaignStat(models.Model):
-    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="stats")
+    campaign = models.ForeignKey(  # the unique key below starts with it
+        Campaign, on_delete=models.CASCADE, related_name="stats", db_index=False
+    )
     day = models.DateField()
     # Plain ids, 0 for "none": a unique key must not contain NULLs, and the report looks the
     # labels up once. A deleted step or variant keeps its numbers. The counters are signed:
