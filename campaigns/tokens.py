@@ -41,8 +41,8 @@ def _template(name: str, numbers: int, base: str, urlconf, prefix: str) -> str:
 
 def public_url(name: str, signed: str, *numbers: int) -> str:
     """`PUBLIC_BASE_URL + reverse(name, args=[signed, *numbers])`, for the URLs of every message
-    (pixel, click, unsubscribe): reverse() took ~10 µs a call, a template per URLconf, base URL
-    and script prefix filled in takes ~1 µs. `signed` is a signed token (else ValueError)."""
+    (pixel, click, unsubscribe): reverse() took ~11 µs a call, a template per URLconf, base URL
+    and script prefix filled in takes ~4 µs. `signed` is a signed token (else ValueError)."""
     if not _KEPT_BY_REVERSE.fullmatch(signed):
         raise ValueError(f"not a signed token: {signed!r}")
     url = _template(

@@ -171,7 +171,7 @@ class MailboxSender:
     def send(self, message: OutgoingMessage) -> SendResult:
         """Send one message; raises MailboxUnavailable when the session cannot be opened."""
         if self.client is None and self.pool is not None:
-            kept = self.pool.take(self.pool_key)
+            kept = self.pool.take(self.pool_key, opened_after=time.monotonic() - SESSION_MAX_AGE)
             if kept is not None:
                 self.client, self.sent_on_session, self.opened_at = kept
         if self.client is not None and self._worn():

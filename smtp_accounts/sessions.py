@@ -48,9 +48,11 @@ class SessionPool:
         # key -> (session, messages sent on it, opened at, idle since), times time.monotonic()
         self._sessions: dict[tuple, tuple[smtplib.SMTP, int, float, float]] = {}
 
-    def take(self, key: tuple) -> tuple[smtplib.SMTP, int, float] | None:
-        """An open, answering session for `key`, how many messages it has sent and when it was
-        opened; or None."""
+    def take(
+        self, key: tuple, *, opened_after: float = float("-inf")
+    ) -> tuple[smtplib.SMTP, int, float] | None:
+        """An open, answering session for `key` opened after `opened_after`, how many messages
+        it has sent and when it was opened; or None. One too old is ended without a NOOP."""
         with self._lock:
             stale = self._expired()
             entry = self._sessions.pop(key, None)
@@ -59,6 +61,9 @@ class SessionPool:
         if entry is None:
             return None
         client, sent, opened_at, _since = entry
+        if opened_at <= opened_after:
+            _quit(client)
+            return None
         try:
             code, _reply = client.noop()
         except (smtplib.SMTPException, OSError):
