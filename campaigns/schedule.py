@@ -1,14 +1,23 @@
-"""When a campaign may send: its sending days and daily window, in its own time zone."""
+"""When a campaign may send: its sending days and daily window, in its own time zone.
+
+A moment is inside the schedule when the campaign's wall clock then shows a sending day, a date
+from the start date on and a time in [window start, window end). Where clocks change, the wall
+clock skips a stretch or shows it twice; so the arithmetic is done on real time (UTC), and the
+window of a day with a change is cut at the change (tests/campaigns/test_schedule_dst.py checks
+the answers against that definition minute by minute).
+"""
 
 from __future__ import annotations
 
 import datetime
+import functools
 import random
 import zoneinfo
 
 from campaigns.models import Campaign
 
 LOOKAHEAD_DAYS = 14
+UTC = datetime.UTC
 
 
 def next_send_time(
@@ -19,31 +28,82 @@ def next_send_time(
     rng: random.Random | None = None,
 ) -> datetime.datetime | None:
     """The first moment at or after `after` inside the schedule (plus up to `jitter_seconds`,
-    never past that window's end), in UTC; None when the schedule has no sending day."""
+    never past the end of that stretch of the window), in UTC; None when the schedule has no
+    sending day."""
     if not campaign.send_days:
         return None
     tz = zoneinfo.ZoneInfo(campaign.timezone)
-    local = after.astimezone(tz)
-    day = local.date()
+    after = after.astimezone(UTC)
+    day = after.astimezone(tz).date()
     if campaign.start_date and campaign.start_date > day:
         day = campaign.start_date
     for offset in range(LOOKAHEAD_DAYS):
         date = day + datetime.timedelta(days=offset)
         if str(date.weekday()) not in campaign.send_days:
             continue
-        start = datetime.datetime.combine(date, campaign.window_start, tzinfo=tz)
-        end = datetime.datetime.combine(date, campaign.window_end, tzinfo=tz)
-        candidate = max(start, local)
-        if candidate >= end:
+        stretch = _first_stretch(campaign, tz, date, after)
+        if stretch is None:
             continue
-        room = (end - candidate).total_seconds() - 1
+        start, end = stretch
+        room = (end - start).total_seconds() - 1
         if jitter_seconds and room > 0:
-            candidate += datetime.timedelta(
-                seconds=(rng or random).uniform(0, min(jitter_seconds, room))
-            )
-        return candidate.astimezone(datetime.UTC)
+            spread = (rng or random).uniform(0, min(jitter_seconds, room))
+            start += datetime.timedelta(seconds=spread)
+        return start
     return None
 
 
 def in_window(campaign: Campaign, moment: datetime.datetime) -> bool:
-    return next_send_time(campaign, moment) == moment.astimezone(datetime.UTC)
+    return next_send_time(campaign, moment) == moment.astimezone(UTC)
+
+
+def _first_stretch(campaign: Campaign, tz, date: datetime.date, after: datetime.datetime):
+    """(first moment ≥ after inside the window on `date`, the end of that stretch), or None.
+
+    Whether a moment is inside changes only where the wall clock passes the window's start or
+    end, or jumps at a change of clocks: those moments (`edges`) are checked in order."""
+    change = _clock_change(tz, date)
+    window = (campaign.window_start, campaign.window_end)
+    if change is None:  # the usual day: one stretch, and wall time is real time
+        start, end = (_at(date, t, tz) for t in window)
+        start = max(start, after)
+        return (start, end) if start < end else None
+    # Either occurrence of a time shown twice; either side of one skipped.
+    edges = sorted({change, *(_at(date, t, tz, fold) for t in window for fold in (0, 1))})
+    for start in [after, *(edge for edge in edges if edge > after)]:
+        if _inside(campaign, tz, start):
+            ends = (edge for edge in edges if edge > start and not _inside(campaign, tz, edge))
+            return start, next(ends)
+    return None
+
+
+def _at(date, time, tz, fold=0) -> datetime.datetime:
+    return datetime.datetime.combine(date, time, tzinfo=tz).replace(fold=fold).astimezone(UTC)
+
+
+def _inside(campaign: Campaign, tz, moment: datetime.datetime) -> bool:
+    wall = moment.astimezone(tz)
+    return (
+        str(wall.weekday()) in campaign.send_days
+        and (campaign.start_date is None or wall.date() >= campaign.start_date)
+        and campaign.window_start <= wall.time() < campaign.window_end
+    )
+
+
+@functools.lru_cache(maxsize=4096)  # a launch asks about the same few days for every lead
+def _clock_change(tz, date: datetime.date) -> datetime.datetime | None:
+    """The moment the zone's clocks change during `date` (to the second), if they do."""
+    first = _at(date, datetime.time(0), tz, fold=0) - datetime.timedelta(hours=3)
+    last = _at(date + datetime.timedelta(days=1), datetime.time(0), tz, fold=1)
+    before = first.astimezone(tz).utcoffset()
+    if last.astimezone(tz).utcoffset() == before:
+        return None
+    low, high = int(first.timestamp()), int(last.timestamp())
+    while high - low > 1:
+        middle = (low + high) // 2
+        moment = datetime.datetime.fromtimestamp(middle, UTC)
+        if moment.astimezone(tz).utcoffset() == before:
+            low = middle
+        else:
+            high = middle
+    return datetime.datetime.fromtimestamp(high, UTC)
