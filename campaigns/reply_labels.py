@@ -315,21 +315,34 @@ _MONTH_WORD = {name: number for number, names in MONTHS.items() for name in name
 _MONTH = r"(?P<month>[a-z]{3,10})\.?"
 # Words announcing the return: back, until, returning… in the eight languages.
 _BACK = (
-    r"(back|return|returning|until|till|through|zuruck|wieder|bis|ab dem|retour|jusqu|"
+    r"(back|return|returning|until|till|through|zuruck|wieder|bis|retour|jusqu|"
     r"de retour|hasta|regreso|vuelvo|fino|rientro|rientrero|terug|tot en met|tot|"
     r"powrot|wracam|do dnia|\bdo\b|ate|retorno|volto)"
 )
+# "From (the day)…": the return when it is the only date ("ab dem 3. März wieder da"), the
+# start of the absence in "vanaf 1 maart tot 10 maart", so asked only when no `_BACK` date is.
+_FROM = r"(ab dem|\bab\b|a partir|vanaf|\bod\b)"
 _DAY = r"(?P<day>[0-3]?\d)(st|nd|rd|th|er|\.|º)?"
 _YEAR = r"(?P<year>20\d\d)"
+
+
+def _dates_after(words: str) -> list[re.Pattern]:
+    return [
+        re.compile(words + r"\D{0,25}?\b" + rf"{_YEAR}-(?P<month>\d\d)-(?P<day>\d\d)"),
+        re.compile(words + r"\D{0,25}?\b" + r"(?P<day>[0-3]?\d)[./](?P<month>[01]?\d)[./]?"
+                   + rf"({_YEAR}|(?P<short>\d\d)\b)?"),
+        re.compile(words + r"\D{0,25}?\b" + _DAY + r"\s*(de\s+)?" + _MONTH
+                   + rf"(\s+(de\s+)?{_YEAR})?"),
+        re.compile(words + r"\D{0,25}?\b" + _MONTH + r"\s+" + _DAY + rf"(,?\s+{_YEAR})?"),
+    ]  # fmt: skip
+
+
 _PATTERNS = [
-    re.compile(_BACK + r"\D{0,25}?\b" + rf"{_YEAR}-(?P<month>\d\d)-(?P<day>\d\d)"),
-    re.compile(_BACK + r"\D{0,25}?\b" + r"(?P<day>[0-3]?\d)[./](?P<month>[01]?\d)[./]?"
-               + rf"({_YEAR}|(?P<short>\d\d)\b)?"),
-    re.compile(_BACK + r"\D{0,25}?\b" + _DAY + r"\s*(de\s+)?" + _MONTH + rf"(\s+(de\s+)?{_YEAR})?"),
-    re.compile(_BACK + r"\D{0,25}?\b" + _MONTH + r"\s+" + _DAY + rf"(,?\s+{_YEAR})?"),
+    *_dates_after(_BACK),
     # A day alone: "until the 20th", "bis zum 20." — the next 20th.
     re.compile(r"\b(until|till|through|back on|bis zum)\s+(the\s+)?(?P<day>[0-3]?\d)"
                r"(st|nd|rd|th|\.)(?!\s*\d)"),
+    *_dates_after(_FROM),
 ]  # fmt: skip
 MAX_AHEAD = datetime.timedelta(days=120)
 

@@ -104,6 +104,12 @@ def test_an_auto_reply_without_office_words_is_an_auto_reply():
         ("Jestem na urlopie do dnia 01.12.2026.", datetime.date(2026, 12, 1)),
         ("Estou de férias até 10 de dezembro.", datetime.date(2026, 12, 10)),
         ("Back 2026-12-01.", datetime.date(2026, 12, 1)),
+        ("Ab 3. März bin ich wieder im Büro.", datetime.date(2027, 3, 3)),  # "from"
+        ("Vanaf 2 december ben ik weer terug.", datetime.date(2026, 12, 2)),
+        # "from … until …": the absence starts on the first date and ends on the second
+        ("Ab dem 1. März im Urlaub, bis 10. März nicht erreichbar.", datetime.date(2027, 3, 10)),
+        ("Vanaf 1 maart tot 10 maart afwezig.", datetime.date(2027, 3, 10)),
+        ("Od 1 do 5 grudnia jestem na urlopie.", datetime.date(2026, 12, 5)),
         ("Jestem na urlopie do 8 stycznia.", datetime.date(2027, 1, 8)),
         (
             "I'm travelling until the 20th, back in the office after that.",
