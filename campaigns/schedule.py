@@ -73,7 +73,7 @@ def _first_stretch(campaign: Campaign, tz, date: datetime.date, after: datetime.
     for start in [after, *(edge for edge in edges if edge > after)]:
         if _inside(campaign, tz, start):
             ends = (edge for edge in edges if edge > start and not _inside(campaign, tz, edge))
-            return start, next(ends)
+            return start, next(ends, start)  # (an end is always among the edges; else no jitter)
     return None
 
 
