@@ -7,7 +7,10 @@ import time_machine
 
 from accounts.services import workspace_create
 from campaigns.dispatch import dispatch_tick
+from campaigns.inbound import receive
 from campaigns.launch import campaign_launch
+from campaigns.models import OutboundMessage, Reply
+from tests.campaigns import inbound_mail as mail
 from tests.campaigns.pipeline import build
 from tests.conftest import make_user
 from tests.e2e.test_mailbox_connect import sign_in
@@ -35,6 +38,16 @@ def test_pages_fit_a_phone(live_server, page, smtp_server):
         datetime.datetime.now(datetime.UTC) + datetime.timedelta(hours=1, minutes=1)
     ):
         assert dispatch_tick() == 3  # the report's tables have rows
+    # A reply whose long link and subject must wrap on a phone.
+    sent = OutboundMessage.objects.order_by("pk").first()
+    sent.subject += " about the quarterly-procurement-review-and-onboarding-timeline"
+    link = "https://calendar.example/meet/" + "x" * 120
+    receive(
+        mailbox,
+        mail.gmail_reply(sent, body=f"Happy to talk: {link}"),
+        datetime.datetime.now(datetime.UTC),
+    )
+    reply = Reply.objects.get()
     base = live_server.url
     sign_in(page, base, "owner@example.com")
     page.set_viewport_size(PHONE)
@@ -48,6 +61,7 @@ def test_pages_fit_a_phone(live_server, page, smtp_server):
         "/mailboxes/new/",
         "/mailboxes/domains/",
         "/inbox/",
+        f"/inbox/{reply.pk}/",
         "/reports/",
         "/billing/",
         "/workspace/",
