@@ -96,6 +96,23 @@ def safe_preview(rendered: str) -> str:
     )
 
 
+# Received mail shown in our pages: its structure and links, nothing that loads (images would
+# tell the sender it was read, and the CSP blocks them anyway) and no nested disclosures.
+RECEIVED_TAGS = nh3.ALLOWED_TAGS - {"img", "map", "area", "details", "summary"}
+
+
+def received_html(html: str) -> str:
+    """A reply's HTML (already cleaned when stored) for display: cleaned again with the display
+    rules, links opened outside the app, no referrer."""
+    return nh3.clean(
+        html,
+        tags=RECEIVED_TAGS,
+        url_schemes={"http", "https", "mailto"},
+        link_rel="noopener noreferrer nofollow",
+        set_tag_attribute_values={"a": {"target": "_blank"}},
+    )
+
+
 @functools.lru_cache(maxsize=256)  # the sender converts the same template for every message
 def html_to_text(body: str) -> str:
     """The plain-text part of an HTML body: paragraphs, line breaks, list dashes, link URLs."""

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from django.db import models
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
+from campaigns.content import received_html
 from campaigns.models.sending import OutboundMessage
 from postigo.tenancy import WorkspaceManager
 
@@ -52,6 +54,11 @@ class Reply(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} to {self.message_id}"
+
+    @property
+    def display_html(self) -> str:
+        """The formatted original for the thread view (campaigns/content.py:received_html)."""
+        return mark_safe(received_html(self.html))  # sanitised by nh3 just now
 
 
 class SentReply(models.Model):

@@ -41,6 +41,13 @@ def test_the_inbox_lists_filters_and_opens_a_conversation(client, alice, replies
     thread = client.get(reverse("inbox_thread", args=[reply.pk])).content.decode()
     assert thread.index("data-sent") < thread.index('data-received="reply"')
     assert "Sounds interesting" in thread and "<script>alert" not in thread
+    # The formatted original, behind a disclosure: its markup kept, nothing that runs or loads.
+    original = thread[thread.index('<details class="original"') :]
+    original = original[: original.index("</details>")]
+    assert "<div>Sounds interesting" in original and "<blockquote>Hi Lena,<br>" in original
+    assert "gmail_quote" not in original  # no class attributes, so none of the sender's CSS hooks
+    for inert in ("<script", "onerror", "alert(", "<img", "<style"):
+        assert inert not in original
     reply.refresh_from_db()
     assert reply.read_at is not None
 
