@@ -181,15 +181,82 @@ def check_mx(resolver, domain: str, provider_keys: Iterable[str] = ()) -> tuple[
 # --- SPF ------------------------------------------------------------------------------------------
 
 
+def _authorises(term: str, include: str) -> bool:
+    """Whether an SPF term passes the include's servers (`include:` or `+include:`; `-`, `~`
+    and `?` do not)."""
+    return term.lower().removeprefix("+") == f"include:{include.lower()}"
+
+
 def _spf_with(record: str, *, include: str = "", all_qualifier: str = "") -> str:
     """The record with an include added (before any modifier) and/or its `all` replaced."""
     terms = record.split()[1:]
     alls = [t for t in terms if t.lstrip("+-~?").lower() == "all"]
     rest = [t for t in terms if t not in alls]
-    if include and f"include:{include}".lower() not in (t.lower() for t in rest):
+    if include and not any(_authorises(t, include) for t in rest):
         at = next((i for i, t in enumerate(rest) if "=" in t), len(rest))
         rest.insert(at, f"include:{include}")
     return " ".join(["v=spf1", *rest, *([all_qualifier] if all_qualifier else alls)])
+
+
+def _reaches(parsed: dict | None, include: str, depth: int = 0) -> bool:
+    """Whether a parsed record (checkdmarc's) passes the include's servers: through an include
+    of it, one nested in includes that pass, or a redirect's record. Many domains keep their
+    senders in a record of their own (`include:_spf.example.com`) that includes the provider."""
+    if not parsed or depth > 10:  # the lookup limit bounds real nesting well below this
+        return False
+    for mechanism in parsed.get("mechanisms") or []:
+        if mechanism.get("mechanism") != "include" or mechanism.get("action") != "pass":
+            continue
+        value = str(mechanism.get("value") or "").lower().rstrip(".")
+        if value == include.lower() or _reaches(mechanism.get("parsed"), include, depth + 1):
+            return True
+    redirect = parsed.get("redirect")
+    return isinstance(redirect, dict) and _reaches(redirect.get("parsed"), include, depth + 1)
+
+
+def _lookups_of(resolver, include: str) -> int | None:
+    """The DNS lookups an include costs a record that adds it (itself and what it includes),
+    or None if its record cannot be read now."""
+    try:
+        result = checkdmarc.spf.check_spf(include, resolver=resolver, timeout=resolver.lifetime)
+    except Exception:  # noqa: BLE001 - the cost is advice; the finding stands without it
+        return None
+    lookups = result.get("dns_lookups")
+    return None if result.get("error") or lookups is None else 1 + lookups
+
+
+def _missing_include(resolver, domain: str, record: str, include: str, lookups) -> Finding:
+    """The provider's servers are not in the record: the record with them added, unless that
+    would take it past the 10-lookup limit (then receivers would ignore all of it)."""
+    cost = _lookups_of(resolver, include) if lookups is not None else None
+    detail = _("Your mailboxes on this domain send through servers listed there.")
+    fix = _("Replace the SPF record with this one (your other senders are kept).")
+    value = _spf_with(record, include=include)
+    if cost is not None and lookups + cost > 10:
+        detail += " " + _(
+            "Adding it would make the record need %(total)s DNS lookups (%(cost)s of them for "
+            "%(include)s); over 10, receivers ignore the whole record."
+        ) % {"total": lookups + cost, "cost": cost, "include": include}
+        fix = _(
+            "First remove includes for services that no longer send for you, or replace them "
+            "with their ip4:/ip6: ranges; then add include:%(include)s."
+        ) % {"include": include}
+        value = ""
+    elif cost is not None:
+        detail += " " + _("With it the record needs %(total)s of 10 DNS lookups.") % {
+            "total": lookups + cost
+        }
+    return Finding(
+        f"spf:include:{include}",
+        "spf",
+        WARNING,
+        _("SPF does not include %(include)s") % {"include": include},
+        detail,
+        fix,
+        "TXT",
+        domain,
+        value,
+    )
 
 
 def check_spf(resolver, domain: str, provider_keys: Iterable[str] = ()) -> list[Finding]:
@@ -302,21 +369,10 @@ def check_spf(resolver, domain: str, provider_keys: Iterable[str] = ()) -> list[
                 _spf_with(record, all_qualifier="~all"),
             )
         )
+    parsed = result.get("parsed")
     for include in includes:
-        if f"include:{include}" not in record.lower().split():
-            findings.append(
-                Finding(
-                    f"spf:include:{include}",
-                    "spf",
-                    WARNING,
-                    _("SPF does not include %(include)s") % {"include": include},
-                    _("Your mailboxes on this domain send through servers listed there."),
-                    _("Replace the SPF record with this one (your other senders are kept)."),
-                    "TXT",
-                    domain,
-                    _spf_with(record, include=include),
-                )
-            )
+        if not _reaches(parsed, include):
+            findings.append(_missing_include(resolver, domain, record, include, lookups))
     return findings
 
 

@@ -1,6 +1,8 @@
 """Domain checks against a real DNS server on 127.0.0.1 serving test zones."""
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from smtp_accounts.dkim_signing import generate_private_key, public_key_record
 from smtp_accounts.dns_checks import _spf_with, check_domain
@@ -119,6 +121,69 @@ def test_broken_spf_syntax_names_the_bad_term(dns_server):
     assert spf.record_value == "v=spf1 include:_spf.google.com ~all"
 
 
+def test_a_provider_reached_through_the_domains_own_include_or_redirect_is_found(dns_server):
+    # Companies often keep their senders in a record of their own and include or redirect to it.
+    own = '_spf TXT "v=spf1 ip4:192.0.2.0/24 include:_spf.google.com ~all"\n'
+    for spf in (
+        '@ TXT "v=spf1 include:_spf.acme.example ~all"',
+        '@ TXT "v=spf1 redirect=_spf.acme.example"',
+        '@ TXT "v=spf1 +include:_spf.google.com ~all"',
+        '@ TXT "v=spf1 INCLUDE:_SPF.Google.com ~all"',
+    ):
+        findings = by_key(run(dns_server, healthy_zone(spf=spf) + own))
+        assert "spf:include:_spf.google.com" not in findings, spf
+        assert findings["spf"].level == "ok", spf
+
+
+def test_a_provider_include_that_does_not_authorise_is_still_missing(dns_server):
+    # "-include:" fails the provider's servers; "?include:" asserts nothing about them.
+    for spf in ('"v=spf1 -include:_spf.google.com ~all"', '"v=spf1 ?include:_spf.google.com ~all"'):
+        findings = by_key(run(dns_server, healthy_zone(spf=f"@ TXT {spf}")))
+        missing = findings["spf:include:_spf.google.com"]
+        assert missing.record_value.split().count("include:_spf.google.com") == 1, spf
+
+
+def google_nested_zones():
+    """_spf.google.com as Google publishes it: three includes, so adding it costs 4 lookups."""
+    nested = " ".join(f"include:_netblocks{n}.google.com" for n in ("", "2", "3"))
+    return zone(
+        "google.com",
+        f'_spf TXT "v=spf1 {nested} ~all"\n'
+        + "".join(f'_netblocks{n} TXT "v=spf1 ip4:74.125.0.0/16 ~all"\n' for n in ("", "2", "3")),
+    )
+
+
+def test_adding_the_provider_is_not_offered_when_it_would_break_the_lookup_limit(dns_server):
+    includes = " ".join(f"include:s{i}.acme.example" for i in range(7))
+    extra = "".join(f's{i} TXT "v=spf1 -all"\n' for i in range(7))
+    spf = f"@ TXT {txt(f'v=spf1 {includes} ~all')}"
+    dns_server.set_zones(zone("acme.example", healthy_zone(spf=spf) + extra), google_nested_zones())
+    findings = by_key(
+        check_domain("acme.example", provider_keys=["google"], smtp_hosts=["smtp.acme.example"])
+    )
+
+    assert "7 of 10 DNS lookups" in findings["spf"].detail
+    missing = findings["spf:include:_spf.google.com"]
+    assert missing.level == "warning"
+    assert missing.record_value == ""  # publishing it would break SPF for every sender
+    assert "11 DNS lookups" in missing.detail and "4 of them" in missing.detail
+
+
+def test_adding_the_provider_within_the_limit_is_offered(dns_server):
+    includes = " ".join(f"include:s{i}.acme.example" for i in range(6))
+    extra = "".join(f's{i} TXT "v=spf1 -all"\n' for i in range(6))
+    spf = f"@ TXT {txt(f'v=spf1 {includes} ~all')}"
+    dns_server.set_zones(zone("acme.example", healthy_zone(spf=spf) + extra), google_nested_zones())
+    findings = by_key(
+        check_domain("acme.example", provider_keys=["google"], smtp_hosts=["smtp.acme.example"])
+    )
+
+    missing = findings["spf:include:_spf.google.com"]
+    assert missing.level == "warning"
+    assert missing.record_value == f"v=spf1 {includes} include:_spf.google.com ~all"
+    assert "10 of 10 DNS lookups" in missing.detail
+
+
 def test_missing_provider_include_is_added_before_all_and_modifiers():
     assert _spf_with("v=spf1 mx -all", include="_spf.google.com") == (
         "v=spf1 mx include:_spf.google.com -all"
@@ -130,6 +195,54 @@ def test_missing_provider_include_is_added_before_all_and_modifiers():
         "v=spf1 include:x.example ~all"
     )
     assert _spf_with("v=spf1 +all", all_qualifier="~all") == "v=spf1 ~all"
+
+
+DOMAINS = st.sampled_from(["_spf.google.com", "x.example", "mail.acme.example", "X.Example"])
+QUALIFIERS = st.sampled_from(["", "+", "-", "~", "?"])
+MECHANISMS = st.one_of(
+    st.sampled_from(["a", "mx", "ip4:192.0.2.1", "ip6:2001:db8::/32", "ptr"]),
+    DOMAINS.map(lambda d: f"include:{d}"),
+    DOMAINS.map(lambda d: f"exists:{d}"),
+)
+MODIFIERS = st.one_of(DOMAINS.map(lambda d: f"redirect={d}"), DOMAINS.map(lambda d: f"exp={d}"))
+
+
+def authorising(terms: list[str], include: str) -> int:
+    return sum(t.lower().lstrip("+") == f"include:{include.lower()}" for t in terms)
+
+
+@given(
+    mechanisms=st.lists(st.tuples(QUALIFIERS, MECHANISMS).map("".join), max_size=6),
+    modifiers=st.lists(MODIFIERS, max_size=2, unique_by=lambda m: m.partition("=")[0]),
+    final=st.sampled_from(["", "-all", "~all", "?all", "+all", "all", "-ALL"]),
+    include=st.sampled_from(["_spf.google.com", "x.example"]),
+    all_qualifier=st.sampled_from(["", "~all"]),
+)
+def test_the_suggested_spf_record_keeps_every_sender_and_authorises_the_provider_once(
+    mechanisms, modifiers, final, include, all_qualifier
+):
+    record = " ".join(["v=spf1", *mechanisms, *modifiers, *([final] if final else [])])
+    suggested = _spf_with(record, include=include, all_qualifier=all_qualifier)
+    terms = suggested.split()
+
+    assert terms[0] == "v=spf1"
+    kept = [t for t in terms[1:] if t != f"include:{include}" or authorising(mechanisms, include)]
+    # Everything the record said stays, in its order; only the `all` may be replaced.
+    assert [t for t in kept if t.lstrip("+-~?").lower() != "all"] == mechanisms + modifiers
+    wanted_all = all_qualifier or final
+    assert [t for t in terms if t.lstrip("+-~?").lower() == "all"] == (
+        [wanted_all] if wanted_all else []
+    )
+    if wanted_all:
+        assert terms[-1] == wanted_all
+    # The provider is authorised exactly once, before any modifier (redirect= applies only
+    # when no mechanism matched; the include must be evaluated first).
+    assert authorising(terms, include) == max(1, authorising(mechanisms, include))
+    first_modifier = next((n for n, t in enumerate(terms) if n and "=" in t), len(terms))
+    assert any(
+        t.lower().lstrip("+") == f"include:{include.lower()}" for t in terms[:first_modifier]
+    )
+    assert _spf_with(suggested, include=include) == suggested
 
 
 def test_dmarc_none_is_a_warning_with_the_stricter_record(dns_server):
