@@ -212,10 +212,12 @@ def _parse_row(run: _Run, number: int, cells: list[str]) -> _Row | str:
     if len(cells) > width and any(c.strip() for c in cells[width:]):
         return _("The row has %(n)s cells; the header has %(m)s.") % {"n": len(cells), "m": width}
     row = _Row(number, "", {}, {}, [])
-    for target, value in zip(imp.mapping, cells, strict=False):
+    for column, (target, value) in enumerate(zip(imp.mapping, cells, strict=False), start=1):
         value = value.strip()
         if not target or not value:
             continue
+        if "\x00" in value:  # PostgreSQL stores none in text or JSON
+            return _("Column %(n)s holds a NUL character (binary data?).") % {"n": column}
         if target == "email":
             row.email = value
         elif target == "tags":

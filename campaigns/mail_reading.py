@@ -22,6 +22,13 @@ MESSAGE_ID = re.compile(r"<[^<>\s]{1,250}>")
 SUBJECT_PREFIX = re.compile(r"^\s*((re|aw|antw|sv|vs|r|rif|ref|odp|res|fw|fwd|wg)\s*:\s*)+", re.I)
 
 
+def storable(text: str) -> str:
+    """Text as a database keeps it: PostgreSQL refuses NUL characters in text, and mail with a
+    wrong transfer encoding or charset decodes to them (a reply that could not be stored would
+    be a reply lost)."""
+    return text.replace("\x00", "\ufffd") if "\x00" in text else text
+
+
 def header(parsed: Message, name: str) -> str:
     value = parsed.get(name)
     if value is None:
@@ -30,7 +37,7 @@ def header(parsed: Message, name: str) -> str:
         text = str(make_header(decode_header(str(value))))
     except (UnicodeError, LookupError, ValueError, email.errors.HeaderParseError):
         text = str(value)
-    return " ".join(text.split())
+    return storable(" ".join(text.split()))
 
 
 # `Name <a@b>` or a bare `a@b`, nothing else: the common header, read without the full parser.
@@ -46,7 +53,7 @@ def sender(parsed: Message) -> str:
             continue
         plain = _PLAIN_ADDRESS.match(str(raw)) if "=?" not in str(raw) else None
         if plain:  # the inbox sync judges every header it sees: skip the parser when we can
-            return (plain.group(1) or plain.group(2)).lower()[:254]
+            return storable((plain.group(1) or plain.group(2)).lower()[:254])
         addresses = [a for _n, a in getaddresses([header(parsed, name)]) if "@" in a]
         if addresses:
             return addresses[0].strip().lower()[:254]
@@ -88,9 +95,9 @@ def bodies(parsed: Message) -> tuple[str, str]:
         except LookupError:  # an unknown charset name
             decoded = payload.decode("utf-8", "replace")
         if kind == "text/plain":
-            text = decoded
+            text = storable(decoded)
         else:
-            html = decoded
+            html = storable(decoded)
     if not text and html:
         text = html_to_text(html)
     return text, html

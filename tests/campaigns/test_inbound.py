@@ -226,6 +226,19 @@ def test_hostile_mail_is_survived(sent, mailbox):
     assert len(Reply.objects.get().text) <= 20_000
 
 
+def test_a_reply_that_decodes_to_nul_characters_is_kept(sent, mailbox):
+    """A wrong transfer encoding or charset can decode to NUL, which PostgreSQL refuses in
+    text: the reply must still be stored (replaced characters), not skipped."""
+    _campaign, by = sent
+    raw = mail.gmail_reply(by["lead3@x.example"]).replace(
+        b"Content-Transfer-Encoding: quoted-printable", b"Content-Transfer-Encoding: base64", 1
+    )
+    raw = raw.replace(b"Subject: Re:", b"Subject: =?utf-8?b?AAA=?= Re:", 1)
+    assert receive(mailbox, raw, START) == "reply"
+    reply = Reply.objects.get()
+    assert "\x00" not in reply.text + reply.html + reply.subject and reply.text
+
+
 def test_remove_me_in_words_unsubscribes(sent, mailbox):
     _campaign, by = sent
     message = by["lead5@x.example"]

@@ -185,6 +185,19 @@ def test_duplicates_in_the_file_are_reported_against_the_first_row(workspace_a, 
     assert imp.problems == [{"row": 3, "reason": "Same address as row 2."}]
 
 
+def test_a_nul_character_skips_its_row_with_the_column_named(workspace_a, prospects):
+    """PostgreSQL stores no NUL in text or JSON: the row is reported, the others imported."""
+    body = "".join(f"lead{i}@x.example,Lead {i},Acme\n" for i in range(3000))  # past 64 KB
+    data = csv_bytes("Email,First name,Company\n" + body + "nul@x.example,N\x00ul,Acme\n")
+    data += csv_bytes("custom@x.example,Cus,Ac\x00me\nlast@x.example,Last,Acme\n")
+    imp = run_import(workspace_a, prospects, data)
+    assert imp.imported == 3001
+    assert imp.problems == [
+        {"row": 3002, "reason": "Column 2 holds a NUL character (binary data?)."},
+        {"row": 3003, "reason": "Column 3 holds a NUL character (binary data?)."},
+    ]
+
+
 def test_existing_leads_get_blank_fields_filled_never_overwritten(workspace_a, prospects):
     lead = Lead.objects.create(workspace=workspace_a, email="ana@x.example", first_name="Ana")
     imp = run_import(
