@@ -15,6 +15,7 @@ import time
 from collections import deque
 
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 
 from campaigns.dispatch import attach_campaigns
@@ -46,6 +47,7 @@ MAX_ATTEMPTS = 6
 GIVE_UP_AFTER = datetime.timedelta(days=3)
 INTERRUPTED_AFTER = datetime.timedelta(minutes=15)
 FOLLOW_UP_JITTER = 1800
+INTERRUPTED = "interrupted while sending"  # the stop reason recovery gives
 CHUNK = 10  # messages claimed, rendered and stored at a time while the SMTP helper sends
 BUDGET = 30  # seconds a batch takes new chunks; the rest goes to a new task
 
@@ -274,10 +276,14 @@ def _advanced(message: OutboundMessage) -> Enrollment:
 
 
 def _previous_messages(messages: list[OutboundMessage]) -> dict[int, OutboundMessage]:
-    """Each follow-up's enrollment -> its latest sent message (the one it answers): one query."""
+    """Each follow-up's enrollment -> its latest sent message (the one it answers): one query.
+    An `unknown` one counts: a sequence goes on after it only when the user took it as
+    delivered (campaigns/people.py)."""
     follow_ups = [m.enrollment_id for m in messages if m.step.position > 1]
     latest: dict[int, OutboundMessage] = {}
-    sent = OutboundMessage.objects.filter(enrollment_id__in=follow_ups, state=State.SENT)
+    sent = OutboundMessage.objects.filter(
+        enrollment_id__in=follow_ups, state__in=(State.SENT, State.UNKNOWN)
+    )
     for earlier in sent.order_by("enrollment_id", "step__position"):
         latest[earlier.enrollment_id] = earlier
     return latest
@@ -343,6 +349,32 @@ def _no_longer_unknown(messages: list[OutboundMessage], tally: Tally) -> None:
             tally.message(campaign_id, message, "unknown", -1, at=message.sending_at)
 
 
+def delivered_after_all(messages: list[OutboundMessage]) -> None:
+    """Mail came back about these messages (a reply, a bounce or complaint report): any the
+    records call `unknown` did go out. They become `sent`, at the moment they were handed to
+    the server, and are counted so. Inside the caller's transaction. Their sequences stay
+    stopped: what came back says why (the caller records it)."""
+    promoted = set(
+        OutboundMessage.objects.select_for_update()
+        .filter(pk__in=[m.pk for m in messages], state=State.UNKNOWN)
+        .values_list("pk", flat=True)
+    )
+    if not promoted:
+        return
+    OutboundMessage.objects.filter(pk__in=promoted).update(
+        state=State.SENT, sent_at=F("sending_at")
+    )
+    tally = Tally()
+    for message in {m.pk: m for m in messages if m.pk in promoted}.values():
+        campaign_id = message.enrollment.campaign_id
+        tally.message(campaign_id, message, "unknown", -1, at=message.sending_at)
+        tally.message(campaign_id, message, "sent", at=message.sending_at)
+    for message in messages:
+        if message.pk in promoted:
+            message.state, message.sent_at = State.SENT, message.sending_at
+    tally.save()
+
+
 def _unclaim(message: OutboundMessage, delay: datetime.timedelta | None = None) -> None:
     """Back to queued: nothing was delivered. With a delay it is retried by the dispatcher;
     without one it goes back to its enrollment (the message row is removed, the lead is due)."""
@@ -388,7 +420,7 @@ def recover_interrupted(*, older_than: datetime.timedelta = INTERRUPTED_AFTER) -
             tally.add(campaign_id, "stopped")
         active.update(
             status=Enrollment.Status.STOPPED,
-            stop_reason="interrupted while sending",
+            stop_reason=INTERRUPTED,
             next_due_at=None,
         )
         for message in stuck:

@@ -34,9 +34,12 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
+from campaigns.delivery import INTERRUPTED, delivered_after_all
 from campaigns.engagement import mark_first
 from campaigns.inbound_reports import (
+    ANSWERABLE,
     Report,
+    answerable_to_leads,
     bounces,
     complaint,
     looks_like_bounce,
@@ -124,6 +127,7 @@ def receive_batch(
         known[key] = kinds[mail.index] = reply.kind
         new.append((reply, message))
     with transaction.atomic():
+        delivered_after_all([message for _reply, message in new])
         Reply.objects.bulk_create([reply for reply, _message in new])
         replied = []
         for reply, message in new:
@@ -201,12 +205,13 @@ def _answered_batch(
     ]
     # By the message-id index alone: with the mailbox and state in the same query, SQLite
     # preferred the mailbox index and read every message of the mailbox.
+    by_id = OutboundMessage.objects.filter(
+        message_id__in={i for ids in wanted for i in ids}
+    ).values_list("message_id", "pk", "mailbox_id", "state", "sent_at", "sending_at")
     ours = {
-        message_id: (pk, sent_at)
-        for message_id, pk, mailbox_id, state, sent_at in OutboundMessage.objects.filter(
-            message_id__in={i for ids in wanted for i in ids}
-        ).values_list("message_id", "pk", "mailbox_id", "state", "sent_at")
-        if mailbox_id == mailbox.pk and state == State.SENT
+        message_id: (pk, sent_at or sending_at)
+        for message_id, pk, mailbox_id, state, sent_at, sending_at in by_id
+        if mailbox_id == mailbox.pk and state in ANSWERABLE
     }
     chosen: list[int | None] = []
     for ids in wanted:
@@ -226,14 +231,9 @@ def _answered_batch(
         )
         since = timezone.now() - MATCH_BY_ADDRESS_WITHIN
         rows = (
-            OutboundMessage.objects.filter(
-                mailbox=mailbox,
-                state=State.SENT,
-                sent_at__gte=since,
-                enrollment__lead_id__in=list(leads),
+            answerable_to_leads(mailbox, leads, since=since).values_list(
+                "pk", "enrollment__lead_id", "subject"
             )
-            .order_by("-sent_at")
-            .values_list("pk", "enrollment__lead_id", "subject")
             if leads
             else []
         )
@@ -287,6 +287,10 @@ def _replied(pairs: list[tuple[Reply, OutboundMessage]]) -> None:
             )
         else:
             stopping.add(message.enrollment_id)
+    # A sequence stopped by an interrupted send: now it is known why it ends.
+    Enrollment.objects.filter(
+        pk__in={message.enrollment_id for _reply, message in pairs}, stop_reason=INTERRUPTED
+    ).update(stop_reason="replied")
     active = list(
         Enrollment.objects.select_for_update()
         .filter(pk__in=stopping, status=Enrollment.Status.ACTIVE)

@@ -10,9 +10,11 @@ from dataclasses import dataclass
 from email.message import Message
 
 from django.db import transaction
-from django.db.models import Count
+from django.db.models import Count, Q
+from django.db.models.functions import Coalesce
 from flufl.bounce import all_failures
 
+from campaigns.delivery import INTERRUPTED, delivered_after_all
 from campaigns.mail_reading import header, sender
 from campaigns.models import (
     Enrollment,
@@ -35,6 +37,19 @@ _BOUNCE_SENDER = re.compile(r"(?:^|[<\s\"])(mailer-daemon|postmaster|mail-daemon
 _QUOTED_ID = re.compile(rb"(?im)^message-id:\s*(<[^>\r\n]+>)")
 
 State = OutboundMessage.State
+# What mail can come back about: messages that went out, and `unknown` ones (interrupted
+# while sending), which a reply or report proves went out (`delivered_after_all`).
+ANSWERABLE = (State.SENT, State.UNKNOWN)
+
+
+def answerable_to_leads(mailbox: Mailbox, lead_ids, *, since: datetime.datetime | None = None):
+    """The mailbox's messages to these leads that went out or may have, the latest first."""
+    found = OutboundMessage.objects.filter(
+        mailbox=mailbox, state__in=ANSWERABLE, enrollment__lead_id__in=list(lead_ids)
+    )
+    if since is not None:
+        found = found.filter(Q(sent_at__gte=since) | Q(sent_at=None, sending_at__gte=since))
+    return found.order_by(Coalesce("sent_at", "sending_at").desc(), "-pk")
 
 
 # --- spam complaints (ARF, RFC 5965) ----------------------------------------------------------
@@ -60,7 +75,9 @@ def complaint(
     [message] = _reported_messages(mailbox, [(_quoted_ids(raw), recipient)])
     if message is None:
         return None
-    reply, created = _report(message, parsed, fingerprint, at, kind=Reply.Kind.COMPLAINT)
+    with transaction.atomic():
+        delivered_after_all([message])
+        reply, created = _report(message, parsed, fingerprint, at, kind=Reply.Kind.COMPLAINT)
     if created:
         unsubscribe(message, reason=Suppression.Reason.COMPLAINT)
     return reply.kind
@@ -118,6 +135,7 @@ def bounces(mailbox: Mailbox, reports: list[Report]) -> dict[int, str | None]:
                               kind=Reply.Kind.BOUNCE, permanent=permanent)  # fmt: skip
         new[key] = (reply, recipient)
     with transaction.atomic():
+        delivered_after_all([reply.message for reply, _recipient in new.values()])
         Reply.objects.bulk_create([reply for reply, _recipient in new.values()])
         _act_on_bounces(mailbox, list(new.values()))
     return kinds
@@ -151,7 +169,7 @@ def _reported_messages(
         for message_id, pk, box, state in OutboundMessage.objects.filter(
             message_id__in={i for ids, _address in wanted for i in ids}
         ).values_list("message_id", "pk", "mailbox_id", "state")
-        if box == mailbox.pk and state == State.SENT
+        if box == mailbox.pk and state in ANSWERABLE
     }
     chosen = [next((by_id[i] for i in ids if i in by_id), None) for ids, _address in wanted]
     addresses = {
@@ -166,12 +184,8 @@ def _reported_messages(
             ).values_list("email_normalized", "pk")
         )
         latest: dict[int, int] = {}
-        for pk, lead_id in (
-            OutboundMessage.objects.filter(
-                mailbox=mailbox, state=State.SENT, enrollment__lead_id__in=list(leads.values())
-            )
-            .order_by("-sent_at")
-            .values_list("pk", "enrollment__lead_id")
+        for pk, lead_id in answerable_to_leads(mailbox, leads.values()).values_list(
+            "pk", "enrollment__lead_id"
         ):
             latest.setdefault(lead_id, pk)
         for n, address in addresses.items():
@@ -234,6 +248,10 @@ def _act_on_bounces(mailbox: Mailbox, new: list[tuple[Reply, str]]) -> None:
     for campaign_id in active.values_list("campaign_id", flat=True):
         tally.add(campaign_id, "stopped")
     active.update(status=Enrollment.Status.STOPPED, stop_reason="bounced", next_due_at=None)
+    # A sequence stopped by an interrupted send: now it is known why it ends.
+    Enrollment.objects.filter(pk__in=enrollment_ids, stop_reason=INTERRUPTED).update(
+        stop_reason="bounced"
+    )
     tally.save()
 
 

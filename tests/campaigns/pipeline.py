@@ -6,10 +6,11 @@ from email import policy
 
 import time_machine
 
-from campaigns import tracking_buffer
+from campaigns import delivery, tracking_buffer
 from campaigns.authoring import campaign_create, step_add, variant_add, variant_save
-from campaigns.dispatch import dispatch_tick
+from campaigns.dispatch import claim_for_mailbox, dispatch_tick
 from campaigns.engagement import tracking_flush
+from campaigns.launch import campaign_launch
 from campaigns.models import Lead, LeadList, LeadMembership
 
 UTC = datetime.UTC
@@ -72,3 +73,20 @@ def track(message, kind=tracking_buffer.OPEN, *, user_agent=CHROME, flush=True):
     tracking_buffer.push(kind, message.token, user_agent, link_id=link)
     if flush:
         tracking_flush()
+
+
+def interrupted_after_delivery(workspace, mailbox, monkeypatch, n=3):
+    """Step 1 handed to the server (it arrives), then the worker dies before recording it:
+    recovery calls the messages unknown and stops those sequences."""
+    with time_machine.travel(START, tick=False):
+        campaign = build(workspace, mailbox, n=n, steps=3)
+        campaign_launch(campaign)
+    at = START + datetime.timedelta(hours=2)
+    with time_machine.travel(at, tick=False):
+        ids = claim_for_mailbox(mailbox.pk, at)
+    with monkeypatch.context() as patch, time_machine.travel(at, tick=False):
+        patch.setattr(delivery._SentBuffer, "flush", lambda self: None)
+        delivery.send_batch(mailbox_id=mailbox.pk, message_ids=ids)
+    with time_machine.travel(at + datetime.timedelta(hours=1), tick=False):
+        assert delivery.recover_interrupted() == n
+    return campaign

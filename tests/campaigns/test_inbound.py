@@ -15,7 +15,7 @@ from campaigns.suppression import is_suppressed
 from smtp_accounts.imap_sync import mailbox_sync
 from smtp_accounts.models import Mailbox
 from tests.campaigns import inbound_mail as mail
-from tests.campaigns.pipeline import START, build, run_until
+from tests.campaigns.pipeline import START, build, interrupted_after_delivery, run_until
 
 pytestmark = pytest.mark.django_db
 
@@ -342,3 +342,42 @@ def test_a_batch_of_bounce_reports_is_acted_on_once(sent, mailbox):
     assert Reply.objects.filter(kind="bounce").count() == 6
     totals = campaign_report(campaign)["totals"]
     assert totals["replied"] == 1
+
+
+def test_mail_about_an_interrupted_send_is_read_and_proves_it_went_out(
+    workspace_a, mailbox, smtp_server, monkeypatch
+):
+    """The worker died after the server took the messages and before it said so: recovery
+    calls them unknown. A reply, a bounce report or a complaint about one is still read (it
+    is about our message), and proves it went out: it becomes sent, counted once, and its
+    stopped sequence says why it ends."""
+    campaign = interrupted_after_delivery(workspace_a, mailbox, monkeypatch)
+    by = {m.recipient: m for m in OutboundMessage.objects.all()}
+    assert {m.state for m in by.values()} == {"unknown"}
+    at = START + datetime.timedelta(hours=5)
+    assert receive(mailbox, mail.gmail_reply(by["lead0@x.example"]), at) == "reply"
+    assert receive(mailbox, mail.postfix_bounce(by["lead1@x.example"]), at) == "bounce"
+    assert receive(mailbox, mail.arf_complaint(by["lead2@x.example"]), at) == "complaint"
+
+    assert Reply.objects.get(kind="reply").message == by["lead0@x.example"]
+    states = dict(OutboundMessage.objects.values_list("recipient", "state"))
+    assert set(states.values()) == {"sent"}
+    sent = OutboundMessage.objects.get(recipient="lead0@x.example")
+    assert sent.sent_at == sent.sending_at == START + datetime.timedelta(hours=2)
+    assert stop_reasons() == {
+        "lead0@x.example": "replied",
+        "lead1@x.example": "bounced",
+        "lead2@x.example": "interrupted while sending",
+    }
+    assert dict(Lead.objects.values_list("email", "status")) == {
+        "lead0@x.example": "replied",
+        "lead1@x.example": "bounced",
+        "lead2@x.example": "unsubscribed",
+    }
+    assert is_suppressed(workspace_a, "lead1@x.example")
+    assert is_suppressed(workspace_a, "lead2@x.example")
+    totals = campaign_report(campaign)["totals"]
+    assert (totals["sent"], totals["unknown"], totals["replied"]) == (3, 0, 1)
+    # Read again (a crash before the checkpoint): nothing counted twice.
+    assert receive(mailbox, mail.gmail_reply(by["lead0@x.example"]), at) == "reply"
+    assert campaign_report(campaign)["totals"]["sent"] == 3
