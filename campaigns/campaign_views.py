@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import random
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
 from django.db.models import Count
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from campaigns import authoring, content, reports
+from campaigns import authoring, content, people, reports
 from campaigns.forms import (
     CampaignLeadsForm,
     CampaignMailboxesForm,
@@ -394,3 +397,67 @@ def campaign_control(request, pk: int):
         campaign_stop(campaign)
         messages.info(request, _("Stopped. No lead receives anything more from this campaign."))
     return redirect("campaign_report", pk=campaign.pk)
+
+
+# --- people ---------------------------------------------------------------------------------------
+
+PEOPLE_PAGE = 50
+
+
+@login_required
+@require_GET
+def campaign_people(request, pk: int):
+    campaign = _campaign(request, pk)
+    status = request.GET.get("status", "")
+    status = status if status in dict(people.FILTERS) else ""
+    q = request.GET.get("q", "")[:100]
+    found = people.campaign_people(campaign, status=status, q=q)
+    page = Paginator(found, PEOPLE_PAGE).get_page(request.GET.get("page"))
+    page.object_list = list(page.object_list)
+    people.people_progress(page.object_list)
+    counts = people.people_counts(campaign)
+    context = {
+        "campaign": campaign,
+        "wizard": _wizard(campaign, ""),
+        "page": page,
+        "filters": [(key, label, counts[key]) for key, label in people.FILTERS],
+        "status": status,
+        "q": q,
+        "query": urlencode({"status": status, "q": q}),
+        "steps": campaign.steps.count(),
+        "interrupted": counts["interrupted"],
+        "can_continue": campaign.status in (Campaign.Status.RUNNING, Campaign.Status.PAUSED),
+    }
+    template = "campaigns/campaign_people.html"
+    return render(request, template + "#results" if request.htmx else template, context)
+
+
+@login_required
+@require_POST
+def campaign_people_continue(request, pk: int):
+    campaign = _campaign(request, pk)
+    if request.POST.get("all"):
+        chosen = people.campaign_people(campaign, status="interrupted").values_list("pk", flat=True)
+    else:
+        values = request.POST.getlist("enrollment")
+        chosen = [int(v) for v in values if v.isdigit() and len(v) < 19][:PEOPLE_PAGE]
+    going_on = people.people_continue(campaign, list(chosen))
+    if going_on:
+        messages.success(
+            request,
+            ngettext(
+                "%(n)s lead goes on with the sequence; the next step is scheduled.",
+                "%(n)s leads go on with their sequence; their next steps are scheduled.",
+                going_on,
+            )
+            % {"n": going_on},
+        )
+    else:
+        messages.info(
+            request,
+            _(
+                "Nobody was continued: the leads chosen have replied, bounced or unsubscribed "
+                "since, or the campaign is no longer running."
+            ),
+        )
+    return redirect(f"{reverse('campaign_people', args=[campaign.pk])}?status=interrupted")

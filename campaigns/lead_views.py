@@ -13,7 +13,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from campaigns import lead_csv
+from campaigns import lead_csv, people
 from campaigns.forms import LeadFilterForm, LeadForm, UploadForm, mapping_choices
 from campaigns.lead_import import (
     LeadImportError,
@@ -118,7 +118,8 @@ def lead_detail(request, pk: int):
         form.save()
         messages.success(request, _("Lead saved."))
         return redirect("lead_list")
-    return render(request, "campaigns/lead_form.html", {"form": form, "lead": lead})
+    context = {"form": form, "lead": lead, "activity": people.lead_activity(lead)}
+    return render(request, "campaigns/lead_form.html", context)
 
 
 @login_required

@@ -39,6 +39,12 @@ urlpatterns = [
     ),
     path("campaigns/<int:pk>/review/", campaign_views.campaign_review, name="campaign_review"),
     path("campaigns/<int:pk>/report/", campaign_views.campaign_report, name="campaign_report"),
+    path("campaigns/<int:pk>/people/", campaign_views.campaign_people, name="campaign_people"),
+    path(
+        "campaigns/<int:pk>/people/continue/",
+        campaign_views.campaign_people_continue,
+        name="campaign_people_continue",
+    ),
     path("campaigns/<int:pk>/control/", campaign_views.campaign_control, name="campaign_control"),
     path("campaigns/<int:pk>/preview/", campaign_views.campaign_preview, name="campaign_preview"),
     path(

@@ -31,6 +31,16 @@ def test_launch_and_watch_the_report(live_server, page, smtp_server):
     assert len(smtp_server.received) == 5
     shoot(page, "campaign-report")
 
+    # Lead by lead: who got what, and what comes next.
+    page.click("text=Everyone, lead by lead")
+    expect(page.locator("[data-person]")).to_have_count(5)
+    expect(page.locator("[data-person='lead0@x.example']")).to_contain_text("Step 1 of 2")
+    expect(page.locator("[data-filter='active']")).to_contain_text("5")
+    page.fill("input[name=q]", "lead3")
+    expect(page.locator("[data-person]")).to_have_count(1)
+    shoot(page, "campaign-people")
+    page.goto(f"{base}/campaigns/{campaign.pk}/report/")
+
     page.click("text=Pause")
     expect(page.locator("[data-campaign-status]")).to_have_attribute(
         "data-campaign-status", "paused"

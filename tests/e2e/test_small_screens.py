@@ -33,7 +33,7 @@ def test_pages_fit_a_phone(live_server, page, smtp_server):
     base = live_server.url
     sign_in(page, base, "owner@example.com")
     page.set_viewport_size(PHONE)
-    parts = ("", "sequence/", "schedule/", "mailboxes/", "review/", "report/")
+    parts = ("", "sequence/", "schedule/", "mailboxes/", "review/", "report/", "people/")
     pages = [
         "/",
         "/campaigns/",
