@@ -31,7 +31,8 @@ from functools import partial
 
 import nh3
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Min, Q
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from campaigns.delivery import INTERRUPTED, delivered_after_all
@@ -336,12 +337,9 @@ def mailbox_inbox_sync(mailbox_id: int) -> SyncResult | None:
     mailbox = Mailbox.objects.filter(pk=mailbox_id).exclude(imap_host="").first()
     if mailbox is None:
         return None
-    first_sent = (
-        OutboundMessage.objects.filter(mailbox=mailbox, state=State.SENT)
-        .order_by("sent_at")
-        .values_list("sent_at", flat=True)
-        .first()
-    )
+    first_sent = OutboundMessage.objects.filter(mailbox=mailbox, state__in=ANSWERABLE).aggregate(
+        first=Min(Coalesce("sent_at", "sending_at"))
+    )["first"]
     if first_sent is None:
         return None
     try:
@@ -391,8 +389,9 @@ def mailboxes_to_sync() -> list[int]:
     """Active mailboxes with IMAP that sent campaign mail in the last 90 days; one whose reads
     keep failing waits 2, 4, 8 … up to 60 minutes between tries."""
     now = timezone.now()
+    since = now - MATCH_BY_ADDRESS_WITHIN
     recent = OutboundMessage.objects.filter(
-        state=State.SENT, sent_at__gte=now - MATCH_BY_ADDRESS_WITHIN
+        Q(state=State.SENT, sent_at__gte=since) | Q(state=State.UNKNOWN, sending_at__gte=since)
     )
     candidates = (
         Mailbox.objects.filter(status=Mailbox.Status.ACTIVE, pk__in=recent.values("mailbox_id"))

@@ -7,7 +7,7 @@ import imapclient
 import pytest
 import time_machine
 
-from campaigns.inbound import mailbox_inbox_sync, receive
+from campaigns.inbound import mailbox_inbox_sync, mailboxes_to_sync, receive
 from campaigns.launch import campaign_launch
 from campaigns.models import Enrollment, Lead, OutboundMessage, Reply
 from campaigns.reports import campaign_report
@@ -36,8 +36,8 @@ def imap(imap_server):
     client.logout()
 
 
-@pytest.fixture
-def sent(workspace_a, mailbox, smtp_server, imap_server):
+def read_from(mailbox, imap_server) -> None:
+    """The mailbox reads its inbox from the test dovecot."""
     Mailbox.objects.filter(pk=mailbox.pk).update(
         imap_host="localhost",
         imap_port=imap_server.port,
@@ -46,6 +46,11 @@ def sent(workspace_a, mailbox, smtp_server, imap_server):
     mailbox.refresh_from_db()
     mailbox.imap_username, mailbox.imap_password = imap_server.username, imap_server.password
     mailbox.save()
+
+
+@pytest.fixture
+def sent(workspace_a, mailbox, smtp_server, imap_server):
+    read_from(mailbox, imap_server)
     with time_machine.travel(START, tick=False):
         campaign = build(workspace_a, mailbox, n=6, steps=2)
         campaign_launch(campaign)
@@ -381,3 +386,18 @@ def test_mail_about_an_interrupted_send_is_read_and_proves_it_went_out(
     # Read again (a crash before the checkpoint): nothing counted twice.
     assert receive(mailbox, mail.gmail_reply(by["lead0@x.example"]), at) == "reply"
     assert campaign_report(campaign)["totals"]["sent"] == 3
+
+
+def test_a_mailbox_whose_only_sends_were_interrupted_is_still_read(
+    workspace_a, mailbox, smtp_server, imap_server, imap, monkeypatch
+):
+    read_from(mailbox, imap_server)
+    interrupted_after_delivery(workspace_a, mailbox, monkeypatch, n=1)
+    message = OutboundMessage.objects.get()
+    imap.append("INBOX", mail.gmail_reply(message))
+    later = START + datetime.timedelta(hours=5)
+    with time_machine.travel(later, tick=False):
+        assert mailboxes_to_sync() == [mailbox.pk]
+        mailbox_inbox_sync(mailbox.pk)
+    assert Reply.objects.get().message == message
+    assert OutboundMessage.objects.get().state == "sent"
