@@ -54,10 +54,19 @@ def _redis() -> redis.Redis | None:
     return _client(url) if url else None
 
 
+def _agent(user_agent: str) -> str:
+    """A user agent as kept: 300 characters, no control characters (anyone can send any
+    header, and PostgreSQL refuses a NUL in text)."""
+    return user_agent[:300].translate(_CONTROLS)
+
+
+_CONTROLS = dict.fromkeys([*range(32), 127])
+
+
 def push(kind: str, token: str, user_agent: str, link_id: int | None = None) -> None:
     """Buffer one hit. Called on the request path: never raises for a buffer problem."""
     now = datetime.datetime.now(datetime.UTC)
-    user_agent = user_agent[:300]
+    user_agent = _agent(user_agent)
     client = _redis()
     if client is not None:
         try:
@@ -126,7 +135,7 @@ def click_from_cache(token: str, position: int, user_agent: str) -> str | None:
     try:
         target = _click_script(client)(
             keys=[_links_key(token), settings.TRACKING_STREAM],
-            args=[str(position), token, user_agent[:300], now],
+            args=[str(position), token, _agent(user_agent), now],
         )
     except redis.RedisError as exc:
         logger.warning("Click cache unavailable (%s); looking the link up", exc)

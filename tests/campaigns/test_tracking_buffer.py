@@ -129,3 +129,17 @@ def test_a_click_is_one_redis_round_trip_and_the_database_backs_the_cache(
         assert click_hit(signed, 1, CHROME) == "https://vela.example/case"
     assert tracking_flush() == 2
     assert list(Event.objects.values_list("kind", "link_id")) == [("click", link.pk)] * 2
+
+
+@pytest.mark.parametrize("buffer", ["redis", "table"])
+def test_a_user_agent_with_control_characters_is_recorded_without_them(
+    sent, settings, request, buffer
+):
+    """Anyone can send any header: PostgreSQL refuses a NUL in text, which would fail the
+    request (table) or the flush (stream)."""
+    if buffer == "redis":
+        request.getfixturevalue("redis_buffer")
+    else:
+        settings.TRACKING_REDIS_URL = ""
+    track(sent[0], user_agent="Mozilla/5.0\x00 (X11;\x1b Linux)\x7f Chrome/156.0")
+    assert Event.objects.get().user_agent == "Mozilla/5.0 (X11; Linux) Chrome/156.0"
