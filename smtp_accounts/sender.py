@@ -66,7 +66,9 @@ class MailboxUnavailable(Exception):
 
 
 def _text(value) -> str:
-    return value.decode("utf-8", "replace") if isinstance(value, bytes) else str(value or "")
+    """A server's reply as text we can store (a NUL, which PostgreSQL refuses, replaced)."""
+    text = value.decode("utf-8", "replace") if isinstance(value, bytes) else str(value or "")
+    return text.replace("\x00", "\ufffd")
 
 
 class MailboxSender:

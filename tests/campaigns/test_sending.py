@@ -463,3 +463,20 @@ def test_the_smtp_helper_dying_mid_batch_reaches_the_worker(workspace_a, mailbox
     assert helper().process.pid != victim
     received = [r.rcpt_tos[0] for r in smtp_server.received]
     assert len(received) == len(set(received)) == 3 + states["queued"]
+
+
+def test_server_replies_with_control_characters_are_recorded(workspace_a, mailbox, smtp_server):
+    """The user's server is not ours to trust: a NUL in its reply (PostgreSQL refuses one in
+    text) must not keep a batch's results from being recorded."""
+    smtp_server.script.data_reply = "250 2.0.0 Ok: queued as \x00AB12"
+    smtp_server.script.rcpt = {"lead1@x.example": "550 5.1.1 No such\x00 user"}
+    with time_machine.travel(START, tick=False):
+        campaign = build(workspace_a, mailbox, n=2, steps=1)
+        campaign_launch(campaign)
+    run_until(START + datetime.timedelta(hours=1, minutes=1))
+    rows = OutboundMessage.objects.order_by("recipient").values_list("state", "smtp_response")
+    assert list(rows) == [
+        ("sent", "2.0.0 Ok: queued as \ufffdAB12"),
+        ("failed", "5.1.1 No such\ufffd user"),
+    ]
+    assert is_suppressed(workspace_a, "lead1@x.example")
