@@ -3,6 +3,7 @@
 1. A dispatcher tick with 1k due enrollments among 1M takes <= 1.5x the same tick among 10k
    (20 mailboxes x 50 claims), peak memory < 300 MB.
 2. A campaign report with 1M events takes <= 3x the report with 10k events, same query count.
+   Also printed (no target in the issue): the People page's reads at both sizes.
 Leads, enrollments and messages are generated in the database with generate_series (a throwaway
 database on 127.0.0.1) and counted once with stats_rebuild; the events go through the tracking
 flush's own code (record_hits), which keeps the counters.
@@ -163,13 +164,32 @@ def measure(total: int, events: int) -> dict:
         started = time.perf_counter()
         campaign_report(campaign)
         report = time.perf_counter() - started
+    people_page(campaign)  # warm
+    with CaptureQueriesContext(connection) as people_queries:
+        started = time.perf_counter()
+        people_page(campaign)
+        people = time.perf_counter() - started
     return {
         "tick": tick,
         "report": report,
         "queries": len(queries.captured_queries),
+        "people": people,
+        "people_queries": len(people_queries.captured_queries),
         "peak_mb": peak,
         "events_per_s": events / recording,
     }
+
+
+def people_page(campaign) -> None:
+    """What the People page reads: the filters' counts, the page count, the first 50
+    enrollments and their messages."""
+    from django.core.paginator import Paginator
+
+    from campaigns import people
+
+    page = Paginator(people.campaign_people(campaign), 50).get_page(1)
+    people.people_progress(list(page.object_list))
+    people.people_counts(campaign)
 
 
 def child(total: int, events: int) -> None:
@@ -218,6 +238,7 @@ def main() -> None:
             f"{label}: {total} enrollments, tick {f['tick'] * 1000:.0f} ms; {total} events, "
             f"recorded at {f['events_per_s']:,.0f}/s, "
             f"report {f['report'] * 1000:.1f} ms in {f['queries']} queries; "
+            f"People page {f['people'] * 1000:.1f} ms in {f['people_queries']} queries; "
             f"peak {f['peak_mb']:.0f} MB after the tick"
         )
     small, big = figures["small"], figures["big"]
