@@ -14,19 +14,13 @@ from email.utils import getaddresses, parseaddr
 from mailparser_reply import EmailReplyParser
 
 from campaigns.content import html_to_text
+from postigo.text import storable
 
 logger = logging.getLogger(__name__)
 
 REPLY_LANGUAGES = ["en", "de", "fr", "es", "it", "nl", "pl", "pt", "sv"]
 MESSAGE_ID = re.compile(r"<[^<>\s]{1,250}>")
 SUBJECT_PREFIX = re.compile(r"^\s*((re|aw|antw|sv|vs|r|rif|ref|odp|res|fw|fwd|wg)\s*:\s*)+", re.I)
-
-
-def storable(text: str) -> str:
-    """Text as a database keeps it: PostgreSQL refuses NUL characters in text, and mail with a
-    wrong transfer encoding or charset decodes to them (a reply that could not be stored would
-    be a reply lost)."""
-    return text.replace("\x00", "\ufffd") if "\x00" in text else text
 
 
 def header(parsed: Message, name: str) -> str:

@@ -8,13 +8,14 @@ from __future__ import annotations
 import smtplib
 import socket
 import ssl
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 
 import imapclient
 from django.conf import settings
 from django.utils.translation import gettext as _
 from imapclient.exceptions import IMAPClientError, LoginError
 
+from postigo.text import storable_fields
 from smtp_accounts import network
 from smtp_accounts.models import Mailbox, Security
 from smtp_accounts.presets import PRESETS
@@ -41,7 +42,7 @@ class CheckResult:
     hint: str = ""
 
     def as_dict(self) -> dict:
-        return asdict(self)
+        return storable_fields(self)  # a server's reply is the server's choice of bytes
 
 
 def _fail(protocol: str, stage: str, message: str, reply: str = "", hint: str = "") -> CheckResult:

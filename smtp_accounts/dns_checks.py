@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import ipaddress
 from collections.abc import Iterable
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 
 import checkdmarc.dmarc
 import checkdmarc.spf
@@ -22,6 +22,7 @@ import dns.resolver
 import dns.reversename
 from django.utils.translation import gettext as _
 
+from postigo.text import storable_fields
 from smtp_accounts.dns_lookup import LookupFailed, make_resolver, query, txt
 from smtp_accounts.presets import PRESETS
 
@@ -82,7 +83,9 @@ class Finding:
     transient: bool = False  # the lookup failed; says nothing about the domain itself
 
     def as_dict(self) -> dict:
-        return asdict(self)
+        """As stored (JSON): DNS text is bytes anyone may publish, and PostgreSQL refuses a NUL
+        in JSON text (quoted in an error, it would fail the domain's check every day)."""
+        return storable_fields(self)
 
 
 @dataclass

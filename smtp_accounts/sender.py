@@ -21,6 +21,7 @@ from django.conf import settings
 from django.db import connections, router, transaction
 from django.utils import timezone
 
+from postigo.text import storable
 from smtp_accounts import network
 from smtp_accounts.dkim_signing import DkimSigner
 from smtp_accounts.models import Mailbox, Security, SendLog
@@ -67,8 +68,9 @@ class MailboxUnavailable(Exception):
 
 def _text(value) -> str:
     """A server's reply as text we can store (a NUL, which PostgreSQL refuses, replaced)."""
-    text = value.decode("utf-8", "replace") if isinstance(value, bytes) else str(value or "")
-    return text.replace("\x00", "\ufffd")
+    return storable(
+        value.decode("utf-8", "replace") if isinstance(value, bytes) else str(value or "")
+    )
 
 
 class MailboxSender:

@@ -124,3 +124,27 @@ class SilentServer:
 
     def stop(self) -> None:
         self.sock.close()
+
+
+class GreetingServer:
+    """Answers every connection with one fixed greeting and hangs up: a server that refuses."""
+
+    def __init__(self, greeting: bytes):
+        self.greeting = greeting
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(8)
+        self.port = self.sock.getsockname()[1]
+        threading.Thread(target=self._serve, daemon=True).start()
+
+    def _serve(self) -> None:
+        while True:
+            try:
+                conn, _address = self.sock.accept()
+            except OSError:  # stopped
+                return
+            with conn:
+                conn.sendall(self.greeting)
+
+    def stop(self) -> None:
+        self.sock.close()

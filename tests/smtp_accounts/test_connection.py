@@ -3,6 +3,8 @@
 import pytest
 
 from smtp_accounts.connection import Stage, check_imap, check_smtp
+from smtp_accounts.services import mailbox_test_connection
+from tests.servers.smtp import GreetingServer
 from tests.smtp_accounts.factories import make_mailbox
 
 pytestmark = pytest.mark.django_db
@@ -61,6 +63,24 @@ def test_a_closed_port_fails_at_connect(workspace_a, settings):
     settings.MAILBOX_ALLOW_PRIVATE_NETWORKS = True
     result = check_smtp(make_mailbox(workspace_a, smtp_host="127.0.0.1", smtp_port=9))
     assert (result.ok, result.stage) == (False, Stage.CONNECT)
+
+
+def test_a_refusal_with_control_characters_is_shown_and_stored(workspace_a, settings):
+    """The server's reply is the server's choice of bytes; PostgreSQL refuses a NUL in JSON,
+    which would have made the connection test itself fail."""
+    server = GreetingServer(b"554 5.7.1 No\x00 service for you\r\n")
+    settings.MAILBOX_ALLOW_PRIVATE_NETWORKS = True
+    try:
+        mailbox = make_mailbox(
+            workspace_a, smtp_host="127.0.0.1", smtp_port=server.port, imap_host=""
+        )
+        [result] = mailbox_test_connection(mailbox=mailbox)
+    finally:
+        server.stop()
+    assert (result.ok, result.stage) == (False, Stage.CONNECT)
+    mailbox.refresh_from_db()
+    [stored] = mailbox.last_test_result["checks"]
+    assert stored["server_reply"] == "554 5.7.1 No\ufffd service for you"
 
 
 def test_a_silent_server_times_out(workspace_a, silent_server):

@@ -173,3 +173,14 @@ def test_another_workspace_cannot_see_the_domain(client, charlie, acme):
     assert client.post(reverse("domain_check_now", args=["acme.example"])).status_code == 404
     assert not DomainCheck.objects.filter(workspace=charlie.memberships.get().workspace).exists()
     assert DkimKey.objects.count() == 0
+
+
+def test_a_record_with_a_nul_character_is_reported_and_stored(dns_server, acme, workspace_a):
+    """DNS text is bytes anyone may publish; PostgreSQL refuses a NUL in JSON text, which would
+    fail this domain's check every day."""
+    publish(dns_server, healthy_zone(spf='@ TXT "v=spf1 include:_spf.google.com \\000 ~all"'))
+    check = run_check(workspace_a)
+    check.refresh_from_db()
+    spf = {f["key"]: f for f in check.findings}["spf"]
+    assert spf["level"] == "error", spf
+    assert not any("\x00" in str(value) for f in check.findings for value in f.values())
