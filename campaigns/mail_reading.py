@@ -97,13 +97,34 @@ def bodies(parsed: Message) -> tuple[str, str]:
     return text, html
 
 
+# mail-parser-reply's patterns cost the square of a line's length (one 90,000-character line of
+# "On On On …" took three minutes) and of a run of blank lines (`\s*^`: 40,000 newlines, two
+# minutes). It reads at most PARSED_AT_MOST characters (the new text kept is at most 20,000);
+# lines longer than LONG_LINE — never a quote header — are set aside for it and put back in its
+# answer; runs of blank lines are cut to two.
+PARSED_AT_MOST = 40_000
+LONG_LINE = 500
+
+
 def new_text(text: str) -> str:
     """What the person wrote this time: quoted history, headers of it and signature removed."""
     if not text.strip():
         return ""
+    lines: list[str] = []
+    aside: dict[str, str] = {}
+    for line in text[:PARSED_AT_MOST].split("\n"):
+        if len(line) > LONG_LINE:
+            key = f"postigolongline{len(lines)}x"
+            aside[key] = line.strip()
+            line = key
+        elif not line.strip() and len(lines) > 1 and not "".join(lines[-2:]).strip():
+            continue  # a third blank line in a row
+        lines.append(line)
     try:
-        new = EmailReplyParser(languages=REPLY_LANGUAGES).parse_reply(text=text[:200_000])
+        new = EmailReplyParser(languages=REPLY_LANGUAGES).parse_reply(text="\n".join(lines))
     except Exception:  # the parser's regexes on unusual input: keep the whole text
         logger.exception("Could not separate a reply from its quoted history")
-        new = text
+        new = ""
+    for key, line in aside.items():
+        new = new.replace(key, line)
     return (new or text).strip()[:20_000]

@@ -4,10 +4,11 @@ import email
 from email import policy
 from email.utils import getaddresses
 
+import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from campaigns.mail_reading import header, sender
+from campaigns.mail_reading import header, new_text, sender
 
 
 def _full_parser(parsed) -> str:
@@ -55,3 +56,35 @@ def test_encoded_and_grouped_headers_take_the_full_parser():
     assert sender(parsed) == "a@x.example"
     parsed = _mail(Reply_To="undisclosed-recipients:;", From="Lena <lena@x.example>")
     assert sender(parsed) == "lena@x.example"
+
+
+# --- the new text of a reply ----------------------------------------------------------------
+# mail-parser-reply finds quoted history with patterns whose cost grows with the square of a
+# line's length: one 90,000-character line of "On On On …" took three minutes. Anyone who can
+# answer a campaign can send that; the inbox worker must not stall on it.
+
+
+@pytest.mark.timeout(30)  # without the guard this takes minutes, not a slower pass
+@pytest.mark.parametrize(
+    "hostile",
+    [
+        "On " * 30_000 + "wrote",
+        "On Mon, Jan 1, 2026 at 10:00 " * 3_000,
+        "On \n" * 50_000,
+        "\n" * 100_000,
+        "\n \t\n" * 30_000,
+    ],
+)
+def test_pathological_text_does_not_stall_the_reader(hostile):
+    reply = f"Happy to talk next week.\n\n{hostile}\n\nOn Tue, Nov 24, 2026 Alice wrote:\n> Hi"
+    assert new_text(reply).startswith("Happy to talk next week.")
+
+
+def test_long_lines_are_kept_whole_and_the_history_still_found():
+    paragraph = "We looked at the proposal in detail and " * 100  # one unwrapped line
+    reply = (
+        f"{paragraph}\nThanks!\n\n"
+        "On Tue, Nov 24, 2026 at 11:00 AM Alice from Acme <sender@acme.example> wrote:\n"
+        "> Hi Lena,\n> A short note about our idea.\n"
+    )
+    assert new_text(reply) == f"{paragraph.strip()}\nThanks!"
