@@ -47,6 +47,7 @@ from campaigns.inbound_reports import (
     report_type,
 )
 from campaigns.mail_reading import (
+    HTML_READ_AT_MOST,
     MESSAGE_ID,
     bodies,
     fingerprint,
@@ -185,7 +186,9 @@ def _reply(mail: _Incoming, message: OutboundMessage) -> Reply:
         from_address=sender(parsed),
         subject=subject,
         text=written,
-        html=nh3.clean(html, url_schemes={"http", "https", "mailto"}) if html else "",
+        html=nh3.clean(html[:HTML_READ_AT_MOST], url_schemes={"http", "https", "mailto"})
+        if html
+        else "",
     )
 
 

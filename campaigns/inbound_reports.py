@@ -4,6 +4,8 @@ read with `flufl.bounce`) and spam complaints (ARF feedback reports, RFC 5965)."
 from __future__ import annotations
 
 import datetime
+import email
+import email.policy
 import logging
 import re
 from dataclasses import dataclass
@@ -141,10 +143,20 @@ def bounces(mailbox: Mailbox, reports: list[Report]) -> dict[int, str | None]:
     return kinds
 
 
+# flufl.bounce's detectors take ~12 µs a line: a report padded to the 10 MB the sync reads
+# whole held the worker for minutes. What they need comes first (the human-readable part and
+# the delivery status); the returned message, after them, may be any size.
+DETECTORS_READ_AT_MOST = 256 * 1024
+
+
 def _failures(report: Report) -> list[tuple[str, bool]]:
     """(address, permanent) for each failure the report names; none if it cannot be read."""
+    parsed = report.parsed
+    if len(report.raw) > DETECTORS_READ_AT_MOST:
+        head = report.raw[:DETECTORS_READ_AT_MOST]
+        parsed = email.message_from_bytes(head, policy=email.policy.compat32)
     try:
-        temporary, permanent = all_failures(report.parsed)
+        temporary, permanent = all_failures(parsed)
     except Exception:  # a detector choking on a strange report must not stop the sync
         logger.exception("Could not read a bounce")
         return []

@@ -73,6 +73,11 @@ def is_auto_reply(parsed: Message) -> bool:
     return header(parsed, "Precedence").lower() in {"auto_reply", "bulk", "junk", "list"}
 
 
+# Of a reply's HTML, what is read for its text and kept (sanitised) for display: the sync reads
+# mail of up to 10 MB whole, and a person's answer is at the top.
+HTML_READ_AT_MOST = 1_000_000
+
+
 def bodies(parsed: Message) -> tuple[str, str]:
     """The first text/plain and text/html parts (attachments skipped), decoded."""
     text = html = ""
@@ -93,7 +98,7 @@ def bodies(parsed: Message) -> tuple[str, str]:
         else:
             html = storable(decoded)
     if not text and html:
-        text = html_to_text(html)
+        text = html_to_text(html[:HTML_READ_AT_MOST])
     return text, html
 
 

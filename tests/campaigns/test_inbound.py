@@ -244,6 +244,37 @@ def test_a_reply_that_decodes_to_nul_characters_is_kept(sent, mailbox):
     assert "\x00" not in reply.text + reply.html + reply.subject and reply.text
 
 
+@pytest.mark.timeout(60)  # unbounded, the 10 MB report took minutes
+def test_a_huge_bounce_report_is_read_in_bounded_time(sent, mailbox):
+    """The bounce detectors take ~12 µs a line: a report padded to the 10 MB the sync reads
+    whole must not hold the inbox worker for minutes. What matters in a report comes first;
+    the returned message, after it, may be any size."""
+    _campaign, by = sent
+    message = by["lead4@x.example"]
+    report = mail.postfix_bounce(message)
+    closing = b"--8B2C61E0A3.1732446000/mx.acme.example--"
+    padded = report.replace(closing, b"\r\n" * 5_000_000 + closing)
+    assert len(padded) > 10_000_000
+    assert receive(mailbox, padded, START) == "bounce"
+    assert is_suppressed(mailbox.workspace, "lead4@x.example")
+    assert receive(mailbox, b"From: MAILER-DAEMON@x.example\r\n\r\n" + b"\n" * 10**7, START) is None
+
+
+def test_a_huge_html_reply_keeps_its_start(sent, mailbox):
+    _campaign, by = sent
+    html = "<p>Yes, <b>let's talk</b> on Thursday.</p>" + "<p>filler <i>text</i></p>" * 400_000
+    raw = mail.gmail_reply(by["lead2@x.example"])
+    head = raw.split(b"\r\n\r\n", 1)[0].replace(
+        b"multipart/alternative", b"text/html; charset=utf-8"
+    )
+    head = head.replace(b'; boundary="000000000000a1b2c3d4e5f6"', b"")
+    assert receive(mailbox, head + b"\r\n\r\n" + html.encode(), START) == "reply"
+    reply = Reply.objects.get()
+    assert reply.text.startswith("Yes, let's talk on Thursday.")
+    assert reply.html.startswith("<p>Yes, <b>let's talk</b>")
+    assert len(reply.html) < 1_000_100  # the first megabyte, its open tags closed
+
+
 def test_remove_me_in_words_unsubscribes(sent, mailbox):
     _campaign, by = sent
     message = by["lead5@x.example"]
