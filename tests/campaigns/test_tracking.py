@@ -121,7 +121,7 @@ def test_opens_and_clicks_are_recorded_and_machines_flagged(client, sent):
         client.get(click, headers={"User-Agent": "Mimecast URL scanner"})
     assert not Event.objects.exists()  # buffered, not written on the request path
     assert tracking_flush() == 5
-    events = list(Event.objects.order_by("created_at").values_list("kind", "machine"))
+    events = list(Event.objects.order_by("created_at", "pk").values_list("kind", "machine"))
     assert events == [
         ("open", False),
         ("open", True),
@@ -144,7 +144,7 @@ def test_a_scanner_clicking_right_after_delivery_is_a_machine(client, sent):
     with time_machine.travel(message.sent_at + datetime.timedelta(minutes=5), tick=False):
         client.get(click, headers={"User-Agent": CHROME})  # the person
     tracking_flush()
-    assert list(Event.objects.order_by("created_at").values_list("machine", flat=True)) == [
+    assert list(Event.objects.order_by("created_at", "pk").values_list("machine", flat=True)) == [
         True,
         False,
     ]
