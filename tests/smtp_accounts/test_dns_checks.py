@@ -153,14 +153,21 @@ def google_nested_zones():
     )
 
 
-def test_adding_the_provider_is_not_offered_when_it_would_break_the_lookup_limit(dns_server):
-    includes = " ".join(f"include:s{i}.acme.example" for i in range(7))
-    extra = "".join(f's{i} TXT "v=spf1 -all"\n' for i in range(7))
+def with_includes(dns_server, n: int) -> tuple[str, dict]:
+    """SPF with n includes of the domain's own (one lookup each) and Google's not among them:
+    (the includes, the findings)."""
+    includes = " ".join(f"include:s{i}.acme.example" for i in range(n))
+    extra = "".join(f's{i} TXT "v=spf1 -all"\n' for i in range(n))
     spf = f"@ TXT {txt(f'v=spf1 {includes} ~all')}"
     dns_server.set_zones(zone("acme.example", healthy_zone(spf=spf) + extra), google_nested_zones())
     findings = by_key(
         check_domain("acme.example", provider_keys=["google"], smtp_hosts=["smtp.acme.example"])
     )
+    return includes, findings
+
+
+def test_adding_the_provider_is_not_offered_when_it_would_break_the_lookup_limit(dns_server):
+    _includes, findings = with_includes(dns_server, 7)
 
     assert "7 of 10 DNS lookups" in findings["spf"].detail
     missing = findings["spf:include:_spf.google.com"]
@@ -170,13 +177,7 @@ def test_adding_the_provider_is_not_offered_when_it_would_break_the_lookup_limit
 
 
 def test_adding_the_provider_within_the_limit_is_offered(dns_server):
-    includes = " ".join(f"include:s{i}.acme.example" for i in range(6))
-    extra = "".join(f's{i} TXT "v=spf1 -all"\n' for i in range(6))
-    spf = f"@ TXT {txt(f'v=spf1 {includes} ~all')}"
-    dns_server.set_zones(zone("acme.example", healthy_zone(spf=spf) + extra), google_nested_zones())
-    findings = by_key(
-        check_domain("acme.example", provider_keys=["google"], smtp_hosts=["smtp.acme.example"])
-    )
+    includes, findings = with_includes(dns_server, 6)
 
     missing = findings["spf:include:_spf.google.com"]
     assert missing.level == "warning"
