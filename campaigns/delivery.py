@@ -353,10 +353,13 @@ def delivered_after_all(messages: list[OutboundMessage]) -> None:
     """Mail came back about these messages (a reply, a bounce or complaint report): any the
     records call `unknown` did go out. They become `sent`, at the moment they were handed to
     the server, and are counted so. Inside the caller's transaction. Their sequences stay
-    stopped: what came back says why (the caller records it)."""
+    stopped: what came back says why (`interrupted_ends`)."""
+    unknown = [m.pk for m in messages if m.state == State.UNKNOWN]  # as loaded: most are sent
+    if not unknown:
+        return
     promoted = set(
         OutboundMessage.objects.select_for_update()
-        .filter(pk__in=[m.pk for m in messages], state=State.UNKNOWN)
+        .filter(pk__in=unknown, state=State.UNKNOWN)
         .values_list("pk", flat=True)
     )
     if not promoted:
@@ -373,6 +376,14 @@ def delivered_after_all(messages: list[OutboundMessage]) -> None:
         if message.pk in promoted:
             message.state, message.sent_at = State.SENT, message.sending_at
     tally.save()
+
+
+def interrupted_ends(enrollments, reason: str) -> None:
+    """Sequences stopped by an interrupted send (as loaded) now known to end for `reason`: a
+    reply or a bounce came back. Their status and counters stay (they were stopped already)."""
+    ids = {e.pk for e in enrollments if e.stop_reason == INTERRUPTED}
+    if ids:
+        Enrollment.objects.filter(pk__in=ids, stop_reason=INTERRUPTED).update(stop_reason=reason)
 
 
 def _unclaim(message: OutboundMessage, delay: datetime.timedelta | None = None) -> None:

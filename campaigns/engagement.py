@@ -15,6 +15,7 @@ import logging
 from django.db import transaction
 
 from campaigns import tracking_buffer
+from campaigns.delivery import delivered_after_all
 from campaigns.models import Event, OutboundMessage
 from campaigns.stats import Tally
 from campaigns.tracking import MACHINE_CLICK_WITHIN, MACHINE_OPEN_WITHIN, is_machine
@@ -40,12 +41,13 @@ def tracking_flush(*, batch: int = FLUSH_BATCH) -> int:
 
 def record_hits(hits: list[Hit]) -> int:
     """Events for these hits (those whose message still exists), first opens/clicks counted."""
-    messages = {
-        token: (pk, sent_at)
-        for token, pk, sent_at in OutboundMessage.objects.filter(
-            token__in={hit.token for hit in hits}
-        ).values_list("token", "pk", "sent_at")
-    }
+    messages, unknown = {}, set()
+    for token, pk, sent_at, state in OutboundMessage.objects.filter(
+        token__in={hit.token for hit in hits}
+    ).values_list("token", "pk", "sent_at", "state"):
+        messages[token] = (pk, sent_at)
+        if state == OutboundMessage.State.UNKNOWN:
+            unknown.add(pk)
     events: list[Event] = []
     first: dict[str, dict[int, datetime.datetime]] = {"opened_at": {}, "clicked_at": {}}
     for hit in hits:
@@ -73,6 +75,10 @@ def record_hits(hits: list[Hit]) -> int:
             seen = first["opened_at" if opened else "clicked_at"]
             seen[pk] = min(seen.get(pk, hit.at), hit.at)
     with transaction.atomic():
+        if unknown:  # opened or clicked: it went out after all (rare: a send was interrupted)
+            delivered_after_all(
+                list(OutboundMessage.objects.filter(pk__in=unknown).select_related("enrollment"))
+            )
         Event.objects.bulk_create(events, ignore_conflicts=True, batch_size=1000)
         tally = Tally()
         mark_first(first["opened_at"], "opened_at", "opened", tally)

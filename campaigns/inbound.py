@@ -35,7 +35,7 @@ from django.db.models import F, Min, Q
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from campaigns.delivery import INTERRUPTED, delivered_after_all
+from campaigns.delivery import delivered_after_all, interrupted_ends
 from campaigns.engagement import mark_first
 from campaigns.inbound_reports import (
     ANSWERABLE,
@@ -291,10 +291,7 @@ def _replied(pairs: list[tuple[Reply, OutboundMessage]]) -> None:
             )
         else:
             stopping.add(message.enrollment_id)
-    # A sequence stopped by an interrupted send: now it is known why it ends.
-    Enrollment.objects.filter(
-        pk__in={message.enrollment_id for _reply, message in pairs}, stop_reason=INTERRUPTED
-    ).update(stop_reason="replied")
+    interrupted_ends([message.enrollment for _reply, message in pairs], "replied")
     active = list(
         Enrollment.objects.select_for_update()
         .filter(pk__in=stopping, status=Enrollment.Status.ACTIVE)

@@ -16,7 +16,7 @@ from django.db.models import Count, Q
 from django.db.models.functions import Coalesce
 from flufl.bounce import all_failures
 
-from campaigns.delivery import INTERRUPTED, delivered_after_all
+from campaigns.delivery import delivered_after_all, interrupted_ends
 from campaigns.mail_reading import header, sender
 from campaigns.models import (
     Enrollment,
@@ -77,10 +77,8 @@ def complaint(
     [message] = _reported_messages(mailbox, [(_quoted_ids(raw), recipient)])
     if message is None:
         return None
-    with transaction.atomic():
-        delivered_after_all([message])
-        reply, created = _report(message, parsed, fingerprint, at, kind=Reply.Kind.COMPLAINT)
-    if created:
+    reply, created = _report(message, parsed, fingerprint, at, kind=Reply.Kind.COMPLAINT)
+    if created:  # (`unsubscribe` also records the message as delivered, if it was in doubt)
         unsubscribe(message, reason=Suppression.Reason.COMPLAINT)
     return reply.kind
 
@@ -260,10 +258,7 @@ def _act_on_bounces(mailbox: Mailbox, new: list[tuple[Reply, str]]) -> None:
     for campaign_id in active.values_list("campaign_id", flat=True):
         tally.add(campaign_id, "stopped")
     active.update(status=Enrollment.Status.STOPPED, stop_reason="bounced", next_due_at=None)
-    # A sequence stopped by an interrupted send: now it is known why it ends.
-    Enrollment.objects.filter(pk__in=enrollment_ids, stop_reason=INTERRUPTED).update(
-        stop_reason="bounced"
-    )
+    interrupted_ends([reply.message.enrollment for reply, _r in acted], "bounced")
     tally.save()
 
 

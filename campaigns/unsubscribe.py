@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.db import transaction
 
+from campaigns.delivery import delivered_after_all, interrupted_ends
 from campaigns.models import Enrollment, Event, Lead, OutboundMessage, Suppression
 from campaigns.stats import Tally
 from campaigns.suppression import suppression_add
@@ -16,6 +17,8 @@ def unsubscribe(message: OutboundMessage, *, reason: str = Suppression.Reason.UN
     workspace = campaign.workspace
     address = message.recipient.lower()
     with transaction.atomic():
+        delivered_after_all([message])  # it reached them: they acted on it
+        interrupted_ends([message.enrollment], "unsubscribed")
         suppression_add(
             workspace=workspace,
             entry=address,

@@ -403,7 +403,7 @@ def test_mail_about_an_interrupted_send_is_read_and_proves_it_went_out(
     assert stop_reasons() == {
         "lead0@x.example": "replied",
         "lead1@x.example": "bounced",
-        "lead2@x.example": "interrupted while sending",
+        "lead2@x.example": "unsubscribed",
     }
     assert dict(Lead.objects.values_list("email", "status")) == {
         "lead0@x.example": "replied",

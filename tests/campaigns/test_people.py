@@ -197,3 +197,24 @@ def test_a_lead_page_shows_its_campaigns_messages_and_replies(
     with CaptureQueriesContext(connection) as fewer:  # no reply, no open: the same queries
         client.get(reverse("lead_detail", args=[other]))
     assert len(queries.captured_queries) == len(fewer.captured_queries)
+
+
+def test_an_unsubscribe_or_an_open_proves_an_interrupted_send_went_out(
+    client, workspace_a, mailbox, smtp_server, monkeypatch
+):
+    """The recipient acted on the message, so it went out: it is recorded sent. An unsubscribe
+    also says why the stopped sequence ends; after an open it stays for the user to continue."""
+    interrupted_after_delivery(workspace_a, mailbox, monkeypatch, n=2)
+    by = {r.rcpt_tos[0]: parsed(r) for r in smtp_server.received}
+    link = by["lead0@x.example"]["List-Unsubscribe"].split(">")[0].lstrip("<")
+    client.post(link.removeprefix("http://localhost:8000"), {"List-Unsubscribe": "One-Click"})
+    track(OutboundMessage.objects.get(recipient="lead1@x.example"))
+
+    assert dict(OutboundMessage.objects.values_list("recipient", "state")) == {
+        "lead0@x.example": "sent",
+        "lead1@x.example": "sent",
+    }
+    assert dict(Enrollment.objects.values_list("lead__email", "stop_reason")) == {
+        "lead0@x.example": "unsubscribed",
+        "lead1@x.example": "interrupted while sending",
+    }
