@@ -349,6 +349,10 @@ def _no_longer_unknown(messages: list[OutboundMessage], tally: Tally) -> None:
             tally.message(campaign_id, message, "unknown", -1, at=message.sending_at)
 
 
+# What `delivered_after_all` reads of a message (and of its enrollment: the campaign).
+PROMOTED_FIELDS = ("sending_at", "step_id", "variant_id", "mailbox_id")
+
+
 def delivered_after_all(messages: list[OutboundMessage]) -> None:
     """Mail came back about these messages (a reply, a bounce or complaint report): any the
     records call `unknown` did go out. They become `sent`, at the moment they were handed to

@@ -15,7 +15,7 @@ import logging
 from django.db import transaction
 
 from campaigns import tracking_buffer
-from campaigns.delivery import delivered_after_all
+from campaigns.delivery import PROMOTED_FIELDS, delivered_after_all
 from campaigns.models import Event, OutboundMessage
 from campaigns.stats import Tally
 from campaigns.tracking import MACHINE_CLICK_WITHIN, MACHINE_OPEN_WITHIN, is_machine
@@ -76,8 +76,9 @@ def record_hits(hits: list[Hit]) -> int:
             seen[pk] = min(seen.get(pk, hit.at), hit.at)
     with transaction.atomic():
         if unknown:  # opened or clicked: it went out after all (rare: a send was interrupted)
+            in_doubt = OutboundMessage.objects.filter(pk__in=unknown).select_related("enrollment")
             delivered_after_all(
-                list(OutboundMessage.objects.filter(pk__in=unknown).select_related("enrollment"))
+                list(in_doubt.only(*PROMOTED_FIELDS, "enrollment__campaign_id", "state"))
             )
         Event.objects.bulk_create(events, ignore_conflicts=True, batch_size=1000)
         tally = Tally()

@@ -181,6 +181,7 @@ def people_continue(
         for message in (
             OutboundMessage.objects.filter(enrollment__in=enrollments)
             .select_related("step")
+            .only("enrollment_id", "step__position", "state", "sent_at", "sending_at", "replied_at")
             .order_by("step__position")
         ):
             last[message.enrollment_id] = message
