@@ -19,8 +19,24 @@ from smtp_accounts.services import mailbox_send_batch
 UNLABELLED = "unlabelled"
 
 
-def inbox_replies(workspace, *, label: str = "", campaign=None, mailbox=None, unread=False):
-    """Newest first, filtered; each with its message, lead and campaign loaded."""
+SEARCHED_WORDS = 5
+_SEARCHED = (
+    "from_address",
+    "subject",
+    "text",
+    "message__enrollment__lead__email",
+    "message__enrollment__lead__first_name",
+    "message__enrollment__lead__last_name",
+    "message__enrollment__lead__company",
+)
+
+
+def inbox_replies(
+    workspace, *, label: str = "", campaign=None, mailbox=None, unread=False, q: str = ""
+):
+    """Newest first, filtered; each with its message, lead and campaign loaded. `q` keeps the
+    replies holding every one of its first words in the sender's address, the lead's name or
+    company, the subject or the new text."""
     replies = (
         Reply.objects.for_workspace(workspace)
         .select_related("message__enrollment__lead", "message__enrollment__campaign")
@@ -36,7 +52,17 @@ def inbox_replies(workspace, *, label: str = "", campaign=None, mailbox=None, un
         replies = replies.filter(message__mailbox=mailbox)
     if unread:
         replies = replies.filter(read_at__isnull=True)
+    for word in q.split()[:SEARCHED_WORDS]:
+        anywhere = Q()
+        for field in _SEARCHED:
+            anywhere |= Q(**{f"{field}__icontains": word})
+        replies = replies.filter(anywhere)
     return replies
+
+
+def replies_mark_read(replies) -> int:
+    """Mark every unread reply of a filtered inbox read; how many were."""
+    return replies.filter(read_at__isnull=True).update(read_at=timezone.now())
 
 
 def inbox_counts(workspace) -> dict:

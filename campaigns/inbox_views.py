@@ -7,7 +7,10 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
 from campaigns import inbox
@@ -29,11 +32,35 @@ class InboxFilterForm(forms.Form):
         queryset=Mailbox.objects.none(), required=False, empty_label=_("All mailboxes")
     )
     unread = forms.BooleanField(required=False, label=_("Unread only"))
+    q = forms.CharField(required=False, max_length=200, strip=True)
 
     def __init__(self, *args, workspace, **kwargs):
         super().__init__(*args, **kwargs)
+        self.workspace = workspace
         self.fields["campaign"].queryset = Campaign.objects.for_workspace(workspace)
         self.fields["mailbox"].queryset = Mailbox.objects.for_workspace(workspace)
+
+    def replies(self):
+        """The replies these filters show; every reply when they are not valid."""
+        filters = self.cleaned_data if self.is_valid() else {}
+        return inbox.inbox_replies(
+            self.workspace,
+            label=filters.get("label") or "",
+            campaign=filters.get("campaign"),
+            mailbox=filters.get("mailbox"),
+            unread=bool(filters.get("unread")),
+            q=filters.get("q") or "",
+        )
+
+    def chosen(self) -> dict[str, str]:
+        """The filters in use, as they are written in a form or a URL (none when not valid)."""
+        if not self.is_valid():
+            return {}
+        return {
+            name: str(value.pk if hasattr(value, "pk") else "on" if value is True else value)
+            for name, value in self.cleaned_data.items()
+            if value
+        }
 
 
 class LabelForm(forms.Form):
@@ -52,14 +79,8 @@ class AnswerForm(forms.Form):
 @require_GET
 def inbox_list(request):
     form = InboxFilterForm(request.GET or None, workspace=request.workspace)
+    replies = form.replies()
     filters = form.cleaned_data if form.is_valid() else {}
-    replies = inbox.inbox_replies(
-        request.workspace,
-        label=filters.get("label") or "",
-        campaign=filters.get("campaign"),
-        mailbox=filters.get("mailbox"),
-        unread=bool(filters.get("unread")),
-    )
     page = Paginator(replies, PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
@@ -78,8 +99,26 @@ def inbox_list(request):
             "counts": counts,
             "labels": labels,
             "current_label": filters.get("label") or "",
+            "chosen": form.chosen(),
         },
     )
+
+
+@login_required
+@require_POST
+def inbox_read_all(request):
+    """Mark read every reply the inbox shows under the posted filters (all pages)."""
+    form = InboxFilterForm(request.POST, workspace=request.workspace)
+    if not form.is_valid():
+        messages.error(request, _("These filters are not valid; nothing was marked read."))
+        return redirect("inbox")
+    marked = inbox.replies_mark_read(form.replies())
+    messages.success(
+        request,
+        ngettext("%(n)s reply marked read.", "%(n)s replies marked read.", marked) % {"n": marked},
+    )
+    query = urlencode(form.chosen())
+    return redirect(reverse("inbox") + (f"?{query}" if query else ""))
 
 
 def _reply(request, pk: int) -> Reply:

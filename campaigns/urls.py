@@ -76,6 +76,7 @@ urlpatterns = [
         name="suppression_delete",
     ),
     path("inbox/", inbox_views.inbox_list, name="inbox"),
+    path("inbox/read/", inbox_views.inbox_read_all, name="inbox_read_all"),
     path("inbox/<int:pk>/", inbox_views.inbox_thread, name="inbox_thread"),
     path("inbox/<int:pk>/label/", inbox_views.inbox_label, name="inbox_label"),
     path("inbox/<int:pk>/unread/", inbox_views.inbox_unread, name="inbox_unread"),

@@ -126,3 +126,46 @@ def test_home_shows_new_interested_replies(client, alice, replies):
     client.get(reverse("inbox_thread", args=[Reply.objects.get(label="interested").pk]))
     home = client.get(reverse("dashboard")).content.decode()
     assert '?label=interested&amp;unread=on">0</a>' in home
+
+
+def _rows(response) -> list[str]:
+    page = response.content.decode()
+    return [part.split('"', 1)[0] for part in page.split('data-reply="')[1:]]
+
+
+def test_search_finds_replies_by_words_of_the_sender_and_the_mail(client, alice, replies):
+    from campaigns.models import Lead
+
+    Lead.objects.filter(email="lead1@x.example").update(last_name="Vogel", company="Globex")
+    client.force_login(alice)
+    inbox = reverse("inbox")
+    assert _rows(client.get(inbox, {"q": "thursday"})) == ["lead0@x.example"]  # the reply text
+    assert _rows(client.get(inbox, {"q": "LEAD2@x"})) == ["lead2@x.example"]  # the address
+    assert _rows(client.get(inbox, {"q": "globex"})) == ["lead1@x.example"]  # the lead's company
+    assert _rows(client.get(inbox, {"q": "vogel L1"})) == ["lead1@x.example"]  # every word
+    assert _rows(client.get(inbox, {"q": "globex", "label": "bounce"})) == []
+    nothing = client.get(inbox, {"q": "%_<script>"}).content.decode()
+    assert "No reply matches these filters." in nothing and "<script>" not in nothing
+    assert 'value="%_&lt;script&gt;"' in nothing  # kept in the box, escaped
+
+
+def test_mark_everything_shown_as_read(client, alice, charlie, replies):
+    read_all = reverse("inbox_read_all")
+    client.force_login(charlie)  # another workspace's "everything" is none of alice's
+    client.post(read_all, {})
+    assert Reply.objects.filter(read_at__isnull=False).count() == 0
+
+    client.force_login(alice)
+    assert client.get(read_all).status_code == 405
+    response = client.post(read_all, {"label": "bounce", "q": "lead2"})
+    assert response.status_code == 302
+    assert response["Location"] == reverse("inbox") + "?label=bounce&q=lead2"
+    assert list(Reply.objects.filter(read_at__isnull=False).values_list("kind", flat=True)) == [
+        "bounce"
+    ]
+    first = Reply.objects.get(kind="bounce").read_at
+    client.post(read_all, {"label": "<junk>"})  # an unknown filter marks nothing
+    assert Reply.objects.filter(read_at__isnull=True).count() == 2
+    client.post(read_all, {})
+    assert Reply.objects.filter(read_at__isnull=True).count() == 0
+    assert Reply.objects.get(kind="bounce").read_at == first  # read before: when it was read

@@ -72,3 +72,14 @@ def test_read_filter_and_relabel_replies(live_server, page, smtp_server):
     expect(page.locator("[data-label=neutral]")).to_contain_text("1")
     expect(page.locator("[data-label=interested]")).to_contain_text("1")
     expect(page.locator("tr.unread")).to_have_count(2)
+
+    page.fill("[data-inbox-filters] input[type=search]", "lead2")
+    page.click("[data-inbox-filters] button[type=submit]")
+    expect(page.locator("tr.inbox-row")).to_have_count(1)
+    expect(page.locator("tr.unread")).to_have_count(1)
+    page.click("[data-read-all] button")  # only what the search shows
+    expect(page.locator("tr.inbox-row")).to_have_count(1)
+    expect(page.locator("tr.unread")).to_have_count(0)
+    expect(page.locator("[data-inbox-filters] input[type=search]")).to_have_value("lead2")
+    page.goto(base + "/inbox/")
+    expect(page.locator("tr.unread")).to_have_count(1)
