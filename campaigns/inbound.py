@@ -357,7 +357,7 @@ def mailbox_inbox_sync(mailbox_id: int) -> SyncResult | None:
             imap_failed_at=timezone.now(),
         )
         if exc.auth:
-            mailbox_paused_by_error(mailbox=mailbox, reason=f"IMAP: {exc}")
+            mailbox_paused_by_error(mailbox=mailbox, reason=str(exc), reading=True)
         else:
             logger.warning("Mailbox %s: inbox not read: %s", mailbox.pk, exc)
         return None

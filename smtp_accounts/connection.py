@@ -5,6 +5,8 @@ The result names the stage that failed, shows the server's own reply, and adds a
 
 from __future__ import annotations
 
+import ast
+import re
 import smtplib
 import socket
 import ssl
@@ -15,7 +17,7 @@ from django.conf import settings
 from django.utils.translation import gettext as _
 from imapclient.exceptions import IMAPClientError, LoginError
 
-from postigo.text import storable_fields
+from postigo.text import storable, storable_fields
 from smtp_accounts import network
 from smtp_accounts.models import Mailbox, Security
 from smtp_accounts.presets import PRESETS
@@ -192,6 +194,22 @@ def check_smtp(mailbox: Mailbox, *, timeout: float | None = None) -> CheckResult
     return CheckResult("smtp", True, Stage.OK, _("SMTP sign-in works."))
 
 
+_BYTES_LITERAL = re.compile(r"""(?<!\w)b('(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*")""")
+
+
+def _as_text(literal: re.Match) -> str:
+    try:
+        return ast.literal_eval(literal.group(0)).decode("utf-8", "replace")
+    except (ValueError, SyntaxError, AttributeError):
+        return literal.group(0)
+
+
+def imap_error_text(exc: BaseException) -> str:
+    """An IMAP error in the server's own words: imaplib hands replies over as bytes, so its
+    errors (and imapclient's LoginError) read `b'[AUTHENTICATIONFAILED] …'` as strings."""
+    return storable(_BYTES_LITERAL.sub(_as_text, str(exc))).strip()
+
+
 def imap_open(mailbox: Mailbox, *, timeout: float, on_stage=lambda stage: None):
     """A signed-in IMAP client (the host already resolved and allowed by the caller)."""
     security = mailbox.imap_security
@@ -243,7 +261,7 @@ def check_imap(mailbox: Mailbox, *, timeout: float | None = None) -> CheckResult
             "imap",
             Stage.AUTH,
             _("The IMAP server rejected the username or password."),
-            str(exc),
+            imap_error_text(exc),
             _auth_hint(mailbox),
         )
     except TimeoutError:
@@ -262,9 +280,11 @@ def check_imap(mailbox: Mailbox, *, timeout: float | None = None) -> CheckResult
                 "imap",
                 Stage.FOLDER,
                 _("Signed in, but the INBOX folder could not be opened."),
-                str(exc),
+                imap_error_text(exc),
             )
-        return _fail("imap", stages[-1], _("The IMAP server answered with an error."), str(exc))
+        return _fail(
+            "imap", stages[-1], _("The IMAP server answered with an error."), imap_error_text(exc)
+        )
     except OSError as exc:
         return _fail(
             "imap",

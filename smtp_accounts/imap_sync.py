@@ -28,9 +28,10 @@ import imapclient
 import imapclient.imapclient
 from django.conf import settings
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from imapclient.exceptions import IMAPClientError, LoginError
 
-from smtp_accounts.connection import imap_open, imap_resolve
+from smtp_accounts.connection import imap_error_text, imap_open, imap_resolve
 from smtp_accounts.models import ImapFolderState, Mailbox
 
 logger = logging.getLogger(__name__)
@@ -94,21 +95,37 @@ def mailbox_sync(
     try:
         client = imap_open(mailbox, timeout=settings.MAILBOX_CONNECT_TIMEOUT)
     except LoginError as exc:
-        raise SyncError(str(exc), auth=True) from exc
+        raise SyncError(
+            _("The IMAP server rejected the username or password: %(reply)s")
+            % {"reply": imap_error_text(exc)},
+            auth=True,
+        ) from exc
     except (IMAPClientError, OSError) as exc:
-        raise SyncError(str(exc)) from exc
+        raise SyncError(_failure(mailbox, exc)) from exc
     try:
         for folder in _folders(client):
             reader = (_header_item(judged_on), wanted, handle)
             _sync_folder(client, mailbox, folder, reader, since, result)
     except (IMAPClientError, OSError) as exc:
-        raise SyncError(str(exc)) from exc
+        raise SyncError(_failure(mailbox, exc)) from exc
     finally:
         try:
             client.logout()
         except (IMAPClientError, OSError):
             client.shutdown()
     return result
+
+
+def _failure(mailbox: Mailbox, exc: Exception) -> str:
+    if isinstance(exc, IMAPClientError):
+        return _("The IMAP server answered with an error: %(reply)s") % {
+            "reply": imap_error_text(exc)
+        }
+    return _("Could not talk to %(host)s:%(port)s: %(error)s") % {
+        "host": mailbox.imap_host,
+        "port": mailbox.imap_port,
+        "error": imap_error_text(exc) or exc.__class__.__name__,
+    }
 
 
 def _folders(client: imapclient.IMAPClient) -> list[str]:

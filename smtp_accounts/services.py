@@ -81,14 +81,23 @@ def mailbox_batch_done(*, mailbox: Mailbox, results: list[SendResult]) -> None:
         )
 
 
-def mailbox_paused_by_error(*, mailbox: Mailbox, reason: str) -> None:
-    """Pause one mailbox after a mailbox-level failure and tell the workspace (app + email)."""
+def mailbox_paused_by_error(*, mailbox: Mailbox, reason: str, reading: bool = False) -> None:
+    """Pause one mailbox after a mailbox-level failure and tell the workspace (app + email).
+    `reading`: the failure was reading its replies (IMAP), not sending."""
     mailbox_pause(mailbox=mailbox, reason=reason, by_error=True)
     title = _("Mailbox %(email)s was paused") % {"email": mailbox.email}
-    body = _(
-        "The server refused to send from this mailbox: %(reason)s. Fix the problem, test the "
-        "connection, then resume it. Your other mailboxes keep sending."
-    ) % {"reason": reason}
+    if reading:
+        body = _(
+            "Replies are read over IMAP, and the server refused: %(reason)s. Postigo cannot see "
+            "who answered until this is fixed, so it stopped sending follow-ups from this "
+            "mailbox. Fix the problem, test the connection, then resume it. Your other "
+            "mailboxes keep sending."
+        ) % {"reason": reason}
+    else:
+        body = _(
+            "The server refused to send from this mailbox: %(reason)s. Fix the problem, test "
+            "the connection, then resume it. Your other mailboxes keep sending."
+        ) % {"reason": reason}
     url = reverse("mailbox_detail", args=[mailbox.pk])
     notify(workspace=mailbox.workspace, title=title, body=body, url=url, level="error")
     notify_managers_by_email(workspace=mailbox.workspace, title=title, body=body, url=url)

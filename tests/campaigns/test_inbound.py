@@ -309,7 +309,8 @@ def test_a_failing_inbox_is_shown_and_retried_later(
     Mailbox.objects.filter(pk=mailbox.pk).update(imap_port=1)  # nothing listens there
     assert mailbox_inbox_sync(mailbox.pk) is None
     mailbox.refresh_from_db()
-    assert mailbox.imap_failures == 1 and mailbox.imap_error and mailbox.status == "active"
+    assert mailbox.imap_failures == 1 and mailbox.status == "active"
+    assert mailbox.imap_error == "Could not talk to localhost:1: [Errno 111] Connection refused"
     assert mailboxes_to_sync() == []  # waits 2 minutes before the next try
     client.force_login(alice)
     assert "Replies not read" in client.get(reverse("mailbox_list")).content.decode()
@@ -320,6 +321,24 @@ def test_a_failing_inbox_is_shown_and_retried_later(
     mailbox.refresh_from_db()
     assert (mailbox.imap_failures, mailbox.imap_error) == (0, "")
     assert mailbox.imap_synced_at is not None
+
+
+def test_a_refused_inbox_sign_in_pauses_the_mailbox_in_plain_words(sent, imap, mailbox, alice):
+    from accounts.models import Notification
+
+    mailbox.imap_password = "changed-by-the-owner"
+    mailbox.save()
+    assert mailbox_inbox_sync(mailbox.pk) is None
+    mailbox.refresh_from_db()
+    assert mailbox.status == "paused_error" and mailbox.imap_failures == 1
+    # dovecot's answer as text, not as the bytes imaplib hands over (b'[AUTH…')
+    assert mailbox.imap_error == (
+        "The IMAP server rejected the username or password: "
+        "[AUTHENTICATIONFAILED] Authentication failed."
+    )
+    note = Notification.objects.get(user=alice)
+    assert "Replies are read over IMAP" in note.body and "b'" not in note.body
+    assert "changed-by-the-owner" not in note.body + mailbox.imap_error + mailbox.status_reason
 
 
 @pytest.mark.parametrize("builder", [mail.postfix_bounce, mail.exim_bounce, mail.exchange_bounce])

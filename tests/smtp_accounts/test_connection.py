@@ -1,8 +1,13 @@
 """The connection test against real servers: aiosmtpd (STARTTLS/implicit TLS + AUTH) and dovecot."""
 
-import pytest
+import imaplib
 
-from smtp_accounts.connection import Stage, check_imap, check_smtp
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from imapclient.exceptions import LoginError
+
+from smtp_accounts.connection import Stage, check_imap, check_smtp, imap_error_text
 from smtp_accounts.services import mailbox_test_connection
 from tests.servers.smtp import GreetingServer
 from tests.smtp_accounts.factories import make_mailbox
@@ -136,7 +141,7 @@ def test_imap_over_implicit_tls_succeeds(workspace_a, imap_server):
 def test_imap_wrong_password_names_the_auth_stage(workspace_a, imap_server):
     result = check_imap(imap_mailbox(workspace_a, imap_server, imap_password="nope"))
     assert (result.ok, result.stage) == (False, Stage.AUTH)
-    assert "failed" in result.server_reply.lower()
+    assert result.server_reply == "[AUTHENTICATIONFAILED] Authentication failed."
 
 
 def test_imap_uses_the_smtp_credentials_when_none_are_given(workspace_a, imap_server):
@@ -149,3 +154,17 @@ def test_imap_uses_the_smtp_credentials_when_none_are_given(workspace_a, imap_se
         smtp_password=imap_server.password,
     )
     assert check_imap(mailbox).ok
+
+
+@given(reply=st.binary(max_size=80), before=st.sampled_from(["", "select failed: "]))
+def test_an_imap_error_reads_as_the_servers_words(reply, before):
+    """imaplib raises with the server's reply as bytes; what we show is its text, whatever
+    bytes it holds (quotes, backslashes, invalid UTF-8, NUL)."""
+    words = reply.decode("utf-8", "replace").replace("\x00", "\ufffd")
+    assert imap_error_text(LoginError(str(reply))) == words.strip()
+    assert imap_error_text(imaplib.IMAP4.error(f"{before}{reply!r}")) == (before + words).strip()
+
+
+def test_an_imap_error_without_bytes_is_kept_as_written():
+    assert imap_error_text(OSError(111, "Connection refused")) == "[Errno 111] Connection refused"
+    assert imap_error_text(LoginError("bob'[x]")) == "bob'[x]"
