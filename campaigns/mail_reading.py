@@ -29,7 +29,7 @@ def header(parsed: Message, name: str) -> str:
         return ""
     try:
         text = str(make_header(decode_header(str(value))))
-    except (UnicodeError, LookupError, ValueError, email.errors.HeaderParseError):
+    except (UnicodeError, LookupError, ValueError, email.errors.MessageError):
         text = str(value)
     return storable(" ".join(text.split()))
 

@@ -58,6 +58,22 @@ def test_encoded_and_grouped_headers_take_the_full_parser():
     assert sender(parsed) == "lena@x.example"
 
 
+@pytest.mark.parametrize(
+    "written",
+    [
+        "=?\u00e9t\u00e9?q?Lena?= <lena@x.example>",  # a charset name that is not ASCII
+        "=?utf-8?q?L=C3=A9na?= =?no-such-charset?q?x?= <lena@x.example>",
+        "=?utf-8?b?not base64!?= <lena@x.example>",
+    ],
+)
+def test_a_broken_encoded_word_is_read_as_written(written):
+    """The inbound fuzz test found the first: the email package refuses it with a CharsetError,
+    which stopped the whole batch's matching."""
+    parsed = email.message_from_string(f"From: {written}\n\nhi\n", policy=policy.compat32)
+    assert "lena@x.example" in header(parsed, "From").lower()
+    assert sender(parsed) == "lena@x.example"
+
+
 # --- the new text of a reply ----------------------------------------------------------------
 # mail-parser-reply finds quoted history with patterns whose cost grows with the square of a
 # line's length: one 90,000-character line of "On On On …" took three minutes. Anyone who can
