@@ -1,0 +1,83 @@
+"""Query strings and URL parts are typed by anyone: a NUL (which PostgreSQL refuses in any text
+it is sent), an overlong value or a value of the wrong kind must give a page or a 404, never a
+server error. CI runs this on PostgreSQL, where a NUL reaching a query raised DataError."""
+
+import pytest
+from django.urls import reverse
+
+from campaigns.authoring import campaign_create
+from campaigns.models import Lead
+from tests.smtp_accounts.factories import make_mailbox
+
+pytestmark = pytest.mark.django_db
+
+HOSTILE = ["\x00", "a\x00b", "%00", "x" * 5000, "-1", "9" * 30, "<script>", "../"]
+PARAMETERS = [
+    "q",
+    "status",
+    "label",
+    "campaign",
+    "mailbox",
+    "unread",
+    "page",
+    "lead",
+    "variant",
+    "seed",
+    "provider",
+    "email",
+    "id",
+    "list",
+    "next",
+]
+
+
+@pytest.fixture
+def pages(workspace_a):
+    campaign = campaign_create(workspace=workspace_a, name="Hostile")
+    lead = Lead.objects.create(workspace=workspace_a, email="lena@x.example")
+    mailbox = make_mailbox(workspace_a)
+    return [
+        reverse("campaign_list"),
+        reverse("campaign_leads", args=[campaign.pk]),
+        reverse("campaign_people", args=[campaign.pk]),
+        reverse("campaign_preview", args=[campaign.pk]),
+        reverse("campaign_report", args=[campaign.pk]),
+        reverse("lead_list"),
+        reverse("lead_export"),
+        reverse("lead_detail", args=[lead.pk]),
+        reverse("suppression_list"),
+        reverse("inbox"),
+        reverse("reports"),
+        reverse("dashboard"),
+        reverse("mailbox_list"),
+        reverse("mailbox_create"),
+        reverse("mailbox_detail", args=[mailbox.pk]),
+        reverse("domain_list"),
+    ]
+
+
+@pytest.mark.parametrize("value", HOSTILE, ids=repr)
+def test_hostile_query_values_never_fail_a_page(client, alice, pages, value):
+    client.force_login(alice)
+    for url in pages:
+        response = client.get(url, {name: value for name in PARAMETERS})
+        assert response.status_code in (200, 302, 400, 404), (url, response.status_code)
+
+
+@pytest.mark.parametrize("value", ["a\x00b.example", "%00", "x" * 300 + ".example"], ids=repr)
+def test_hostile_url_parts_are_not_found(client, alice, value):
+    client.force_login(alice)
+    for name in ("domain_detail", "domain_report"):
+        assert client.get(reverse(name, args=[value])).status_code in (400, 404)
+
+
+def test_a_nul_is_refused_in_plain_words_wherever_it_is_sent(client, alice):
+    client.force_login(alice)
+    for response in (
+        client.get(reverse("inbox"), {"q": "a\x00b"}),
+        client.post(reverse("inbox_read_all"), {"q": "a\x00b"}),
+        client.get(reverse("inbox"), HTTP_COOKIE="sessionid=abcdefgh\x00ij"),
+    ):
+        assert response.status_code == 400
+        assert "NUL character" in response.content.decode()
+    assert client.get(reverse("inbox"), {"q": "ab"}).status_code == 200
