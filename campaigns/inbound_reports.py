@@ -14,7 +14,7 @@ from email.message import Message
 from django.db import transaction
 from django.db.models import Count, Q
 from django.db.models.functions import Coalesce
-from flufl.bounce import all_failures
+from flufl.bounce._scan import _DETECTORS as BOUNCE_DETECTORS
 
 from campaigns.delivery import delivered_after_all, interrupted_ends
 from campaigns.mail_reading import header, sender
@@ -36,7 +36,10 @@ logger = logging.getLogger(__name__)
 
 TEMPORARY_LIMIT = 3  # temporary bounces of one address before it is suppressed
 _BOUNCE_SENDER = re.compile(r"(?:^|[<\s\"])(mailer-daemon|postmaster|mail-daemon)@", re.I)
-_QUOTED_ID = re.compile(rb"(?im)^message-id:\s*(<[^>\r\n]+>)")
+# No Message-ID or address holds a control character; a damaged report's may (PostgreSQL refuses
+# a NUL in a query), and then it names none of our messages or leads.
+_QUOTED_ID = re.compile(rb"(?im)^message-id:\s*(<[^>\x00-\x20\x7f]+>)")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 State = OutboundMessage.State
 # What mail can come back about: messages that went out, and `unknown` ones (interrupted
@@ -153,13 +156,27 @@ def _failures(report: Report) -> list[tuple[str, bool]]:
     if len(report.raw) > DETECTORS_READ_AT_MOST:
         head = report.raw[:DETECTORS_READ_AT_MOST]
         parsed = email.message_from_bytes(head, policy=email.policy.compat32)
-    try:
-        temporary, permanent = all_failures(parsed)
-    except Exception:  # a detector choking on a strange report must not stop the sync
-        logger.exception("Could not read a bounce")
-        return []
+    temporary, permanent = _detected(parsed)
     failed = [(a, True) for a in permanent] + [(a, False) for a in temporary - permanent]
     return [(a.decode("utf-8", "replace").strip().lower(), p) for a, p in failed]
+
+
+def _detected(parsed: Message) -> tuple[frozenset[bytes], frozenset[bytes]]:
+    """(temporary, permanent) failures by the first of flufl.bounce's detectors that finds
+    any, as its `all_failures` does, except that a detector raising is skipped. Upstream
+    re-raises, so one heuristic choking on a report stopped every detector after it: the
+    Sina detector calls `.lower()` on a From header that holds raw UTF-8 (a Header object),
+    and Yale's indexes an empty address list, so a qmail or Postfix bounce from such a host
+    was never read and the address never suppressed."""
+    for detector in BOUNCE_DETECTORS:
+        try:
+            temporary, permanent = detector().process(parsed)
+        except Exception:
+            logger.info("Bounce detector %s failed on a report", detector.__name__, exc_info=True)
+            continue
+        if temporary or permanent:
+            return frozenset(temporary), frozenset(permanent)
+    return frozenset(), frozenset()
 
 
 def _quoted_ids(raw: bytes) -> list[str]:
@@ -185,7 +202,7 @@ def _reported_messages(
     addresses = {
         n: normalize_email(address)
         for n, (_ids, address) in enumerate(wanted)
-        if chosen[n] is None and address
+        if chosen[n] is None and address and not _CONTROL.search(address)  # none of our leads
     }
     if addresses:
         leads = dict(

@@ -91,7 +91,7 @@ def bodies(parsed: Message) -> tuple[str, str]:
         charset = part.get_content_charset() or "utf-8"
         try:
             decoded = payload.decode(charset, "replace")
-        except LookupError:  # an unknown charset name
+        except (LookupError, ValueError):  # an unknown charset name, or one holding a NUL
             decoded = payload.decode("utf-8", "replace")
         if kind == "text/plain":
             text = storable(decoded)

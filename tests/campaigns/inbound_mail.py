@@ -269,6 +269,36 @@ Hi,
 """)
 
 
+def qmail_bounce(sent) -> bytes:
+    """qmail's bounce format (QSBMF, never a DSN), from a French host that writes its From
+    header's name in raw UTF-8, as many MTAs do."""
+    return _crlf(f"""\
+Return-Path: <>
+Received: (qmail 21427 invoked for bounce); 24 Nov 2026 11:02:03 -0000
+Date: 24 Nov 2026 11:02:03 -0000
+From: Système de distribution <MAILER-DAEMON@mail.fournisseur.example>
+To: sender@acme.example
+Subject: failure notice
+
+Hi. This is the qmail-send program at mail.fournisseur.example.
+I'm afraid I wasn't able to deliver your message to the following addresses.
+This is a permanent error; I've given up. Sorry it didn't work out.
+
+<{sent.recipient}>:
+Sorry, no mailbox here by that name. (#5.1.1)
+
+--- Below this line is a copy of the message.
+
+Return-Path: <sender@acme.example>
+Message-ID: {sent.message_id}
+From: Alice from Acme <sender@acme.example>
+To: {sent.recipient}
+Subject: {sent.subject}
+
+Hi,
+""")
+
+
 def exchange_bounce(sent) -> bytes:
     """Microsoft Exchange / Outlook.com non-delivery report."""
     return _crlf(f"""\

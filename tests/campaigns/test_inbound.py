@@ -287,6 +287,21 @@ def test_remove_me_in_words_unsubscribes(sent, mailbox):
     assert Enrollment.objects.get(lead__email="lead5@x.example").status == "stopped"
 
 
+def test_reports_quoting_a_nul_are_read_by_what_else_they_say(sent, mailbox):
+    """A NUL in a quoted Message-ID or address reached PostgreSQL's query and failed the batch
+    (the inbound fuzz test found it): such a value names nothing of ours, the rest still does."""
+    _campaign, by = sent
+    message = by["lead4@x.example"]
+    damaged = mail.qmail_bounce(message).replace(b"Message-ID: <", b"Message-ID: <\x00", 1)
+    assert receive(mailbox, damaged, START) == "bounce"  # by the address it names
+    assert is_suppressed(mailbox.workspace, "lead4@x.example")
+    complaint = mail.arf_complaint(by["lead3@x.example"])
+    complaint = complaint.replace(b"Original-Rcpt-To: ", b"Original-Rcpt-To: \x00")
+    complaint = complaint.replace(b"Message-ID: <", b"Message-ID: <\x00")
+    assert receive(mailbox, complaint, START) is None  # about nothing it can name
+    assert not is_suppressed(mailbox.workspace, "lead3@x.example")
+
+
 def test_a_spam_complaint_suppresses_as_a_complaint(sent, mailbox):
     from campaigns.models import Suppression
 
@@ -341,7 +356,9 @@ def test_a_refused_inbox_sign_in_pauses_the_mailbox_in_plain_words(sent, imap, m
     assert "changed-by-the-owner" not in note.body + mailbox.imap_error + mailbox.status_reason
 
 
-@pytest.mark.parametrize("builder", [mail.postfix_bounce, mail.exim_bounce, mail.exchange_bounce])
+@pytest.mark.parametrize(
+    "builder", [mail.postfix_bounce, mail.exim_bounce, mail.exchange_bounce, mail.qmail_bounce]
+)
 def test_permanent_bounces_from_postfix_exim_and_exchange(sent, mailbox, builder):
     _campaign, by = sent
     assert receive(mailbox, builder(by["lead4@x.example"]), START) == "bounce"

@@ -8,6 +8,7 @@ and damages it: header values replaced with hostile text, charsets and transfer 
 renamed, MIME boundaries broken, bytes flipped, inserted or cut.
 """
 
+import os
 import re
 
 import pytest
@@ -30,6 +31,7 @@ BUILDERS = [
     mail.postfix_bounce,
     mail.exim_bounce,
     mail.exchange_bounce,
+    mail.qmail_bounce,
     mail.gmail_bounce,
     mail.arf_complaint,
 ]
@@ -44,6 +46,7 @@ hostile_text = st.one_of(
             "=?x-unknown?q?=FF?=",
             "=?utf-8?q?unterminated",
             "=?=?=?",
+            "=?\u00e9t\u00e9?q?Lena?= <lena@x.example>",  # a charset name that is not ASCII
             '"unclosed <a@b',
             "<>, <<>>, ,,,",
             "a@b, (comment (nested) c@d",
@@ -89,7 +92,8 @@ def damage(draw, raw: bytes) -> bytes:
 
 
 @settings(
-    max_examples=300,
+    # POSTIGO_FUZZ_EXAMPLES=5000 for a longer hunt than the suite's
+    max_examples=int(os.environ.get("POSTIGO_FUZZ_EXAMPLES", 300)),
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )

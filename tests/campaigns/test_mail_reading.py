@@ -8,7 +8,7 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from campaigns.mail_reading import header, new_text, sender
+from campaigns.mail_reading import bodies, header, new_text, sender
 
 
 def _full_parser(parsed) -> str:
@@ -72,6 +72,15 @@ def test_a_broken_encoded_word_is_read_as_written(written):
     parsed = email.message_from_string(f"From: {written}\n\nhi\n", policy=policy.compat32)
     assert "lena@x.example" in header(parsed, "From").lower()
     assert sender(parsed) == "lena@x.example"
+
+
+@pytest.mark.parametrize("charset", ["\x00", "utf\x00-8", "x-no-such", "utf-8\u00e9"])
+def test_a_body_in_a_charset_that_cannot_be_named_is_read_as_utf8(charset):
+    parsed = email.message_from_bytes(
+        f'Content-Type: text/plain; charset="{charset}"\n\nGr\u00fc\u00dfe'.encode(),
+        policy=policy.compat32,
+    )
+    assert bodies(parsed)[0] == "Gr\u00fc\u00dfe"
 
 
 # --- the new text of a reply ----------------------------------------------------------------
