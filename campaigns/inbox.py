@@ -95,6 +95,18 @@ def reply_thread(reply: Reply) -> list[tuple[str, object]]:
     return [(kind, item) for _at, kind, item in sorted(items, key=lambda i: (i[0], i[1]))]
 
 
+def next_unread(workspace, reply: Reply) -> Reply | None:
+    """The newest unread reply of the workspace but this one, to go on reading."""
+    return (
+        Reply.objects.for_workspace(workspace)
+        .filter(read_at__isnull=True)
+        .exclude(pk=reply.pk)
+        .order_by("-received_at", "-pk")
+        .only("pk")
+        .first()
+    )
+
+
 def reply_open(reply: Reply) -> None:
     if reply.read_at is None:
         Reply.objects.filter(pk=reply.pk).update(read_at=timezone.now())

@@ -141,6 +141,7 @@ def inbox_thread(request, pk: int):
         {
             "reply": reply,
             "thread": inbox.reply_thread(reply),
+            "next_unread": inbox.next_unread(request.workspace, reply),
             "label_form": LabelForm(initial={"label": reply.label}),
             "answer_form": AnswerForm(initial={"subject": inbox.answer_subject(reply)}),
         },

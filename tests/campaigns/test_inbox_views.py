@@ -169,3 +169,16 @@ def test_mark_everything_shown_as_read(client, alice, charlie, replies):
     client.post(read_all, {})
     assert Reply.objects.filter(read_at__isnull=True).count() == 0
     assert Reply.objects.get(kind="bounce").read_at == first  # read before: when it was read
+
+
+def test_a_conversation_leads_on_to_the_next_unread_reply(client, alice, replies):
+    client.force_login(alice)
+    by = {r.kind: r for r in Reply.objects.all()}
+    Reply.objects.filter(pk=by["bounce"].pk).update(received_at=START)  # the oldest
+    page = client.get(reverse("inbox_thread", args=[by["reply"].pk])).content.decode()
+    assert f'href="/inbox/{by["auto_reply"].pk}/" data-next-unread' in page
+    client.get(reverse("inbox_thread", args=[by["auto_reply"].pk]))
+    page = client.get(reverse("inbox_thread", args=[by["reply"].pk])).content.decode()
+    assert f'href="/inbox/{by["bounce"].pk}/" data-next-unread' in page
+    page = client.get(reverse("inbox_thread", args=[by["bounce"].pk])).content.decode()
+    assert "data-next-unread" not in page  # everything read

@@ -52,6 +52,10 @@ def test_read_filter_and_relabel_replies(live_server, page, smtp_server):
     page.select_option("select[name=label]", "neutral")  # the person knows better
     page.click("text=Save label")
     expect(page.locator(".messages, [role=status], .toast").first).to_contain_text("Label saved")
+    page.click("[data-next-unread]")  # on to the newest reply not read yet: the bounce
+    expect(page.locator("[data-received=bounce]")).to_have_count(1)
+    page.click("text=Mark unread")  # kept for later
+    expect(page.locator("tr.unread")).to_have_count(3)
 
     page.goto(base + "/inbox/?label=interested")
     expect(page.locator("tr.inbox-row")).to_have_count(1)
