@@ -2,21 +2,37 @@
 
 from __future__ import annotations
 
+import functools
 import string
 from dataclasses import dataclass
 
 from django.db import transaction
 from django.db.models import Max
+from django.utils.html import escape
 from django.utils.translation import gettext as _
 
 from accounts.models import Workspace
 from campaigns import content
 from campaigns.models import Campaign, Lead, Step, Variant
-from campaigns.templating import HEADER, HTML, TEXT, Template, TemplateError, parse
+from campaigns.templating import (
+    HEADER,
+    HTML,
+    TEXT,
+    Formatted,
+    Template,
+    TemplateError,
+    parse,
+)
 
 LABELS = string.ascii_uppercase
 # Merge fields the sender fills in for every message, whatever the lead.
-SYSTEM_FIELDS = {"unsubscribe_url", "sender_name", "sender_email", "sender_first_name"}
+SYSTEM_FIELDS = {
+    "unsubscribe_url",
+    "sender_name",
+    "sender_email",
+    "sender_first_name",
+    "signature",
+}
 
 
 class AuthoringError(ValueError):
@@ -155,7 +171,18 @@ def lead_values(lead: Lead | None, *, sender=None) -> dict[str, str]:
         values["sender_name"] = sender.from_name
         values["sender_first_name"] = sender.from_name.split(" ")[0] if sender.from_name else ""
         values["sender_email"] = sender.email
+        values["signature"] = signature(sender.signature_text, sender.signature_html)
     return values
+
+
+@functools.lru_cache(maxsize=256)  # the same few mailboxes sign every message
+def signature(text: str, html: str) -> Formatted:
+    """A mailbox's signature as `{{signature}}` gives it: its HTML, or its plain text with line
+    breaks; the text from the plain-text field, or from the HTML."""
+    text, html = text.strip(), html.strip()
+    if not html:
+        html = escape(text).replace("\r\n", "\n").replace("\n", "<br>")
+    return Formatted(text or content.html_to_text(html), html=html)
 
 
 def render_variant(

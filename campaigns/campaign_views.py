@@ -165,6 +165,7 @@ def _merge_fields(campaign: Campaign) -> list[str]:
         + sorted(custom)
         + [
             "sender_first_name",
+            "signature",
             "unsubscribe_url",
         ]
     )

@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.html import escape
 from django.utils.translation import gettext as _
 
+from campaigns.authoring import signature
 from campaigns.models import OutboundMessage, Reply, SentReply
 from campaigns.rendering import build_mime
 from smtp_accounts.models import Mailbox
@@ -131,7 +132,8 @@ def answer_subject(reply: Reply) -> str:
 
 
 def reply_answer(reply: Reply, *, subject: str, body: str, user) -> SentReply:
-    """Answer a reply from the mailbox the conversation went through, in its thread."""
+    """Answer a reply from the mailbox the conversation went through, in its thread, signed
+    with its signature as a mail client would; stored as the user wrote it."""
     message = reply.message
     mailbox = message.mailbox
     if mailbox is None or mailbox.status != Mailbox.Status.ACTIVE:
@@ -141,12 +143,15 @@ def reply_answer(reply: Reply, *, subject: str, body: str, user) -> SentReply:
     answering = reply.header_message_id or message.message_id
     references = " ".join(filter(None, [message.references, message.message_id, answering]))
     message_id = make_msgid(domain=mailbox.domain)
+    html, text = "<p>" + escape(body).replace("\n", "<br>") + "</p>", body
+    if signed := signature(mailbox.signature_text, mailbox.signature_html):
+        html, text = f"{html}<p>{signed.html}</p>", f"{text}\n\n{signed}"
     raw = build_mime(
         mailbox=mailbox,
         to=to,
         subject=subject,
-        html="<p>" + escape(body).replace("\n", "<br>") + "</p>",
-        text=body,
+        html=html,
+        text=text,
         message_id=message_id,
         extra={"In-Reply-To": answering, "References": references},
     )

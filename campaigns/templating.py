@@ -13,8 +13,9 @@
 
 Templates cannot reach the server: no attribute access, no filters, no code. Choices are
 deterministic for a seed (the message id), so preview, send and re-render agree. Merge values
-are HTML-escaped in HTML mode and stripped of CR/LF in header mode; the template's own text is
-the author's and is emitted as written.
+are HTML-escaped in HTML mode (a `Formatted` value, the sender's signature, gives its own HTML)
+and stripped of CR/LF in header mode; the template's own text is the author's and is emitted as
+written.
 """
 
 from __future__ import annotations
@@ -293,9 +294,23 @@ def _pick(state: list[int], n: int) -> int:
     return (z ^ (z >> 31)) % n
 
 
+class Formatted(str):
+    """A value that has its own HTML, such as a mailbox's signature: the HTML body takes `html`
+    as it is (the sender's own markup, not a lead's data), text and headers take the string."""
+
+    html: str
+
+    def __new__(cls, text: str, *, html: str) -> Formatted:
+        value = super().__new__(cls, text)
+        value.html = html
+        return value
+
+
 def _value(merge: Merge, values: Mapping[str, str], mode: str, mark_missing: bool) -> str:
     value = values.get(merge.name)
     if value:
+        if mode == HTML and isinstance(value, Formatted):
+            return value.html
         value = str(value)
         if mode == HTML:
             return html.escape(value)
