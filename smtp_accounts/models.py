@@ -66,11 +66,6 @@ class Mailbox(models.Model):
     )
     min_gap_seconds = models.PositiveIntegerField(_("minimum gap between sends (s)"), default=120)
     gap_jitter_seconds = models.PositiveIntegerField(_("random extra gap up to (s)"), default=60)
-    max_connections = models.PositiveSmallIntegerField(
-        _("concurrent connections"),
-        default=1,
-        validators=[MinValueValidator(1), MaxValueValidator(10)],
-    )
     warmup_enabled = models.BooleanField(_("warm-up"), default=True)
     warmup_start = models.PositiveIntegerField(_("warm-up: sends on day one"), default=10)
     warmup_increment = models.PositiveIntegerField(_("warm-up: more each day"), default=5)
