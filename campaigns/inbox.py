@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from email.utils import make_msgid
 
+from django.db import transaction
 from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.html import escape
@@ -12,6 +13,7 @@ from django.utils.translation import gettext as _
 from campaigns.authoring import signature
 from campaigns.models import OutboundMessage, Reply, SentReply
 from campaigns.rendering import build_mime
+from campaigns.unsubscribe import unsubscribe
 from smtp_accounts.models import Mailbox
 from smtp_accounts.replies import Outcome
 from smtp_accounts.sender import OutgoingMessage
@@ -117,9 +119,16 @@ def reply_mark_unread(reply: Reply) -> None:
     Reply.objects.filter(pk=reply.pk).update(read_at=None)
 
 
-def reply_relabel(reply: Reply, label: str) -> None:
-    """A person's label; kept apart from the classifier's so it can learn from it."""
-    Reply.objects.filter(pk=reply.pk).update(label=label, labelled_by_user=True)
+def reply_relabel(reply: Reply, label: str) -> bool:
+    """A person's label; kept apart from the classifier's so it can learn from it. Labelled
+    `unsubscribe` (the words the classifier missed), the lead is unsubscribed as by the link;
+    a label never lifts a suppression. True when that unsubscribed them."""
+    with transaction.atomic():
+        Reply.objects.filter(pk=reply.pk).update(label=label, labelled_by_user=True)
+        if label == Reply.Label.UNSUBSCRIBE and reply.label != label:
+            unsubscribe(reply.message)
+            return True
+    return False
 
 
 class AnswerError(ValueError):

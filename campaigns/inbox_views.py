@@ -176,8 +176,14 @@ def inbox_label(request, pk: int):
     reply = _reply(request, pk)
     form = LabelForm(request.POST)
     if form.is_valid():
-        inbox.reply_relabel(reply, form.cleaned_data["label"])
-        messages.success(request, _("Label saved."))
+        if inbox.reply_relabel(reply, form.cleaned_data["label"]):
+            messages.success(
+                request,
+                _("Label saved; %(to)s will not be mailed again.")
+                % {"to": reply.message.recipient},
+            )
+        else:
+            messages.success(request, _("Label saved."))
     else:
         messages.error(request, _("Choose one of the labels."))
     return redirect("inbox_thread", pk=reply.pk)

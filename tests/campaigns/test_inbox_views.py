@@ -182,3 +182,27 @@ def test_a_conversation_leads_on_to_the_next_unread_reply(client, alice, replies
     assert f'href="/inbox/{by["bounce"].pk}/" data-next-unread' in page
     page = client.get(reverse("inbox_thread", args=[by["bounce"].pk])).content.decode()
     assert "data-next-unread" not in page  # everything read
+
+
+def test_labelling_a_reply_unsubscribe_unsubscribes_the_lead(client, alice, replies):
+    from campaigns.models import Lead
+    from campaigns.suppression import is_suppressed
+
+    client.force_login(alice)
+    reply = Reply.objects.get(kind="reply")  # "Sounds interesting…": not suppressed
+    workspace = replies.workspace
+    assert not is_suppressed(workspace, "lead0@x.example")
+    response = client.post(
+        reverse("inbox_label", args=[reply.pk]), {"label": "unsubscribe"}, follow=True
+    )
+    assert "lead0@x.example will not be mailed again" in response.content.decode()
+    assert is_suppressed(workspace, "lead0@x.example")
+    assert Lead.objects.get(email="lead0@x.example").status == "unsubscribed"
+    assert reply.message.events.filter(kind="unsubscribe").count() == 1
+    client.post(reverse("inbox_label", args=[reply.pk]), {"label": "unsubscribe"})
+    assert reply.message.events.filter(kind="unsubscribe").count() == 1  # once
+    back = client.post(
+        reverse("inbox_label", args=[reply.pk]), {"label": "interested"}, follow=True
+    ).content.decode()
+    assert is_suppressed(workspace, "lead0@x.example")  # a label never lifts a suppression
+    assert "Label saved." in back
