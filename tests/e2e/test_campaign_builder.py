@@ -8,7 +8,7 @@ from accounts.services import workspace_create
 from campaigns.models import Campaign, Variant
 from tests.campaigns.test_lead_import import FIXTURE
 from tests.conftest import make_user
-from tests.e2e.test_lead_import import shoot
+from tests.e2e.browser import shoot
 from tests.e2e.test_mailbox_connect import sign_in
 from tests.smtp_accounts.factories import make_mailbox
 

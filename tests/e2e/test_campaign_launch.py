@@ -4,7 +4,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.e2e.accounts import dispatch_an_hour_later, owner_with_campaign
-from tests.e2e.test_lead_import import shoot
+from tests.e2e.browser import shoot
 from tests.e2e.test_mailbox_connect import sign_in
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]

@@ -1,21 +1,17 @@
 """Domain health in the browser: see a problem, copy the record, publish it, re-check, see green."""
 
-import os
-from pathlib import Path
-
 import pytest
 from playwright.sync_api import expect
 
 from accounts.services import workspace_create
 from tests.conftest import make_user
+from tests.e2e.browser import SCREENSHOTS, shoot
 from tests.e2e.test_mailbox_connect import sign_in
 from tests.servers.dns import zone
 from tests.smtp_accounts.factories import make_mailbox
 from tests.smtp_accounts.test_dns_checks import google_zone, healthy_zone
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
-
-SCREENSHOTS = os.environ.get("POSTIGO_SCREENSHOTS")  # a directory: also save what the user saw
 
 
 def test_fix_a_missing_dmarc_record(live_server, page, dns_server):
@@ -36,10 +32,7 @@ def test_fix_a_missing_dmarc_record(live_server, page, dns_server):
     expect(dmarc.locator("button[data-copy^='#value']")).to_have_text("Copied")
     copied = page.evaluate("navigator.clipboard.readText()")
     assert copied == "v=DMARC1; p=none; adkim=r; aspf=r"
-    if SCREENSHOTS:
-        for scheme in ("light", "dark"):
-            page.emulate_media(color_scheme=scheme)
-            page.screenshot(path=Path(SCREENSHOTS) / f"domain-health-{scheme}.png")
+    shoot(page, "domain-health")
 
     # The user publishes what was copied, then asks for a fresh check.
     dns_server.set_zones(
@@ -54,6 +47,4 @@ def test_fix_a_missing_dmarc_record(live_server, page, dns_server):
     expect(page.locator("[data-domain='acme.example']")).to_contain_text("Needs attention")
     if SCREENSHOTS:
         page.goto(base + "/mailboxes/")
-        for scheme in ("light", "dark"):
-            page.emulate_media(color_scheme=scheme)
-            page.screenshot(path=Path(SCREENSHOTS) / f"mailboxes-{scheme}.png")
+        shoot(page, "mailboxes")

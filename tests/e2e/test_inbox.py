@@ -13,7 +13,7 @@ from campaigns.models import OutboundMessage
 from tests.campaigns import inbound_mail as mail
 from tests.campaigns.pipeline import START, build, run_until
 from tests.conftest import make_user
-from tests.e2e.test_lead_import import shoot
+from tests.e2e.browser import shoot
 from tests.e2e.test_mailbox_connect import sign_in
 from tests.smtp_accounts.factories import sink_mailbox
 

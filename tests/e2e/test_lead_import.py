@@ -1,8 +1,6 @@
 """Importing the sample lead file in the browser: upload, map, watch progress, read the report."""
 
-import os
 import re
-from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
@@ -11,20 +9,10 @@ from accounts.services import workspace_create
 from campaigns.models import Lead
 from tests.campaigns.test_lead_import import FIXTURE
 from tests.conftest import make_user
+from tests.e2e.browser import shoot
 from tests.e2e.test_mailbox_connect import sign_in
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
-
-SCREENSHOTS = os.environ.get("POSTIGO_SCREENSHOTS")
-
-
-def shoot(page, name):
-    if SCREENSHOTS:
-        for scheme in ("light", "dark"):
-            page.emulate_media(color_scheme=scheme)
-            page.wait_for_timeout(300)  # let colour transitions finish
-            page.screenshot(path=Path(SCREENSHOTS) / f"{name}-{scheme}.png")
-        page.emulate_media(color_scheme="light")
 
 
 def test_import_the_sample_file(live_server, page):

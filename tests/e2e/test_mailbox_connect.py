@@ -8,6 +8,7 @@ from playwright.sync_api import expect
 from accounts.models import Membership
 from smtp_accounts.models import Mailbox
 from tests.conftest import PASSWORD, make_user
+from tests.e2e.browser import shoot
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -50,9 +51,14 @@ def test_connect_a_mailbox_and_see_the_test_pass(live_server, page, smtp_server,
     page.fill("#id_imap_port", str(imap_server.port))
     page.select_option("#id_imap_security", "starttls")
     page.fill("#id_imap_password", imap_server.password)
+    page.fill("#id_signature_text", "Owner\nAcme, Berlin")
     page.click("form.card button[type=submit]")
     page.wait_for_url(re.compile(r"/mailboxes/\d+/$"))
     assert page.locator("#test-result").get_attribute("data-test-ok") == "yes"
+    expect(page.locator("[data-signature-hint]")).to_contain_text("{{signature}}")
+    assert Mailbox.objects.get().signature_text == "Owner\r\nAcme, Berlin"
+    page.locator("[data-signature-hint]").scroll_into_view_if_needed()
+    shoot(page, "mailbox-signature")
 
     # Break the password on the server side, test again: the auth stage and reply show.
     smtp_server.password = "rotated-elsewhere"
