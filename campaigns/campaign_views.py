@@ -35,7 +35,7 @@ from campaigns.launch import (
 )
 from campaigns.models import STANDARD_FIELDS, Campaign, Lead, Step, Variant
 from campaigns.templating import TemplateError
-from postigo.tenancy import get_for_workspace_or_404
+from postigo.tenancy import as_id, get_for_workspace_or_404
 from smtp_accounts.models import Mailbox
 
 WIZARD = [
@@ -311,7 +311,7 @@ def campaign_preview(request, pk: int):
     mailboxes = Mailbox.objects.for_workspace(request.workspace).filter(status="active")
     result = error = None
     if request.method == "POST" and chosen is not None:
-        mailbox = mailboxes.filter(pk=request.POST.get("mailbox")).first()
+        mailbox = mailboxes.filter(pk=as_id(request.POST.get("mailbox"))).first()
         if mailbox is None:
             error = _("Choose an active mailbox to send the test from.")
         else:
@@ -441,7 +441,7 @@ def campaign_people_continue(request, pk: int):
         chosen = people.campaign_people(campaign, status="interrupted").values_list("pk", flat=True)
     else:
         values = request.POST.getlist("enrollment")
-        chosen = [int(v) for v in values if v.isdigit() and len(v) < 19][:PEOPLE_PAGE]
+        chosen = [pk for pk in map(as_id, values) if pk is not None][:PEOPLE_PAGE]
     going_on = people.people_continue(campaign, list(chosen))
     if going_on:
         messages.success(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.http import Http404
 
@@ -36,8 +37,16 @@ def get_for_workspace_or_404(
         queryset = queryset._default_manager.all()
     try:
         return queryset.for_workspace(workspace).get(**lookup)
-    except queryset.model.DoesNotExist as exc:
+    except (queryset.model.DoesNotExist, ValueError, TypeError, ValidationError) as exc:
+        # ValueError and friends: an id posted as "abc" names no object either
         raise Http404 from exc
+
+
+def as_id(value: str | None) -> int | None:
+    """A primary key as a form posts it, or None for anything that cannot be one."""
+    if value and value.isascii() and value.isdigit() and len(value) < 19:
+        return int(value)
+    return None
 
 
 SESSION_KEY = "postigo_workspace_id"

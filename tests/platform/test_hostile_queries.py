@@ -81,3 +81,29 @@ def test_a_nul_is_refused_in_plain_words_wherever_it_is_sent(client, alice):
         assert response.status_code == 400
         assert "NUL character" in response.content.decode()
     assert client.get(reverse("inbox"), {"q": "ab"}).status_code == 200
+
+
+@pytest.mark.parametrize("value", ["abc", "-1", "9" * 30, "1.5", ""], ids=repr)
+def test_hostile_form_values_never_fail_an_action(client, alice, workspace_a, value):
+    campaign = campaign_create(workspace=workspace_a, name="Hostile")
+    client.force_login(alice)
+    posts = [
+        (
+            reverse("sequence_change", args=[campaign.pk]),
+            {"action": "remove_step", "target": value},
+        ),
+        (
+            reverse("sequence_change", args=[campaign.pk]),
+            {"action": "add_variant", "target": value},
+        ),
+        (
+            reverse("sequence_change", args=[campaign.pk]),
+            {"action": "remove_variant", "target": value},
+        ),
+        (reverse("campaign_preview", args=[campaign.pk]), {"mailbox": value}),
+        (reverse("campaign_people_continue", args=[campaign.pk]), {"enrollment": value}),
+        (reverse("campaign_control", args=[campaign.pk]), {"action": value}),
+    ]
+    for url, data in posts:
+        response = client.post(url, data)
+        assert response.status_code in (200, 302, 400, 404), (url, data, response.status_code)
