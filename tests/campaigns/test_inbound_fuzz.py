@@ -16,7 +16,7 @@ from django.db import transaction
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from campaigns.inbound import receive_batch
+from campaigns.inbound import JUDGED_ON, receive_batch, wanted_batch
 from tests.campaigns import inbound_mail as mail
 from tests.campaigns.pipeline import START
 from tests.campaigns.test_inbound import sent  # noqa: F401 - the fixture
@@ -108,3 +108,34 @@ def test_damaged_mail_is_read_without_an_exception(sent, mailbox, data):  # noqa
     finally:
         transaction.savepoint_rollback(point)
     assert len(kinds) == 1
+
+
+def judged_headers(raw: bytes) -> bytes:
+    """What the sync fetches to judge a mail (BODY.PEEK[HEADER.FIELDS (JUDGED_ON)]): those
+    fields of its header, continuation lines included, as the IMAP server returns them."""
+    head = raw.split(b"\r\n\r\n", 1)[0]
+    names = {name.lower().encode() for name in JUDGED_ON}
+    kept = [m.group(0) for m in HEADER.finditer(head) if m.group(1).lower() in names]
+    return b"".join(line + b"\r\n" for line in kept) + b"\r\n"
+
+
+@settings(
+    max_examples=int(os.environ.get("POSTIGO_FUZZ_EXAMPLES", 300)),
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(data=st.data())
+def test_what_the_reader_would_keep_the_header_judge_fetches(sent, mailbox, data):  # noqa: F811
+    """The sync fetches whole only what `wanted_batch` picks from a few header fields; mail it
+    passes over is never read. So whatever `receive_batch` would record, damaged or not, the
+    judge must pick, or that reply or bounce is lost without a trace."""
+    _campaign, by = sent
+    message = by[data.draw(st.sampled_from(sorted(by)))]
+    raw = data.draw(damage(data.draw(st.sampled_from(BUILDERS))(message)))
+    point = transaction.savepoint()
+    try:
+        [wanted] = wanted_batch(mailbox, [judged_headers(raw)])
+        [kind] = receive_batch(mailbox, [(raw, START)])
+    finally:
+        transaction.savepoint_rollback(point)
+    assert wanted or kind is None, (kind, judged_headers(raw))
