@@ -58,6 +58,7 @@ from campaigns.mail_reading import (
     thread_subject,
 )
 from campaigns.models import Enrollment, Event, Lead, OutboundMessage, Reply, normalize_email
+from campaigns.rendering import UNSUBSCRIBE_MAILTO_SUBJECT
 from campaigns.reply_labels import classify, return_date
 from campaigns.schedule import next_send_time
 from campaigns.stats import Tally
@@ -180,7 +181,9 @@ def _reply(mail: _Incoming, message: OutboundMessage) -> Reply:
         message=message,
         fingerprint=mail.fingerprint,
         kind=Reply.Kind.AUTO_REPLY if auto else Reply.Kind.REPLY,
-        label=classify(written, subject, auto=auto),
+        label=Reply.Label.UNSUBSCRIBE
+        if thread_subject(subject) == UNSUBSCRIBE_MAILTO_SUBJECT
+        else classify(written, subject, auto=auto),
         header_message_id=(MESSAGE_ID.findall(header(parsed, "Message-ID")) or [""])[0],
         received_at=mail.at,
         from_address=sender(parsed),
@@ -246,9 +249,10 @@ def _answered_batch(
             by_address.setdefault(leads[lead_id], []).append((pk, thread_subject(subject)))
         for n, address in senders.items():
             subject = thread_subject(header(incoming[n].parsed, "Subject"))
-            chosen[n] = next(
-                (pk for pk, theirs in by_address.get(address, []) if theirs == subject), None
-            )
+            sent = by_address.get(address, [])
+            chosen[n] = next((pk for pk, theirs in sent if theirs == subject), None)
+            if chosen[n] is None and subject == UNSUBSCRIBE_MAILTO_SUBJECT and sent:
+                chosen[n] = sent[0][0]  # our List-Unsubscribe mailto: about the latest
     if not load:
         return chosen
     loaded = OutboundMessage.objects.select_related("enrollment__campaign").in_bulk(

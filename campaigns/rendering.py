@@ -26,6 +26,11 @@ _CRLF = "\r\n"
 _LINE_BREAKS = str.maketrans({"\r": " ", "\n": " "})
 
 
+# The subject of the mail our List-Unsubscribe mailto asks for (RFC 2369); the inbox reads such
+# a mail from a lead as their request to unsubscribe (campaigns/inbound.py).
+UNSUBSCRIBE_MAILTO_SUBJECT = "unsubscribe"
+
+
 def _header(name: str, value: str) -> str:
     value = value.translate(_LINE_BREAKS)
     if not value.isascii():
@@ -131,7 +136,9 @@ def render_outbound(
     extra = {
         "In-Reply-To": message.in_reply_to,
         "References": message.references,
-        "List-Unsubscribe": f"<{unsubscribe}>, <mailto:{mailbox.email}?subject=unsubscribe>",
+        "List-Unsubscribe": (
+            f"<{unsubscribe}>, <mailto:{mailbox.email}?subject={UNSUBSCRIBE_MAILTO_SUBJECT}>"
+        ),
         "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
     }
     raw = build_mime(

@@ -98,6 +98,24 @@ Hi J=FCrgen,
 """)
 
 
+def mailto_unsubscribe(sent, *, subject="unsubscribe") -> bytes:
+    """What a mail client's unsubscribe button sends to our List-Unsubscribe mailto (RFC 2369:
+    `mailto:<mailbox>?subject=unsubscribe`): a new mail, no In-Reply-To, none of the thread's
+    subject."""
+    return _crlf(f"""\
+Return-Path: <{sent.recipient}>
+From: Lena Vogel <{sent.recipient}>
+To: sender@acme.example
+Subject: {subject}
+Date: Tue, 24 Nov 2026 12:30:00 +0100
+Message-Id: <unsub-{sent.pk}@mail.x.example>
+MIME-Version: 1.0
+Content-Type: text/plain; charset=us-ascii
+Content-Transfer-Encoding: 7bit
+
+""")
+
+
 def out_of_office(sent) -> bytes:
     return _crlf(f"""\
 From: {sent.recipient}

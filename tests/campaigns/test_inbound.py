@@ -302,6 +302,26 @@ def test_reports_quoting_a_nul_are_read_by_what_else_they_say(sent, mailbox):
     assert not is_suppressed(mailbox.workspace, "lead3@x.example")
 
 
+def test_the_list_unsubscribe_mailto_is_honoured(sent, mailbox):
+    """Our List-Unsubscribe header offers a mailto; a client's unsubscribe button sends a new
+    mail there, tied to nothing but its sender. It must unsubscribe them all the same."""
+    from campaigns.inbound import wanted_batch
+    from tests.campaigns.test_inbound_fuzz import judged_headers
+
+    _campaign, by = sent
+    message = by["lead2@x.example"]
+    raw = mail.mailto_unsubscribe(message)
+    assert wanted_batch(mailbox, [judged_headers(raw)]) == [True]  # the sync fetches it
+    assert receive(mailbox, raw, START) == "reply"
+    assert Reply.objects.get().label == "unsubscribe"
+    assert is_suppressed(mailbox.workspace, "lead2@x.example")
+    assert Enrollment.objects.get(lead__email="lead2@x.example").status == "stopped"
+    # "Unsubscribe" from someone we never wrote to is nobody's request
+    stranger = mail.mailto_unsubscribe(message).replace(b"lead2@x.example", b"who@y.example")
+    assert wanted_batch(mailbox, [judged_headers(stranger)]) == [False]
+    assert receive(mailbox, stranger, START) is None
+
+
 def test_a_spam_complaint_suppresses_as_a_complaint(sent, mailbox):
     from campaigns.models import Suppression
 

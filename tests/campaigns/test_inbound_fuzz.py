@@ -28,6 +28,7 @@ BUILDERS = [
     mail.apple_reply_without_in_reply_to,
     mail.outlook_reply_by_subject,
     mail.out_of_office,
+    mail.mailto_unsubscribe,
     mail.postfix_bounce,
     mail.exim_bounce,
     mail.exchange_bounce,

@@ -34,6 +34,8 @@ def test_a_campaign_goes_out_once_and_follows_up_in_the_thread(workspace_a, mail
     assert first["Subject"] in {"Idea for L0", "Question for L0"}
     assert first["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
     assert first["List-Unsubscribe"].startswith("<http://localhost:8000/u/")
+    # the mailto's subject is the one the inbox reads as a request (test_inbound)
+    assert first["List-Unsubscribe"].endswith(f"<mailto:{mailbox.email}?subject=unsubscribe>")
     assert first["Message-ID"].endswith("@acme.example>")
     variants = set(OutboundMessage.objects.values_list("variant__label", flat=True))
     assert variants <= {"A", "B"}
