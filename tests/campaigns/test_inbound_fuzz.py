@@ -92,12 +92,15 @@ def damage(draw, raw: bytes) -> bytes:
     return raw
 
 
-@settings(
+FUZZ = settings(
     # POSTIGO_FUZZ_EXAMPLES=5000 for a longer hunt than the suite's
     max_examples=int(os.environ.get("POSTIGO_FUZZ_EXAMPLES", 300)),
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
+
+
+@FUZZ
 @given(data=st.data())
 def test_damaged_mail_is_read_without_an_exception(sent, mailbox, data):  # noqa: F811
     _campaign, by = sent
@@ -120,11 +123,7 @@ def judged_headers(raw: bytes) -> bytes:
     return b"".join(line + b"\r\n" for line in kept) + b"\r\n"
 
 
-@settings(
-    max_examples=int(os.environ.get("POSTIGO_FUZZ_EXAMPLES", 300)),
-    deadline=None,
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
-)
+@FUZZ
 @given(data=st.data())
 def test_what_the_reader_would_keep_the_header_judge_fetches(sent, mailbox, data):  # noqa: F811
     """The sync fetches whole only what `wanted_batch` picks from a few header fields; mail it
