@@ -172,6 +172,12 @@ def wanted_batch(mailbox: Mailbox, headers: list[bytes]) -> list[bool]:
     return wanted
 
 
+def _mailto_unsubscribe(thread: str) -> bool:
+    """Whether a thread subject is the one our List-Unsubscribe mailto asks for: the lead's
+    request to unsubscribe, whatever else the mail says or answers."""
+    return thread == UNSUBSCRIBE_MAILTO_SUBJECT
+
+
 def _reply(mail: _Incoming, message: OutboundMessage) -> Reply:
     parsed = mail.parsed
     auto = is_auto_reply(parsed)
@@ -182,7 +188,7 @@ def _reply(mail: _Incoming, message: OutboundMessage) -> Reply:
         fingerprint=mail.fingerprint,
         kind=Reply.Kind.AUTO_REPLY if auto else Reply.Kind.REPLY,
         label=Reply.Label.UNSUBSCRIBE
-        if thread_subject(subject) == UNSUBSCRIBE_MAILTO_SUBJECT
+        if _mailto_unsubscribe(thread_subject(subject))
         else classify(written, subject, auto=auto),
         header_message_id=(MESSAGE_ID.findall(header(parsed, "Message-ID")) or [""])[0],
         received_at=mail.at,
@@ -251,7 +257,7 @@ def _answered_batch(
             subject = thread_subject(header(incoming[n].parsed, "Subject"))
             sent = by_address.get(address, [])
             chosen[n] = next((pk for pk, theirs in sent if theirs == subject), None)
-            if chosen[n] is None and subject == UNSUBSCRIBE_MAILTO_SUBJECT and sent:
+            if chosen[n] is None and _mailto_unsubscribe(subject) and sent:
                 chosen[n] = sent[0][0]  # our List-Unsubscribe mailto: about the latest
     if not load:
         return chosen

@@ -6,6 +6,22 @@ with CRLF line ends, as an IMAP server stores them.
 
 from __future__ import annotations
 
+import re
+
+from campaigns.inbound import JUDGED_ON
+
+# One header field with its continuation lines; group 1 its name.
+HEADER = re.compile(rb"^([A-Za-z-]+):[^\r\n]*(?:\r\n[ \t][^\r\n]*)*", re.M)
+
+
+def judged_headers(raw: bytes) -> bytes:
+    """What the sync fetches to judge a mail (BODY.PEEK[HEADER.FIELDS (JUDGED_ON)]): those
+    fields of its header, continuation lines included, as the IMAP server returns them."""
+    head = raw.split(b"\r\n\r\n", 1)[0]
+    names = {name.lower().encode() for name in JUDGED_ON}
+    kept = [m.group(0) for m in HEADER.finditer(head) if m.group(1).lower() in names]
+    return b"".join(line + b"\r\n" for line in kept) + b"\r\n"
+
 
 def _crlf(text: str) -> bytes:
     return text.replace("\r\n", "\n").replace("\n", "\r\n").encode("utf-8")

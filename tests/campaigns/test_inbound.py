@@ -306,19 +306,18 @@ def test_the_list_unsubscribe_mailto_is_honoured(sent, mailbox):
     """Our List-Unsubscribe header offers a mailto; a client's unsubscribe button sends a new
     mail there, tied to nothing but its sender. It must unsubscribe them all the same."""
     from campaigns.inbound import wanted_batch
-    from tests.campaigns.test_inbound_fuzz import judged_headers
 
     _campaign, by = sent
     message = by["lead2@x.example"]
     raw = mail.mailto_unsubscribe(message)
-    assert wanted_batch(mailbox, [judged_headers(raw)]) == [True]  # the sync fetches it
+    assert wanted_batch(mailbox, [mail.judged_headers(raw)]) == [True]  # the sync fetches it
     assert receive(mailbox, raw, START) == "reply"
     assert Reply.objects.get().label == "unsubscribe"
     assert is_suppressed(mailbox.workspace, "lead2@x.example")
     assert Enrollment.objects.get(lead__email="lead2@x.example").status == "stopped"
     # "Unsubscribe" from someone we never wrote to is nobody's request
     stranger = mail.mailto_unsubscribe(message).replace(b"lead2@x.example", b"who@y.example")
-    assert wanted_batch(mailbox, [judged_headers(stranger)]) == [False]
+    assert wanted_batch(mailbox, [mail.judged_headers(stranger)]) == [False]
     assert receive(mailbox, stranger, START) is None
 
 

@@ -16,7 +16,7 @@ from django.db import transaction
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from campaigns.inbound import JUDGED_ON, receive_batch, wanted_batch
+from campaigns.inbound import receive_batch, wanted_batch
 from tests.campaigns import inbound_mail as mail
 from tests.campaigns.pipeline import START
 from tests.campaigns.test_inbound import sent  # noqa: F401 - the fixture
@@ -36,7 +36,6 @@ BUILDERS = [
     mail.gmail_bounce,
     mail.arf_complaint,
 ]
-HEADER = re.compile(rb"^([A-Za-z-]+):[^\r\n]*(?:\r\n[ \t][^\r\n]*)*", re.M)
 
 hostile_text = st.one_of(
     st.text(max_size=200),
@@ -66,14 +65,14 @@ hostile_text = st.one_of(
 
 @st.composite
 def damage(draw, raw: bytes) -> bytes:
-    headers = [m for m in HEADER.finditer(raw.split(b"\r\n\r\n", 1)[0])]
+    headers = [m for m in mail.HEADER.finditer(raw.split(b"\r\n\r\n", 1)[0])]
     for _ in range(draw(st.integers(0, 3))):
         kind = draw(st.sampled_from(["header", "charset", "encoding", "boundary", "bytes"]))
         if kind == "header" and headers:
             m = draw(st.sampled_from(headers))
             value = draw(hostile_text).encode("utf-8", "surrogateescape")
             raw = raw.replace(m.group(0), m.group(1) + b": " + value, 1)
-            headers = [m for m in HEADER.finditer(raw.split(b"\r\n\r\n", 1)[0])]
+            headers = [m for m in mail.HEADER.finditer(raw.split(b"\r\n\r\n", 1)[0])]
         elif kind == "charset":
             name = draw(st.sampled_from([b"x-nope", b"utf-16", b"", b"utf-32-be", b"cp1252"]))
             raw = re.sub(rb'charset="?[\w-]+"?', b"charset=" + name, raw, count=1)
@@ -114,15 +113,6 @@ def test_damaged_mail_is_read_without_an_exception(sent, mailbox, data):  # noqa
     assert len(kinds) == 1
 
 
-def judged_headers(raw: bytes) -> bytes:
-    """What the sync fetches to judge a mail (BODY.PEEK[HEADER.FIELDS (JUDGED_ON)]): those
-    fields of its header, continuation lines included, as the IMAP server returns them."""
-    head = raw.split(b"\r\n\r\n", 1)[0]
-    names = {name.lower().encode() for name in JUDGED_ON}
-    kept = [m.group(0) for m in HEADER.finditer(head) if m.group(1).lower() in names]
-    return b"".join(line + b"\r\n" for line in kept) + b"\r\n"
-
-
 @FUZZ
 @given(data=st.data())
 def test_what_the_reader_would_keep_the_header_judge_fetches(sent, mailbox, data):  # noqa: F811
@@ -134,8 +124,8 @@ def test_what_the_reader_would_keep_the_header_judge_fetches(sent, mailbox, data
     raw = data.draw(damage(data.draw(st.sampled_from(BUILDERS))(message)))
     point = transaction.savepoint()
     try:
-        [wanted] = wanted_batch(mailbox, [judged_headers(raw)])
+        [wanted] = wanted_batch(mailbox, [mail.judged_headers(raw)])
         [kind] = receive_batch(mailbox, [(raw, START)])
     finally:
         transaction.savepoint_rollback(point)
-    assert wanted or kind is None, (kind, judged_headers(raw))
+    assert wanted or kind is None, (kind, mail.judged_headers(raw))
