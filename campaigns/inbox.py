@@ -14,6 +14,7 @@ from campaigns.authoring import signature
 from campaigns.models import OutboundMessage, Reply, SentReply
 from campaigns.rendering import build_mime
 from campaigns.unsubscribe import unsubscribe
+from postigo.db import search_words
 from smtp_accounts.models import Mailbox
 from smtp_accounts.replies import Outcome
 from smtp_accounts.sender import OutgoingMessage
@@ -22,7 +23,6 @@ from smtp_accounts.services import mailbox_send_batch
 UNLABELLED = "unlabelled"
 
 
-SEARCHED_WORDS = 5
 _SEARCHED = (
     "from_address",
     "subject",
@@ -55,12 +55,7 @@ def inbox_replies(
         replies = replies.filter(message__mailbox=mailbox)
     if unread:
         replies = replies.filter(read_at__isnull=True)
-    for word in q.split()[:SEARCHED_WORDS]:
-        anywhere = Q()
-        for field in _SEARCHED:
-            anywhere |= Q(**{f"{field}__icontains": word})
-        replies = replies.filter(anywhere)
-    return replies
+    return search_words(replies, q, _SEARCHED)
 
 
 def replies_mark_read(replies) -> int:

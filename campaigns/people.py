@@ -24,7 +24,7 @@ from campaigns.models import Campaign, Enrollment, Lead, OutboundMessage, Reply
 from campaigns.schedule import next_send_time
 from campaigns.stats import Tally
 from campaigns.suppression import Suppressions
-from postigo.db import update_each
+from postigo.db import search_words, update_each
 
 _NAMED_STOPS = {
     "replied": ("replied",),
@@ -42,6 +42,7 @@ FILTERS = [
     ("interrupted", _("Interrupted")),
     ("stopped", _("Other stops")),
 ]
+_SEARCHED = ("lead__email", "lead__first_name", "lead__last_name", "lead__company")
 _OTHER_STOPS = [reason for reasons in _NAMED_STOPS.values() for reason in reasons]
 State = OutboundMessage.State
 
@@ -59,13 +60,7 @@ def _condition(status: str) -> Q:
 def campaign_people(campaign: Campaign, *, status: str = "", q: str = "") -> QuerySet:
     """The campaign's enrollments under one filter, searched by address, name or company."""
     people = Enrollment.objects.filter(campaign=campaign).filter(_condition(status))
-    for word in q.split()[:5]:
-        people = people.filter(
-            Q(lead__email__icontains=word)
-            | Q(lead__first_name__icontains=word)
-            | Q(lead__last_name__icontains=word)
-            | Q(lead__company__icontains=word)
-        )
+    people = search_words(people, q, _SEARCHED)
     # In the order they were enrolled: the primary key, so a page of a large campaign is read
     # without sorting all of it.
     return people.select_related("lead", "mailbox").order_by("pk")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from django.db import connections, models, router, transaction
+from django.db.models import Q
 from django.db.models.fields import NOT_PROVIDED
 
 
@@ -76,3 +77,17 @@ def create_each(objects: Sequence[models.Model]) -> None:
             for obj, (pk,) in zip(batch, cursor.fetchall(), strict=True):
                 obj.pk = pk
                 obj._state.adding, obj._state.db = False, connection.alias
+
+
+SEARCHED_WORDS = 5
+
+
+def search_words(queryset: models.QuerySet, q: str, fields: Sequence[str]) -> models.QuerySet:
+    """Keep the rows holding each of the first SEARCHED_WORDS words of `q` (case-insensitive)
+    in at least one of `fields`: a search box over a list (the inbox, a campaign's people)."""
+    for word in q.split()[:SEARCHED_WORDS]:
+        anywhere = Q()
+        for field in fields:
+            anywhere |= Q(**{f"{field}__icontains": word})
+        queryset = queryset.filter(anywhere)
+    return queryset
