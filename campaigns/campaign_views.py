@@ -35,6 +35,7 @@ from campaigns.launch import (
 )
 from campaigns.models import STANDARD_FIELDS, Campaign, Lead, Step, Variant
 from campaigns.templating import TemplateError
+from postigo.csv_export import csv_response
 from postigo.tenancy import as_id, get_for_workspace_or_404
 from smtp_accounts.models import Mailbox
 
@@ -409,9 +410,7 @@ PEOPLE_PAGE = 50
 @require_GET
 def campaign_people(request, pk: int):
     campaign = _campaign(request, pk)
-    status = request.GET.get("status", "")
-    status = status if status in dict(people.FILTERS) else ""
-    q = request.GET.get("q", "")[:100]
+    status, q = _people_filter(request)
     found = people.campaign_people(campaign, status=status, q=q)
     page = Paginator(found, PEOPLE_PAGE).get_page(request.GET.get("page"))
     page.object_list = list(page.object_list)
@@ -431,6 +430,22 @@ def campaign_people(request, pk: int):
     }
     template = "campaigns/campaign_people.html"
     return render(request, template + "#results" if request.htmx else template, context)
+
+
+def _people_filter(request) -> tuple[str, str]:
+    status = request.GET.get("status", "")
+    return (status if status in dict(people.FILTERS) else ""), request.GET.get("q", "")[:100]
+
+
+@login_required
+@require_GET
+def campaign_people_export(request, pk: int):
+    """Everyone the People page shows under its filter and search, as CSV."""
+    campaign = _campaign(request, pk)
+    status, q = _people_filter(request)
+    rows = people.people_rows(campaign, status=status, q=q)
+    filename = f"campaign-{campaign.pk}-people{'-' + status if status else ''}.csv"
+    return csv_response(filename, people.EXPORT_HEADER, rows)
 
 
 @login_required

@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import csv
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
-from django.http import StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -24,6 +21,7 @@ from campaigns.lead_import import (
     lead_import_start,
 )
 from campaigns.models import STANDARD_FIELDS, Lead, LeadImport, LeadList
+from postigo.csv_export import csv_response
 from postigo.tenancy import get_for_workspace_or_404
 
 PAGE_SIZE = 50
@@ -72,20 +70,6 @@ def lead_list(request):
     return render(request, template, context)
 
 
-# Cells starting with these are formulas to spreadsheet programs (CSV injection).
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def _safe_cell(value) -> str:
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(_FORMULA_START) else text
-
-
-class _Echo:
-    def write(self, value):
-        return value
-
-
 @login_required
 @require_GET
 def lead_export(request):
@@ -94,19 +78,14 @@ def lead_export(request):
     custom_keys = sorted(
         {key for custom in leads.values_list("custom", flat=True) for key in (custom or {})}
     )
-    writer = csv.writer(_Echo())
 
     def rows():
-        yield writer.writerow([*STANDARD_FIELDS, "tags", "status", *custom_keys])
         for lead in leads.iterator(chunk_size=2000):
             values = [getattr(lead, name) for name in STANDARD_FIELDS]
             values += [", ".join(lead.tag_list), lead.status]
-            values += [lead.custom.get(key, "") for key in custom_keys]
-            yield writer.writerow([_safe_cell(v) for v in values])
+            yield values + [lead.custom.get(key, "") for key in custom_keys]
 
-    response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = 'attachment; filename="leads.csv"'
-    return response
+    return csv_response("leads.csv", [*STANDARD_FIELDS, "tags", "status", *custom_keys], rows())
 
 
 @login_required

@@ -41,6 +41,11 @@ urlpatterns = [
     path("campaigns/<int:pk>/report/", campaign_views.campaign_report, name="campaign_report"),
     path("campaigns/<int:pk>/people/", campaign_views.campaign_people, name="campaign_people"),
     path(
+        "campaigns/<int:pk>/people/export/",
+        campaign_views.campaign_people_export,
+        name="campaign_people_export",
+    ),
+    path(
         "campaigns/<int:pk>/people/continue/",
         campaign_views.campaign_people_continue,
         name="campaign_people_continue",

@@ -1,7 +1,10 @@
 """A campaign's People page: where each lead is, and interrupted sends taken as delivered."""
 
+import csv
 import datetime
+import io
 import re
+import zoneinfo
 
 import pytest
 import time_machine
@@ -9,12 +12,13 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from campaigns import people
 from campaigns.delivery import recover_interrupted
 from campaigns.dispatch import claim_for_mailbox
 from campaigns.inbound import receive
 from campaigns.launch import campaign_launch
-from campaigns.models import Enrollment, OutboundMessage
-from campaigns.people import people_continue
+from campaigns.models import Enrollment, Lead, OutboundMessage, Reply
+from campaigns.people import EXPORT_HEADER, people_continue
 from campaigns.suppression import suppression_add
 from tests.campaigns.inbound_mail import gmail_reply
 from tests.campaigns.pipeline import (
@@ -86,6 +90,67 @@ def test_the_page_shows_where_each_lead_is_with_a_fixed_number_of_queries(
         page = client.get(reverse("campaign_people", args=[bigger.pk])).content.decode()
     assert len(rows(page)) == 30
     assert len(large.captured_queries) == len(small.captured_queries)
+
+
+def export(client, campaign, **query) -> list[dict[str, str]]:
+    response = client.get(reverse("campaign_people_export", args=[campaign.pk]), query)
+    assert response["Content-Type"] == "text/csv; charset=utf-8"
+    assert response["Content-Disposition"].startswith("attachment;")
+    return list(csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode())))
+
+
+def test_the_people_of_a_filter_download_as_csv_a_chunk_at_a_time(
+    client, alice, workspace_a, mailbox, smtp_server, monkeypatch
+):
+    campaign = first_step_sent(workspace_a, mailbox, 4)
+    Lead.objects.filter(email="lead3@x.example").update(company='=HYPERLINK("http://e.example")')
+    by = {m.recipient: m for m in OutboundMessage.objects.all()}
+    track(by["lead0@x.example"])
+    receive(mailbox, gmail_reply(by["lead1@x.example"]), START + 2 * HOUR)
+    run_until(START + datetime.timedelta(days=2))
+    campaign.timezone = "America/New_York"  # the times are written in the campaign's zone
+    campaign.save()
+    client.force_login(alice)
+
+    everyone = export(client, campaign)
+    assert list(everyone[0]) == EXPORT_HEADER
+    assert [row["email"] for row in everyone] == [f"lead{i}@x.example" for i in range(4)]
+    rows = {row["email"]: row for row in everyone}
+    opened, answered = OutboundMessage.objects.get(pk=by["lead0@x.example"].pk), Reply.objects.get()
+    new_york = zoneinfo.ZoneInfo("America/New_York")
+    assert rows["lead0@x.example"] | {"first_opened_at": opened.opened_at.astimezone(new_york)
+        .isoformat(timespec="seconds")} == rows["lead0@x.example"]  # fmt: skip
+    assert rows["lead0@x.example"]["first_opened_at"].endswith("-05:00")
+    assert (rows["lead0@x.example"]["status"], rows["lead0@x.example"]["last_step"]) == (
+        "completed",
+        "2",
+    )
+    assert rows["lead0@x.example"]["steps_sent"] == "2"
+    first_variant = by["lead0@x.example"].variant.label
+    assert rows["lead0@x.example"]["variants"] == f"1{first_variant} 2A"
+    assert rows["lead0@x.example"]["mailbox"] == mailbox.email
+    replied = rows["lead1@x.example"]
+    assert (replied["status"], replied["stop_reason"]) == ("stopped", "replied")
+    assert replied["last_reply_label"] == answered.label != ""
+    assert replied["first_replied_at"] and not replied["first_opened_at"]
+    assert rows["lead3@x.example"]["company"] == '\'=HYPERLINK("http://e.example")'
+
+    assert [row["email"] for row in export(client, campaign, status="replied")] == [
+        "lead1@x.example"
+    ]
+    assert [row["email"] for row in export(client, campaign, q="lead2")] == ["lead2@x.example"]
+    assert export(client, campaign, status="bogus") == everyone  # an unknown filter is everyone
+
+    monkeypatch.setattr(people, "EXPORT_CHUNK", 1)
+    with CaptureQueriesContext(connection) as chunked:
+        assert export(client, campaign) == everyone
+    monkeypatch.setattr(people, "EXPORT_CHUNK", 3)
+    with CaptureQueriesContext(connection) as fewer:
+        assert export(client, campaign) == everyone
+    assert len(chunked.captured_queries) - len(fewer.captured_queries) == 3 * (4 - 2)
+
+    page = client.get(reverse("campaign_people", args=[campaign.pk]), {"q": "lead2"})
+    assert 'people/export/?status=&amp;q=lead2"' in page.content.decode()
 
 
 def test_an_interrupted_lead_taken_as_delivered_goes_on_in_the_same_thread(
@@ -167,6 +232,7 @@ def test_another_workspace_cannot_see_or_continue(
     enrollment = Enrollment.objects.get()
     client.force_login(charlie)
     assert client.get(reverse("campaign_people", args=[campaign.pk])).status_code == 404
+    assert client.get(reverse("campaign_people_export", args=[campaign.pk])).status_code == 404
     url = reverse("campaign_people_continue", args=[campaign.pk])
     assert client.post(url, {"enrollment": [enrollment.pk]}).status_code == 404
     assert client.post(url, {"all": "1"}).status_code == 404

@@ -1,5 +1,8 @@
 """Launching a campaign from the review page and watching its report fill (Chromium)."""
 
+import csv
+import io
+
 import pytest
 from playwright.sync_api import expect
 
@@ -39,6 +42,13 @@ def test_launch_and_watch_the_report(live_server, page, smtp_server):
     page.fill("input[name=q]", "lead3")
     expect(page.locator("[data-person]")).to_have_count(1)
     shoot(page, "campaign-people")
+    with page.expect_download() as downloading:  # the download follows the search
+        page.click("[data-people-export]")
+    written = downloading.value.path().read_text(encoding="utf-8")
+    rows = list(csv.DictReader(io.StringIO(written)))
+    assert [(row["email"], row["last_step"], row["last_state"]) for row in rows] == [
+        ("lead3@x.example", "1", "sent")
+    ]
     page.goto(f"{base}/campaigns/{campaign.pk}/report/")
 
     page.click("text=Pause")
