@@ -270,7 +270,10 @@ def _advanced(message: OutboundMessage) -> Enrollment:
     wait = datetime.timedelta(days=following.delay_days, hours=following.delay_hours)
     enrollment.next_step = following.position
     enrollment.next_due_at = next_send_time(
-        enrollment.campaign, message.sent_at + wait, jitter_seconds=FOLLOW_UP_JITTER
+        enrollment.campaign,
+        message.sent_at + wait,
+        lead=enrollment.lead,
+        jitter_seconds=FOLLOW_UP_JITTER,
     )
     return enrollment
 

@@ -18,7 +18,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from campaigns.models import Campaign, Enrollment, OutboundMessage, Step
-from campaigns.schedule import in_window, next_send_time
+from campaigns.schedule import in_window, next_send_time, send_zone
 from campaigns.stats import bump
 from campaigns.suppression import Suppressions
 from postigo.db import create_each
@@ -124,7 +124,7 @@ def _eligible(enrollments: list[Enrollment], now: datetime.datetime) -> list[tup
     """(enrollment, step) for those that may send now; the others are rescheduled or ended."""
     eligible = []
     steps: dict[int, dict[int, Step]] = {}
-    open_now: dict[int, bool] = {}
+    open_now: dict[tuple[int, str], bool] = {}  # (campaign, the zone its leads are timed in)
     new_today: dict[int, int] = {}
     suppressions: dict[int, Suppressions] = {}
     for enrollment in enrollments:
@@ -133,7 +133,6 @@ def _eligible(enrollments: list[Enrollment], now: datetime.datetime) -> list[tup
             steps[campaign.pk] = {
                 s.position: s for s in campaign.steps.prefetch_related("variants")
             }
-            open_now[campaign.pk] = in_window(campaign, now)
             new_today[campaign.pk] = _new_today(campaign, now)
         if campaign.workspace_id not in suppressions:
             addresses = [
@@ -144,14 +143,20 @@ def _eligible(enrollments: list[Enrollment], now: datetime.datetime) -> list[tup
             suppressions[campaign.workspace_id] = Suppressions.for_addresses(
                 campaign.workspace, addresses
             )
+        lead = enrollment.lead
+        zone = (campaign.pk, send_zone(campaign, lead))
+        if zone not in open_now:
+            open_now[zone] = in_window(campaign, now, lead)
         step = steps[campaign.pk].get(enrollment.next_step)
         if step is None:  # the sequence was shortened meanwhile
             _finish(enrollment, Enrollment.Status.COMPLETED, "")
-        elif not open_now[campaign.pk]:
-            _reschedule(enrollment, next_send_time(campaign, now, jitter_seconds=RETRY_JITTER))
+        elif not open_now[zone]:
+            later = next_send_time(campaign, now, lead=lead, jitter_seconds=RETRY_JITTER)
+            _reschedule(enrollment, later)
         elif step.position == 1 and new_today[campaign.pk] >= campaign.daily_cap:
             tomorrow = _local_midnight_after(campaign, now)
-            _reschedule(enrollment, next_send_time(campaign, tomorrow, jitter_seconds=RETRY_JITTER))
+            later = next_send_time(campaign, tomorrow, lead=lead, jitter_seconds=RETRY_JITTER)
+            _reschedule(enrollment, later)
         elif enrollment.lead.email in suppressions[campaign.workspace_id]:
             _finish(enrollment, Enrollment.Status.STOPPED, "suppressed")
         else:

@@ -189,6 +189,7 @@ class CampaignScheduleForm(forms.ModelForm):
         model = Campaign
         fields = [
             "timezone",
+            "lead_time_zones",
             "send_days",
             "window_start",
             "window_end",

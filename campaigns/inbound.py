@@ -60,7 +60,7 @@ from campaigns.mail_reading import (
 from campaigns.models import Enrollment, Event, Lead, OutboundMessage, Reply, normalize_email
 from campaigns.rendering import UNSUBSCRIBE_MAILTO_SUBJECT
 from campaigns.reply_labels import classify, return_date
-from campaigns.schedule import next_send_time
+from campaigns.schedule import next_send_time, send_zone
 from campaigns.stats import Tally
 from campaigns.unsubscribe import unsubscribe
 from smtp_accounts.dns_lookup import FREEMAIL
@@ -325,13 +325,14 @@ def _wait_for_return(message: OutboundMessage, text: str, at: datetime.datetime)
     if back is None:
         return
     campaign = message.enrollment.campaign
-    tz = zoneinfo.ZoneInfo(campaign.timezone)
+    lead = message.enrollment.lead if campaign.lead_time_zones else None  # the date is theirs
+    tz = zoneinfo.ZoneInfo(send_zone(campaign, lead))
     after = datetime.datetime.combine(back + datetime.timedelta(days=1), datetime.time(), tz)
     Enrollment.objects.filter(
         pk=message.enrollment_id,
         status=Enrollment.Status.ACTIVE,
         next_due_at__lt=after,
-    ).update(next_due_at=next_send_time(campaign, after, jitter_seconds=3600))
+    ).update(next_due_at=next_send_time(campaign, after, lead=lead, jitter_seconds=3600))
 
 
 # --- the sync of one mailbox --------------------------------------------------------------------

@@ -219,7 +219,7 @@ def _enroll(campaign: Campaign, now: datetime.datetime) -> int:
         candidates = candidates.exclude(pk__in=busy.values("lead_id"))
     leads = [
         lead
-        for lead in candidates.only("pk", "email").order_by("pk")
+        for lead in candidates.only("pk", "email", "timezone").order_by("pk")
         if lead.email not in suppressions
     ]
     if not leads:
@@ -232,7 +232,7 @@ def _enroll(campaign: Campaign, now: datetime.datetime) -> int:
                 campaign=campaign,
                 lead=lead,
                 mailbox=mailbox,
-                next_due_at=next_send_time(campaign, now, jitter_seconds=3600, rng=rng),
+                next_due_at=next_send_time(campaign, now, lead=lead, jitter_seconds=3600, rng=rng),
             )
             for lead, mailbox in zip(leads, mailboxes, strict=True)
         ]

@@ -325,5 +325,5 @@ def _go_on(campaign, enrollment: Enrollment, message: OutboundMessage, following
     tried = message.sent_at or message.sending_at or now
     enrollment.status, enrollment.next_step = Enrollment.Status.ACTIVE, following.position
     enrollment.next_due_at = next_send_time(
-        campaign, max(now, tried + wait), jitter_seconds=FOLLOW_UP_JITTER
+        campaign, max(now, tried + wait), lead=enrollment.lead, jitter_seconds=FOLLOW_UP_JITTER
     )

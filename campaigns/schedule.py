@@ -1,7 +1,9 @@
-"""When a campaign may send: its sending days and daily window, in its own time zone.
+"""When a campaign may send: its sending days and daily window, in its own time zone or, when
+the campaign says so, in each lead's (`send_zone`: the lead's zone when it is known, else the
+campaign's).
 
-A moment is inside the schedule when the campaign's wall clock then shows a sending day, a date
-from the start date on and a time in [window start, window end). Where clocks change, the wall
+A moment is inside the schedule when the wall clock of that zone then shows a sending day, a
+date from the start date on and a time in [window start, window end). Where clocks change, the wall
 clock skips a stretch or shows it twice; so the arithmetic is done on real time (UTC), and the
 window of a day with a change is cut at the change (tests/campaigns/test_schedule_dst.py checks
 the answers against that definition minute by minute).
@@ -14,25 +16,43 @@ import functools
 import random
 import zoneinfo
 
-from campaigns.models import Campaign
+from campaigns.models import Campaign, Lead
 
 LOOKAHEAD_DAYS = 14
 UTC = datetime.UTC
+
+
+def send_zone(campaign: Campaign, lead: Lead | None = None) -> str:
+    """The time zone a lead's mail is timed in."""
+    if lead is not None and campaign.lead_time_zones and _known_zone(lead.timezone):
+        return lead.timezone
+    return campaign.timezone
+
+
+@functools.lru_cache(maxsize=1024)
+def _known_zone(name: str) -> bool:
+    # Zones are checked when a lead is saved or imported; one the system's zone database has
+    # since dropped falls back to the campaign's rather than failing the dispatcher.
+    try:
+        return bool(name) and zoneinfo.ZoneInfo(name) is not None
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return False
 
 
 def next_send_time(
     campaign: Campaign,
     after: datetime.datetime,
     *,
+    lead: Lead | None = None,
     jitter_seconds: int = 0,
     rng: random.Random | None = None,
 ) -> datetime.datetime | None:
-    """The first moment at or after `after` inside the schedule (plus up to `jitter_seconds`,
-    never past the end of that stretch of the window), in UTC; None when the schedule has no
-    sending day."""
+    """The first moment at or after `after` inside the schedule of `lead` (plus up to
+    `jitter_seconds`, never past the end of that stretch of the window), in UTC; None when the
+    schedule has no sending day."""
     if not campaign.send_days:
         return None
-    tz = zoneinfo.ZoneInfo(campaign.timezone)
+    tz = zoneinfo.ZoneInfo(send_zone(campaign, lead))
     after = after.astimezone(UTC)
     day = after.astimezone(tz).date()
     if campaign.start_date and campaign.start_date > day:
@@ -53,8 +73,8 @@ def next_send_time(
     return None
 
 
-def in_window(campaign: Campaign, moment: datetime.datetime) -> bool:
-    return next_send_time(campaign, moment) == moment.astimezone(UTC)
+def in_window(campaign: Campaign, moment: datetime.datetime, lead: Lead | None = None) -> bool:
+    return next_send_time(campaign, moment, lead=lead) == moment.astimezone(UTC)
 
 
 def _first_stretch(campaign: Campaign, tz, date: datetime.date, after: datetime.datetime):

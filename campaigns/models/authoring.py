@@ -48,6 +48,9 @@ class Campaign(models.Model):
     send_days = models.CharField(_("sending days"), max_length=7, default="01234")
     window_start = models.TimeField(_("from"), default=datetime.time(9, 0))
     window_end = models.TimeField(_("until"), default=datetime.time(17, 0))
+    lead_time_zones = models.BooleanField(
+        _("send in each lead's own time zone when it is known"), default=False
+    )
     start_date = models.DateField(_("start date"), null=True, blank=True)
     daily_cap = models.PositiveIntegerField(_("new leads per day"), default=50)
     track_opens = models.BooleanField(_("track opens"), default=True)

@@ -58,6 +58,29 @@ def test_schedule_errors_are_reported_not_saved(client, alice, campaign):
     assert campaign.timezone == "UTC"
 
 
+def test_the_schedule_can_follow_each_leads_clock(client, alice, campaign):
+    client.force_login(alice)
+    schedule = {
+        "timezone": "Europe/Berlin",
+        "send_days": ["0", "1", "2", "3", "4"],
+        "window_start": "09:00",
+        "window_end": "17:00",
+        "daily_cap": 30,
+        "unsubscribe_footer": "<p>Bye {{unsubscribe_url}}</p>",
+    }
+    url = reverse("campaign_schedule", args=[campaign.pk])
+    page = client.get(url).content.decode()
+    assert 'name="lead_time_zones"' in page and "on each lead's clock" in page
+    client.post(url, schedule | {"lead_time_zones": "on"}, headers=HTMX)
+    campaign.refresh_from_db()
+    assert campaign.lead_time_zones and campaign.timezone == "Europe/Berlin"
+    review = client.get(reverse("campaign_review", args=[campaign.pk])).content.decode()
+    assert "09:00–17:00 in each lead's time zone (else Europe/Berlin)" in review
+    client.post(url, schedule, headers=HTMX)  # an unticked box is not sent
+    campaign.refresh_from_db()
+    assert not campaign.lead_time_zones
+
+
 def test_variants_autosave_with_template_errors_and_hints(client, alice, campaign):
     client.force_login(alice)
     variant = first_variant(campaign)

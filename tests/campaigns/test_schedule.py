@@ -5,8 +5,8 @@ import random
 
 import pytest
 
-from campaigns.models import Campaign
-from campaigns.schedule import in_window, next_send_time
+from campaigns.models import Campaign, Lead
+from campaigns.schedule import in_window, next_send_time, send_zone
 
 UTC = datetime.UTC
 
@@ -61,3 +61,21 @@ def test_jitter_stays_inside_the_window():
 
 def test_no_sending_day_means_never():
     assert next_send_time(campaign(send_days=""), at(2026, 11, 24, 10)) is None
+
+
+def test_a_lead_is_written_to_in_its_own_time_zone_when_the_campaign_says_so():
+    tokyo, unknown = Lead(timezone="Asia/Tokyo"), Lead(timezone="")
+    gone = Lead(timezone="Mars/Olympus_Mons")  # a zone the database no longer knows
+    berlin = campaign(timezone="Europe/Berlin", lead_time_zones=True)
+    tuesday = at(2026, 11, 24, 10)  # 11:00 in Berlin, 19:00 in Tokyo
+    assert next_send_time(berlin, tuesday, lead=tokyo) == at(2026, 11, 25, 0)  # 9:00 in Tokyo
+    assert not in_window(berlin, tuesday, lead=tokyo)
+    assert in_window(berlin, at(2026, 11, 25, 0), lead=tokyo)
+    for lead in (unknown, gone, None):  # no zone known: the campaign's
+        assert send_zone(berlin, lead) == "Europe/Berlin"
+        assert next_send_time(berlin, tuesday, lead=lead) == tuesday
+    # The sending days are the lead's too: Friday 23:00 UTC is Saturday morning in Tokyo.
+    assert next_send_time(berlin, at(2026, 11, 27, 23), lead=tokyo) == at(2026, 11, 30, 0)
+    off = campaign(timezone="Europe/Berlin")
+    assert send_zone(off, tokyo) == "Europe/Berlin"
+    assert next_send_time(off, tuesday, lead=tokyo) == tuesday

@@ -91,6 +91,12 @@ def test_build_a_two_step_ab_campaign(live_server, page):
     )
     shoot(page, "campaign-preview")
 
+    # Schedule: on each lead's own clock, saved as it is ticked.
+    page.goto(base + f"/campaigns/{Campaign.objects.get().pk}/schedule/")
+    page.check("text=send in each lead's own time zone")
+    expect(page.locator("#save-state [data-saved]")).to_have_attribute("data-saved", "yes")
+    shoot(page, "campaign-schedule")
+
     # Review: only the mailbox is missing; choose it and the campaign is ready.
     page.goto(base + f"/campaigns/{Campaign.objects.get().pk}/review/")
     expect(page.locator("[data-problem]")).to_have_count(1)
@@ -101,6 +107,7 @@ def test_build_a_two_step_ab_campaign(live_server, page):
     page.click("text=Next: review")
     expect(page.locator("[data-problems]")).to_have_attribute("data-problems", "0")
     expect(page.get_by_text("Ready to launch")).to_be_visible()
+    expect(page.locator(".summary")).to_contain_text("in each lead's time zone (else UTC)")
     shoot(page, "campaign-review")
 
     campaign = Campaign.objects.get()
