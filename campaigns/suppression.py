@@ -8,7 +8,7 @@ Checked on import, at launch, at claim and right before SMTP — always through 
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 from django.db import IntegrityError, transaction
@@ -18,6 +18,8 @@ from accounts.models import Workspace
 from campaigns.models import Suppression, normalize_email, value_hash
 
 logger = logging.getLogger(__name__)
+LOOKUP_CHUNK = 5000  # hashes a query looks up at once (SQLite's limit on parameters)
+SUPPRESSION_HEADER = ["entry", "kind", "reason", "note", "added_at"]
 
 
 class SuppressionError(ValueError):
@@ -109,9 +111,11 @@ def suppression_add(
 
 def suppressions_add(
     *, workspace: Workspace, entries: Iterable[str], reason: str, note: str = ""
-) -> None:
-    """Suppress many addresses or domains at once (a batch of bounce reports); entries already
-    suppressed are kept, ones that are not an address or a domain are skipped (logged)."""
+) -> tuple[int, int]:
+    """Suppress many addresses or domains at once (a batch of bounce reports, a file); entries
+    already suppressed are kept, ones that are not an address or a domain are skipped (logged).
+    Returns (added, already there), each entry counted once. A few queries whatever the
+    number; wrap it in a transaction for all or nothing."""
     wanted: dict[str, tuple[str, str]] = {}
     for entry in entries:
         try:
@@ -120,11 +124,13 @@ def suppressions_add(
             logger.warning("Not suppressed, not an address or a domain: %r", entry[:100])
             continue
         wanted.setdefault(value_hash(value), (kind, value))
-    existing = set(
-        Suppression.objects.for_workspace(workspace)
-        .filter(value_hash__in=list(wanted))
-        .values_list("kind", "value_hash")
-    )
+    digests, existing = list(wanted), set()
+    for start in range(0, len(digests), LOOKUP_CHUNK):
+        existing.update(
+            Suppression.objects.for_workspace(workspace)
+            .filter(value_hash__in=digests[start : start + LOOKUP_CHUNK])
+            .values_list("kind", "value_hash")
+        )
     rows = [
         Suppression(
             workspace=workspace, kind=kind, value=value, value_hash=digest, reason=reason, note=note
@@ -133,7 +139,22 @@ def suppressions_add(
         if (kind, digest) not in existing
     ]
     # Added at the same moment by someone else: theirs is kept (the unique constraint).
-    Suppression.objects.bulk_create(rows, ignore_conflicts=True)
+    Suppression.objects.bulk_create(rows, ignore_conflicts=True, batch_size=2000)
+    return len(rows), len(wanted) - len(rows)
+
+
+def suppressions_csv(workspace: Workspace) -> Iterator[list]:
+    """The workspace's list as rows of SUPPRESSION_HEADER, oldest first; its first column reads
+    back in as an import. Entries erased on request (only their hash is kept) are left out:
+    they have no address to give, and they go on suppressing here."""
+    entries = (
+        Suppression.objects.for_workspace(workspace)
+        .exclude(value="")
+        .order_by("pk")
+        .values_list("value", "kind", "reason", "note", "created_at")
+    )
+    for value, kind, reason, note, created_at in entries.iterator(chunk_size=5000):
+        yield [value, kind, reason, note, created_at.isoformat(timespec="seconds")]
 
 
 def suppression_remove(*, suppression: Suppression) -> None:

@@ -1,43 +1,72 @@
-"""The suppression list page: add one, import a file, remove manual entries."""
+"""The suppression list page: add one, import a file, export it, remove manual entries."""
 
 from __future__ import annotations
+
+from itertools import islice
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
+from django.db import transaction
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from campaigns import lead_csv
 from campaigns.forms import SuppressionForm
 from campaigns.models import Suppression
-from campaigns.suppression import SuppressionError, suppression_add, suppression_remove
+from campaigns.suppression import (
+    SUPPRESSION_HEADER,
+    SuppressionError,
+    parse_entry,
+    suppression_add,
+    suppression_remove,
+    suppressions_add,
+    suppressions_csv,
+)
+from postigo.csv_export import csv_response
 from postigo.tenancy import get_for_workspace_or_404
 
-MAX_FILE_ROWS = 100_000
+MAX_FILE_ROWS = 1_000_000
+SHOWN_PROBLEMS = 100
 
 
 def _import_file(workspace, data: bytes) -> dict:
-    """Every row's first non-empty cell is an address or domain; report each bad row."""
+    """Every row's first non-empty cell is an address or domain. Every row is checked first,
+    each bad one reported by number; the good ones are then added at once, all or nothing."""
     parsed = lead_csv.read(data)
-    added = existing = 0
-    problems = []
     first = next((c for c in parsed.header if c.strip()), "")
     rows = [(1, [first])] if "@" in first or "." in first else []  # no header row
-    rows += list(lead_csv.rows(parsed.text, parsed.delimiter))[:MAX_FILE_ROWS]
+    rows += islice(lead_csv.rows(parsed.text, parsed.delimiter), MAX_FILE_ROWS + 1)
+    if len(rows) > MAX_FILE_ROWS:
+        raise lead_csv.CsvFileError(
+            _("The file has more than %(n)s rows; split it and import the parts.")
+            % {"n": f"{MAX_FILE_ROWS:,}"}
+        )
+    entries, problems = [], []
     for number, cells in rows:
         value = next((c.strip() for c in cells if c.strip()), "")
         if not value:
             continue
         try:
-            _row, created = suppression_add(workspace=workspace, entry=value, note=_("imported"))
+            parse_entry(value)
         except SuppressionError as exc:
             problems.append({"row": number, "reason": str(exc)})
             continue
-        added += created
-        existing += not created
-    return {"added": added, "existing": existing, "problems": problems}
+        entries.append(value)
+    with transaction.atomic():
+        added, existing = suppressions_add(
+            workspace=workspace,
+            entries=entries,
+            reason=Suppression.Reason.MANUAL,
+            note=_("imported"),
+        )
+    return {
+        "added": added,
+        "existing": existing,
+        "problems": problems[:SHOWN_PROBLEMS],
+        "more_problems": max(0, len(problems) - SHOWN_PROBLEMS),
+    }
 
 
 @login_required
@@ -95,3 +124,10 @@ def suppression_delete(request, pk: int):
     else:
         messages.success(request, _("%(value)s can be mailed again.") % {"value": entry.value})
     return redirect("suppression_list")
+
+
+@login_required
+@require_GET
+def suppression_export(request):
+    rows = suppressions_csv(request.workspace)
+    return csv_response("suppressions.csv", SUPPRESSION_HEADER, rows)

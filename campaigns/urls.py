@@ -76,6 +76,11 @@ urlpatterns = [
     ),
     path("leads/suppressions/", suppression_views.suppression_list, name="suppression_list"),
     path(
+        "leads/suppressions/export/",
+        suppression_views.suppression_export,
+        name="suppression_export",
+    ),
+    path(
         "leads/suppressions/<int:pk>/delete/",
         suppression_views.suppression_delete,
         name="suppression_delete",

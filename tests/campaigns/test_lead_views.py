@@ -5,10 +5,13 @@ import io
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from campaigns import suppression_views
 from campaigns.models import Lead, LeadImport, LeadList, Suppression
-from campaigns.suppression import suppression_add
+from campaigns.suppression import SUPPRESSION_HEADER, suppression_add, suppression_erase_address
 from tests.campaigns.test_lead_import import FIXTURE
 
 pytestmark = pytest.mark.django_db
@@ -135,6 +138,67 @@ def test_suppression_page_adds_imports_and_removes_only_manual_entries(client, a
     refused = client.post(reverse("suppression_delete", args=[bounced.pk]), follow=True)
     assert "Only entries added by hand can be removed" in refused.content.decode()
     assert Suppression.objects.filter(pk=bounced.pk).exists()
+
+
+def exported_suppressions(client) -> list[dict[str, str]]:
+    response = client.get(reverse("suppression_export"))
+    return list(csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode())))
+
+
+def test_a_large_suppression_file_is_added_at_once_and_exports_for_another_workspace(
+    client, alice, charlie, workspace_a, workspace_b
+):
+    client.force_login(alice)
+    suppression_add(workspace=workspace_a, entry="b@x.example", reason="hard_bounce")
+    suppression_add(workspace=workspace_a, entry="gone@x.example", reason="unsubscribed")
+    suppression_erase_address(workspace=workspace_a, address="gone@x.example")
+    lines = ["email"] + [f"person{i}@big.example" for i in range(20_000)]
+    lines += ["B@X.example", "=cmd|' /C calc'!A0", "person7@big.example", "@rival.example"]
+    data = "\n".join(lines).encode()
+    with CaptureQueriesContext(connection) as queries:
+        report = client.post(
+            reverse("suppression_list"), {"file": SimpleUploadedFile("dnc.csv", data)}
+        ).content.decode()
+    assert "20001 added, 1 already there." in report
+    assert "Row 20003" in report and "neither an address nor a domain" in report
+    assert len(queries.captured_queries) < len(lines) / 50  # not a query or two per row
+    assert Suppression.objects.for_workspace(workspace_a).count() == 20_003
+
+    rows = exported_suppressions(client)
+    assert list(rows[0]) == SUPPRESSION_HEADER
+    assert [r["entry"] for r in rows[:2]] == ["b@x.example", "person0@big.example"]
+    assert rows[0]["reason"] == "hard_bounce" and rows[1]["note"] == "imported"
+    assert "gone@x.example" not in {r["entry"] for r in rows} and len(rows) == 20_002
+    assert rows[-1] | {"entry": "rival.example", "kind": "domain"} == rows[-1]
+
+    client.force_login(charlie)  # the file reads back in, into another workspace
+    assert exported_suppressions(client) == []
+    export = "\n".join(["entry,kind", *(f"{r['entry']},{r['kind']}" for r in rows)]).encode()
+    client.post(reverse("suppression_list"), {"file": SimpleUploadedFile("s.csv", export)})
+    assert {r["entry"] for r in exported_suppressions(client)} == {r["entry"] for r in rows}
+
+
+def test_a_suppression_file_too_long_or_mostly_wrong_says_so_and_adds_nothing(
+    client, alice, monkeypatch
+):
+    client.force_login(alice)
+    monkeypatch.setattr(suppression_views, "MAX_FILE_ROWS", 3)
+    data = b"a@x.example\nb@x.example\nc@x.example\nd@x.example\n"
+    page = client.post(
+        reverse("suppression_list"), {"file": SimpleUploadedFile("s.csv", data)}, follow=True
+    ).content.decode()
+    assert "The file has more than 3 rows; split it and import the parts." in page
+    assert not Suppression.objects.exists()
+
+    monkeypatch.setattr(suppression_views, "MAX_FILE_ROWS", 5)  # exactly the limit is read
+    monkeypatch.setattr(suppression_views, "SHOWN_PROBLEMS", 2)
+    data = b"a@x.example\nnope\nnada\nniente\nnichts\n"
+    page = client.post(
+        reverse("suppression_list"), {"file": SimpleUploadedFile("s.csv", data)}
+    ).content.decode()
+    assert "Row 2" in page and "Row 3" in page and "Row 4" not in page
+    assert "…and 2 more rows that are not addresses or domains." in page
+    assert list(Suppression.objects.values_list("value", flat=True)) == ["a@x.example"]
 
 
 def test_another_workspace_sees_none_of_it(

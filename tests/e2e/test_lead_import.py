@@ -48,3 +48,30 @@ def test_import_the_sample_file(live_server, page):
     expect(page.locator("[data-lead]")).to_have_count(6)  # the six Brightwave rows
     expect(page).to_have_url(re.compile(r"/leads/\?q=Brightwave&tag=&status=&list=\d+$"))
     shoot(page, "lead-list")
+
+    # A do-not-contact file on the suppression list, and the list back out as CSV.
+    page.click("text=Suppression list")
+    page.set_input_files(
+        "input[name=file]",
+        files=[
+            {
+                "name": "dnc.csv",
+                "mimeType": "text/csv",
+                "buffer": b"address\nceo@rival.example\nnot an address\n@competitor.example\n",
+            }
+        ],
+    )
+    page.click("button:text('Import')")
+    report = page.locator("[data-suppression-report]")
+    expect(report).to_contain_text("2 added, 0 already there.")
+    expect(report).to_contain_text("Row 3")
+    expect(page.locator("[data-value='competitor.example']")).to_contain_text("domain")
+    shoot(page, "suppression-list")
+    with page.expect_download() as downloading:
+        page.click("[data-suppression-export]")
+    exported = downloading.value.path().read_text(encoding="utf-8").splitlines()
+    assert [line.split(",")[0] for line in exported] == [
+        "entry",
+        "ceo@rival.example",
+        "competitor.example",
+    ]

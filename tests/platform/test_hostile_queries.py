@@ -47,6 +47,7 @@ def pages(workspace_a):
         reverse("lead_export"),
         reverse("lead_detail", args=[lead.pk]),
         reverse("suppression_list"),
+        reverse("suppression_export"),
         reverse("inbox"),
         reverse("reports"),
         reverse("dashboard"),
