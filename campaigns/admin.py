@@ -8,11 +8,20 @@ from campaigns.models import Campaign, OutboundMessage, Suppression
 
 @admin.register(Campaign)
 class CampaignAdmin(admin.ModelAdmin):
-    list_display = ["name", "workspace", "status", "created_at", "launched_at"]
+    list_display = ["name", "workspace", "status", "paused_reason", "created_at", "launched_at"]
     list_filter = ["status"]
     search_fields = ["name", "workspace__name"]
-    readonly_fields = ["workspace", "created_at", "launched_at", "updated_at"]
-    fields = ["name", "workspace", "status", "created_at", "launched_at", "updated_at"]
+    readonly_fields = ["workspace", "paused_reason", "created_at", "launched_at", "updated_at"]
+    fields = [
+        "name",
+        "workspace",
+        "status",
+        "paused_reason",
+        "bounce_limit",
+        "created_at",
+        "launched_at",
+        "updated_at",
+    ]
     actions = ["pause", "stop"]
 
     @admin.action(description="Pause the selected campaigns")

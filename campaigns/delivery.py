@@ -18,6 +18,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
+from campaigns.bounce_guard import pause_on_bounces
 from campaigns.dispatch import attach_campaigns
 from campaigns.models import (
     Campaign,
@@ -258,6 +259,7 @@ class _SentBuffer:
                 if enrollment.status == Enrollment.Status.COMPLETED:
                     tally.add(enrollment.campaign_id, "completed")
             tally.save()
+            pause_on_bounces({m.enrollment.campaign_id for m in messages})
 
 
 def _advanced(message: OutboundMessage) -> Enrollment:
@@ -306,6 +308,7 @@ def _record(message: OutboundMessage, result: SendResult) -> None:
             )
             Lead.objects.filter(pk=message.enrollment.lead_id).update(status=Lead.Status.BOUNCED)
             _fail(message, None, stop="bounced")
+            pause_on_bounces([message.enrollment.campaign_id])
     elif outcome is Outcome.REJECTED:
         _fail(message, None, stop="rejected")
     elif outcome is Outcome.TEMPORARY:

@@ -201,6 +201,7 @@ class CampaignScheduleForm(forms.ModelForm):
             "stop_company_on_reply",
             "auto_reply_is_reply",
             "allow_overlap",
+            "bounce_limit",
             "unsubscribe_footer",
         ]
         widgets = {

@@ -16,6 +16,7 @@ from django.db.models import Count, Q
 from django.db.models.functions import Coalesce
 from flufl.bounce._scan import _DETECTORS as BOUNCE_DETECTORS
 
+from campaigns.bounce_guard import pause_on_bounces
 from campaigns.delivery import delivered_after_all, interrupted_ends
 from campaigns.mail_reading import header, sender
 from campaigns.models import (
@@ -141,6 +142,7 @@ def bounces(mailbox: Mailbox, reports: list[Report]) -> dict[int, str | None]:
         delivered_after_all([reply.message for reply, _recipient in new.values()])
         Reply.objects.bulk_create([reply for reply, _recipient in new.values()])
         _act_on_bounces(mailbox, list(new.values()))
+        pause_on_bounces({reply.message.enrollment.campaign_id for reply, _r in new.values()})
     return kinds
 
 

@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from campaigns.authoring import SYSTEM_FIELDS, body_source, parse_variant
+from campaigns.bounce_guard import bounce_count_restart
 from campaigns.models import STANDARD_FIELDS, Campaign, Enrollment, Lead, OutboundMessage
 from campaigns.schedule import next_send_time
 from campaigns.stats import bump
@@ -248,6 +249,8 @@ def campaign_launch(campaign: Campaign) -> int:
         campaign = Campaign.objects.select_for_update().get(pk=campaign.pk)
         if campaign.status not in (Campaign.Status.DRAFT, Campaign.Status.PAUSED):
             raise LaunchError([Problem(_("This campaign is already running."), "")])
+        if campaign.status == Campaign.Status.PAUSED:
+            bounce_count_restart(campaign)
         campaign.status = Campaign.Status.RUNNING
         campaign.launched_at = campaign.launched_at or timezone.now()
         campaign.save(update_fields=["status", "launched_at"])

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 
+from django.core.validators import MaxValueValidator
 from django.db import models
 from django.utils.timezone import now
 from django.utils.translation import gettext_lazy as _
@@ -66,6 +67,16 @@ class Campaign(models.Model):
         _("treat auto-replies (out of office) as replies"), default=False
     )
     unsubscribe_footer = models.TextField(_("unsubscribe footer"), default=DEFAULT_FOOTER)
+    bounce_limit = models.PositiveSmallIntegerField(
+        _("pause when more than this % of emails bounce"),
+        default=5,
+        validators=[MaxValueValidator(100)],
+        help_text=_("Counted once 50 emails have gone out since launch or resume; 0 never pauses."),
+    )
+    paused_reason = models.CharField(max_length=300, blank=True)  # set when Postigo paused it
+    # The counters' totals when the campaign was last resumed: the bounce limit counts from there.
+    bounce_count_tried_before = models.PositiveIntegerField(default=0)
+    bounce_count_bounced_before = models.PositiveIntegerField(default=0)
     created_at = models.DateTimeField(default=now)
     updated_at = models.DateTimeField(auto_now=True)
     launched_at = models.DateTimeField(null=True, blank=True)

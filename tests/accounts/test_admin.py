@@ -39,11 +39,18 @@ def test_operators_see_and_pause_any_campaign(client, operator, workspace_b):
 
     campaign = campaign_create(workspace=workspace_b, name="Someone's campaign")
     Campaign.objects.filter(pk=campaign.pk).update(status="running")
+    Campaign.objects.create(
+        workspace=workspace_b,
+        name="Bad list",
+        status="paused",
+        paused_reason="40 of the 100 emails it sent bounced (40.0%), over the limit of 5%.",
+    )
     device, _codes = enable_two_factor(operator)
     client.force_login(operator)
     client.post(reverse("two_factor_login"), {"code": totp_now(device)})
     listing = client.get(reverse("admin:campaigns_campaign_changelist")).content.decode()
     assert "Someone&#x27;s campaign" in listing
+    assert "40 of the 100 emails it sent bounced" in listing  # what Postigo paused, and why
     assert (
         client.get(reverse("admin:campaigns_campaign_change", args=[campaign.pk])).status_code
         == 200

@@ -66,6 +66,7 @@ def test_the_schedule_can_follow_each_leads_clock(client, alice, campaign):
         "window_start": "09:00",
         "window_end": "17:00",
         "daily_cap": 30,
+        "bounce_limit": 3,
         "unsubscribe_footer": "<p>Bye {{unsubscribe_url}}</p>",
     }
     url = reverse("campaign_schedule", args=[campaign.pk])
@@ -74,6 +75,9 @@ def test_the_schedule_can_follow_each_leads_clock(client, alice, campaign):
     client.post(url, schedule | {"lead_time_zones": "on"}, headers=HTMX)
     campaign.refresh_from_db()
     assert campaign.lead_time_zones and campaign.timezone == "Europe/Berlin"
+    assert campaign.bounce_limit == 3
+    refused = client.post(url, schedule | {"bounce_limit": 101}, headers=HTMX)
+    assert "less than or equal to 100" in refused.content.decode()
     review = client.get(reverse("campaign_review", args=[campaign.pk])).content.decode()
     assert "09:00–17:00 in each lead's time zone (else Europe/Berlin)" in review
     client.post(url, schedule, headers=HTMX)  # an unticked box is not sent

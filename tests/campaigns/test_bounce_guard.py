@@ -1,0 +1,100 @@
+"""A campaign whose mail bounces too much pauses itself and says why."""
+
+import datetime
+
+import pytest
+import time_machine
+from django.core import mail
+from django.urls import reverse
+
+from accounts.models import Notification
+from campaigns.bounce_guard import MIN_ATTEMPTS, pause_on_bounces
+from campaigns.inbound import receive_batch
+from campaigns.launch import campaign_launch
+from campaigns.models import Campaign, Enrollment, OutboundMessage
+from tests.campaigns.inbound_mail import postfix_bounce
+from tests.campaigns.pipeline import START, build, run_until
+
+pytestmark = pytest.mark.django_db
+AN_HOUR_ON = START + datetime.timedelta(hours=1, minutes=1)  # every first step is due
+
+
+def launched(workspace, mailbox, n, **fields):
+    with time_machine.travel(START, tick=False):
+        campaign = build(workspace, mailbox, n=n, steps=1, **({"daily_cap": 1000} | fields))
+        campaign_launch(campaign)
+    return campaign
+
+
+def tried(campaign) -> int:
+    return OutboundMessage.objects.filter(
+        enrollment__campaign=campaign, state__in=("sent", "failed")
+    ).count()
+
+
+def test_refused_during_smtp_past_the_limit_pauses_and_tells_the_workspace(
+    client, alice, workspace_a, mailbox, smtp_server, django_capture_on_commit_callbacks
+):
+    smtp_server.script.rcpt = {f"lead{i}@x.example": "550 5.1.1 No such user" for i in range(20)}
+    campaign = launched(workspace_a, mailbox, 150)
+    with django_capture_on_commit_callbacks(execute=True):
+        run_until(AN_HOUR_ON)
+    campaign.refresh_from_db()
+    assert campaign.status == Campaign.Status.PAUSED
+    # Checked as outcomes are stored: it stopped soon after the sample was reached, and the
+    # rest of the batch was given back, not sent.
+    assert MIN_ATTEMPTS <= tried(campaign) < 150
+    assert Enrollment.objects.filter(campaign=campaign, status="active").exists()
+    assert "emails it sent bounced" in campaign.paused_reason
+    assert "over the limit of 5%" in campaign.paused_reason
+    note = Notification.objects.get(user=alice)
+    assert note.level == "error" and "too many bounces" in note.title
+    assert note.url == reverse("campaign_report", args=[campaign.pk])
+    assert [m.to for m in mail.outbox] == [["alice@example.com"]]
+    assert campaign.paused_reason in mail.outbox[0].body
+
+    client.force_login(alice)
+    report = client.get(reverse("campaign_report", args=[campaign.pk])).content.decode()
+    assert "Paused by Postigo" in report and campaign.paused_reason in report
+
+    # Resumed after the list was cleaned: the count starts again, and the rest goes out.
+    smtp_server.script.rcpt = {}
+    client.post(reverse("campaign_control", args=[campaign.pk]), {"action": "resume"})
+    campaign.refresh_from_db()
+    assert (campaign.status, campaign.paused_reason) == ("running", "")
+    run_until(AN_HOUR_ON + datetime.timedelta(hours=2))
+    campaign.refresh_from_db()
+    assert campaign.status == Campaign.Status.RUNNING
+    assert tried(campaign) == 150
+
+
+def test_a_small_sample_a_low_rate_or_no_limit_never_pauses(workspace_a, mailbox, smtp_server):
+    smtp_server.script.rcpt = {f"lead{i}@x.example": "550 5.1.1 No such user" for i in range(10)}
+    few = launched(workspace_a, mailbox, 40)  # 25% bounce, but only 40 tried
+    run_until(AN_HOUR_ON)
+    few.refresh_from_db()
+    assert few.status == Campaign.Status.RUNNING and tried(few) == 40
+
+    smtp_server.script.rcpt = {f"ok{i}@x.example": "550 5.1.1 No such user" for i in range(2)}
+    fine = launched(workspace_a, mailbox, 60, prefix="ok")  # at most 2 of 50: under 5%
+    unlimited = launched(workspace_a, mailbox, 60, prefix="all", bounce_limit=0)
+    smtp_server.script.rcpt |= {f"all{i}@x.example": "550 5.1.1 No such user" for i in range(60)}
+    run_until(AN_HOUR_ON + datetime.timedelta(hours=1))
+    for campaign in (fine, unlimited):
+        campaign.refresh_from_db()
+        assert campaign.status == Campaign.Status.RUNNING and tried(campaign) == 60
+    assert pause_on_bounces([fine.pk, unlimited.pk]) == []
+
+
+def test_bounce_reports_read_from_the_inbox_count_too(workspace_a, mailbox, smtp_server):
+    campaign = launched(workspace_a, mailbox, 60)
+    run_until(AN_HOUR_ON)
+    sent = list(OutboundMessage.objects.filter(state="sent").order_by("pk"))
+    assert len(sent) == 60
+    receive_batch(mailbox, [(postfix_bounce(m), AN_HOUR_ON) for m in sent[:3]])
+    campaign.refresh_from_db()
+    assert campaign.status == Campaign.Status.RUNNING  # 3 of 60: 5%
+    receive_batch(mailbox, [(postfix_bounce(sent[3]), AN_HOUR_ON)])
+    campaign.refresh_from_db()
+    assert campaign.status == Campaign.Status.PAUSED
+    assert campaign.paused_reason.startswith("4 of the 60 emails it sent bounced (6.7%)")
