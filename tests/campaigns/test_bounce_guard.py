@@ -56,6 +56,8 @@ def test_refused_during_smtp_past_the_limit_pauses_and_tells_the_workspace(
     client.force_login(alice)
     report = client.get(reverse("campaign_report", args=[campaign.pk])).content.decode()
     assert "Paused by Postigo" in report and campaign.paused_reason in report
+    listing = client.get(reverse("campaign_list")).content.decode()
+    assert f'title="{campaign.paused_reason}" data-paused-by-postigo' in listing
 
     # Resumed after the list was cleaned: the count starts again, and the rest goes out.
     smtp_server.script.rcpt = {}
