@@ -9,7 +9,10 @@ cleaned the list, or accepts the rate. A limit of 0 never pauses.
 
 Checked where outcomes are recorded (`campaigns/delivery.py` after each stored group of sent
 messages and each hard bounce, `campaigns/inbound_reports.py` after a batch of bounce reports),
-inside their transaction, so the pause and the counts it read commit together.
+inside their transaction, so the pause and the counts it read commit together. A send only
+lowers a rate: once a campaign is past MIN_ATTEMPTS since it (re)started and under its limit,
+sends cannot pause it, so the sent path stops asking for the rest of its batch (`settled`); a
+bounce, which can, is checked whenever one is recorded.
 """
 
 from __future__ import annotations
@@ -38,24 +41,34 @@ def bounce_totals(campaign_ids: Iterable[int]) -> dict[int, tuple[int, int]]:
     return {row["campaign_id"]: (row["tried"] or 0, row["bounced"] or 0) for row in rows}
 
 
-def pause_on_bounces(campaign_ids: Iterable[int]) -> list[Campaign]:
+def pause_on_bounces(
+    campaign_ids: Iterable[int], *, settled: set[int] | None = None
+) -> list[Campaign]:
     """Pause the running campaigns among these whose bounce rate since they (re)started is over
-    their limit; returns them. Two queries when none is."""
+    their limit; returns them. Two queries when none is. Into `settled`, if given, go the ones
+    that more sends cannot pause: no limit, or past MIN_ATTEMPTS and under it."""
     ids = set(campaign_ids)
     if not ids:
         return []
     campaigns = list(
-        Campaign.objects.filter(
-            pk__in=ids, status=Campaign.Status.RUNNING, bounce_limit__gt=0
-        ).select_related("workspace")
+        Campaign.objects.filter(pk__in=ids, status=Campaign.Status.RUNNING).select_related(
+            "workspace"
+        )
     )
-    totals = bounce_totals(c.pk for c in campaigns) if campaigns else {}
+    limited = [c for c in campaigns if c.bounce_limit > 0]
+    if settled is not None:
+        settled.update(c.pk for c in campaigns if c.bounce_limit == 0)
+    totals = bounce_totals(c.pk for c in limited) if limited else {}
     paused = []
-    for campaign in campaigns:
+    for campaign in limited:
         tried, bounced = totals.get(campaign.pk, (0, 0))
         tried -= campaign.bounce_count_tried_before
         bounced -= campaign.bounce_count_bounced_before
-        if tried < MIN_ATTEMPTS or bounced * 100 <= campaign.bounce_limit * tried:
+        if tried < MIN_ATTEMPTS:
+            continue
+        if bounced * 100 <= campaign.bounce_limit * tried:
+            if settled is not None:
+                settled.add(campaign.pk)
             continue
         reason = _(
             "%(bounced)s of the %(tried)s emails it sent bounced (%(rate)s%%), over the limit of "

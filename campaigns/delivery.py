@@ -229,6 +229,7 @@ class _SentBuffer:
 
     def __init__(self):
         self.messages: list[OutboundMessage] = []
+        self.settled: set[int] = set()  # campaigns whose sends can no longer pause them
 
     def add(self, message: OutboundMessage, result: SendResult) -> None:
         message.state, message.sent_at = State.SENT, timezone.now()
@@ -259,7 +260,8 @@ class _SentBuffer:
                 if enrollment.status == Enrollment.Status.COMPLETED:
                     tally.add(enrollment.campaign_id, "completed")
             tally.save()
-            pause_on_bounces({m.enrollment.campaign_id for m in messages})
+            campaign_ids = {m.enrollment.campaign_id for m in messages} - self.settled
+            pause_on_bounces(campaign_ids, settled=self.settled)
 
 
 def _advanced(message: OutboundMessage) -> Enrollment:

@@ -100,3 +100,44 @@ def test_bounce_reports_read_from_the_inbox_count_too(workspace_a, mailbox, smtp
     campaign.refresh_from_db()
     assert campaign.status == Campaign.Status.PAUSED
     assert campaign.paused_reason.startswith("4 of the 60 emails it sent bounced (6.7%)")
+
+
+def guard_reads(queries) -> int:
+    """How many times the guard summed a campaign's counters."""
+    return sum('SUM(("campaigns_campaignstat"' in q["sql"] for q in queries)
+
+
+def test_sends_stop_asking_the_guard_once_they_can_no_longer_pause(
+    workspace_a, mailbox, smtp_server
+):
+    """A send only lowers a bounce rate: past MIN_ATTEMPTS since (re)start and under the limit,
+    only a new bounce can pause the campaign, and recording one checks by itself. So the sent
+    path stops reading the counters then, instead of after every group of 25 it records."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    campaign = launched(workspace_a, mailbox, 150)
+    with CaptureQueriesContext(connection) as queries:
+        run_until(AN_HOUR_ON)
+    assert tried(campaign) == 150
+    # Groups of 25: the first (25 tried) and the second (50: settled), not the four after.
+    assert guard_reads(queries.captured_queries) == 2
+
+    late = launched(workspace_a, mailbox, 60, prefix="late")  # a bounce after the sample …
+    run_until(AN_HOUR_ON + datetime.timedelta(hours=1))
+    sent = list(OutboundMessage.objects.filter(enrollment__campaign=late).order_by("pk"))
+    receive_batch(mailbox, [(postfix_bounce(m), AN_HOUR_ON) for m in sent[:4]])
+    late.refresh_from_db()
+    assert late.status == Campaign.Status.PAUSED  # … still pauses: 4 of 60
+
+
+def test_settled_means_sends_cannot_change_the_verdict(workspace_a, mailbox, smtp_server):
+    smtp_server.script.rcpt = {f"few{i}@x.example": "550 5.1.1 No such user" for i in range(5)}
+    few = launched(workspace_a, mailbox, 40, prefix="few")  # 5 of 40: too few tried to judge
+    fine = launched(workspace_a, mailbox, 60, prefix="fine")
+    unlimited = launched(workspace_a, mailbox, 10, prefix="free", bounce_limit=0)
+    run_until(AN_HOUR_ON)
+    settled: set[int] = set()
+    assert pause_on_bounces([few.pk, fine.pk, unlimited.pk], settled=settled) == []
+    # `few` is not: ten more good sends make 5 of 50, over 5%.
+    assert settled == {fine.pk, unlimited.pk}
