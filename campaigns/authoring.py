@@ -98,13 +98,26 @@ def variant_save(*, variant: Variant, subject: str, body_html: str, weight: int)
     return variant
 
 
+# What a campaign's run has written on it, not its settings: a copy starts from the defaults
+# (a draft, created now, and a bounce limit counting from its own launch).
+RUN_STATE = (
+    "status",
+    "created_at",
+    "launched_at",
+    "paused_reason",
+    "bounce_count_tried_before",
+    "bounce_count_bounced_before",
+)
+
+
 def campaign_duplicate(*, campaign: Campaign) -> Campaign:
+    """A draft with the campaign's settings, lists, mailboxes, steps and variants."""
     with transaction.atomic():
         copy = Campaign.objects.get(pk=campaign.pk)
         copy.pk = None
         copy.name = _("%(name)s (copy)") % {"name": campaign.name}
-        copy.status = Campaign.Status.DRAFT
-        copy.launched_at = None
+        for name in RUN_STATE:
+            setattr(copy, name, Campaign._meta.get_field(name).get_default())
         copy.save()
         copy.lead_lists.set(campaign.lead_lists.all())
         copy.mailboxes.set(campaign.mailboxes.all())

@@ -141,3 +141,32 @@ def test_settled_means_sends_cannot_change_the_verdict(workspace_a, mailbox, smt
     assert pause_on_bounces([few.pk, fine.pk, unlimited.pk], settled=settled) == []
     # `few` is not: ten more good sends make 5 of 50, over 5%.
     assert settled == {fine.pk, unlimited.pk}
+
+
+def test_a_copy_counts_its_own_bounces_from_its_launch(workspace_a, mailbox, smtp_server):
+    """A copy takes the original's settings, not the state of its run: neither the counts the
+    limit started from at its last resume nor why Postigo paused it."""
+    from campaigns.authoring import campaign_duplicate
+    from campaigns.launch import campaign_pause, campaign_stop
+
+    original = launched(workspace_a, mailbox, 150)
+    run_until(AN_HOUR_ON)
+    campaign_pause(original)
+    campaign_launch(original)  # resumed: its limit counts from its 150 tried
+    original.refresh_from_db()
+    assert original.bounce_count_tried_before == 150
+    Campaign.objects.filter(pk=original.pk).update(paused_reason="3 of the 50 emails bounced")
+    campaign_stop(original)
+
+    copy = campaign_duplicate(campaign=Campaign.objects.get(pk=original.pk))
+    assert (copy.bounce_count_tried_before, copy.bounce_count_bounced_before) == (0, 0)
+    assert copy.paused_reason == "" and copy.launched_at is None
+    assert copy.created_at > original.created_at  # listed as created now, not then
+
+    smtp_server.script.rcpt = {f"lead{i}@x.example": "550 5.1.1 No such user" for i in range(20)}
+    with time_machine.travel(AN_HOUR_ON + datetime.timedelta(hours=1), tick=False):
+        campaign_launch(copy)
+    run_until(AN_HOUR_ON + datetime.timedelta(hours=3))
+    copy.refresh_from_db()
+    assert copy.status == Campaign.Status.PAUSED, tried(copy)
+    assert MIN_ATTEMPTS <= tried(copy) < 150
