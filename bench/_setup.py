@@ -6,6 +6,7 @@ import json
 import os
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -47,3 +48,24 @@ def result(
     }
     print(json.dumps(line), flush=True)
     return line
+
+
+def busy_seconds() -> float:
+    """CPU seconds the whole machine has been busy since boot, all cores (from /proc/stat)."""
+    with open("/proc/stat") as stat:
+        ticks = [int(value) for value in stat.readline().split()[1:]]
+    idle = ticks[3] + ticks[4]  # idle and waiting for I/O
+    return (sum(ticks) - idle) / os.sysconf("SC_CLK_TCK")
+
+
+class Window:
+    """A timed stretch: its wall-clock `seconds`, and the CPU seconds the machine was `busy` in
+    it — every process, the sink, workers and databases included: what the work cost in all."""
+
+    def __enter__(self):
+        self.started, self.busy_before = time.perf_counter(), busy_seconds()
+        return self
+
+    def __exit__(self, *exc):
+        self.seconds = time.perf_counter() - self.started
+        self.busy = busy_seconds() - self.busy_before

@@ -11,8 +11,12 @@ loop sending pre-built messages of the same shape and size as ours (multipart HT
 quoted-printable, the same headers) over one reused connection; (b) django-post-office's
 `send_queued` on the same messages (queued beforehand, not timed). Targets: ratio >= 0.6 of
 (a), >= 1.5 of (b). Each of --rounds rounds runs them all back to back; the median round by
-ratio is reported.
-Usage: .venv/bin/python bench/pipeline.py [--n 1000] [--rounds 3] [--timers]
+ratio is reported. --mailboxes N spreads the deployed campaign over N mailboxes and
+--concurrency N runs the worker prefork with N processes, as `Procfile` deploys it (post-office
+sends over 5 threads, each its own SMTP session); --cpu prints, for each way, the CPU the whole
+machine was busy in its timed window per message (/proc/stat: the sink and workers included).
+Usage: .venv/bin/python bench/pipeline.py [--n 1000] [--rounds 3] [--timers] [--cpu]
+       [--mailboxes 1] [--concurrency 0]
 """
 
 from __future__ import annotations
@@ -26,15 +30,15 @@ from pathlib import Path
 
 # The project root instead of this folder: bench/dkim.py would shadow the dkim package.
 sys.path[0] = str(Path(__file__).resolve().parent.parent)
-from bench._setup import django_in_tempdir, result  # noqa: E402
+from bench._setup import Window, django_in_tempdir, result  # noqa: E402
 from bench.sender import Sink, bare_smtplib  # noqa: E402
 
 LINE = "<p>A short cold email line of realistic length, about seventy characters.</p>"
 
 
-def launched(server, n: int, name: str):
-    """A launched campaign of n leads on one mailbox with no gap; returns (mailbox, due at):
-    at `due at` every lead is due."""
+def launched(server, n: int, name: str, mailboxes: int = 1):
+    """A launched campaign of n leads rotating over `mailboxes` mailboxes with no gap; returns
+    (the mailboxes, due at): at `due at` every lead is due."""
     import time_machine
 
     from accounts.models import Workspace
@@ -44,21 +48,24 @@ def launched(server, n: int, name: str):
     from smtp_accounts.models import Mailbox
 
     workspace = Workspace.objects.create(name=name)
-    mailbox = Mailbox.objects.create(
-        workspace=workspace,
-        email=f"sender@{name}.example",
-        from_name="Alice",
-        smtp_host="localhost",
-        smtp_port=server.port,
-        smtp_security="starttls",
-        smtp_username=server.username,
-        smtp_password=server.password,
-        daily_cap=n * 2,
-        hourly_cap=n * 2,
-        min_gap_seconds=0,
-        gap_jitter_seconds=0,
-        warmup_enabled=False,
-    )
+    senders = [
+        Mailbox.objects.create(
+            workspace=workspace,
+            email=f"sender{k}@{name}.example",
+            from_name="Alice",
+            smtp_host="localhost",
+            smtp_port=server.port,
+            smtp_security="starttls",
+            smtp_username=server.username,
+            smtp_password=server.password,
+            daily_cap=n * 2,
+            hourly_cap=n * 2,
+            min_gap_seconds=0,
+            gap_jitter_seconds=0,
+            warmup_enabled=False,
+        )
+        for k in range(mailboxes)
+    ]
     lead_list = LeadList.objects.create(workspace=workspace, name="bench")
     leads = Lead.objects.bulk_create(
         Lead(
@@ -78,7 +85,7 @@ def launched(server, n: int, name: str):
     campaign.window_start, campaign.window_end = datetime.time(0), datetime.time(23, 59)
     campaign.save()
     campaign.lead_lists.add(lead_list)
-    campaign.mailboxes.add(mailbox)
+    campaign.mailboxes.add(*senders)
     variant_save(
         variant=campaign.steps.get().variants.get(),
         subject="{Quick|Short} question, {{first_name}}",
@@ -88,11 +95,12 @@ def launched(server, n: int, name: str):
     now = datetime.datetime.now(datetime.UTC).replace(hour=10, minute=0)
     with time_machine.travel(now, tick=False):
         campaign_launch(campaign)
-    return mailbox, now + datetime.timedelta(hours=1, minutes=1)
+    return senders, now + datetime.timedelta(hours=1, minutes=1)
 
 
-def ours(server, n: int, *, name: str = "bench") -> float:
-    """Inline: the dispatcher and the send tasks in this one process, one after the other."""
+def ours(server, n: int, *, name: str = "bench", cpu: list | None = None) -> float:
+    """Inline: the dispatcher and the send tasks in this one process, one after the other. The
+    machine's busy CPU ms a message in the timed window goes into `cpu`, if given."""
     import time_machine
 
     from campaigns.dispatch import dispatch_tick
@@ -100,21 +108,25 @@ def ours(server, n: int, *, name: str = "bench") -> float:
     from postigo.celery import app as celery_app
 
     celery_app.conf.task_always_eager = True
-    mailbox, due = launched(server, n, name)
-    with time_machine.travel(due):
-        started = time.perf_counter()
+    senders, due = launched(server, n, name)
+    with time_machine.travel(due), Window() as window:
         sum(iter(dispatch_tick, 0))  # tick until nothing more is due
-        elapsed = time.perf_counter() - started
-    sent = OutboundMessage.objects.filter(state="sent", mailbox=mailbox).count()
+    sent = OutboundMessage.objects.filter(state="sent", mailbox__in=senders).count()
     assert sent == n, sent
-    return n / elapsed
+    return _rate(n, window, cpu)
+
+
+def _rate(n: int, window: Window, cpu: list | None) -> float:
+    if cpu is not None:
+        cpu.append(window.busy * 1000 / n)
+    return n / window.seconds
 
 
 class Worker:
     """A real Celery worker in its own process, as deployed, one task at a time (`--pool solo`:
     one SMTP session at a time, like the baseline), on the same database and Redis broker."""
 
-    def __init__(self, server, folder: Path):
+    def __init__(self, server, folder: Path, concurrency: int = 0):
         import os
         import subprocess
 
@@ -137,9 +149,10 @@ class Worker:
         )
         celery_app.conf.task_always_eager = False
         celery_app.control.purge()
+        pool = ["--concurrency", str(concurrency)] if concurrency else ["--pool", "solo"]
         self.process = subprocess.Popen(
             [sys.executable, "-m", "celery", "-A", "postigo", "worker", "-Q", "send",
-             "--pool", "solo", "--without-gossip", "--without-mingle", "--loglevel", "WARNING"],
+             *pool, "--without-gossip", "--without-mingle", "--loglevel", "WARNING"],
             cwd=Path(__file__).resolve().parent.parent,
             env=env,
             stdout=subprocess.DEVNULL,
@@ -156,7 +169,7 @@ class Worker:
         self.process.wait(timeout=30)
 
 
-def deployed(server, n: int, *, name: str) -> float:
+def deployed(server, n: int, *, name: str, mailboxes: int = 1, cpu: list | None = None) -> float:
     """As deployed: this process plays beat and the dispatcher; the worker sends (above). Timed
     from the first tick until the worker has recorded the last message sent."""
     import time_machine
@@ -164,11 +177,10 @@ def deployed(server, n: int, *, name: str) -> float:
     from campaigns.dispatch import dispatch_tick
     from campaigns.models import OutboundMessage
 
-    mailbox, due = launched(server, n, name)
-    sent = OutboundMessage.objects.filter(state="sent", mailbox=mailbox)
+    senders, due = launched(server, n, name, mailboxes)
+    sent = OutboundMessage.objects.filter(state="sent", mailbox__in=senders)
     deadline = time.monotonic() + 300
-    with time_machine.travel(due):
-        started = time.perf_counter()
+    with time_machine.travel(due), Window() as window:
         sum(iter(dispatch_tick, 0))
         while sent.count() < n:
             if time.monotonic() > deadline:
@@ -176,8 +188,7 @@ def deployed(server, n: int, *, name: str) -> float:
             # Not more often: each count is a query on the database the worker writes to, and
             # this process shares the 2 cores with the worker, its helper and the sink.
             time.sleep(0.01)
-        elapsed = time.perf_counter() - started
-    return n / elapsed
+    return _rate(n, window, cpu)
 
 
 def prebuilt(n: int):
@@ -210,7 +221,7 @@ def prebuilt(n: int):
     return messages
 
 
-def post_office(server, messages) -> float:
+def post_office(server, messages, cpu: list | None = None) -> float:
     from django.conf import settings
     from post_office import mail
     from post_office.models import Email
@@ -235,13 +246,12 @@ def post_office(server, messages) -> float:
             html_message="<p>Hi Name,</p>" + LINE * 20,
             priority="medium",
         )
-    started = time.perf_counter()
-    mail.send_queued(processes=1)
-    elapsed = time.perf_counter() - started
+    with Window() as window:
+        mail.send_queued(processes=1)
     sent = Email.objects.filter(status=0).count()
     assert sent == len(messages), (sent, Email.objects.values_list("status", flat=True)[:5])
     Email.objects.all().delete()  # the next round starts from an empty queue
-    return len(messages) / elapsed
+    return _rate(len(messages), window, cpu)
 
 
 def stage_timers(server, n: int) -> None:
@@ -312,6 +322,11 @@ def main() -> None:
     parser.add_argument("--n", type=int, default=1000)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--timers", action="store_true", help="print where the time goes")
+    parser.add_argument("--mailboxes", type=int, default=1, help="deployed: mailboxes rotated")
+    parser.add_argument("--concurrency", type=int, default=0, help="deployed: worker processes")
+    parser.add_argument(
+        "--cpu", action="store_true", help="print the machine's busy CPU ms a message, each way"
+    )
     args = parser.parse_args()
     with_worker = _redis_up()
     if with_worker:
@@ -330,19 +345,37 @@ def main() -> None:
         messages = prebuilt(args.n)
         ours(server, 10, name="warmup")  # a worker that has started: modules imported
         if with_worker:
-            worker = Worker(server, folder)
+            worker = Worker(server, folder, args.concurrency)
             deployed(server, 10, name="warmup2")
         for i in range(args.rounds):
-            bare = bare_smtplib(server, messages)
-            mine = ours(server, args.n, name=f"round{i}")
-            as_deployed = deployed(server, args.n, name=f"deployed{i}") if worker else None
-            po = post_office(server, messages)
+            cpu: dict[str, list] = {"inline": [], "deployed": [], "bare": [], "post-office": []}
+            with Window() as window:  # the bare loop's connection set-up is in it: ~1%
+                bare = bare_smtplib(server, messages)
+            cpu["bare"].append(window.busy * 1000 / len(messages))
+            mine = ours(server, args.n, name=f"round{i}", cpu=cpu["inline"])
+            as_deployed = (
+                deployed(
+                    server,
+                    args.n,
+                    name=f"deployed{i}",
+                    mailboxes=args.mailboxes,
+                    cpu=cpu["deployed"],
+                )
+                if worker
+                else None
+            )
+            po = post_office(server, messages, cpu=cpu["post-office"])
             rounds.append((mine, as_deployed, bare, po))
             print(
                 f"round {i + 1}: inline {mine:.0f}/s, "
                 + (f"deployed {as_deployed:.0f}/s, " if as_deployed else "")
                 + f"bare smtplib {bare:.0f}/s, post-office {po:.0f}/s"
             )
+            if args.cpu:
+                print(
+                    "  machine busy, CPU ms a message: "
+                    + ", ".join(f"{way} {ms[0]:.2f}" for way, ms in cpu.items() if ms)
+                )
         if args.timers:
             stage_timers(server, args.n)
     finally:
