@@ -86,12 +86,13 @@ def _form_page(request, pk: int, name: str, form_class, template: str):
     """A wizard page whose one form autosaves (htmx) or saves and moves on (plain POST)."""
     campaign = _campaign(request, pk)
     form = form_class(request.POST or None, instance=campaign)
-    saved = False
-    if request.method == "POST" and campaign.editable and form.is_valid():
-        form.save()
-        saved = True
-        if not request.htmx:
-            return redirect(_next(name), pk=campaign.pk)
+    saved = None  # opened: what is shown is what is stored, nothing to report
+    if request.method == "POST":
+        saved = campaign.editable and form.is_valid()
+        if saved:
+            form.save()
+            if not request.htmx:
+                return redirect(_next(name), pk=campaign.pk)
     context = {
         "campaign": campaign,
         "form": form,

@@ -1,5 +1,7 @@
 """The campaign builder pages: wizard, autosave, sequence editing, review, preview, isolation."""
 
+import re
+
 import pytest
 from django.urls import reverse
 
@@ -56,6 +58,37 @@ def test_schedule_errors_are_reported_not_saved(client, alice, campaign):
     assert "The window must end after it starts." in response.content.decode()
     campaign.refresh_from_db()
     assert campaign.timezone == "UTC"
+
+
+@pytest.mark.parametrize("step", ["campaign_leads", "campaign_schedule", "campaign_mailboxes"])
+def test_a_wizard_step_says_nothing_of_saving_until_it_has_tried(client, alice, campaign, step):
+    """Opened, a step shows what is stored: there is nothing to report, least of all the red
+    "Not saved:" of a refused change. After a change it says which it was, and why."""
+    client.force_login(alice)
+    url = reverse(step, args=[campaign.pk])
+    page = client.get(url).content.decode()
+    assert re.search(r'<span id="save-state">\s*</span>', page)
+    assert "Not saved" not in page and "data-saved" not in page
+
+
+def test_an_autosave_says_saved_or_why_not(client, alice, campaign):
+    client.force_login(alice)
+    url = reverse("campaign_schedule", args=[campaign.pk])
+    schedule = {
+        "timezone": "UTC",
+        "send_days": ["0"],
+        "window_start": "09:00",
+        "window_end": "17:00",
+        "daily_cap": 30,
+        "bounce_limit": 5,
+        "unsubscribe_footer": "<p>Bye {{unsubscribe_url}}</p>",
+    }
+    saved = client.post(url, schedule, headers=HTMX).content.decode()
+    assert 'data-saved="yes"' in saved and "Saved" in saved
+    refused = client.post(url, schedule | {"daily_cap": -1}, headers=HTMX)
+    assert refused.status_code == 400
+    assert 'data-saved="no"' in refused.content.decode()
+    assert "Not saved: New leads per day:" in refused.content.decode()
 
 
 def test_the_schedule_can_follow_each_leads_clock(client, alice, campaign):
