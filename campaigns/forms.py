@@ -214,6 +214,9 @@ class CampaignScheduleForm(forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.initial["send_days"] = list(self.instance.send_days)
+        for field in self.fields.values():
+            if isinstance(field.widget, forms.CheckboxInput):
+                field.label_suffix = ""  # beside its box a label is a statement, not a heading
 
     def clean_send_days(self):
         return "".join(sorted(set(self.cleaned_data["send_days"])))
