@@ -11,7 +11,16 @@ class CampaignAdmin(admin.ModelAdmin):
     list_display = ["name", "workspace", "status", "paused_reason", "created_at", "launched_at"]
     list_filter = ["status"]
     search_fields = ["name", "workspace__name"]
-    readonly_fields = ["workspace", "paused_reason", "created_at", "launched_at", "updated_at"]
+    # The status changes through the actions (pause, stop) and the user's launch, which do what
+    # a change of status means; set directly it would skip that.
+    readonly_fields = [
+        "workspace",
+        "status",
+        "paused_reason",
+        "created_at",
+        "launched_at",
+        "updated_at",
+    ]
     fields = [
         "name",
         "workspace",

@@ -62,3 +62,32 @@ def test_operators_see_and_pause_any_campaign(client, operator, workspace_b):
     )
     campaign.refresh_from_db()
     assert campaign.status == "paused"
+
+
+def test_a_campaigns_status_changes_only_through_its_actions(client, operator, workspace_b):
+    """Setting the status field directly would skip what pausing, stopping or launching does
+    (stopping the leads' sequences; the launch checks and content filter): the form shows it,
+    the actions change it."""
+    from campaigns.authoring import campaign_create
+    from campaigns.models import Campaign, Enrollment, Lead
+
+    campaign = campaign_create(workspace=workspace_b, name="Someone's campaign")
+    Campaign.objects.filter(pk=campaign.pk).update(status="running")
+    lead = Lead.objects.create(workspace=workspace_b, email="a@x.example")
+    enrollment = Enrollment.objects.create(campaign=campaign, lead=lead)
+    device, _codes = enable_two_factor(operator)
+    client.force_login(operator)
+    client.post(reverse("two_factor_login"), {"code": totp_now(device)})
+    url = reverse("admin:campaigns_campaign_change", args=[campaign.pk])
+    assert 'name="status"' not in client.get(url).content.decode()
+    client.post(url, {"name": "Renamed", "status": "completed", "bounce_limit": 5})
+    campaign.refresh_from_db()
+    assert (campaign.name, campaign.status) == ("Renamed", "running")
+
+    client.post(
+        reverse("admin:campaigns_campaign_changelist"),
+        {"action": "stop", "_selected_action": [campaign.pk]},
+    )
+    campaign.refresh_from_db()
+    enrollment.refresh_from_db()
+    assert (campaign.status, enrollment.status) == ("completed", "stopped")
