@@ -36,7 +36,7 @@ SETS = {
 
 
 def evaluate(name: str, path: Path) -> None:
-    from campaigns.reply_labels import classify
+    from ai.providers.local import classify
 
     with path.open(encoding="utf-8") as file:
         rows = list(csv.DictReader(file, delimiter="\t"))

@@ -35,6 +35,7 @@ from django.db.models import F, Min, Q
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from ai.providers.local import classify
 from campaigns.delivery import delivered_after_all, interrupted_ends
 from campaigns.engagement import mark_first
 from campaigns.inbound_reports import (
@@ -59,7 +60,7 @@ from campaigns.mail_reading import (
 )
 from campaigns.models import Enrollment, Event, Lead, OutboundMessage, Reply, normalize_email
 from campaigns.rendering import UNSUBSCRIBE_MAILTO_SUBJECT
-from campaigns.reply_labels import classify, return_date
+from campaigns.reply_labels import return_date
 from campaigns.schedule import next_send_time, send_zone
 from campaigns.stats import Tally
 from campaigns.unsubscribe import unsubscribe
