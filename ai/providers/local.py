@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import re
 
+from ai import content_rules
 from ai.labels import ReplyLabel as Label
 from ai.labels import fold as _fold
+from ai.providers.base import Answer, ContentVerdict, Provider, ProviderError, ReplyVerdict
 
 
 def _near(first: str, second: str, gap: int = 40) -> re.Pattern:
@@ -274,3 +276,48 @@ def classify(text: str, subject: str = "", *, auto: bool = False) -> str:
     if any(p.search(body) for p in (INTERESTED, SEND_ME, WHEN)) or YES.match(body):
         return Label.INTERESTED
     return Label.NEUTRAL
+
+
+# --- the provider --------------------------------------------------------------------------------
+
+
+def _sentence(text: str) -> str:
+    return f"{text[:1].upper()}{text[1:]}." if text else ""
+
+
+class LocalProvider(Provider):
+    """Offline rules: the reply classifier above and the content filter of `ai.content_rules`."""
+
+    name = "local"
+    model = "rules"
+
+    def classify_reply(
+        self, *, text: str, subject: str, labels: dict[str, str] | None = None, auto: bool = False
+    ) -> Answer:
+        label = classify(text, subject, auto=auto)
+        # Rules are certain of what they match and unsure of the rest.
+        confidence = 0.5 if label == Label.NEUTRAL else 0.8
+        verdict = ReplyVerdict(label=str(label), confidence=confidence, reason="Offline rules.")
+        return Answer(value=verdict, provider=self.name, model=self.model)
+
+    def check_content(self, *, subject: str, body: str) -> Answer:
+        signals = content_rules.signals_of(subject=subject, body=body)
+        score = content_rules.score_of(signals)
+        blocked = score >= content_rules.BLOCK_AT
+        verdict = ContentVerdict(
+            blocked=blocked,
+            categories=content_rules.categories_of(signals) if blocked else (),
+            score=score,
+            reason=_sentence("; ".join(s.name for s in signals)),
+            provider=self.name,
+            model=self.model,
+            signals=tuple(s.name for s in signals),
+        )
+        return Answer(value=verdict, provider=self.name, model=self.model)
+
+    def generate_copy(self, *, brief: str, previous: list[str] | None = None) -> Answer:
+        raise ProviderError(
+            "Writing needs an AI provider: ask the operator for the built-in one, or add your "
+            "own OpenAI key in Settings → AI.",
+            kind="unavailable",
+        )
