@@ -102,6 +102,18 @@ class User(AbstractBaseUser, PermissionsMixin):
         return "".join(p[0] for p in parts[:2]).upper()
 
 
+class WorkspaceSendingQuerySet(models.QuerySet):
+    def allowed_to_send(self) -> WorkspaceSendingQuerySet:
+        """Workspaces that may send: open, not suspended, with at least one active owner
+        (a deactivated owner's workspace sends nothing, DESIGN invariant 9)."""
+        return self.filter(
+            closed_at__isnull=True,
+            suspended_at__isnull=True,
+            pk__in=Membership.objects.filter(role=Membership.Role.OWNER, user__is_active=True)
+            .values("workspace_id"),
+        )
+
+
 class Workspace(models.Model):
     """A team's space: every piece of user data belongs to exactly one workspace."""
 
@@ -109,9 +121,22 @@ class Workspace(models.Model):
     name = models.CharField(_("name"), max_length=100)
     created_at = models.DateTimeField(auto_now_add=True)
     closed_at = models.DateTimeField(null=True, blank=True)
+    # Set by an operator after abuse review (ai admin); reversible. Nothing sends meanwhile.
+    suspended_at = models.DateTimeField(null=True, blank=True)
+    suspension_reason = models.TextField(blank=True)
+
+    objects = WorkspaceSendingQuerySet.as_manager()
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def is_suspended(self) -> bool:
+        return self.suspended_at is not None
+
+    def may_send(self) -> bool:
+        """The same rule as `allowed_to_send`, for one workspace already loaded."""
+        return type(self).objects.allowed_to_send().filter(pk=self.pk).exists()
 
 
 class Membership(models.Model):

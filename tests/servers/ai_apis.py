@@ -121,7 +121,7 @@ class _FakeAPI:
                 {
                     "method": method,
                     "path": handler.path,
-                    "headers": dict(handler.headers),
+                    "headers": {k.lower(): v for k, v in handler.headers.items()},
                     "raw": raw.decode("utf-8", "replace"),
                 }
             )
