@@ -18,6 +18,7 @@ EMAIL = re.compile(r"[\w.+'-]+@[\w-]+(?:\.[\w-]+)+", re.UNICODE)
 # A phone number: an optional +, then 7 to 15 digits with spaces, dots, dashes or brackets.
 PHONE = re.compile(r"(?<![\w/=.-])\+?\(?\d[\d\s().-]{5,}\d(?![\w/-])")
 URL_QUERY = re.compile(r"(https?://[^\s?#<>\"']+)\?[^\s#<>\"']+", re.I)
+DATE = re.compile(r"\d{4}-\d{1,2}-\d{1,2}|\d{1,2}[./-]\d{1,2}[./-]\d{2,4}")
 MERGE_FIELD = re.compile(r"\{\{[^{}]*\}\}")
 PLACEHOLDER = re.compile(r"\[(?:EMAIL|PHONE|LEAD|QUERY)_\d+\]")
 # Values shorter than this are not redacted as known values: "Al" or "UK" would eat words.
@@ -74,7 +75,8 @@ class Redactor:
         text = URL_QUERY.sub(lambda m: m.group(1) + "?" + self._placeholder("QUERY", m.group(0)),
                              text)  # fmt: skip
         text = PHONE.sub(
-            lambda m: self._placeholder("PHONE", m.group(0)) if _digits(m.group(0)) >= 7
+            lambda m: self._placeholder("PHONE", m.group(0))
+            if _digits(m.group(0)) >= 7 and not DATE.fullmatch(m.group(0).strip())
             else m.group(0),
             text,
         )  # fmt: skip
