@@ -30,7 +30,10 @@ def default_answer(schema_name: str, text: str) -> dict:
     """A plausible structured answer for what was asked, from the request text alone."""
     lowered = text.lower()
     if schema_name == "reply_label":
-        if "call" in lowered or "interested" in lowered and "not interested" not in lowered:
+        if (
+            any(w in lowered for w in ("call", "talk", "interested"))
+            and "not interested" not in lowered
+        ):
             return {"label": "interested", "confidence": 0.91, "reason": "Asks for a call."}
         return {"label": "neutral", "confidence": 0.55, "reason": "No clear intent."}
     if schema_name == "content_verdict":
@@ -125,7 +128,7 @@ class _FakeAPI:
                     "raw": raw.decode("utf-8", "replace"),
                 }
             )
-            fault = self._faults.popleft() if self._faults and method == "POST" else None
+            fault = self._faults.popleft() if self._faults else None
             queued = self.answers.popleft() if self.answers and method == "POST" else None
         if fault and fault[0] == "slow":
             time.sleep(fault[1]["seconds"])
