@@ -92,7 +92,7 @@ def variant_remove(*, variant: Variant) -> None:
 def variant_save(*, variant: Variant, subject: str, body_html: str, weight: int) -> Variant:
     variant.subject = " ".join(subject.split())[:500]  # one line, always
     variant.body_html = content.sanitize_html(body_html)
-    variant.body_text = content.html_to_text(variant.body_html)
+    variant.body_text = content.template_text(variant.body_html)
     variant.weight = max(0, min(weight, 100))
     variant.save()
     return variant
@@ -203,7 +203,7 @@ def render_variant(
 ) -> tuple[str, str, str]:
     """Subject (one line), HTML body and plain-text body of a variant for these values."""
     parsed = parse_variant(variant)
-    text_source = content.html_to_text(body_source(variant))
+    text_source = content.template_text(body_source(variant))
     return (
         parsed.subject.render(values, seed=seed, mode=HEADER, mark_missing=mark_missing),
         parsed.body.render(values, seed=seed, mode=HTML, mark_missing=mark_missing),
@@ -244,10 +244,10 @@ def preview(variant: Variant, lead: Lead | None, *, seed: object = 0, n: int = 3
     )
     return Preview(
         subject,
-        html_body,
+        content.mark_literal_spintax(html_body),
         text_body,
         combinations,
-        variations,
+        [(s, content.mark_literal_spintax(b)) for s, b in variations],
         unresolved,
     )
 
