@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.timezone import now
 from django.utils.translation import gettext_lazy as _
 
-from postigo.tenancy import WorkspaceManager, WorkspaceQuerySet
+from core.tenancy import WorkspaceManager, WorkspaceQuerySet
 
 
 def validate_timezone(value: str) -> None:

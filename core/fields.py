@@ -5,11 +5,11 @@ from __future__ import annotations
 from django.core.exceptions import FieldError
 from django.db import models
 
-from postigo import crypto
+from core import crypto
 
 
 class EncryptedTextField(models.TextField):
-    """A text column stored as AES-256-GCM ciphertext (postigo.crypto), plaintext in Python.
+    """A text column stored as AES-256-GCM ciphertext (core.crypto), plaintext in Python.
 
     Ciphertext is randomised, so the column cannot be searched: only `isnull` works.
     Serialisation (dumpdata) writes the ciphertext, never the plaintext.

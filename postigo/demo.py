@@ -14,7 +14,7 @@ import unicodedata
 from django.db import transaction
 
 from accounts.models import Workspace
-from campaigns.authoring import campaign_create, step_add, variant_add, variant_save
+from campaigns.authoring.services import campaign_create, step_add, variant_add, variant_save
 from campaigns.models import Campaign, Lead, LeadList, LeadMembership
 from smtp_accounts.models import Mailbox, Security
 

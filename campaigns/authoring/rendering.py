@@ -9,10 +9,10 @@ from email.utils import format_datetime, formataddr, make_msgid
 
 from django.utils import timezone
 
-from campaigns.authoring import lead_values, render_variant
+from campaigns.authoring.services import lead_values, render_variant
 from campaigns.models import Lead, OutboundMessage, Variant
 from campaigns.tokens import unsubscribe_url
-from campaigns.tracking import add_pixel, rewrite_links
+from campaigns.tracking.links import add_pixel, rewrite_links
 from smtp_accounts.models import Mailbox
 from smtp_accounts.sender import OutgoingMessage
 
@@ -27,7 +27,7 @@ _LINE_BREAKS = str.maketrans({"\r": " ", "\n": " "})
 
 
 # The subject of the mail our List-Unsubscribe mailto asks for (RFC 2369); the inbox reads such
-# a mail from a lead as their request to unsubscribe (campaigns/inbound.py).
+# a mail from a lead as their request to unsubscribe (campaigns/inbox/receive.py).
 UNSUBSCRIBE_MAILTO_SUBJECT = "unsubscribe"
 
 

@@ -12,9 +12,8 @@ from django.utils.html import escape
 from django.utils.translation import gettext as _
 
 from accounts.models import Workspace
-from campaigns import content
-from campaigns.models import Campaign, Lead, Step, Variant
-from campaigns.templating import (
+from campaigns.authoring import content
+from campaigns.authoring.templating import (
     HEADER,
     HTML,
     TEXT,
@@ -23,6 +22,7 @@ from campaigns.templating import (
     TemplateError,
     parse,
 )
+from campaigns.models import Campaign, Lead, Step, Variant
 
 LABELS = string.ascii_uppercase
 # Merge fields the sender fills in for every message, whatever the lead.
@@ -254,7 +254,7 @@ def preview(variant: Variant, lead: Lead | None, *, seed: object = 0, n: int = 3
 
 def send_test(*, variant: Variant, lead: Lead | None, mailbox, to: str):
     """Send one rendered copy to the user through a mailbox; returns the sender's result."""
-    from campaigns.rendering import build_message
+    from campaigns.authoring.rendering import build_message
     from smtp_accounts.services import mailbox_send_batch
 
     message = build_message(variant=variant, lead=lead, mailbox=mailbox, to=to, seed="test")

@@ -3,20 +3,18 @@
 from __future__ import annotations
 
 import random
-from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.db.models import Count
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from campaigns import authoring, content, people, reports
-from campaigns.forms import (
+from campaigns.authoring import content
+from campaigns.authoring import services as authoring
+from campaigns.authoring.forms import (
     CampaignLeadsForm,
     CampaignMailboxesForm,
     CampaignNameForm,
@@ -24,19 +22,13 @@ from campaigns.forms import (
     StepForm,
     VariantForm,
 )
-from campaigns.launch import (
-    LaunchError,
-    campaign_enroll,
-    campaign_launch,
-    campaign_pause,
-    campaign_stop,
+from campaigns.authoring.templating import TemplateError
+from campaigns.models import STANDARD_FIELDS, Campaign, Lead, Step, Variant
+from campaigns.sending.launch import (
     enrolled_leads,
     launch_problems,
 )
-from campaigns.models import STANDARD_FIELDS, Campaign, Lead, Step, Variant
-from campaigns.templating import TemplateError
-from postigo.csv_export import csv_response
-from postigo.tenancy import as_id, get_for_workspace_or_404
+from core.tenancy import as_id, get_for_workspace_or_404
 from smtp_accounts.models import Mailbox
 
 WIZARD = [
@@ -48,11 +40,13 @@ WIZARD = [
 ]
 
 
-def _campaign(request, pk: int) -> Campaign:
+def campaign_for(request, pk: int) -> Campaign:
+    """The campaign `pk` of the current workspace; another workspace's is a 404."""
     return get_for_workspace_or_404(Campaign, request.workspace, pk=pk)
 
 
-def _wizard(campaign: Campaign, current: str) -> list[dict]:
+def wizard_steps(campaign: Campaign, current: str) -> list[dict]:
+    """The builder's steps, for the wizard bar every campaign page shows."""
     return [
         {"url": reverse(name, args=[campaign.pk]), "label": label, "current": name == current}
         for name, label in WIZARD
@@ -84,7 +78,7 @@ def campaign_list(request):
 
 def _form_page(request, pk: int, name: str, form_class, template: str):
     """A wizard page whose one form autosaves (htmx) or saves and moves on (plain POST)."""
-    campaign = _campaign(request, pk)
+    campaign = campaign_for(request, pk)
     form = form_class(request.POST or None, instance=campaign)
     saved = None  # opened: what is shown is what is stored, nothing to report
     if request.method == "POST":
@@ -96,7 +90,7 @@ def _form_page(request, pk: int, name: str, form_class, template: str):
     context = {
         "campaign": campaign,
         "form": form,
-        "wizard": _wizard(campaign, name),
+        "wizard": wizard_steps(campaign, name),
         "saved": saved,
     }
     if request.htmx and request.method == "POST":
@@ -176,7 +170,7 @@ def _merge_fields(campaign: Campaign) -> list[str]:
 @login_required
 @require_GET
 def campaign_sequence(request, pk: int):
-    campaign = _campaign(request, pk)
+    campaign = campaign_for(request, pk)
     steps = [
         {
             "step": step,
@@ -191,7 +185,7 @@ def campaign_sequence(request, pk: int):
         {
             "campaign": campaign,
             "steps": steps,
-            "wizard": _wizard(campaign, "campaign_sequence"),
+            "wizard": wizard_steps(campaign, "campaign_sequence"),
             "fields": _merge_fields(campaign),
         },
     )
@@ -200,7 +194,7 @@ def campaign_sequence(request, pk: int):
 @login_required
 @require_POST
 def variant_update(request, pk: int, variant_pk: int):
-    campaign = _campaign(request, pk)
+    campaign = campaign_for(request, pk)
     variant = get_for_workspace_or_404(
         Variant.objects.select_related("step__campaign"),
         request.workspace,
@@ -224,7 +218,7 @@ def variant_update(request, pk: int, variant_pk: int):
 @login_required
 @require_POST
 def step_update(request, pk: int, step_pk: int):
-    campaign = _campaign(request, pk)
+    campaign = campaign_for(request, pk)
     step = get_for_workspace_or_404(Step, request.workspace, pk=step_pk, campaign=campaign)
     form = StepForm(request.POST, instance=step, prefix=f"step{step.pk}")
     if campaign.editable and form.is_valid():
@@ -238,7 +232,7 @@ def step_update(request, pk: int, step_pk: int):
 @require_POST
 def sequence_change(request, pk: int):
     """Add or remove a step or a variant (whole-page actions)."""
-    campaign = _campaign(request, pk)
+    campaign = campaign_for(request, pk)
     if not campaign.editable:
         messages.error(request, _("A running campaign's sequence cannot change; pause it first."))
         return redirect("campaign_sequence", pk=campaign.pk)
@@ -270,14 +264,14 @@ def sequence_change(request, pk: int):
 @login_required
 @require_GET
 def campaign_review(request, pk: int):
-    campaign = _campaign(request, pk)
+    campaign = campaign_for(request, pk)
     leads = enrolled_leads(campaign).count()
     return render(
         request,
         "campaigns/wizard_review.html",
         {
             "campaign": campaign,
-            "wizard": _wizard(campaign, "campaign_review"),
+            "wizard": wizard_steps(campaign, "campaign_review"),
             "problems": launch_problems(campaign),
             "leads": leads,
             "steps": campaign.steps.annotate(variant_count=Count("variants")),
@@ -289,7 +283,7 @@ def campaign_review(request, pk: int):
 @login_required
 @require_http_methods(["GET", "POST"])
 def campaign_preview(request, pk: int):
-    campaign = _campaign(request, pk)
+    campaign = campaign_for(request, pk)
     variants = list(
         Variant.objects.filter(step__campaign=campaign)
         .select_related("step")
@@ -345,7 +339,7 @@ def campaign_preview(request, pk: int):
             "error": error,
             "result": result,
             "mailboxes": mailboxes,
-            "wizard": _wizard(campaign, "campaign_preview"),
+            "wizard": wizard_steps(campaign, "campaign_preview"),
         },
         status=400 if error and request.method == "POST" else 200,
     )
@@ -354,127 +348,6 @@ def campaign_preview(request, pk: int):
 @login_required
 @require_POST
 def campaign_duplicate(request, pk: int):
-    copy = authoring.campaign_duplicate(campaign=_campaign(request, pk))
+    copy = authoring.campaign_duplicate(campaign=campaign_for(request, pk))
     messages.success(request, _("Duplicated as “%(name)s”.") % {"name": copy.name})
     return redirect("campaign_leads", pk=copy.pk)
-
-
-@login_required
-@require_GET
-def campaign_report(request, pk: int):
-    campaign = _campaign(request, pk)
-    return render(
-        request,
-        "campaigns/campaign_report.html",
-        {
-            "campaign": campaign,
-            "report": reports.campaign_report(campaign),
-            "wizard": _wizard(campaign, ""),
-        },
-    )
-
-
-@login_required
-@require_POST
-def campaign_control(request, pk: int):
-    campaign = _campaign(request, pk)
-    action = request.POST.get("action")
-    if action in ("launch", "resume"):
-        try:
-            enrolled = campaign_launch(campaign)
-        except LaunchError as exc:
-            messages.error(request, str(exc))
-            return redirect("campaign_review", pk=campaign.pk)
-        messages.success(
-            request,
-            _("%(name)s is running: %(n)s leads enrolled.")
-            % {"name": campaign.name, "n": enrolled},
-        )
-    elif action == "enroll" and campaign.status == Campaign.Status.RUNNING:
-        added = campaign_enroll(campaign)
-        messages.success(request, _("%(n)s new leads enrolled.") % {"n": added})
-    elif action == "pause":
-        campaign_pause(campaign)
-        messages.info(request, _("Paused. Nothing new goes out until you resume."))
-    elif action == "stop":
-        campaign_stop(campaign)
-        messages.info(request, _("Stopped. No lead receives anything more from this campaign."))
-    return redirect("campaign_report", pk=campaign.pk)
-
-
-# --- people ---------------------------------------------------------------------------------------
-
-PEOPLE_PAGE = 50
-
-
-@login_required
-@require_GET
-def campaign_people(request, pk: int):
-    campaign = _campaign(request, pk)
-    status, q = _people_filter(request)
-    found = people.campaign_people(campaign, status=status, q=q)
-    page = Paginator(found, PEOPLE_PAGE).get_page(request.GET.get("page"))
-    page.object_list = list(page.object_list)
-    people.people_progress(page.object_list)
-    counts = people.people_counts(campaign)
-    context = {
-        "campaign": campaign,
-        "wizard": _wizard(campaign, ""),
-        "page": page,
-        "filters": [(key, label, counts[key]) for key, label in people.FILTERS],
-        "status": status,
-        "q": q,
-        "query": urlencode({"status": status, "q": q}),
-        "steps": campaign.steps.count(),
-        "interrupted": counts["interrupted"],
-        "can_continue": campaign.status in (Campaign.Status.RUNNING, Campaign.Status.PAUSED),
-    }
-    template = "campaigns/campaign_people.html"
-    return render(request, template + "#results" if request.htmx else template, context)
-
-
-def _people_filter(request) -> tuple[str, str]:
-    status = request.GET.get("status", "")
-    return (status if status in dict(people.FILTERS) else ""), request.GET.get("q", "")[:100]
-
-
-@login_required
-@require_GET
-def campaign_people_export(request, pk: int):
-    """Everyone the People page shows under its filter and search, as CSV."""
-    campaign = _campaign(request, pk)
-    status, q = _people_filter(request)
-    rows = people.people_rows(campaign, status=status, q=q)
-    filename = f"campaign-{campaign.pk}-people{'-' + status if status else ''}.csv"
-    return csv_response(filename, people.EXPORT_HEADER, rows)
-
-
-@login_required
-@require_POST
-def campaign_people_continue(request, pk: int):
-    campaign = _campaign(request, pk)
-    if request.POST.get("all"):
-        chosen = people.campaign_people(campaign, status="interrupted").values_list("pk", flat=True)
-    else:
-        values = request.POST.getlist("enrollment")
-        chosen = [pk for pk in map(as_id, values) if pk is not None][:PEOPLE_PAGE]
-    going_on = people.people_continue(campaign, list(chosen))
-    if going_on:
-        messages.success(
-            request,
-            ngettext(
-                "%(n)s lead goes on with the sequence; the next step is scheduled.",
-                "%(n)s leads go on with their sequence; their next steps are scheduled.",
-                going_on,
-            )
-            % {"n": going_on},
-        )
-    else:
-        messages.info(
-            request,
-            _(
-                "Nobody was continued: the leads chosen have replied, bounced or unsubscribed "
-                "since, or the campaign is no longer running."
-            ),
-        )
-    return redirect(f"{reverse('campaign_people', args=[campaign.pk])}?status=interrupted")

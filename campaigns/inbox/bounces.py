@@ -16,9 +16,9 @@ from django.db.models import Count, Q
 from django.db.models.functions import Coalesce
 from flufl.bounce._scan import _DETECTORS as BOUNCE_DETECTORS
 
-from campaigns.bounce_guard import pause_on_bounces
-from campaigns.delivery import delivered_after_all, interrupted_ends
-from campaigns.mail_reading import header, sender
+from campaigns.inbox.mail_reading import header, sender
+from campaigns.leads.suppression import suppressions_add
+from campaigns.leads.unsubscribe import unsubscribe
 from campaigns.models import (
     Enrollment,
     Event,
@@ -28,9 +28,9 @@ from campaigns.models import (
     Suppression,
     normalize_email,
 )
+from campaigns.sending.bounce_guard import pause_on_bounces
+from campaigns.sending.delivery import delivered_after_all, interrupted_ends
 from campaigns.stats import Tally
-from campaigns.suppression import suppressions_add
-from campaigns.unsubscribe import unsubscribe
 from smtp_accounts.models import Mailbox
 
 logger = logging.getLogger(__name__)

@@ -13,8 +13,8 @@ from email.utils import getaddresses, parseaddr
 
 from mailparser_reply import EmailReplyParser
 
-from campaigns.content import html_to_text
-from postigo.text import storable
+from campaigns.authoring.content import html_to_text
+from core.text import storable
 
 logger = logging.getLogger(__name__)
 

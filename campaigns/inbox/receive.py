@@ -35,9 +35,8 @@ from django.db.models import F, Min, Q
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from campaigns.delivery import delivered_after_all, interrupted_ends
-from campaigns.engagement import mark_first
-from campaigns.inbound_reports import (
+from campaigns.authoring.rendering import UNSUBSCRIBE_MAILTO_SUBJECT
+from campaigns.inbox.bounces import (
     ANSWERABLE,
     Report,
     answerable_to_leads,
@@ -46,7 +45,7 @@ from campaigns.inbound_reports import (
     looks_like_bounce,
     report_type,
 )
-from campaigns.mail_reading import (
+from campaigns.inbox.mail_reading import (
     HTML_READ_AT_MOST,
     MESSAGE_ID,
     bodies,
@@ -57,13 +56,14 @@ from campaigns.mail_reading import (
     sender,
     thread_subject,
 )
+from campaigns.leads.unsubscribe import unsubscribe
 from campaigns.models import Enrollment, Event, Lead, OutboundMessage, Reply, normalize_email
-from campaigns.rendering import UNSUBSCRIBE_MAILTO_SUBJECT
 from campaigns.reply_labels import classify, return_date
 from campaigns.schedule import next_send_time, send_zone
+from campaigns.sending.delivery import delivered_after_all, interrupted_ends
 from campaigns.stats import Tally
-from campaigns.unsubscribe import unsubscribe
-from smtp_accounts.dns_lookup import FREEMAIL
+from campaigns.tracking.flush import mark_first
+from smtp_accounts.detection import FREEMAIL
 from smtp_accounts.imap_sync import SyncError, SyncResult, mailbox_sync
 from smtp_accounts.models import Mailbox
 from smtp_accounts.services import mailbox_paused_by_error

@@ -10,11 +10,11 @@ from django.utils import timezone
 from django.utils.html import escape
 from django.utils.translation import gettext as _
 
-from campaigns.authoring import signature
+from campaigns.authoring.rendering import build_mime
+from campaigns.authoring.services import signature
+from campaigns.leads.unsubscribe import unsubscribe
 from campaigns.models import OutboundMessage, Reply, SentReply
-from campaigns.rendering import build_mime
-from campaigns.unsubscribe import unsubscribe
-from postigo.db import search_words
+from core.db import search_words
 from smtp_accounts.models import Mailbox
 from smtp_accounts.replies import Outcome
 from smtp_accounts.sender import OutgoingMessage

@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
-from campaigns import inbox
+from campaigns.inbox import services as inbox
 from campaigns.models import Campaign, Reply
 from smtp_accounts.models import Mailbox
 

@@ -18,11 +18,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User, Workspace
-from campaigns import lead_csv
-from campaigns.addresses import EmailNotValidError, normalize_address
+from campaigns.leads import csv_reader
+from campaigns.leads.addresses import EmailNotValidError, normalize_address
+from campaigns.leads.suppression import Suppressions
 from campaigns.models import Lead, LeadImport, LeadImportFill, LeadList, LeadMembership
-from campaigns.suppression import Suppressions
-from smtp_accounts.dns_lookup import LookupFailed, make_resolver, query
+from core.dns import LookupFailed, make_resolver, query
 
 logger = logging.getLogger(__name__)
 
@@ -50,8 +50,8 @@ class LeadImportError(ValueError):
 def lead_import_create(
     *, workspace: Workspace, user: User | None, lead_list: LeadList, filename: str, data: bytes
 ) -> LeadImport:
-    """Read the upload (raises lead_csv.CsvFileError) and keep it, decoded, for the run."""
-    parsed = lead_csv.read(data)
+    """Read the upload (raises csv_reader.CsvFileError) and keep it, decoded, for the run."""
+    parsed = csv_reader.read(data)
     return LeadImport.objects.create(
         workspace=workspace,
         lead_list=lead_list,
@@ -61,14 +61,14 @@ def lead_import_create(
         encoding=parsed.encoding,
         delimiter=parsed.delimiter,
         header=parsed.header,
-        mapping=lead_csv.guess_mapping(parsed.header),
+        mapping=csv_reader.guess_mapping(parsed.header),
         total_rows=parsed.total_rows,
     )
 
 
 def lead_import_preview(lead_import: LeadImport, n: int = 5) -> list[list[str]]:
     preview = []
-    for _number, cells in lead_csv.rows(bytes(lead_import.data).decode(), lead_import.delimiter):
+    for _number, cells in csv_reader.rows(bytes(lead_import.data).decode(), lead_import.delimiter):
         if any(c.strip() for c in cells):
             preview.append(cells)
         if len(preview) >= n:
@@ -91,12 +91,12 @@ def validate_mapping(header: list[str], mapping: list[str]) -> list[str]:
             continue
         if target.startswith("custom:"):
             key = target.removeprefix("custom:")
-            if key != lead_csv.custom_key(key) or key in lead_csv.TARGETS:
+            if key != csv_reader.custom_key(key) or key in csv_reader.TARGETS:
                 problems.append(
                     _("“%(key)s” (column %(column)s) is not a usable custom field name.")
                     % {"key": key, "column": column}
                 )
-        elif target not in lead_csv.TARGETS:
+        elif target not in csv_reader.TARGETS:
             problems.append(_("Column %(column)s has an unknown target.") % {"column": column})
         if target in seen and target != "email":
             problems.append(
@@ -160,7 +160,7 @@ def lead_import_run(lead_import_id: int) -> None:
     row = imp.processed_rows
     try:
         chunk: list[tuple[int, list[str]]] = []
-        for row_number, cells in lead_csv.rows(bytes(imp.data).decode(), imp.delimiter):
+        for row_number, cells in csv_reader.rows(bytes(imp.data).decode(), imp.delimiter):
             index = row_number - 1  # data rows processed once this row is done
             if index <= imp.processed_rows:
                 _remember(run, row_number, cells)  # done before the crash: only for duplicates

@@ -12,10 +12,9 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from campaigns import lead_csv
-from campaigns.forms import SuppressionForm
-from campaigns.models import Suppression
-from campaigns.suppression import (
+from campaigns.leads import csv_reader
+from campaigns.leads.forms import SuppressionForm
+from campaigns.leads.suppression import (
     SUPPRESSION_HEADER,
     SuppressionError,
     parse_entry,
@@ -24,8 +23,9 @@ from campaigns.suppression import (
     suppressions_add,
     suppressions_csv,
 )
-from postigo.csv_export import csv_response
-from postigo.tenancy import get_for_workspace_or_404
+from campaigns.models import Suppression
+from core.csv_export import csv_response
+from core.tenancy import get_for_workspace_or_404
 
 MAX_FILE_ROWS = 1_000_000
 SHOWN_PROBLEMS = 100
@@ -34,12 +34,12 @@ SHOWN_PROBLEMS = 100
 def _import_file(workspace, data: bytes) -> dict:
     """Every row's first non-empty cell is an address or domain. Every row is checked first,
     each bad one reported by number; the good ones are then added at once, all or nothing."""
-    parsed = lead_csv.read(data)
+    parsed = csv_reader.read(data)
     first = next((c for c in parsed.header if c.strip()), "")
     rows = [(1, [first])] if "@" in first or "." in first else []  # no header row
-    rows += islice(lead_csv.rows(parsed.text, parsed.delimiter), MAX_FILE_ROWS + 1)
+    rows += islice(csv_reader.rows(parsed.text, parsed.delimiter), MAX_FILE_ROWS + 1)
     if len(rows) > MAX_FILE_ROWS:
-        raise lead_csv.CsvFileError(
+        raise csv_reader.CsvFileError(
             _("The file has more than %(n)s rows; split it and import the parts.")
             % {"n": f"{MAX_FILE_ROWS:,}"}
         )
@@ -77,9 +77,9 @@ def suppression_list(request):
     if request.method == "POST" and "file" in request.FILES:
         try:
             report = _import_file(
-                request.workspace, request.FILES["file"].read(lead_csv.MAX_BYTES + 1)
+                request.workspace, request.FILES["file"].read(csv_reader.MAX_BYTES + 1)
             )
-        except lead_csv.CsvFileError as exc:
+        except csv_reader.CsvFileError as exc:
             messages.error(request, str(exc))
         form = SuppressionForm()
     elif request.method == "POST" and form.is_valid():

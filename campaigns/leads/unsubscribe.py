@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from django.db import transaction
 
-from campaigns.delivery import delivered_after_all, interrupted_ends
+from campaigns.leads.suppression import suppression_add
 from campaigns.models import Enrollment, Event, Lead, OutboundMessage, Suppression
+from campaigns.sending.delivery import delivered_after_all, interrupted_ends
 from campaigns.stats import Tally
-from campaigns.suppression import suppression_add
 
 
 def unsubscribe(message: OutboundMessage, *, reason: str = Suppression.Reason.UNSUBSCRIBED) -> None:

@@ -8,9 +8,9 @@ from django.shortcuts import render
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
+from campaigns.leads.unsubscribe import unsubscribe
 from campaigns.models import OutboundMessage
 from campaigns.tokens import UNSUBSCRIBE_SALT, unsign
-from campaigns.unsubscribe import unsubscribe
 
 
 def _message(signed: str) -> OutboundMessage:

@@ -10,9 +10,9 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from campaigns import lead_csv, people
-from campaigns.forms import LeadFilterForm, LeadForm, UploadForm, mapping_choices
-from campaigns.lead_import import (
+from campaigns.leads import csv_reader
+from campaigns.leads.forms import LeadFilterForm, LeadForm, UploadForm, mapping_choices
+from campaigns.leads.imports import (
     LeadImportError,
     lead_import_create,
     lead_import_preview,
@@ -21,8 +21,9 @@ from campaigns.lead_import import (
     lead_import_start,
 )
 from campaigns.models import STANDARD_FIELDS, Lead, LeadImport, LeadList
-from postigo.csv_export import csv_response
-from postigo.tenancy import get_for_workspace_or_404
+from campaigns.reports import people
+from core.csv_export import csv_response
+from core.tenancy import get_for_workspace_or_404
 
 PAGE_SIZE = 50
 
@@ -120,8 +121,8 @@ def lead_import_new(request):
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
         try:
-            data = upload.read(lead_csv.MAX_BYTES + 1)
-            lead_csv.read(data)  # refuse a bad file before creating a list for it
+            data = upload.read(csv_reader.MAX_BYTES + 1)
+            csv_reader.read(data)  # refuse a bad file before creating a list for it
             imp = lead_import_create(
                 workspace=request.workspace,
                 user=request.user,
@@ -129,7 +130,7 @@ def lead_import_new(request):
                 filename=upload.name,
                 data=data,
             )
-        except lead_csv.CsvFileError as exc:
+        except csv_reader.CsvFileError as exc:
             form.add_error("file", str(exc))
         else:
             return redirect("lead_import_detail", pk=imp.pk)

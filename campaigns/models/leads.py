@@ -11,7 +11,7 @@ from django.utils.timezone import now
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Workspace
-from postigo.tenancy import WorkspaceManager
+from core.tenancy import WorkspaceManager
 
 # Lead fields a CSV column can map to and a template can name; anything else is a custom field.
 STANDARD_FIELDS = (

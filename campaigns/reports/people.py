@@ -22,12 +22,12 @@ from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from campaigns.delivery import FOLLOW_UP_JITTER, INTERRUPTED
+from campaigns.leads.suppression import Suppressions
 from campaigns.models import Campaign, Enrollment, Lead, OutboundMessage, Reply
 from campaigns.schedule import next_send_time
+from campaigns.sending.delivery import FOLLOW_UP_JITTER, INTERRUPTED
 from campaigns.stats import Tally
-from campaigns.suppression import Suppressions
-from postigo.db import search_words, update_each
+from core.db import search_words, update_each
 
 _NAMED_STOPS = {
     "replied": ("replied",),

@@ -7,8 +7,8 @@ later — after at least MIN_ATTEMPTS, it is paused, says why, and its workspace
 app, and by email to owners and admins). Resuming starts the count again from there: the user
 cleaned the list, or accepts the rate. A limit of 0 never pauses.
 
-Checked where outcomes are recorded (`campaigns/delivery.py` after each stored group of sent
-messages and each hard bounce, `campaigns/inbound_reports.py` after a batch of bounce reports),
+Checked where outcomes are recorded (`campaigns/sending/delivery.py` after each stored group of sent
+messages and each hard bounce, `campaigns/inbox/bounces.py` after a batch of bounce reports),
 inside their transaction, so the pause and the counts it read commit together. A send only
 lowers a rate: once a campaign is past MIN_ATTEMPTS since it (re)started and under its limit,
 sends cannot pause it, so the sent path stops asking for the rest of its batch (`settled`); a

@@ -18,8 +18,9 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from campaigns.bounce_guard import pause_on_bounces
-from campaigns.dispatch import attach_campaigns
+from campaigns.authoring.rendering import render_outbound
+from campaigns.authoring.templating import TemplateError
+from campaigns.leads.suppression import Suppressions, suppression_add
 from campaigns.models import (
     Campaign,
     Enrollment,
@@ -29,13 +30,12 @@ from campaigns.models import (
     Suppression,
     Variant,
 )
-from campaigns.rendering import render_outbound
 from campaigns.schedule import next_send_time
+from campaigns.sending.bounce_guard import pause_on_bounces
+from campaigns.sending.dispatch import attach_campaigns
 from campaigns.stats import Tally
-from campaigns.suppression import Suppressions, suppression_add
-from campaigns.templating import TemplateError
-from campaigns.tracking import store_links_batch
-from postigo.db import update_each
+from campaigns.tracking.links import store_links_batch
+from core.db import update_each
 from smtp_accounts.background import BackgroundSender
 from smtp_accounts.models import Mailbox
 from smtp_accounts.replies import Outcome
@@ -285,7 +285,7 @@ def _advanced(message: OutboundMessage) -> Enrollment:
 def _previous_messages(messages: list[OutboundMessage]) -> dict[int, OutboundMessage]:
     """Each follow-up's enrollment -> its latest sent message (the one it answers): one query.
     An `unknown` one counts: a sequence goes on after it only when the user took it as
-    delivered (campaigns/people.py)."""
+    delivered (campaigns/reports/people.py)."""
     follow_ups = [m.enrollment_id for m in messages if m.step.position > 1]
     latest: dict[int, OutboundMessage] = {}
     sent = OutboundMessage.objects.filter(

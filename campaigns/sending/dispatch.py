@@ -17,11 +17,11 @@ import random
 from django.db import connection, transaction
 from django.utils import timezone
 
+from campaigns.leads.suppression import Suppressions
 from campaigns.models import Campaign, Enrollment, OutboundMessage, Step
 from campaigns.schedule import in_window, next_send_time, send_zone
 from campaigns.stats import bump
-from campaigns.suppression import Suppressions
-from postigo.db import create_each
+from core.db import create_each
 from smtp_accounts.models import Mailbox
 from smtp_accounts.rotation import reserve_send_slots
 

@@ -17,13 +17,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from campaigns.authoring import SYSTEM_FIELDS, body_source, parse_variant
-from campaigns.bounce_guard import bounce_count_restart
+from campaigns.authoring.services import SYSTEM_FIELDS, body_source, parse_variant
+from campaigns.authoring.templating import TemplateError
+from campaigns.leads.suppression import Suppressions
 from campaigns.models import STANDARD_FIELDS, Campaign, Enrollment, Lead, OutboundMessage
 from campaigns.schedule import next_send_time
+from campaigns.sending.bounce_guard import bounce_count_restart
 from campaigns.stats import bump
-from campaigns.suppression import Suppressions
-from campaigns.templating import TemplateError
 from smtp_accounts.rotation import assign_mailboxes
 
 MAX_NAMED = 5  # leads named per unresolved field; the rest are counted

@@ -14,13 +14,13 @@ import logging
 
 from django.db import transaction
 
-from campaigns import tracking_buffer
-from campaigns.delivery import PROMOTED_FIELDS, delivered_after_all
 from campaigns.models import Event, OutboundMessage
+from campaigns.sending.delivery import PROMOTED_FIELDS, delivered_after_all
 from campaigns.stats import Tally
-from campaigns.tracking import MACHINE_CLICK_WITHIN, MACHINE_OPEN_WITHIN, is_machine
-from campaigns.tracking_buffer import OPEN, Hit
-from postigo.db import update_each
+from campaigns.tracking import buffer as tracking_buffer
+from campaigns.tracking.buffer import OPEN, Hit
+from campaigns.tracking.links import MACHINE_CLICK_WITHIN, MACHINE_OPEN_WITHIN, is_machine
+from core.db import update_each
 
 logger = logging.getLogger(__name__)
 

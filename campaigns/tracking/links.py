@@ -16,9 +16,9 @@ import re
 
 from django.db import connection, transaction
 
-from campaigns import tracking_buffer
 from campaigns.models import OutboundMessage, TrackedLink
 from campaigns.tokens import public_url, sign, unsign
+from campaigns.tracking import buffer as tracking_buffer
 
 OPEN_SALT = "postigo.open"
 CLICK_SALT = "postigo.click"

@@ -6,7 +6,8 @@ Django tries patterns in order.
 
 from django.urls import path
 
-from campaigns import tracking_views, unsubscribe_views
+from campaigns.leads import unsubscribe_views
+from campaigns.tracking import views as tracking_views
 
 urlpatterns = [
     path("t/o/<str:signed>.gif", tracking_views.track_open, name="track_open"),

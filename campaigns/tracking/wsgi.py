@@ -20,8 +20,8 @@ import re
 from django.db import connections
 from django.utils.encoding import iri_to_uri
 
-from campaigns.tracking import click_hit, open_hit
-from campaigns.tracking_views import GIF
+from campaigns.tracking.links import click_hit, open_hit
+from campaigns.tracking.views import GIF
 
 logger = logging.getLogger(__name__)
 

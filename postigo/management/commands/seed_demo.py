@@ -1,5 +1,5 @@
 """Create the demo user and workspace for a development install (idempotent), with a mailbox
-delivering to the local mail catcher, demo leads and a draft campaign (campaigns/demo.py)."""
+delivering to the local mail catcher, demo leads and a draft campaign (postigo/demo.py)."""
 
 import secrets
 
@@ -10,7 +10,7 @@ from django.db import transaction
 
 from accounts.models import Notification, User
 from accounts.services import notify, workspace_create
-from campaigns.demo import demo_campaign_create
+from postigo.demo import demo_campaign_create
 from privacy.policies import PRIVACY_VERSION, TERMS_VERSION
 
 DEMO_EMAIL = "demo@postigo.localhost"
