@@ -56,6 +56,7 @@ from campaigns.inbox.mail_reading import (
     sender,
     thread_subject,
 )
+from campaigns.leads.addresses import company_domain
 from campaigns.leads.unsubscribe import unsubscribe
 from campaigns.models import Enrollment, Event, Lead, OutboundMessage, Reply, normalize_email
 from campaigns.reply_labels import classify, return_date
@@ -63,7 +64,6 @@ from campaigns.schedule import next_send_time, send_zone
 from campaigns.sending.delivery import delivered_after_all, interrupted_ends
 from campaigns.stats import Tally
 from campaigns.tracking.flush import mark_first
-from smtp_accounts.detection import FREEMAIL
 from smtp_accounts.imap_sync import SyncError, SyncResult, mailbox_sync
 from smtp_accounts.models import Mailbox
 from smtp_accounts.services import mailbox_paused_by_error
@@ -290,13 +290,13 @@ def _replied(pairs: list[tuple[Reply, OutboundMessage]]) -> None:
         campaign = message.enrollment.campaign
         if not campaign.stop_on_reply:
             continue
-        domain = message.recipient.rpartition("@")[2].lower()
-        if campaign.stop_company_on_reply and domain not in FREEMAIL:
+        company = company_domain(message.recipient) if campaign.stop_company_on_reply else None
+        if company:
             stopping.update(
                 Enrollment.objects.filter(
                     campaign=campaign,
                     status=Enrollment.Status.ACTIVE,
-                    lead__email_normalized__endswith="@" + domain,
+                    lead__email_normalized__endswith="@" + company,
                 ).values_list("pk", flat=True)
             )
         else:

@@ -14,7 +14,8 @@ from dataclasses import dataclass
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
-from accounts.models import Workspace
+from accounts.models import AuditLog, Workspace
+from accounts.services import audit_log
 from campaigns.models import Suppression, normalize_email, value_hash
 
 logger = logging.getLogger(__name__)
@@ -157,14 +158,33 @@ def suppressions_csv(workspace: Workspace) -> Iterator[list]:
         yield [value, kind, reason, note, created_at.isoformat(timespec="seconds")]
 
 
-def suppression_remove(*, suppression: Suppression) -> None:
-    """Only manual entries can be removed: an unsubscribe or a bounce is the recipient's word."""
-    if suppression.reason != Suppression.Reason.MANUAL:
+def suppression_remove(*, suppression: Suppression, membership, request=None) -> None:
+    """Remove an entry, if `membership` may (`Suppression.removable_by`): manual entries by
+    anyone in the workspace; a domain a campaign suppressed for a company by an owner or admin,
+    recorded in the audit log; never an address's unsubscribe, complaint or bounce."""
+    if not suppression.removable_by(membership):
+        if suppression.added_automatically_for_a_company:
+            raise SuppressionError(
+                _("Only an owner or an admin of the workspace can remove a suppressed domain.")
+            )
         raise SuppressionError(
             _("Only entries added by hand can be removed; this one is a %(reason)s.")
             % {"reason": suppression.get_reason_display().lower()}
         )
-    suppression.delete()
+    with transaction.atomic():
+        if suppression.reason != Suppression.Reason.MANUAL:
+            audit_log(
+                action=AuditLog.Action.SUPPRESSION_REMOVED,
+                request=request,
+                user=membership.user,
+                workspace=suppression.workspace,
+                entry=suppression.value,
+                kind=suppression.kind,
+                reason=suppression.reason,
+                note=suppression.note,
+                added_at=suppression.created_at.isoformat(timespec="seconds"),
+            )
+        suppression.delete()
 
 
 def suppression_erase_address(*, workspace: Workspace, address: str) -> int:

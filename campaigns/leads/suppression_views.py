@@ -105,6 +105,8 @@ def suppression_list(request):
     if q := request.GET.get("q", "").strip().lower():
         entries = entries.filter(value__contains=q)
     page = Paginator(entries, 50).get_page(request.GET.get("page"))
+    for entry in page.object_list:
+        entry.can_remove = entry.removable_by(request.membership)
     return render(
         request,
         "campaigns/suppression_list.html",
@@ -118,7 +120,7 @@ def suppression_list(request):
 def suppression_delete(request, pk: int):
     entry = get_for_workspace_or_404(Suppression, request.workspace, pk=pk)
     try:
-        suppression_remove(suppression=entry)
+        suppression_remove(suppression=entry, membership=request.membership, request=request)
     except SuppressionError as exc:
         messages.error(request, str(exc))
     else:

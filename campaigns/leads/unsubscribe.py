@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.db import transaction
 
+from campaigns.leads.addresses import company_domain
 from campaigns.leads.suppression import suppression_add
 from campaigns.models import Enrollment, Event, Lead, OutboundMessage, Suppression
 from campaigns.sending.delivery import delivered_after_all, interrupted_ends
@@ -25,10 +26,11 @@ def unsubscribe(message: OutboundMessage, *, reason: str = Suppression.Reason.UN
             reason=reason,
             note=campaign.name[:200],
         )
-        if campaign.stop_company_on_reply:
+        company = company_domain(address) if campaign.stop_company_on_reply else None
+        if company:  # a gmail.com address speaks for its owner, not for all of gmail.com
             suppression_add(
                 workspace=workspace,
-                entry="@" + address.rpartition("@")[2],
+                entry="@" + company,
                 reason=Suppression.Reason.UNSUBSCRIBED,
                 note=campaign.name[:200],
             )

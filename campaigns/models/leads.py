@@ -177,6 +177,22 @@ class Suppression(models.Model):
             self.value_hash = value_hash(self.value)
         super().save(*args, **kwargs)
 
+    @property
+    def added_automatically_for_a_company(self) -> bool:
+        """A whole domain suppressed by a campaign that stops everyone at a company (one of them
+        unsubscribed), not by the recipient's own word about their own address."""
+        return self.kind == self.Kind.DOMAIN and self.reason != self.Reason.MANUAL
+
+    def removable_by(self, membership) -> bool:
+        """Entries added by hand: anyone in the workspace. A domain a campaign added for a
+        company: an owner or admin (it is a judgement about many people). An address that
+        unsubscribed, complained or bounced: nobody — that was the recipient's word."""
+        if self.reason == self.Reason.MANUAL:
+            return membership is not None
+        if self.added_automatically_for_a_company:
+            return membership is not None and membership.can_manage_members
+        return False
+
 
 class LeadImport(models.Model):
     """One CSV import: the file, the mapping, progress and what happened to every row."""
