@@ -164,7 +164,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
-    "postigo.middleware.RejectNulMiddleware",
+    "core.middleware.RejectNulMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -176,7 +176,7 @@ MIDDLEWARE = [
     "allauth.account.middleware.AccountMiddleware",
     "accounts.middleware.UserPreferencesMiddleware",
     "accounts.middleware.RequireSecondFactorMiddleware",
-    "postigo.tenancy.WorkspaceMiddleware",
+    "accounts.middleware.WorkspaceMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -200,7 +200,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
-                "postigo.context_processors.shell",
+                "accounts.context_processors.shell",
             ],
         },
     },
@@ -243,8 +243,8 @@ else:
         }
     }
 
-# Opens and clicks are buffered in a Redis stream and written in batches (campaigns/
-# tracking_buffer.py). That Redis must persist (appendonly yes) or a restart loses the hits
+# Opens and clicks are buffered in a Redis stream and written in batches (campaigns/tracking/
+# buffer.py). That Redis must persist (appendonly yes) or a restart loses the hits
 # not yet flushed. Without Redis, and while it is unreachable, hits go to a database table.
 TRACKING_REDIS_URL = env("TRACKING_REDIS_URL") or REDIS_URL
 TRACKING_STREAM = "postigo-test:tracking" if TESTING else "postigo:tracking"

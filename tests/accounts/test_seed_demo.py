@@ -9,8 +9,8 @@ from django.core.management import call_command
 
 import postigo.urls  # noqa: F401  (imported with DEBUG off: no dev URLs for later tests)
 from accounts.models import User
-from campaigns.launch import campaign_launch, launch_problems
 from campaigns.models import Campaign, OutboundMessage
+from campaigns.sending.launch import campaign_launch, launch_problems
 from postigo.management.commands.mailcatcher import catcher
 from smtp_accounts.connection import check_smtp
 from smtp_accounts.models import Mailbox

@@ -8,8 +8,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from campaigns import content
-from campaigns.authoring import campaign_create, preview, render_variant, variant_save
+from campaigns.authoring import content
+from campaigns.authoring.services import campaign_create, preview, render_variant, variant_save
 
 pytestmark = pytest.mark.django_db
 
@@ -97,7 +97,7 @@ text_chars = st.text(alphabet="ab |&;<>{}\\lgt", max_size=40)
 @FUZZ
 @given(body=text_chars)
 def test_whatever_is_typed_the_two_parts_agree(body):
-    from campaigns.templating import HTML, TEXT, TemplateError, parse
+    from campaigns.authoring.templating import HTML, TEXT, TemplateError, parse
 
     stored = content.sanitize_html("<p>" + html_module.escape(body, quote=False) + "</p>")
     try:

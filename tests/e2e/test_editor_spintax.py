@@ -7,7 +7,7 @@ from email import policy
 import pytest
 from playwright.sync_api import expect
 
-from campaigns.authoring import variant_remove
+from campaigns.authoring.services import variant_remove
 from campaigns.models import Variant
 from tests.e2e.accounts import dispatch_an_hour_later, owner_with_campaign
 from tests.e2e.browser import shoot
