@@ -19,8 +19,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Workspace
-from postigo.fields import EncryptedTextField
-from postigo.tenancy import WorkspaceManager
+from core.fields import EncryptedTextField
+from core.tenancy import WorkspaceManager
 
 SNAPSHOT_RETENTION = datetime.timedelta(days=365)
 

@@ -22,7 +22,7 @@ from ai.services import (
     remote_calls_this_month,
     usage_this_month,
 )
-from postigo.tenancy import get_for_workspace_or_404
+from core.tenancy import get_for_workspace_or_404
 
 SAMPLE_REPLY = "Sounds interesting — could we talk on Tuesday afternoon?"
 

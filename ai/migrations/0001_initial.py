@@ -2,7 +2,7 @@
 
 import django.db.models.deletion
 import django.utils.timezone
-import postigo.fields
+import core.fields
 from django.conf import settings
 from django.db import migrations, models
 
@@ -12,7 +12,7 @@ class Migration(migrations.Migration):
     initial = True
 
     dependencies = [
-        ('accounts', '0002_workspace_suspended_at_workspace_suspension_reason'),
+        ('accounts', '0003_workspace_suspension'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
@@ -86,7 +86,7 @@ class Migration(migrations.Migration):
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('provider', models.CharField(default='openai', max_length=10)),
-                ('secret', postigo.fields.EncryptedTextField()),
+                ('secret', core.fields.EncryptedTextField()),
                 ('checked_at', models.DateTimeField(blank=True, null=True)),
                 ('created_at', models.DateTimeField(auto_now_add=True)),
                 ('workspace', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='ai_keys', to='accounts.workspace')),

@@ -5,7 +5,7 @@ import datetime
 import pytest
 
 from ai.providers.local import classify
-from campaigns.reply_labels import return_date
+from campaigns.inbox.out_of_office import return_date
 
 RECEIVED = datetime.date(2026, 11, 24)
 
