@@ -104,13 +104,17 @@ class User(AbstractBaseUser, PermissionsMixin):
 
 class WorkspaceSendingQuerySet(models.QuerySet):
     def allowed_to_send(self) -> WorkspaceSendingQuerySet:
-        """Workspaces that may send: open, not suspended, with at least one active owner
-        (a deactivated owner's workspace sends nothing, DESIGN invariant 9)."""
-        return self.filter(
-            closed_at__isnull=True,
-            suspended_at__isnull=True,
-            pk__in=Membership.objects.filter(role=Membership.Role.OWNER, user__is_active=True)
-            .values("workspace_id"),
+        """Workspaces that may send: open, not suspended, and not owned only by deactivated
+        people (a deactivated owner's workspace sends nothing, DESIGN invariant 9)."""
+        owned_by_the_deactivated_only = (
+            Membership.objects.filter(role=Membership.Role.OWNER)
+            .values("workspace_id")
+            .annotate(active=models.Count("pk", filter=models.Q(user__is_active=True)))
+            .filter(active=0)
+            .values("workspace_id")
+        )
+        return self.filter(closed_at__isnull=True, suspended_at__isnull=True).exclude(
+            pk__in=owned_by_the_deactivated_only
         )
 
 

@@ -190,3 +190,14 @@ class CustomLabel(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class SuspendedWorkspace(Workspace):
+    """Workspaces as the abuse review sees them (the admin's list of suspended ones)."""
+
+    workspace_path = "pk"  # a workspace is its own tenant
+    objects = WorkspaceManager()
+
+    class Meta:
+        proxy = True
+        verbose_name = "suspended workspace"

@@ -19,6 +19,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from campaigns.authoring.rendering import render_outbound
+from campaigns.authoring.services import lead_values
 from campaigns.authoring.templating import TemplateError
 from campaigns.leads.suppression import Suppressions, suppression_add
 from campaigns.models import (
@@ -32,6 +33,7 @@ from campaigns.models import (
 )
 from campaigns.schedule import next_send_time
 from campaigns.sending.bounce_guard import pause_on_bounces
+from campaigns.sending.content_gate import merge_values_blocked
 from campaigns.sending.dispatch import attach_campaigns
 from campaigns.stats import Tally
 from campaigns.tracking.links import store_links_batch
@@ -183,6 +185,10 @@ def _claimed_and_rendered(messages: list[OutboundMessage], previous: dict):
             message.attempts = locked[message.pk][0] + 1
             if not allowed.check(message):
                 continue
+            values = lead_values(message.enrollment.lead, sender=message.mailbox)
+            if merge_values_blocked(message, values):  # the local content filter, no HTTP
+                _unclaim(message)  # not sent; it waits for the operator's decision
+                continue
             try:
                 outgoing = render_outbound(message, previous=previous.get(message.enrollment_id))
             except TemplateError as exc:  # the launch gate prevents this; a bad edit may not
@@ -205,11 +211,12 @@ class _Allowed:
         self.running = running
         workspace = messages[0].enrollment.campaign.workspace  # a batch is one workspace's
         self.suppressed = Suppressions.for_addresses(workspace, [m.recipient for m in messages])
+        self.may_send = workspace.may_send()  # suspended since the claim: nothing goes out
 
     def check(self, message: OutboundMessage) -> bool:
         if message.recipient in self.suppressed:
             _fail(message, "suppressed before sending", stop="suppressed")
-        elif message.pk not in self.running:
+        elif not self.may_send or message.pk not in self.running:
             _unclaim(message)  # paused meanwhile: nothing went out; it waits for resume
         elif message.variant is None:  # deleted after the message was queued
             _fail(message, "its variant was deleted", stop="variant deleted")

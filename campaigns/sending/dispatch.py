@@ -17,6 +17,7 @@ import random
 from django.db import connection, transaction
 from django.utils import timezone
 
+from accounts.models import Workspace
 from campaigns.leads.suppression import Suppressions
 from campaigns.models import Campaign, Enrollment, OutboundMessage, Step
 from campaigns.schedule import in_window, next_send_time, send_zone
@@ -43,12 +44,14 @@ def due_mailboxes(now: datetime.datetime) -> list[int]:
         status=Enrollment.Status.ACTIVE,
         next_due_at__lte=now,
         campaign__status=Campaign.Status.RUNNING,
+        campaign__workspace__in=Workspace.objects.allowed_to_send(),
         mailbox__status=Mailbox.Status.ACTIVE,
     ).values_list("mailbox_id", flat=True)
     retries = OutboundMessage.objects.filter(
         state=OutboundMessage.State.QUEUED,
         next_attempt_at__lte=now,
         mailbox__status=Mailbox.Status.ACTIVE,
+        mailbox__workspace__in=Workspace.objects.allowed_to_send(),
     ).values_list("mailbox_id", flat=True)
     return sorted(set(enrollments.distinct()) | set(retries.distinct()))
 
@@ -77,6 +80,7 @@ def claim_for_mailbox(mailbox_id: int, now: datetime.datetime, batch: int = BATC
         retries = list(
             _locked(OutboundMessage.objects.filter(mailbox_id=mailbox_id))
             .filter(state=OutboundMessage.State.QUEUED, next_attempt_at__lte=now)
+            .filter(mailbox__workspace__in=Workspace.objects.allowed_to_send())
             .order_by("next_attempt_at")
             .values_list("pk", flat=True)[:batch]
         )
@@ -86,6 +90,8 @@ def claim_for_mailbox(mailbox_id: int, now: datetime.datetime, batch: int = BATC
                 status=Enrollment.Status.ACTIVE,
                 next_due_at__lte=now,
                 campaign__status=Campaign.Status.RUNNING,
+                # A suspended workspace, or one whose only owners are deactivated, sends nothing.
+                campaign__workspace__in=Workspace.objects.allowed_to_send(),
             )
             .select_related("lead")
             .order_by("next_due_at", "pk")[: batch - len(retries)]
