@@ -40,20 +40,25 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
 @admin.register(BlockedSnapshot)
 class BlockedSnapshotAdmin(ReadOnlyAdmin):
-    list_display = ["created_at", "workspace", "campaign_name", "stage", "categories_shown",
+    list_display = ["created_at", "workspace", "campaign_name", "subject_short", "stage",
+                    "categories_shown",
                     "score", "provider", "status"]  # fmt: skip
     list_filter = ["status", "stage", "provider"]
     search_fields = ["workspace__name", "campaign_name", "subject"]
     list_select_related = ["workspace"]
 
     def get_queryset(self, request):
-        # The queue: held first, oldest first; decided ones after, newest first.
+        # The queue: held first, oldest first; the decided ones after them.
         held_first = Case(
             When(status=BlockedSnapshot.Status.HELD, then=Value(0)),
             default=Value(1),
             output_field=IntegerField(),
         )
         return super().get_queryset(request).order_by(held_first, "created_at")
+
+    @admin.display(description="subject")
+    def subject_short(self, obj):
+        return obj.subject[:80]
 
     @admin.display(description="categories")
     def categories_shown(self, obj):

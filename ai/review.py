@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.html import escape
 
@@ -31,15 +32,22 @@ def _need_reason(reason: str) -> str:
     return reason
 
 
+def _held_with(snapshot: BlockedSnapshot):
+    """The held items one decision covers: the whole held campaign (its variants and their
+    renderings were judged together), and the same content anywhere in the workspace."""
+    same = Q(content_hash=snapshot.content_hash) | Q(pk=snapshot.pk)
+    if snapshot.campaign_id is not None:
+        same |= Q(campaign_id=snapshot.campaign_id)
+    return BlockedSnapshot.objects.filter(
+        same, workspace=snapshot.workspace, status=BlockedSnapshot.Status.HELD
+    )
+
+
 def snapshot_release(*, snapshot: BlockedSnapshot, operator, reason: str) -> Review:
     """The content is fine: the campaign may resume and the same content is not held again."""
     reason = _need_reason(reason)
     with transaction.atomic():
-        BlockedSnapshot.objects.filter(
-            workspace=snapshot.workspace,
-            content_hash=snapshot.content_hash,
-            status=BlockedSnapshot.Status.HELD,
-        ).update(status=BlockedSnapshot.Status.RELEASED)
+        _held_with(snapshot).update(status=BlockedSnapshot.Status.RELEASED)
         review = Review.objects.create(
             workspace=snapshot.workspace,
             snapshot=snapshot,
@@ -77,9 +85,7 @@ def snapshot_confirm(*, snapshot: BlockedSnapshot, operator, reason: str) -> Rev
     """The content is abusive: it stays blocked and the user is told why."""
     reason = _need_reason(reason)
     with transaction.atomic():
-        BlockedSnapshot.objects.filter(pk=snapshot.pk).update(
-            status=BlockedSnapshot.Status.CONFIRMED
-        )
+        _held_with(snapshot).update(status=BlockedSnapshot.Status.CONFIRMED)
         review = Review.objects.create(
             workspace=snapshot.workspace,
             snapshot=snapshot,
