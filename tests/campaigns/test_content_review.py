@@ -195,3 +195,20 @@ def test_the_operator_reviews_in_the_admin_with_links_defanged(client, workspace
     workspace_a.refresh_from_db()
     assert workspace_a.suspended_at and workspace_a.suspension_reason == "Bank phishing."
     assert Review.objects.get().operator == operator
+
+
+def test_the_campaign_pages_name_the_hold_and_what_to_do(client, workspace_a, alice, mailbox):
+    campaign = held_campaign(workspace_a, mailbox)
+    client.force_login(alice)
+    report = client.get(reverse("campaign_report", args=[campaign.pk])).content.decode()
+    assert "data-held-for-review" in report and "possible phishing" in report
+    assert "edit the flagged step" in report
+    listing = client.get(reverse("campaign_list")).content.decode()
+    assert "Held for review" in listing
+
+
+def test_a_suspended_workspace_sees_a_banner(client, workspace_a, alice, operator):
+    workspace_suspend(workspace=workspace_a, operator=operator, reason="Phishing reports.")
+    client.force_login(alice)
+    page = client.get(reverse("campaign_list")).content.decode()
+    assert "This workspace is suspended." in page and "Phishing reports." in page
