@@ -57,7 +57,8 @@ def reply_refine(
     if answer.provider == _local.name:
         return None
     verdict: ReplyVerdict = answer.value
-    return ReplyVerdict(verdict.label, verdict.confidence, redactor.restore(verdict.reason))
+    return ReplyVerdict(verdict.label, verdict.confidence, redactor.restore(verdict.reason),
+                        provider=answer.provider)  # fmt: skip
 
 
 __all__ = ["ReplyLabel", "labels_for", "reply_classify", "reply_refine"]

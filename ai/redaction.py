@@ -21,8 +21,8 @@ URL_QUERY = re.compile(r"(https?://[^\s?#<>\"']+)\?[^\s#<>\"']+", re.I)
 DATE = re.compile(r"\d{4}-\d{1,2}-\d{1,2}|\d{1,2}[./-]\d{1,2}[./-]\d{2,4}")
 MERGE_FIELD = re.compile(r"\{\{[^{}]*\}\}")
 PLACEHOLDER = re.compile(r"\[(?:EMAIL|PHONE|LEAD|QUERY)_\d+\]")
-# Values shorter than this are not redacted as known values: "Al" or "UK" would eat words.
-MIN_KNOWN = 3
+# Single characters are not redacted as known values: "A" or "J" would eat words.
+MIN_KNOWN = 2
 
 
 def _digits(text: str) -> int:

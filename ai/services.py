@@ -53,6 +53,18 @@ def remote_provider_for(workspace) -> Provider | None:
     return None
 
 
+def has_remote_provider(workspace) -> bool:
+    """Whether a remote provider would answer for the workspace (no client is built)."""
+    if workspace is None:
+        return False
+    chosen = ai_settings_of(workspace)
+    if chosen.provider == AISettings.Provider.LOCAL:
+        return False
+    if chosen.provider == AISettings.Provider.OPENAI:
+        return ProviderKey.objects.filter(workspace=workspace, provider="openai").exists()
+    return bool(settings.GEMINI_API_KEY)
+
+
 def provider_name_for(workspace) -> str:
     """Which provider answers for the workspace, as the pages say it."""
     remote = remote_provider_for(workspace)

@@ -55,6 +55,7 @@ class ReplyVerdict:
     label: str
     confidence: float
     reason: str
+    provider: str = ""
 
 
 @dataclass(frozen=True)

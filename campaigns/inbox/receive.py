@@ -36,6 +36,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from ai.classifier import reply_classify
+from ai.services import has_remote_provider
 from campaigns.authoring.rendering import UNSUBSCRIBE_MAILTO_SUBJECT
 from campaigns.inbox.bounces import (
     ANSWERABLE,
@@ -144,7 +145,20 @@ def receive_batch(
     for reply, message in new:
         if reply.label == Reply.Label.UNSUBSCRIBE:  # "remove me" in words: as good as the link
             unsubscribe(message)
+    _refine_later(mailbox, [reply for reply, _message in new])
     return kinds
+
+
+def _refine_later(mailbox: Mailbox, replies: list[Reply]) -> None:
+    """With a remote AI provider, a task refines each new reply's label; the sync never waits
+    on HTTP. Requests to stop are final already and are not sent anywhere."""
+    from campaigns.tasks import refine_reply_label
+
+    wanted = [r.pk for r in replies if r.kind == Reply.Kind.REPLY and r.pk
+              and r.label != Reply.Label.UNSUBSCRIBE]  # fmt: skip
+    if wanted and has_remote_provider(mailbox.workspace):
+        for pk in wanted:
+            refine_reply_label.delay_on_commit(pk)
 
 
 # The header fields `wanted_batch` reads (the sync fetches only these to judge a message).
