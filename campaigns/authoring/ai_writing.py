@@ -32,9 +32,10 @@ class BriefForm(forms.Form):
     offer = forms.CharField(
         label=gettext_lazy("What you offer"),
         max_length=500,
+        required=False,
         widget=forms.Textarea(attrs={"rows": 2}),
     )
-    audience = forms.CharField(label=gettext_lazy("To whom"), max_length=200)
+    audience = forms.CharField(label=gettext_lazy("To whom"), max_length=200, required=False)
     tone = forms.ChoiceField(label=gettext_lazy("Tone"), choices=[(t, t) for t in TONES])
     length = forms.ChoiceField(label=gettext_lazy("Length"), choices=[(k, k) for k in LENGTHS])
     language = forms.ChoiceField(
@@ -105,10 +106,17 @@ def sequence_write(request, pk: int):
         return redirect(back)
     follow_up = request.POST.get("action") == "follow_up"
     form = BriefForm(request.POST)
-    if not form.is_valid():
+    data = form.cleaned_data if form.is_valid() else {}
+    if not data or not follow_up and not (data["offer"].strip() and data["audience"].strip()):
         messages.error(request, _("Describe what you offer and to whom, then try again."))
         return redirect(back)
-    data = form.cleaned_data
+    if follow_up and not data["offer"].strip():
+        # From the previous steps alone: they say what is offered and to whom.
+        data = {
+            **data,
+            "offer": _("(as in the previous emails)"),
+            "audience": _("(as in the previous emails)"),
+        }
     brief = Brief(
         offer=data["offer"],
         audience=data["audience"],

@@ -58,7 +58,16 @@ def test_suggest_follow_up_writes_the_next_step_from_the_previous_ones(
     first = Variant.objects.get(step__campaign=campaign)
     variant_save(variant=first, subject="Hi", body_html="<p>About invoices</p>", weight=1)
     client.force_login(alice)
-    client.post(reverse("sequence_write", args=[campaign.pk]), {**BRIEF, "action": "follow_up"})
+    follow_up = {
+        "action": "follow_up",
+        "tone": "friendly",
+        "length": "short",
+        "language": "English",
+        "call_to_action": "a call",
+        "offer": "",
+        "audience": "",
+    }
+    client.post(reverse("sequence_write", args=[campaign.pk]), follow_up)
     step = Step.objects.get(campaign=campaign, position=2)
     assert step.variants.get().subject == ""  # stays in the thread
     assert "About invoices" in fake_openai.requests[0]["raw"]
