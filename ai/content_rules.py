@@ -90,6 +90,12 @@ BRANDS = {
     "irs": {"irs.gov"},
     "hmrc": {"gov.uk"},
     "steam": {"steampowered.com", "steamcommunity.com"},
+    "chronopost": {"chronopost.fr"},
+    "colissimo": {"colissimo.fr", "laposte.fr"},
+    "laposte": {"laposte.fr"},
+    "royalmail": {"royalmail.com"},
+    "hermes": {"hermesworld.com", "myhermes.de"},
+    "poste": {"poste.it", "laposte.fr"},
 }  # fmt: skip
 _LOOKALIKE = str.maketrans({"0": "o", "1": "l", "3": "e", "4": "a", "5": "s", "7": "t", "@": "a"})
 # Short brand names only count as a whole label ("ups-delivery.net", not "startups.io").
@@ -192,6 +198,10 @@ TAX_REFUND = re.compile(
     r"claim|pay|verify|outstanding|erstattung|zahlen|remboursement|payer|reembolso|pagar|"
     r"rimborso|pagare|teruggave|betalen|zwrot|zaplac|restituicao|pague)"
 )
+# A small payment with cents ("1,99 €", "$2.99", "2,50 zl"): the courier and tax-office lure.
+SMALL_FEE = re.compile(
+    r"(\$|€|£) ?\d{1,2}[.,]\d{2}\b|\b\d{1,2}[.,]\d{2} ?(€|£|\$|(eur|usd|zl|gbp|chf|pln)\b)"
+)
 BANK_DETAILS_REQUEST = re.compile(
     r"\b(send|reply with|replying with|email|provide|give us|invia|inviare|fornisca|envoyez|"
     r"envoyer|communiquez|envie|envia|enviar|facilite|stuur|geef|wyslij|podaj|schicken sie|"
@@ -229,6 +239,8 @@ WALLET = re.compile(
 PROMISED_RETURNS = _any(
     r"double your (money|bitcoin|btc|eth|investment|crypto)", r"guaranteed (return|profit)s?",
     r"(\d{2,4}|triple) ?% (daily|weekly|monthly|returns?|profit)", r"risk-?free (profit|return)",
+    r"\d+([.,]\d+)? ?% (a |per )?(day|daily|week|weekly) ?(profits?|returns?)?",
+    r"guarantee\w* .{0,30}(profits?|returns?)",
     r"send .{0,20}(btc|eth|bitcoin|usdt) .{0,40}(back|return)", r"will (double|triple)",
     r"garantierte (rendite|gewinne?)", r"verdoppeln sie", r"rendement garanti",
     r"doublez votre", r"rentabilidad garantizada", r"duplique su", r"duplica tu",
@@ -257,6 +269,9 @@ ADVANCE_FEE = _any(
     r"you have won", r"claim your (prize|winnings|reward)", r"estate of (a|the|my) late",
     r"(small|a|the) (processing|handling|transfer|release) fee (is|will be) (required|needed)",
     r"frais de dossier", r"gastos de tramitacion", r"spese di pratica", r"bearbeitungsgebuhr",
+    r"deceased (client|customer|relative|businessman)", r"left behind by",
+    r"(usd|us\$|\$|eur|€|£) ?\d+([.,]\d+)? ?(million|m)\b",
+    r"\d+([.,]\d+)? ?(million|millions|mln) (usd|dollars|euros?|€|\$)",
     r"erbschaft", r"sie haben gewonnen", r"lotteriegewinn", r"heritage de", r"vous avez gagne",
     r"herencia", r"ha ganado", r"has ganado", r"eredita", r"hai vinto", r"ha vinto",
     r"erfenis", r"u heeft gewonnen", r"je hebt gewonnen", r"spadek", r"wygrales",
@@ -343,10 +358,15 @@ def signals_of(*, subject: str, body: str) -> list[Signal]:
         found.append(Signal("threatens to close an account", "phishing", 0.45))
     if URGENCY.search(text):
         found.append(Signal("urgent deadline", "phishing", 0.3 if threat else 0.1))
-    if PARCEL_FEE.search(text):
+    parcel_fee = PARCEL_FEE.search(text)
+    if parcel_fee:
         found.append(Signal("a parcel held for a fee", "impersonation", 0.55))
+    if parcel_fee and SMALL_FEE.search(text):
+        found.append(Signal("a small fee to pay", "impersonation", 0.4))
     if TAX_REFUND.search(text):
-        found.append(Signal("a tax office refund or demand", "impersonation", 0.6))
+        found.append(
+            Signal("a tax office refund or demand", "impersonation", 0.75 if hosts else 0.6)
+        )
     if IMPERSONATION.search(text):
         found.append(Signal("speaks as a bank, courier, tax office or brand", "impersonation",
                             0.5))  # fmt: skip
