@@ -43,6 +43,7 @@ class BlockedSnapshotAdmin(ReadOnlyAdmin):
     list_display = ["created_at", "workspace", "campaign_name", "subject_short", "stage",
                     "categories_shown",
                     "score", "provider", "status"]  # fmt: skip
+    list_display_links = ["created_at", "subject_short"]
     list_filter = ["status", "stage", "provider"]
     search_fields = ["workspace__name", "campaign_name", "subject"]
     list_select_related = ["workspace"]

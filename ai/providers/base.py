@@ -142,7 +142,8 @@ CONTENT_SYSTEM = (
 COPY_SYSTEM = (
     "You write cold outreach emails. Return several subject lines and one body. Where wordings "
     "may differ, write spintax groups like {Hi|Hello}. Address the reader only with merge "
-    "fields: {{first_name|there}}, {{company}}; never invent names or personal data. "
+    "fields, each with a fallback: {{first_name|there}}, {{company|your team}}; never invent "
+    "names or personal data. "
     "Plain text, short paragraphs, one clear call to action. No links unless the brief gives "
     "one. Placeholders in square brackets stand for data kept private: keep them as they are."
 )

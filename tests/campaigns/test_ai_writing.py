@@ -33,7 +33,10 @@ def test_the_ai_writes_spintax_subjects_and_a_body_into_the_empty_first_variant(
     response = client.post(reverse("sequence_write", args=[campaign.pk]), BRIEF)
     variant = Variant.objects.get(step__campaign=campaign)
     assert response["Location"].endswith(f"#variant-{variant.pk}")
-    assert variant.subject == "{Idea for {{company}}|{Quick|Short} question, {{first_name|there}}}"
+    assert (
+        variant.subject
+        == "{Idea for {{company|your team}}|{Quick|Short} question, {{first_name|there}}}"
+    )
     assert "<p>{Hi|Hello} {{first_name|there}},</p>" in variant.body_html
     # counted: the writing, and the content check of what was written
     assert sorted(Usage.objects.values_list("purpose", flat=True)) == ["content", "write"]

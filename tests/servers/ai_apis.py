@@ -48,8 +48,11 @@ def default_answer(schema_name: str, text: str) -> dict:
     # email_copy: keeps any private placeholder the brief carried, as a model is told to
     kept = " ".join(dict.fromkeys(re.findall(r"\[[A-Z]+_\d+\]", text)))
     return {
-        "subjects": ["{Quick|Short} question, {{first_name|there}}", "Idea for {{company}}"],
-        "body": "{Hi|Hello} {{first_name|there}},\n\nWe help teams like {{company}} send "
+        "subjects": [
+            "{Quick|Short} question, {{first_name|there}}",
+            "Idea for {{company|your team}}",
+        ],
+        "body": "{Hi|Hello} {{first_name|there}},\n\nWe help teams like {{company|your team}} send "
         "invoices in minutes.\n\n{Open to|Up for} a short call next week?"
         + (f"\n\nReach me at {kept}." if kept else ""),
     }
