@@ -69,7 +69,9 @@ class Gate:
             return ""
         first = self.blocked[0]
         names = ", ".join(c.replace("_", " ") for c in first.categories) or "abuse"
-        more = f" (and {len(self.blocked) - 1} more)" if len(self.blocked) > 1 else ""
+        # The variant as written and its renderings share a subject: count subjects, not rows.
+        others = len({snapshot.subject for snapshot in self.blocked}) - 1
+        more = f" (and {others} more)" if others > 0 else ""
         return (
             f"Held for review: the content filter judged “{first.subject[:60]}”{more} as "
             f"possible {names}. {first.reason} An operator will look at it; you will be told "
