@@ -58,12 +58,24 @@ from campaigns.inbox.mail_reading import (
 )
 from campaigns.leads.addresses import company_domain
 from campaigns.leads.unsubscribe import unsubscribe
-from campaigns.models import Enrollment, Event, Lead, OutboundMessage, Reply, normalize_email
+from campaigns.lifecycle import (
+    enrollments_explain,
+    enrollments_stop,
+    messages_mark_first,
+    messages_promote,
+)
+from campaigns.models import (
+    Enrollment,
+    Event,
+    Lead,
+    OutboundMessage,
+    Reply,
+    StopReason,
+    normalize_email,
+)
 from campaigns.reply_labels import classify, return_date
 from campaigns.schedule import next_send_time, send_zone
-from campaigns.sending.delivery import delivered_after_all, interrupted_ends
 from campaigns.stats import Tally
-from campaigns.tracking.flush import mark_first
 from smtp_accounts.imap_sync import SyncError, SyncResult, mailbox_sync
 from smtp_accounts.models import Mailbox
 from smtp_accounts.services import mailbox_paused_by_error
@@ -130,7 +142,7 @@ def receive_batch(
         known[key] = kinds[mail.index] = reply.kind
         new.append((reply, message))
     with transaction.atomic():
-        delivered_after_all([message for _reply, message in new])
+        messages_promote([message for _reply, message in new])
         Reply.objects.bulk_create([reply for reply, _message in new])
         replied = []
         for reply, message in new:
@@ -280,7 +292,7 @@ def _replied(pairs: list[tuple[Reply, OutboundMessage]]) -> None:
     firsts: dict[int, datetime.datetime] = {}
     for reply, message in pairs:
         firsts[message.pk] = min(firsts.get(message.pk, reply.received_at), reply.received_at)
-    mark_first(firsts, "replied_at", "replied", tally)
+    messages_mark_first(firsts, "replied_at", "replied", tally)
     Lead.objects.filter(
         pk__in={message.enrollment.lead_id for _reply, message in pairs},
         status=Lead.Status.ACTIVE,
@@ -293,30 +305,15 @@ def _replied(pairs: list[tuple[Reply, OutboundMessage]]) -> None:
         company = company_domain(message.recipient) if campaign.stop_company_on_reply else None
         if company:
             stopping.update(
-                Enrollment.objects.filter(
-                    campaign=campaign,
-                    status=Enrollment.Status.ACTIVE,
-                    lead__email_normalized__endswith="@" + company,
-                ).values_list("pk", flat=True)
+                Enrollment.objects.active()
+                .filter(campaign=campaign, lead__email_normalized__endswith="@" + company)
+                .values_list("pk", flat=True)
             )
         else:
             stopping.add(message.enrollment_id)
-    interrupted_ends([message.enrollment for _reply, message in pairs], "replied")
-    active = list(
-        Enrollment.objects.select_for_update()
-        .filter(pk__in=stopping, status=Enrollment.Status.ACTIVE)
-        .values_list("pk", "campaign_id")
-    )
-    Enrollment.objects.filter(pk__in=[pk for pk, _c in active]).update(
-        status=Enrollment.Status.STOPPED, stop_reason="replied", next_due_at=None
-    )
-    for _pk, campaign_id in active:
-        tally.add(campaign_id, "stopped")
+    enrollments_explain([message.enrollment for _reply, message in pairs], StopReason.REPLIED)
+    enrollments_stop(enrollments=stopping, reason=StopReason.REPLIED, tally=tally)
     tally.save()
-    # Their messages queued and not yet sending will not go out.
-    OutboundMessage.objects.filter(
-        enrollment_id__in=[pk for pk, _c in active], state=State.QUEUED
-    ).delete()
 
 
 def _wait_for_return(message: OutboundMessage, text: str, at: datetime.datetime) -> None:
