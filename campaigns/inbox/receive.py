@@ -31,7 +31,7 @@ from functools import partial
 
 import nh3
 from django.db import transaction
-from django.db.models import F, Min, Q
+from django.db.models import Min, Q
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -76,9 +76,15 @@ from campaigns.models import (
 from campaigns.reply_labels import classify, return_date
 from campaigns.schedule import next_send_time, send_zone
 from campaigns.stats import Tally
-from smtp_accounts.imap_sync import SyncError, SyncResult, mailbox_sync
+from smtp_accounts.imap_sync import (
+    SyncError,
+    SyncResult,
+    mailbox_read_failed,
+    mailbox_read_succeeded,
+    mailbox_sync,
+    mailboxes_due_for_reading,
+)
 from smtp_accounts.models import Mailbox
-from smtp_accounts.services import mailbox_paused_by_error
 
 logger = logging.getLogger(__name__)
 
@@ -359,19 +365,9 @@ def mailbox_inbox_sync(mailbox_id: int) -> SyncResult | None:
             judged_on=JUDGED_ON,
         )
     except SyncError as exc:
-        Mailbox.objects.filter(pk=mailbox.pk).update(
-            imap_failures=F("imap_failures") + 1,
-            imap_error=str(exc)[:500],
-            imap_failed_at=timezone.now(),
-        )
-        if exc.auth:
-            mailbox_paused_by_error(mailbox=mailbox, reason=str(exc), reading=True)
-        else:
-            logger.warning("Mailbox %s: inbox not read: %s", mailbox.pk, exc)
+        mailbox_read_failed(mailbox=mailbox, error=exc)
         return None
-    Mailbox.objects.filter(pk=mailbox.pk).update(
-        imap_synced_at=timezone.now(), imap_failures=0, imap_error=""
-    )
+    mailbox_read_succeeded(mailbox=mailbox)
     return result
 
 
@@ -401,17 +397,4 @@ def mailboxes_to_sync() -> list[int]:
     recent = OutboundMessage.objects.filter(
         Q(state=State.SENT, sent_at__gte=since) | Q(state=State.UNKNOWN, sending_at__gte=since)
     )
-    candidates = (
-        Mailbox.objects.filter(status=Mailbox.Status.ACTIVE, pk__in=recent.values("mailbox_id"))
-        .exclude(imap_host="")
-        .values_list("pk", "imap_failures", "imap_failed_at")
-    )
-    return [
-        pk
-        for pk, failures, failed_at in candidates
-        if not failures or now - failed_at >= _backoff(failures)
-    ]
-
-
-def _backoff(failures: int) -> datetime.timedelta:
-    return datetime.timedelta(minutes=min(60, 2 ** min(failures, 6)))
+    return mailboxes_due_for_reading(Mailbox.objects.filter(pk__in=recent.values("mailbox_id")))
