@@ -101,9 +101,23 @@ def campaign_hold(*, campaign: Campaign, explanation: str) -> None:
         setattr(campaign, name, value)
 
 
+def _phrase_or_link(value: str) -> bool:
+    """Only values that can carry abuse are read: a phrase (three words or more) or a link. A
+    name, an address, a phone number or a one-word city cannot, and reading them costs time
+    on every message."""
+    lowered = value.lower()
+    return value.count(" ") >= 2 or "http" in lowered or "www." in lowered
+
+
+def merge_values_text(values: dict[str, str]) -> str:
+    return "\n".join(v for k, v in values.items() if v and k != "signature" and _phrase_or_link(v))
+
+
 def merge_values_blocked(message, values: dict[str, str]) -> bool:
     """True (and the campaign held) when the lead's merge values carry abusive content."""
-    lead_text = "\n".join(v for k, v in values.items() if v and k != "signature")
+    lead_text = merge_values_text(values)
+    if not lead_text:
+        return False
     verdict = content_check_local(subject="", body=lead_text)
     if not verdict.blocked:
         return False
