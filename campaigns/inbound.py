@@ -35,6 +35,7 @@ from django.db.models import F, Min, Q
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from campaigns.auto_replies import is_auto_reply, reads_like_bounce
 from campaigns.delivery import delivered_after_all, interrupted_ends
 from campaigns.engagement import mark_first
 from campaigns.inbound_reports import (
@@ -52,7 +53,6 @@ from campaigns.mail_reading import (
     bodies,
     fingerprint,
     header,
-    is_auto_reply,
     new_text,
     sender,
     thread_subject,
@@ -97,6 +97,7 @@ def receive_batch(
     kinds: list[str | None] = [None] * len(items)
     incoming: list[_Incoming] = []
     reports: list[Report] = []
+    maybe_replies: dict[int, _Incoming] = {}
     for index, (raw, at) in enumerate(items):
         parsed = email.message_from_bytes(raw, policy=email.policy.compat32)
         mark = fingerprint(parsed, raw)
@@ -104,10 +105,15 @@ def receive_batch(
             kinds[index] = complaint(mailbox, parsed, raw, mark, at)
         elif looks_like_bounce(parsed):
             reports.append(Report(index, parsed, raw, mark, at))
+        elif reads_like_bounce(parsed) and not is_auto_reply(parsed):
+            reports.append(Report(index, parsed, raw, mark, at))  # a bounce written as a reply?
+            maybe_replies[index] = _Incoming(index, parsed, mark, at)
         else:
             incoming.append(_Incoming(index, parsed, mark, at))
     for index, kind in bounces(mailbox, reports).items():
         kinds[index] = kind
+        if kind is None and index in maybe_replies:  # names no failure of ours: a reply after all
+            incoming.append(maybe_replies[index])
     matched = [
         (mail, message)
         for mail, message in zip(incoming, _answered_batch(mailbox, incoming), strict=True)

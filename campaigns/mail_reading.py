@@ -64,15 +64,6 @@ def thread_subject(subject: str) -> str:
     return SUBJECT_PREFIX.sub("", subject or "").strip().lower()
 
 
-def is_auto_reply(parsed: Message) -> bool:
-    auto = header(parsed, "Auto-Submitted").lower()
-    if auto and auto != "no":
-        return True
-    if parsed.get("X-Autoreply") or parsed.get("X-Autorespond") or parsed.get("X-Autoresponse"):
-        return True
-    return header(parsed, "Precedence").lower() in {"auto_reply", "bulk", "junk", "list"}
-
-
 # Of a reply's HTML, what is read for its text and kept (sanitised) for display: the sync reads
 # mail of up to 10 MB whole, and a person's answer is at the top.
 HTML_READ_AT_MOST = 1_000_000

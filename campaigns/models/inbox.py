@@ -21,6 +21,11 @@ class Reply(models.Model):
         UNSUBSCRIBE = "unsubscribe", _("Unsubscribe")
         BOUNCE = "bounce", _("Bounce")
 
+    class Failure(models.TextChoices):
+        RECIPIENT = "recipient", _("The recipient's address")
+        TEMPORARY = "temporary", _("Temporary")
+        SENDER = "sender", _("Refused the sender")
+
     class Kind(models.TextChoices):
         REPLY = "reply", _("Reply")
         AUTO_REPLY = "auto_reply", _("Auto-reply")
@@ -39,6 +44,11 @@ class Reply(models.Model):
     text = models.TextField(blank=True)  # the new text, quoted history and signature removed
     html = models.TextField(blank=True)  # sanitised for display
     permanent = models.BooleanField(default=False)  # for bounces: a permanent failure
+    # For bounces: whose fault it is and why (campaigns/failure_kinds.py), and the enhanced
+    # status code the report gave. Only recipient-side failures suppress the lead.
+    failure = models.CharField(max_length=12, choices=Failure, blank=True)
+    failure_cause = models.CharField(max_length=20, blank=True)
+    status_code = models.CharField(max_length=12, blank=True)
     label = models.CharField(max_length=20, choices=Label, blank=True)
     labelled_by_user = models.BooleanField(default=False)  # a person's label: classifier feedback
     read_at = models.DateTimeField(null=True, blank=True)
