@@ -6,9 +6,9 @@ from django.db import models
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
-from campaigns.content import received_html
+from campaigns.authoring.content import received_html
 from campaigns.models.sending import OutboundMessage
-from postigo.tenancy import WorkspaceManager
+from core.tenancy import WorkspaceManager
 
 
 class Reply(models.Model):
@@ -44,7 +44,7 @@ class Reply(models.Model):
     text = models.TextField(blank=True)  # the new text, quoted history and signature removed
     html = models.TextField(blank=True)  # sanitised for display
     permanent = models.BooleanField(default=False)  # for bounces: a permanent failure
-    # For bounces: whose fault it is and why (campaigns/failure_kinds.py), and the enhanced
+    # For bounces: whose fault it is and why (campaigns/inbox/failure_kinds.py), and the enhanced
     # status code the report gave. Only recipient-side failures suppress the lead.
     failure = models.CharField(max_length=12, choices=Failure, blank=True)
     failure_cause = models.CharField(max_length=20, blank=True)
@@ -67,7 +67,7 @@ class Reply(models.Model):
 
     @property
     def display_html(self) -> str:
-        """The formatted original for the thread view (campaigns/content.py:received_html)."""
+        """The formatted original for the thread view (authoring/content.py: received_html)."""
         return mark_safe(received_html(self.html))  # sanitised by nh3 just now
 
 

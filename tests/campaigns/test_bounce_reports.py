@@ -11,12 +11,12 @@ import time_machine
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from campaigns.bounce_reading import candidate, report_failures
-from campaigns.failure_kinds import failure_verdict
-from campaigns.inbound import receive, receive_batch
-from campaigns.launch import campaign_launch
+from campaigns.inbox.bounce_reading import candidate, report_failures
+from campaigns.inbox.failure_kinds import failure_verdict
+from campaigns.inbox.receive import receive, receive_batch
+from campaigns.leads.suppression import is_suppressed
 from campaigns.models import CampaignStat, Enrollment, Lead, OutboundMessage, Reply, Suppression
-from campaigns.suppression import is_suppressed
+from campaigns.sending.launch import campaign_launch
 from tests.campaigns import bounce_shapes as shapes
 from tests.campaigns.pipeline import START, build, run_until
 
