@@ -47,6 +47,7 @@ _QUOTED_ID = re.compile(
     rb"in-reply-to)[ \t]*:[ \t]*((?:[^\r\n]*(?:\r?\n[ \t][^\r\n]*)*))"
 )
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+_DIAGNOSTIC_TYPE = re.compile(r"^(?:smtp|x-[\w.-]+|x400)\s*;\s*", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -214,6 +215,7 @@ def _delivery_status(parsed: Message, *, named_only: bool = True):
             if not action and not code:
                 continue
             diagnostic = " ".join(str(block.get("Diagnostic-Code", "")).split())
+            diagnostic = _DIAGNOSTIC_TYPE.sub("", diagnostic)
             permanent = (
                 True
                 if action == "failed" or (code and code.group(1) == "5")

@@ -13,6 +13,7 @@ from email.utils import getaddresses
 from django.db import transaction
 from django.db.models import Count, Q
 from django.db.models.functions import Coalesce
+from django.utils.translation import gettext as _
 
 from campaigns.inbox.auto_replies import is_auto_reply
 from campaigns.inbox.bounce_reading import (
@@ -38,6 +39,7 @@ from campaigns.models import (
 from campaigns.sending.bounce_guard import pause_on_bounces
 from campaigns.sending.delivery import delivered_after_all, interrupted_ends
 from campaigns.stats import Tally
+from core.text import storable
 from smtp_accounts.models import Mailbox
 
 logger = logging.getLogger(__name__)
@@ -206,6 +208,7 @@ def bounces(mailbox: Mailbox, reports: list[Report]) -> dict[int, str | None]:
         reply.permanent = verdict.suppresses_on_first
         reply.failure, reply.failure_cause = verdict.side.value, verdict.cause.value
         reply.status_code = failure.status[:12]
+        reply.text = storable(" ".join(failure.text.split()))[:2000]  # what it said, for review
         new.append(reply)
     with transaction.atomic():
         delivered_after_all([reply.message for reply in new])
@@ -295,12 +298,19 @@ def _act_on_bounces(mailbox: Mailbox, replies: list[Reply]) -> None:
             events.append(Event(message=message, kind=Event.Kind.BOUNCE, created_at=at))
             tally.message(message.enrollment.campaign_id, message, "returned", at=at)
     Event.objects.bulk_create(events)
-    for permanent in (True, False):
+    # Each with what the report said, for whoever reviews it (an owner or admin may remove a
+    # bounce they believe was read wrong).
+    by_note: dict[str, list[str]] = {}
+    for reply, recipient in acted:
+        said = f"{reply.status_code} {reply.text}".strip() or reply.subject
+        prefix = _("bounced") if reply.permanent else _("repeated temporary bounces")
+        by_note.setdefault(f"{prefix}: {said}"[:200], []).append(recipient)
+    for note, entries in by_note.items():
         suppressions_add(
             workspace=mailbox.workspace,
-            entries=[r for reply, r in acted if reply.permanent == permanent],
+            entries=entries,
             reason=Suppression.Reason.HARD_BOUNCE,
-            note="bounced" if permanent else "repeated temporary bounces",
+            note=note,
         )
     enrollment_ids = {reply.message.enrollment_id for reply, _r in acted}
     Lead.objects.filter(pk__in={reply.message.enrollment.lead_id for reply, _r in acted}).update(

@@ -7,7 +7,7 @@ import email.errors
 import hashlib
 import logging
 import re
-from email.header import decode_header, make_header
+from email.header import Header, decode_header, make_header
 from email.message import Message
 from email.utils import getaddresses, parseaddr
 
@@ -28,10 +28,24 @@ def header(parsed: Message, name: str) -> str:
     if value is None:
         return ""
     try:
-        text = str(make_header(decode_header(str(value))))
+        if isinstance(value, Header):  # raw 8-bit (RFC 6532 UTF-8) in the header: decode it
+            text = "".join(_chunk(chunk, charset) for chunk, charset in decode_header(value))
+        else:
+            text = str(make_header(decode_header(str(value))))
     except (UnicodeError, LookupError, ValueError, email.errors.MessageError):
         text = str(value)
     return storable(" ".join(text.split()))
+
+
+def _chunk(chunk: bytes | str, charset: str | None) -> str:
+    if isinstance(chunk, str):
+        return chunk
+    if charset in (None, "unknown-8bit"):
+        charset = "utf-8"
+    try:
+        return chunk.decode(charset, "replace")
+    except LookupError:
+        return chunk.decode("utf-8", "replace")
 
 
 # `Name <a@b>` or a bare `a@b`, nothing else: the common header, read without the full parser.

@@ -266,3 +266,56 @@ def test_a_recipient_side_failure_suppresses_marks_bounced_and_stops(sent, mailb
     assert is_suppressed(mailbox.workspace, "lead0@x.example")
     assert Enrollment.objects.get(lead__email="lead0@x.example").stop_reason == "bounced"
     assert returned_total(campaign) == 1
+
+
+# --- a bounce believed wrong can be taken back -----------------------------------------------
+
+
+@pytest.fixture
+def bounced(sent, mailbox):
+    _campaign, by = sent
+    receive(mailbox, shapes.postfix(returned(by["lead0@x.example"])), START)
+    return Suppression.objects.get(value="lead0@x.example")
+
+
+def test_a_bounce_suppression_says_what_the_report_said(bounced):
+    assert bounced.reason == "hard_bounce"
+    assert bounced.note.startswith("bounced: 5.1.1 550 5.1.1")
+    assert "User unknown" in bounced.note
+
+
+def test_the_owner_can_remove_a_bounce_suppression_and_it_is_audited(client, alice, bounced):
+    from django.urls import reverse
+
+    from accounts.models import AuditLog
+
+    client.force_login(alice)
+    page = client.get(reverse("suppression_list")).content.decode()
+    assert reverse("suppression_delete", args=[bounced.pk]) in page
+    client.post(reverse("suppression_delete", args=[bounced.pk]))
+    assert not Suppression.objects.filter(pk=bounced.pk).exists()
+    assert Lead.objects.get(email="lead0@x.example").status == "active"
+    entry = AuditLog.objects.get(action=AuditLog.Action.SUPPRESSION_REMOVED)
+    assert entry.user == alice and entry.metadata["entry"] == "lead0@x.example"
+    assert entry.metadata["reason"] == "hard_bounce"
+
+
+def test_a_member_cannot_remove_a_bounce_suppression(client, bob, bounced):
+    from django.urls import reverse
+
+    client.force_login(bob)
+    page = client.get(reverse("suppression_list")).content.decode()
+    assert reverse("suppression_delete", args=[bounced.pk]) not in page
+    refused = client.post(reverse("suppression_delete", args=[bounced.pk]), follow=True)
+    assert "Only an owner or an admin of the workspace can remove a bounce." in (
+        refused.content.decode()
+    )
+    assert Suppression.objects.filter(pk=bounced.pk).exists()
+
+
+def test_another_workspace_cannot_remove_a_bounce_suppression(client, charlie, bounced):
+    from django.urls import reverse
+
+    client.force_login(charlie)
+    assert client.post(reverse("suppression_delete", args=[bounced.pk])).status_code == 404
+    assert Suppression.objects.filter(pk=bounced.pk).exists()
