@@ -14,6 +14,7 @@ from email.utils import getaddresses, parseaddr
 from mailparser_reply import EmailReplyParser
 
 from campaigns.authoring.content import html_to_text
+from campaigns.inbox.quotes import cut_history, without_quoted_html
 from core.text import storable
 
 logger = logging.getLogger(__name__)
@@ -103,7 +104,7 @@ def bodies(parsed: Message) -> tuple[str, str]:
         else:
             html = storable(decoded)
     if not text and html:
-        text = html_to_text(html[:HTML_READ_AT_MOST])
+        text = html_to_text(without_quoted_html(html[:HTML_READ_AT_MOST]))
     return text, html
 
 
@@ -116,13 +117,15 @@ PARSED_AT_MOST = 40_000
 LONG_LINE = 500
 
 
-def new_text(text: str) -> str:
-    """What the person wrote this time: quoted history, headers of it and signature removed."""
+def new_text(text: str, *, footer_lines: frozenset[str] = frozenset()) -> str:
+    """What the person wrote this time: quoted history, headers of it, signature and any line
+    of our own footer removed (`campaigns/inbox/quotes.py`, then mail-parser-reply)."""
     if not text.strip():
         return ""
+    text = cut_history(text[:PARSED_AT_MOST], footer_lines=footer_lines)
     lines: list[str] = []
     aside: dict[str, str] = {}
-    for line in text[:PARSED_AT_MOST].split("\n"):
+    for line in text.split("\n"):
         if len(line) > LONG_LINE:
             key = f"postigolongline{len(lines)}x"
             aside[key] = line.strip()

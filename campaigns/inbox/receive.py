@@ -35,6 +35,7 @@ from django.db.models import F, Min, Q
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from campaigns.authoring.content import html_to_text
 from campaigns.authoring.rendering import UNSUBSCRIBE_MAILTO_SUBJECT
 from campaigns.inbox.auto_replies import is_auto_reply, reads_like_bounce
 from campaigns.inbox.bounces import (
@@ -56,6 +57,7 @@ from campaigns.inbox.mail_reading import (
     sender,
     thread_subject,
 )
+from campaigns.inbox.quotes import footer_lines_of
 from campaigns.leads.addresses import company_domain
 from campaigns.leads.unsubscribe import unsubscribe
 from campaigns.models import Enrollment, Event, Lead, OutboundMessage, Reply, normalize_email
@@ -188,7 +190,8 @@ def _reply(mail: _Incoming, message: OutboundMessage) -> Reply:
     parsed = mail.parsed
     auto = is_auto_reply(parsed)
     text, html = bodies(parsed)
-    subject, written = header(parsed, "Subject")[:1000], new_text(text)
+    footer = footer_lines_of(html_to_text(message.enrollment.campaign.unsubscribe_footer or ""))
+    subject, written = header(parsed, "Subject")[:1000], new_text(text, footer_lines=footer)
     return Reply(
         message=message,
         fingerprint=mail.fingerprint,
