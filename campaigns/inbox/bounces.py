@@ -76,6 +76,47 @@ def report_type(parsed: Message) -> str:
     return (parsed.get_param("report-type") or "").lower()
 
 
+# Feedback loops that do not send a multipart/report (Microsoft's JMRP forwards the message as
+# an attachment; some wrap the ARF part in multipart/mixed): known by who sends them and how
+# they title it.
+_COMPLAINT_SENDER = re.compile(
+    r"(?:feedback[-_.]?loop|\bfbl\b|fbl[-_.@]|scomp@|staff@hotmail|complaints?@|arf@|"
+    r"abuse[-_.]?report|feedbackloop)",
+    re.IGNORECASE,
+)
+_COMPLAINT_SUBJECT = re.compile(
+    r"(?:complaint about message|abuse report|fbl report|feedback report|spam report|"
+    r"email abuse report|this is a spam report|junk mail report)",
+    re.IGNORECASE,
+)
+
+
+def looks_like_complaint(parsed: Message) -> bool:
+    """A feedback-loop report, judged on its header fields alone (the sync's first look)."""
+    if report_type(parsed) == "feedback-report":
+        return True
+    senders = f"{parsed.get('From', '')} {parsed.get('Sender', '')}"
+    return bool(_COMPLAINT_SENDER.search(senders)) and bool(
+        _COMPLAINT_SUBJECT.search(header(parsed, "Subject"))
+        or parsed.get_content_maintype() == "multipart"
+    )
+
+
+def is_complaint(parsed: Message) -> bool:
+    """A feedback-loop report: an ARF report, an ARF part inside another multipart, or a known
+    loop's forward of the complained-about message."""
+    if report_type(parsed) == "feedback-report":
+        return True
+    if not parsed.is_multipart():
+        return False
+    kinds = {part.get_content_type() for part in parsed.walk()}
+    if "message/feedback-report" in kinds:
+        return True
+    return looks_like_complaint(parsed) and bool(
+        kinds & {"message/rfc822", "text/rfc822-headers"}
+    )
+
+
 def complaint(
     mailbox: Mailbox, parsed: Message, raw: bytes, fingerprint: str, at: datetime.datetime
 ) -> str | None:

@@ -44,8 +44,9 @@ from campaigns.inbox.bounces import (
     answerable_to_leads,
     bounces,
     complaint,
+    is_complaint,
     looks_like_bounce,
-    report_type,
+    looks_like_complaint,
 )
 from campaigns.inbox.mail_reading import (
     HTML_READ_AT_MOST,
@@ -103,7 +104,7 @@ def receive_batch(
     for index, (raw, at) in enumerate(items):
         parsed = email.message_from_bytes(raw, policy=email.policy.compat32)
         mark = fingerprint(parsed, raw)
-        if report_type(parsed) == "feedback-report":  # rare: one by one
+        if is_complaint(parsed):  # rare: one by one
             kinds[index] = complaint(mailbox, parsed, raw, mark, at)
         elif looks_like_bounce(parsed):
             reports.append(Report(index, parsed, raw, mark, at))
@@ -173,7 +174,7 @@ def wanted_batch(mailbox: Mailbox, headers: list[bytes]) -> list[bool]:
     messages. The owner's other mail is never downloaded."""
     parser = email.parser.BytesHeaderParser(policy=email.policy.compat32)
     parsed = [parser.parsebytes(head) for head in headers]
-    wanted = [looks_like_bounce(p) or report_type(p) == "feedback-report" for p in parsed]
+    wanted = [looks_like_bounce(p) or looks_like_complaint(p) for p in parsed]
     rest = [_Incoming(n, p, "", timezone.now()) for n, p in enumerate(parsed) if not wanted[n]]
     for mail, message in zip(rest, _answered_batch(mailbox, rest, load=False), strict=True):
         wanted[mail.index] = message is not None

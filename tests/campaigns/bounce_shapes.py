@@ -529,3 +529,81 @@ def labelled_reports(
 
 def with_case(r: Returned, name: str) -> Returned:
     return replace(r, case=CASES_BY_NAME[name])
+
+
+# --- spam complaints (feedback loops) -----------------------------------------------------------
+
+
+def _arf(r: Returned, *, sender: str, ua: str, rcpt_field: bool, returned: str, to: str = "",
+         top: str = "multipart/report; report-type=feedback-report") -> bytes:  # fmt: skip
+    to = to or r.recipient
+    rcpt = f"Original-Rcpt-To: {r.recipient}\n" if rcpt_field else ""
+    enclosed = (
+        f"From: Alice from Acme <{r.sender}>\nTo: {to}\nSubject: {r.subject}\n"
+        f"Message-ID: {r.message_id}\nDate: Tue, 24 Nov 2026 11:00:00 +0000\n"
+    )
+    part = "message/rfc822" if returned == "rfc822" else "text/rfc822-headers"
+    body = enclosed + ("\n<p>Hi Lena</p>\n" if returned == "rfc822" else "")
+    return _crlf(
+        f"From: {sender}\nTo: {r.sender}\nSubject: FW: {r.subject}\n"
+        f"Message-ID: <fbl-{r.serial}@fbl.example>\nDate: Tue, 24 Nov 2026 15:00:00 +0000\n"
+        f'MIME-Version: 1.0\nContent-Type: {top};\n\tboundary="ARF"\n\n'
+        "--ARF\nContent-Type: text/plain\n\nThis is an email abuse report for an email message "
+        "received from IP 203.0.113.9.\n\n"
+        "--ARF\nContent-Type: message/feedback-report\n\n"
+        f"Feedback-Type: abuse\nUser-Agent: {ua}\nVersion: 1\n"
+        f"Original-Mail-From: <{r.sender}>\n{rcpt}Arrival-Date: Tue, 24 Nov 2026 11:01:00 +0000\n"
+        "Source-IP: 203.0.113.9\n\n"
+        f"--ARF\nContent-Type: {part}\n\n{body}\n--ARF--\n"
+    )
+
+
+def yahoo_arf(r):
+    return _arf(r, sender="feedbackloop@yahoo.example", ua="Yahoo!-Mail-Feedback/2.0",
+                rcpt_field=False, returned="rfc822")  # fmt: skip
+
+
+def aol_arf(r):
+    """AOL redacts the complaining recipient; the Message-ID still names our message."""
+    return _arf(r, sender="scomp@aol.example", ua="AOL SComp", rcpt_field=False,
+                returned="rfc822", to="redacted@aol.example")  # fmt: skip
+
+
+def comcast_arf(r):
+    return _arf(r, sender="feedback@comcast.example", ua="Comcast FBL", rcpt_field=True,
+                returned="headers")  # fmt: skip
+
+
+def yandex_arf(r):
+    return _arf(r, sender="fbl-noreply@yandex.example", ua="Yandex FBL", rcpt_field=True,
+                returned="rfc822")  # fmt: skip
+
+
+def mailru_arf(r):
+    """Mail.ru's loop wraps the ARF parts in multipart/mixed."""
+    return _arf(r, sender="fbl@corp.mail.example", ua="Mail.Ru FBL", rcpt_field=False,
+                returned="rfc822", top="multipart/mixed")  # fmt: skip
+
+
+def microsoft_jmrp(r):
+    """Microsoft's JMRP: the message attached, its recipient in X-HmXmrOriginalRecipient."""
+    return _crlf(
+        f"From: staff@hotmail.example\nTo: {r.sender}\nSubject: complaint about message from "
+        f"203.0.113.9\nMessage-ID: <jmrp-{r.serial}@hotmail.example>\nMIME-Version: 1.0\n"
+        'Content-Type: multipart/mixed; boundary="JMRP"\n\n'
+        "--JMRP\nContent-Type: text/plain\n\nThis is a spam report for a message you sent.\n\n"
+        "--JMRP\nContent-Type: message/rfc822\nContent-Disposition: attachment\n\n"
+        f"X-HmXmrOriginalRecipient: <{r.recipient}>\nFrom: Alice from Acme <{r.sender}>\n"
+        f"To: {r.recipient}\nSubject: {r.subject}\nMessage-ID: {r.message_id}\n\n<p>Hi</p>\n"
+        "--JMRP--\n"
+    )
+
+
+COMPLAINT_FORMATS = {
+    "yahoo": yahoo_arf,
+    "aol": aol_arf,
+    "comcast": comcast_arf,
+    "yandex": yandex_arf,
+    "mailru": mailru_arf,
+    "microsoft_jmrp": microsoft_jmrp,
+}

@@ -319,3 +319,29 @@ def test_another_workspace_cannot_remove_a_bounce_suppression(client, charlie, b
     client.force_login(charlie)
     assert client.post(reverse("suppression_delete", args=[bounced.pk])).status_code == 404
     assert Suppression.objects.filter(pk=bounced.pk).exists()
+
+
+# --- spam complaints from the major feedback loops --------------------------------------------
+
+
+@pytest.mark.parametrize("fmt", list(shapes.COMPLAINT_FORMATS))
+def test_a_feedback_loop_complaint_is_recognised_and_suppressed_as_a_complaint(sent, mailbox, fmt):
+    from campaigns.inbox.receive import wanted_batch
+    from tests.campaigns.inbound_mail import judged_headers
+
+    _campaign, by = sent
+    message = by["lead1@x.example"]
+    raw = shapes.COMPLAINT_FORMATS[fmt](returned(message))
+    assert wanted_batch(mailbox, [judged_headers(raw)]) == [True]  # the sync fetches it
+    assert receive(mailbox, raw, START) == "complaint"
+    assert Suppression.objects.get(value="lead1@x.example").reason == "complaint"
+    assert suppressed_values(mailbox.workspace) == {"lead1@x.example"}
+    assert Enrollment.objects.get(lead__email="lead1@x.example").stop_reason == "unsubscribed"
+
+
+def test_a_redacted_complaint_without_our_message_id_suppresses_nobody(sent, mailbox):
+    _campaign, by = sent
+    message = by["lead1@x.example"]
+    raw = shapes.aol_arf(returned(message)).replace(message.message_id.encode(), b"<x@y.example>")
+    assert receive(mailbox, raw, START) is None
+    assert not Suppression.objects.exists()
