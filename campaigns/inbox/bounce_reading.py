@@ -121,7 +121,9 @@ def report_failures(parsed: Message, raw: bytes, *, own: frozenset[str]) -> list
     prose = human_text(parsed)
     for address, status, text, permanent in prose_failures(prose, parsed):
         add(address, status, text, permanent)
-    temporary, permanent = _detected(parsed)
+    # flufl.bounce's 17 heuristics cost more than both readers above together: asked only for
+    # what those did not read.
+    temporary, permanent = _detected(parsed) if not found else (frozenset(), frozenset())
     for address in sorted(permanent):
         add(address, "", _about(prose, address), True)
     for address in sorted(temporary - permanent):
