@@ -112,9 +112,7 @@ def is_complaint(parsed: Message) -> bool:
     kinds = {part.get_content_type() for part in parsed.walk()}
     if "message/feedback-report" in kinds:
         return True
-    return looks_like_complaint(parsed) and bool(
-        kinds & {"message/rfc822", "text/rfc822-headers"}
-    )
+    return looks_like_complaint(parsed) and bool(kinds & {"message/rfc822", "text/rfc822-headers"})
 
 
 def complaint(
@@ -343,7 +341,10 @@ def _act_on_bounces(mailbox: Mailbox, replies: list[Reply]) -> None:
     # bounce they believe was read wrong).
     by_note: dict[str, list[str]] = {}
     for reply, recipient in acted:
-        said = f"{reply.status_code} {reply.text}".strip() or reply.subject
+        said = (
+            reply.text if reply.status_code in reply.text else f"{reply.status_code} {reply.text}"
+        )
+        said = said.strip() or reply.subject
         prefix = _("bounced") if reply.permanent else _("repeated temporary bounces")
         by_note.setdefault(f"{prefix}: {said}"[:200], []).append(recipient)
     for note, entries in by_note.items():

@@ -24,6 +24,8 @@ import re
 from dataclasses import dataclass
 from enum import StrEnum
 
+from django.utils.translation import gettext_lazy as _
+
 
 class Side(StrEnum):
     RECIPIENT = "recipient"
@@ -63,6 +65,50 @@ class Verdict:
     @property
     def suppresses_on_first(self) -> bool:
         return self.side is Side.RECIPIENT
+
+
+CAUSE_LABELS = {
+    Cause.UNKNOWN_USER: _("unknown address"),
+    Cause.MAILBOX_DISABLED: _("mailbox disabled"),
+    Cause.NO_MAIL_DOMAIN: _("domain takes no mail"),
+    Cause.MAILBOX_FULL: _("mailbox full"),
+    Cause.GREYLISTED: _("try again later"),
+    Cause.THROTTLED: _("throttled"),
+    Cause.BLOCKLISTED: _("blocklisted"),
+    Cause.AUTHENTICATION: _("SPF, DKIM or DMARC failed"),
+    Cause.SPAM_CONTENT: _("taken for spam"),
+    Cause.POLICY: _("refused by policy"),
+    Cause.SENDING_RATE: _("sending too fast"),
+    Cause.OTHER: _("no reason given"),
+}
+
+FIXES = {
+    Cause.BLOCKLISTED: _(
+        "The receiving server says your sending IP address or domain is on a blocklist. Check "
+        "the blocklist results on the domain's health page, ask your mail provider (or the list) "
+        "to delist it, and send less until it is clear."
+    ),
+    Cause.AUTHENTICATION: _(
+        "The receiving server could not authenticate your mail (SPF, DKIM or DMARC failed). "
+        "Publish the records the domain's health page shows as missing or failing, then resume."
+    ),
+    Cause.SPAM_CONTENT: _(
+        "The receiving server took your message for spam. Review the campaign's wording and "
+        "links (fewer links, no link shorteners, no attachments) and check the domain's health."
+    ),
+    Cause.POLICY: _(
+        "The receiving server's policy refused mail from this mailbox. Read its words below, "
+        "and check the domain's health page for what it may have looked at."
+    ),
+    Cause.SENDING_RATE: _(
+        "The receiving server says this mailbox sends too fast. Lower its daily and hourly "
+        "limits, and spread the campaign over more mailboxes."
+    ),
+}
+
+
+def cause_label(cause: str) -> str:
+    return str(CAUSE_LABELS.get(cause, cause.replace("_", " ")))
 
 
 STATUS = re.compile(r"(?<![\d.])([245])\.(\d{1,3})\.(\d{1,3})(?![\d.])")

@@ -22,10 +22,9 @@ import datetime
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from accounts.services import notify, notify_managers_by_email
-from campaigns.inbox.failure_kinds import Cause
+from campaigns.inbox.failure_kinds import FIXES, Cause, cause_label
 from campaigns.models import Reply
 from smtp_accounts.models import Mailbox
 from smtp_accounts.services import mailbox_pause
@@ -33,30 +32,6 @@ from smtp_accounts.services import mailbox_pause
 PAUSE_AT = 3
 WINDOW = datetime.timedelta(hours=24)
 DOMAIN_WIDE = {Cause.BLOCKLISTED, Cause.AUTHENTICATION}
-
-FIXES = {
-    Cause.BLOCKLISTED: gettext_lazy(
-        "The receiving server says your sending IP address or domain is on a blocklist. Check "
-        "the blocklist results on the domain's health page, ask your mail provider (or the list) "
-        "to delist it, and send less until it is clear."
-    ),
-    Cause.AUTHENTICATION: gettext_lazy(
-        "The receiving server could not authenticate your mail (SPF, DKIM or DMARC failed). "
-        "Publish the records the domain's health page shows as missing or failing, then resume."
-    ),
-    Cause.SPAM_CONTENT: gettext_lazy(
-        "The receiving server took your message for spam. Review the campaign's wording and "
-        "links (fewer links, no link shorteners, no attachments) and check the domain's health."
-    ),
-    Cause.POLICY: gettext_lazy(
-        "The receiving server's policy refused mail from this mailbox. Read its words below, "
-        "and check the domain's health page for what it may have looked at."
-    ),
-    Cause.SENDING_RATE: gettext_lazy(
-        "The receiving server says this mailbox sends too fast. Lower its daily and hourly "
-        "limits, and spread the campaign over more mailboxes."
-    ),
-}
 
 
 def sender_refusals_record(*, mailbox: Mailbox, refusals: list[Reply]) -> None:
@@ -102,16 +77,6 @@ def sender_refusals_record(*, mailbox: Mailbox, refusals: list[Reply]) -> None:
         )
         for sibling in siblings:
             _pause(sibling, refusals, url)
-
-
-def cause_label(cause: str) -> str:
-    return {
-        Cause.BLOCKLISTED: _("blocklisted"),
-        Cause.AUTHENTICATION: _("SPF, DKIM or DMARC failed"),
-        Cause.SPAM_CONTENT: _("taken for spam"),
-        Cause.POLICY: _("refused by policy"),
-        Cause.SENDING_RATE: _("sending too fast"),
-    }.get(cause, cause)
 
 
 def _pause(mailbox: Mailbox, refusals: list[Reply], url: str) -> None:

@@ -66,6 +66,25 @@ class Reply(models.Model):
         return f"{self.kind} to {self.message_id}"
 
     @property
+    def failure_summary(self) -> str:
+        """A bounce's side and cause in words: "refused the sender: blocklisted"."""
+        from campaigns.inbox.failure_kinds import cause_label
+
+        if not self.failure:
+            return _("permanent") if self.permanent else _("temporary")
+        side = self.get_failure_display().lower()
+        return f"{side}: {cause_label(self.failure_cause)}" if self.failure_cause else side
+
+    @property
+    def sender_fix(self) -> str:
+        """For a refusal of the sender: what to fix."""
+        from campaigns.inbox.failure_kinds import FIXES, Cause
+
+        if self.failure != self.Failure.SENDER:
+            return ""
+        return str(FIXES.get(self.failure_cause, FIXES[Cause.POLICY]))
+
+    @property
     def display_html(self) -> str:
         """The formatted original for the thread view (authoring/content.py: received_html)."""
         return mark_safe(received_html(self.html))  # sanitised by nh3 just now

@@ -280,7 +280,7 @@ def bounced(sent, mailbox):
 
 def test_a_bounce_suppression_says_what_the_report_said(bounced):
     assert bounced.reason == "hard_bounce"
-    assert bounced.note.startswith("bounced: 5.1.1 550 5.1.1")
+    assert bounced.note.startswith("bounced: 550 5.1.1 <lead0@x.example>")
     assert "User unknown" in bounced.note
 
 
@@ -345,3 +345,22 @@ def test_a_redacted_complaint_without_our_message_id_suppresses_nobody(sent, mai
     raw = shapes.aol_arf(returned(message)).replace(message.message_id.encode(), b"<x@y.example>")
     assert receive(mailbox, raw, START) is None
     assert not Suppression.objects.exists()
+
+
+def test_the_conversation_shows_whose_fault_a_bounce_is_and_what_to_fix(
+    sent, mailbox, client, alice
+):
+    from django.urls import reverse
+
+    _campaign, by = sent
+    receive(mailbox, shapes.exchange(returned(by["lead0@x.example"], "spamhaus")), START)
+    receive(mailbox, shapes.postfix(returned(by["lead1@x.example"])), START)
+    client.force_login(alice)
+    refusal, dead = Reply.objects.order_by("pk")
+    page = client.get(reverse("inbox_thread", args=[refusal.pk])).content.decode()
+    assert "refused the sender: blocklisted · 5.7.1" in page
+    assert "not the lead, who was not suppressed" in page
+    assert reverse("domain_detail", args=[mailbox.domain]) in page
+    page = client.get(reverse("inbox_thread", args=[dead.pk])).content.decode()
+    assert "the recipient&#x27;s address: unknown address · 5.1.1" in page
+    assert "data-sender-side" not in page
