@@ -72,6 +72,21 @@ def test_each_format_yields_the_failed_address_and_whose_fault_it_is(fmt, case):
         assert verdict.side == case.side, (fmt, case.name, verdict)
 
 
+@settings(max_examples=300, deadline=None)
+@given(value=st.text(max_size=80) | st.emails().map(lambda a: f"<{a}>"))
+def test_a_candidate_is_empty_or_one_valid_address_that_is_not_ours(value):
+    found = candidate(value, own=OWN)
+    assert found == "" or (found.count("@") == 1 and found not in OWN and found == found.lower())
+
+
+@settings(max_examples=200, deadline=None)
+@given(raw=st.binary(max_size=2000) | st.text(max_size=2000).map(str.encode))
+def test_any_report_is_read_without_an_error_and_names_only_candidates(raw):
+    raw = b"Content-Type: multipart/report; boundary=B\r\n\r\n--B\r\n" + raw
+    for failure in report_failures(parse(raw), raw, own=OWN):
+        assert candidate(failure.address, own=OWN) == failure.address
+
+
 @pytest.mark.parametrize(
     "value",
     ["", "@mx.example.org", "mx.example.org", "|/usr/bin/procmail", "/var/mail/lena",
@@ -137,8 +152,8 @@ def test_an_empty_a_pipe_or_a_path_recipient_suppresses_nothing_else(sent, mailb
     raw = shapes.postfix(returned(by["lead3@x.example"]))
     raw = raw.replace(b"Final-Recipient: rfc822; lead3@x.example", b"Final-Recipient: " + junk)
     raw = raw.replace(b"Original-Recipient: rfc822;lead3@x.example", b"Original-Recipient: " + junk)
-    receive(mailbox, raw, START)
-    assert suppressed_values(mailbox.workspace) <= {"lead3@x.example"}
+    assert receive(mailbox, raw, START) == "bounce"
+    assert suppressed_values(mailbox.workspace) == {"lead3@x.example"}  # our message's recipient
 
 
 def test_a_report_naming_no_address_is_tied_by_the_message_id_it_returns(sent, mailbox):
@@ -201,10 +216,12 @@ def test_whatever_a_report_says_only_recipients_of_our_messages_are_suppressed(
     receive_batch(mailbox, [(raw, START)])
     ours = {m.recipient for m in OutboundMessage.objects.filter(mailbox=mailbox)}
     assert suppressed_values(mailbox.workspace) <= ours
-    refusals = Reply.objects.filter(failure="sender")
-    assert not Suppression.objects.filter(
-        value__in=refusals.values("message__recipient"), note="bounced"
-    ).exclude(value__in=Reply.objects.filter(permanent=True).values("message__recipient"))
+    # and only for a failure on the recipient's side (or repeated temporary ones): never for a
+    # refusal of the sender
+    not_sender = Reply.objects.filter(kind="bounce").exclude(failure="sender")
+    assert suppressed_values(mailbox.workspace) <= set(
+        not_sender.values_list("message__recipient", flat=True)
+    )
 
 
 # --- whose fault it is decides what happens --------------------------------------------------
