@@ -1,5 +1,7 @@
-"""Reports about our mail that come back to a mailbox: bounces (delivery status notifications,
-read with `flufl.bounce`) and spam complaints (ARF feedback reports, RFC 5965)."""
+"""Reports about our mail that come back to a mailbox: bounces (read by `bounce_reading.py`,
+classified by `failure_kinds.py`) and spam complaints (ARF feedback reports, RFC 5965, and
+feedback loops' forwards). Whatever a report names, what is suppressed is only ever the
+recipient of one of our messages (docs/INBOX.md)."""
 
 from __future__ import annotations
 
@@ -212,30 +214,32 @@ def bounces(mailbox: Mailbox, reports: list[Report]) -> dict[int, str | None]:
             wanted.append((ids, ""))
             owners.append((report, None))
     messages = _reported_messages(mailbox, wanted)
-    # One failure per (report, message), the one naming the message's recipient if any.
-    picked: dict[tuple[int, int], tuple[Report, Failure | None, OutboundMessage]] = {}
+    # One message per report — ours are sent to one recipient each: the one whose Message-ID
+    # it quotes, else the first (in address order) of the leads it names; and of the failures
+    # tied to it, the one naming its recipient.
+    picked: dict[int, tuple[Report, Failure | None, OutboundMessage]] = {}
     for (report, failure), message in zip(owners, messages, strict=True):
         if message is None:
             continue
-        key = (report.index, message.pk)
+        chosen = picked.get(report.index)
+        if chosen is not None and chosen[2].pk != message.pk:
+            continue  # another of our messages already answers for this report
         names_it = failure is not None and failure.address == normalize_email(message.recipient)
-        if key not in picked or names_it:
-            picked.setdefault(key, (report, failure, message))
-            if names_it:
-                picked[key] = (report, failure, message)
+        if chosen is None or names_it:
+            picked[report.index] = (report, failure, message)
     known = set(
         Reply.objects.filter(
-            message_id__in={pk for _index, pk in picked},
+            message_id__in={message.pk for _r, _f, message in picked.values()},
             fingerprint__in={report.fingerprint for report in reports},
         ).values_list("message_id", "fingerprint")
     )
     kinds: dict[int, str | None] = {report.index: None for report in reports}
     new: list[Reply] = []
-    for (_index, pk), (report, failure, message) in sorted(picked.items()):
+    for _index, (report, failure, message) in sorted(picked.items()):
         kinds[report.index] = Reply.Kind.BOUNCE
-        if (pk, report.fingerprint) in known:  # read before, or twice in the batch
+        if (message.pk, report.fingerprint) in known:  # read before, or twice in the batch
             continue
-        known.add((pk, report.fingerprint))
+        known.add((message.pk, report.fingerprint))
         if failure is None or (not failure.status and failure.permanent is None):
             # Nothing said of this address itself: what the report says as a whole.
             overall = report_failure(report.parsed, report.raw)
