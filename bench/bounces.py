@@ -77,6 +77,7 @@ def baseline_addresses(parsed) -> set[str]:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--formats", default="")
+    parser.add_argument("--round", type=int, default=1, help="2: the round written afterwards")
     args = parser.parse_args()
     django_in_tempdir()
     from django.conf import settings
@@ -91,7 +92,8 @@ def main() -> None:
     formats = {
         k: v for k, v in shapes.FORMATS.items() if not args.formats or k in args.formats.split(",")
     }
-    n = len(formats) * len(shapes.CASES) * 2
+    cases = shapes.CASES if args.round == 1 else shapes.CASES_ROUND2
+    n = len(formats) * len(cases) * 2
     sink = Sink()
     settings.DEBUG = False  # no query log
     settings.MAILBOX_ALLOW_PRIVATE_NETWORKS = True
@@ -104,7 +106,7 @@ def main() -> None:
     def about(i: int):
         return messages[i].recipient, messages[i].message_id
 
-    reports = shapes.labelled_reports(about, formats=formats)
+    reports = shapes.labelled_reports(about, formats=formats, cases=cases)
     own = frozenset({mailbox.email})
 
     # Parse cost: ours and the baseline's, on the same parsed reports.

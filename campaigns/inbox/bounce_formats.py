@@ -87,12 +87,10 @@ def prose_failures(text: str, parsed: Message | None = None):
     for n, line in enumerate(lines):
         if _ANNOUNCES.search(line):
             announced_at = n
-        if _NOT_A_FAILURE.search(line):
-            continue
         for match in ADDRESS.finditer(line):
             address = match.group(0).strip(".").lower()
-            if address in seen:
-                continue
+            if address in seen or _NOT_A_FAILURE.search(line[: match.start()]):
+                continue  # named as the sender, a contact, an id: not a failed recipient
             after = " ".join(x.strip() for x in lines[n : n + 1 + LOOK_AHEAD])
             own_line = line[match.end() :] + " " + " ".join(lines[n + 1 : n + 2])
             if not (_FAILED.search(own_line) or n - announced_at <= ANNOUNCED_FOR):

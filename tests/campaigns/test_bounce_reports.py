@@ -61,7 +61,7 @@ def parse(raw: bytes):
 
 
 @pytest.mark.parametrize("fmt", list(shapes.FORMATS))
-@pytest.mark.parametrize("case", shapes.CASES, ids=lambda c: c.name)
+@pytest.mark.parametrize("case", shapes.CASES + shapes.CASES_ROUND2, ids=lambda c: c.name)
 def test_each_format_yields_the_failed_address_and_whose_fault_it_is(fmt, case):
     r = shapes.Returned("lena.vogel@x.example", "<m1.abc@acme.example>", case=case)
     for quoted in (True, False):
@@ -111,6 +111,19 @@ def test_a_candidate_is_lower_case_without_its_type_or_brackets():
         ("4.7.0", "421 4.7.0 Try again later, closing connection", "temporary", "greylisted"),
         ("", "554 Message not accepted for policy reasons", "sender", "policy"),
         ("", "", "temporary", "other"),
+        (
+            "5.4.1",
+            "550 5.4.1 Recipient address rejected: Access denied. AS(201806281)",
+            "recipient",
+            "unknown_user",
+        ),
+        (
+            "4.7.0",
+            "421 4.7.0 [IPTS04] Messages temporarily deferred due to user complaints",
+            "sender",
+            "blocklisted",
+        ),
+        ("", "550 Message rejected due to content restrictions", "sender", "spam_content"),
     ],
 )
 def test_a_failure_is_classified_by_its_code_and_its_words(status, text, side, cause):
