@@ -613,34 +613,89 @@ COMPLAINT_FORMATS = {
 
 CASES_ROUND2 = [
     Case("sendmail_unknown", "5.1.1", "550 5.1.1 <{rcpt}>... User unknown", "recipient"),
-    Case("gmail_dash", "5.1.1", "550-5.1.1 The email account that you tried to reach does not "
-         "exist. Please try", "recipient"),  # fmt: skip
-    Case("unavailable", "5.0.0", "550 Requested action not taken: mailbox unavailable",
-         "recipient"),  # fmt: skip
-    Case("chkuser", "5.1.1", "511 sorry, no mailbox here by that name (#5.1.1 - chkuser)",
-         "recipient"),  # fmt: skip
-    Case("o365_dbeb", "5.4.1", "550 5.4.1 Recipient address rejected: Access denied. "
-         "AS(201806281) [AM0PR07MB1234.eurprd07.prod.outlook.example]", "recipient"),  # fmt: skip
-    Case("yahoo_dd", "5.0.0", "554 delivery error: dd This user doesn't have a yahoo.example "
-         "account ({rcpt}) [0] - mta1004.mail.example", "recipient"),  # fmt: skip
-    Case("receiving_rate", "4.2.1", "450 4.2.1 The user you are trying to contact is receiving "
-         "mail at a rate that prevents additional messages from being delivered.",
-         "temporary"),  # fmt: skip
-    Case("try_later", "4.3.0", "451 4.3.0 Temporary local problem, please try again later",
-         "temporary"),  # fmt: skip
+    Case(
+        "gmail_dash",
+        "5.1.1",
+        "550-5.1.1 The email account that you tried to reach does not exist. Please try",
+        "recipient",
+    ),  # fmt: skip
+    Case(
+        "unavailable", "5.0.0", "550 Requested action not taken: mailbox unavailable", "recipient"
+    ),  # fmt: skip
+    Case(
+        "chkuser",
+        "5.1.1",
+        "511 sorry, no mailbox here by that name (#5.1.1 - chkuser)",
+        "recipient",
+    ),  # fmt: skip
+    Case(
+        "o365_dbeb",
+        "5.4.1",
+        "550 5.4.1 Recipient address rejected: Access denied. "
+        "AS(201806281) [AM0PR07MB1234.eurprd07.prod.outlook.example]",
+        "recipient",
+    ),  # fmt: skip
+    Case(
+        "yahoo_dd",
+        "5.0.0",
+        "554 delivery error: dd This user doesn't have a yahoo.example "
+        "account ({rcpt}) [0] - mta1004.mail.example",
+        "recipient",
+    ),  # fmt: skip
+    Case(
+        "receiving_rate",
+        "4.2.1",
+        "450 4.2.1 The user you are trying to contact is receiving "
+        "mail at a rate that prevents additional messages from being delivered.",
+        "temporary",
+    ),  # fmt: skip
+    Case(
+        "try_later",
+        "4.3.0",
+        "451 4.3.0 Temporary local problem, please try again later",
+        "temporary",
+    ),  # fmt: skip
     Case("quota_552", "5.2.2", "552 5.2.2 <{rcpt}>: user is over quota", "temporary"),
     Case("content", "5.7.1", "550 5.7.1 Message rejected due to content restrictions", "sender"),
-    Case("hotmail_sc001", "5.7.1", "550 SC-001 (BAY004-MC1F12) Unfortunately, messages from "
-         "203.0.113.9 weren't sent. Please contact your Internet service provider since part of "
-         "their network is on our block list.", "sender"),  # fmt: skip
-    Case("yahoo_bl21", "5.7.1", "553 5.7.1 [BL21] Connections will not be accepted from "
-         "203.0.113.9, because the ip is in Spamhaus's list", "sender"),  # fmt: skip
-    Case("o365_515", "5.7.515", "550 5.7.515 Access denied, sending domain acme.example doesn't "
-         "meet the required authentication level.", "sender"),  # fmt: skip
-    Case("o365_350", "5.7.350", "550 5.7.350 Remote server returned message detected as spam",
-         "sender"),  # fmt: skip
-    Case("o365_ip_rate", "4.7.650", "451 4.7.650 The mail server [203.0.113.9] has been "
-         "temporarily rate limited due to IP reputation.", "sender"),  # fmt: skip
-    Case("yahoo_ipts04", "4.7.0", "421 4.7.0 [IPTS04] Messages from 203.0.113.9 temporarily "
-         "deferred due to user complaints", "sender"),  # fmt: skip
+    Case(
+        "hotmail_sc001",
+        "5.7.1",
+        "550 SC-001 (BAY004-MC1F12) Unfortunately, messages from "
+        "203.0.113.9 weren't sent. Please contact your Internet service provider since part of "
+        "their network is on our block list.",
+        "sender",
+    ),  # fmt: skip
+    Case(
+        "yahoo_bl21",
+        "5.7.1",
+        "553 5.7.1 [BL21] Connections will not be accepted from "
+        "203.0.113.9, because the ip is in Spamhaus's list",
+        "sender",
+    ),  # fmt: skip
+    Case(
+        "o365_515",
+        "5.7.515",
+        "550 5.7.515 Access denied, sending domain acme.example doesn't "
+        "meet the required authentication level.",
+        "sender",
+    ),  # fmt: skip
+    Case(
+        "o365_350",
+        "5.7.350",
+        "550 5.7.350 Remote server returned message detected as spam",
+        "sender",
+    ),  # fmt: skip
+    Case(
+        "o365_ip_rate",
+        "4.7.650",
+        "451 4.7.650 The mail server [203.0.113.9] has been "
+        "temporarily rate limited due to IP reputation.",
+        "sender",
+    ),  # fmt: skip
+    Case(
+        "yahoo_ipts04",
+        "4.7.0",
+        "421 4.7.0 [IPTS04] Messages from 203.0.113.9 temporarily deferred due to user complaints",
+        "sender",
+    ),  # fmt: skip
 ]
