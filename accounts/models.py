@@ -211,7 +211,7 @@ class AuditLog(models.Model):
         INVITE_ACCEPTED = "invite_accepted", _("Invitation accepted")
         ROLE_CHANGED = "role_changed", _("Role changed")
         MEMBER_REMOVED = "member_removed", _("Member removed")
-        SUPPRESSION_REMOVED = "suppression_removed", _("Suppressed domain removed")
+        SUPPRESSION_REMOVED = "suppression_removed", _("Suppression removed")
 
     workspace = models.ForeignKey(
         Workspace, on_delete=models.CASCADE, null=True, blank=True, related_name="audit_logs"
