@@ -129,12 +129,7 @@ class Mailbox(models.Model):
     @property
     def oauth_connected(self) -> bool:
         """Connected with OAuth and holding a grant (False once revoked or disconnected)."""
-        if not self.oauth_provider:
-            return False
-        try:
-            return self.oauth_token is not None
-        except OAuthToken.DoesNotExist:
-            return False
+        return bool(self.oauth_provider) and OAuthToken.objects.filter(mailbox_id=self.pk).exists()
 
     @property
     def imap_login(self) -> tuple[str, str]:

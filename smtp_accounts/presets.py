@@ -164,6 +164,12 @@ def preset_for_mx(mx_hosts: list[str]) -> Preset:
     return PRESETS["custom"]
 
 
+MICROSOFT_PASSWORD_DEADLINE = _(
+    "Microsoft turns password (basic) SMTP AUTH off for Microsoft 365 tenants from the end of "
+    "December 2026; password-connected mailboxes then stop sending. Connecting with Microsoft "
+    "(OAuth) keeps working: ask whoever runs this Postigo to set it up (docs/OAUTH.md)."
+)
+
 # Microsoft 365's answers when basic (password) authentication is off for the tenant or mailbox:
 # 535 5.7.139 "basic authentication is disabled", 5.7.30 "basic authentication is not supported".
 _BASIC_AUTH_DISABLED = re.compile(r"(?<![\d.])5\.7\.(139|30)(?![\d.])")

@@ -85,6 +85,10 @@ class MailboxSender:
         signer: DkimSigner | None = None,
         pool: SessionPool | None = None,
     ):
+        if mailbox.oauth_provider and getattr(mailbox, "oauth_access", None) is None:
+            from smtp_accounts.oauth.tokens import mailbox_prepare_access
+
+            mailbox_prepare_access(mailbox=mailbox)  # in this process: the SMTP helper has it
         self.mailbox = mailbox
         self.pool = pool
         self.pool_key = session_key(mailbox) if pool is not None else None

@@ -21,7 +21,9 @@ from smtp_accounts.domain_health import (
 )
 from smtp_accounts.forms import MailboxForm
 from smtp_accounts.models import DkimKey, Mailbox
-from smtp_accounts.presets import PRESETS
+from smtp_accounts.oauth.forms import OAuthMailboxForm
+from smtp_accounts.oauth.providers import configured_providers, provider_config
+from smtp_accounts.presets import MICROSOFT_PASSWORD_DEADLINE, PRESETS
 from smtp_accounts.services import (
     dkim_key_create,
     mailbox_pause,
@@ -67,7 +69,14 @@ def mailbox_create(request):
     template = "smtp_accounts/mailbox_form.html"
     if request.htmx and request.method == "GET":
         template += "#server-fields"
-    context = {"form": form, "presets": PRESETS.values(), "preset": preset, "detected": detected}
+    context = {
+        "form": form,
+        "presets": PRESETS.values(),
+        "preset": preset,
+        "detected": detected,
+        "oauth_providers": configured_providers(),
+        "oauth_hint": _oauth_hint(preset),
+    }
     if detected is not None:
         context["mx_hosts"] = mx_hosts
     return render(request, template, context)
@@ -77,7 +86,8 @@ def mailbox_create(request):
 @require_http_methods(["GET", "POST"])
 def mailbox_detail(request, pk: int):
     mailbox = get_for_workspace_or_404(Mailbox, request.workspace, pk=pk)
-    form = MailboxForm(request.POST or None, instance=mailbox, workspace=request.workspace)
+    form_class = OAuthMailboxForm if mailbox.oauth_provider else MailboxForm
+    form = form_class(request.POST or None, instance=mailbox, workspace=request.workspace)
     if request.method == "POST" and form.is_valid():
         form.save()
         mailbox_test_connection(mailbox=mailbox)
@@ -91,11 +101,37 @@ def mailbox_detail(request, pk: int):
             "mailbox": mailbox,
             "presets": PRESETS.values(),
             "preset": mailbox.provider,
+            "oauth": _oauth_state(mailbox),
             "dkim_key": DkimKey.objects.for_workspace(request.workspace)
             .filter(domain=mailbox.domain)
             .first(),
         },
     )
+
+
+def _oauth_hint(preset_key: str) -> str:
+    """Why OAuth is the better path for this provider, when the operator has set it up."""
+    preset = PRESETS.get(preset_key)
+    if preset is None or not preset.oauth:
+        return ""
+    if provider_config(preset.oauth).configured:
+        return str(preset.oauth_hint)
+    if preset.oauth == "microsoft":
+        return str(MICROSOFT_PASSWORD_DEADLINE)
+    return ""
+
+
+def _oauth_state(mailbox: Mailbox) -> dict | None:
+    """An OAuth mailbox's connection, for its page."""
+    if not mailbox.oauth_provider:
+        return None
+    provider = provider_config(mailbox.oauth_provider)
+    connected = mailbox.oauth_connected
+    return {
+        "provider": provider,
+        "connected": connected,
+        "needs_reconnect": not connected or mailbox.status == Mailbox.Status.PAUSED_BY_ERROR,
+    }
 
 
 @login_required
