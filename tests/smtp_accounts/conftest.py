@@ -42,3 +42,20 @@ def consent():
         return f"{location.path}?{location.query}"
 
     return answer
+
+
+@pytest.fixture
+def connect_with(client, alice, workspace_a, consent):
+    """Connect a mailbox of workspace A through the real flow: returns the Mailbox."""
+    from django.urls import reverse
+
+    from smtp_accounts.models import Mailbox
+
+    def connect(provider: str = "google") -> Mailbox:
+        client.force_login(alice)
+        start = client.post(reverse("mailbox_oauth_connect", args=[provider]))
+        done = client.get(consent(start["Location"]))
+        assert done.status_code == 302, done.content
+        return Mailbox.objects.get(email="sender@acme.example", workspace=workspace_a)
+
+    return connect
