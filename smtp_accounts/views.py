@@ -22,8 +22,8 @@ from smtp_accounts.domain_health import (
 from smtp_accounts.forms import MailboxForm
 from smtp_accounts.models import DkimKey, Mailbox
 from smtp_accounts.oauth.forms import OAuthMailboxForm
-from smtp_accounts.oauth.providers import configured_providers, provider_config
-from smtp_accounts.presets import MICROSOFT_PASSWORD_DEADLINE, PRESETS
+from smtp_accounts.oauth.providers import configured_providers, oauth_advice, provider_config
+from smtp_accounts.presets import PRESETS
 from smtp_accounts.services import (
     dkim_key_create,
     mailbox_pause,
@@ -75,7 +75,7 @@ def mailbox_create(request):
         "preset": preset,
         "detected": detected,
         "oauth_providers": configured_providers(),
-        "oauth_hint": _oauth_hint(preset),
+        "oauth_hint": oauth_advice(preset),
     }
     if detected is not None:
         context["mx_hosts"] = mx_hosts
@@ -107,18 +107,6 @@ def mailbox_detail(request, pk: int):
             .first(),
         },
     )
-
-
-def _oauth_hint(preset_key: str) -> str:
-    """Why OAuth is the better path for this provider, when the operator has set it up."""
-    preset = PRESETS.get(preset_key)
-    if preset is None or not preset.oauth:
-        return ""
-    if provider_config(preset.oauth).configured:
-        return str(preset.oauth_hint)
-    if preset.oauth == "microsoft":
-        return str(MICROSOFT_PASSWORD_DEADLINE)
-    return ""
 
 
 def _oauth_state(mailbox: Mailbox) -> dict | None:
@@ -188,7 +176,13 @@ def mailbox_import(request):
     return render(
         request,
         "smtp_accounts/mailbox_import.html",
-        {"results": results, "error": error, "columns": sorted(bulk.COLUMNS), **_status(mailboxes)},
+        {
+            "results": results,
+            "error": error,
+            "columns": sorted(bulk.COLUMNS),
+            "oauth_providers": configured_providers(),
+            **_status(mailboxes),
+        },
         status=400 if error else 200,
     )
 

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 
-from smtp_accounts.presets import PRESETS, Preset
+from smtp_accounts.presets import MICROSOFT_PASSWORD_DEADLINE, PRESETS, Preset
 
 # The least that SMTP and IMAP need, plus the verified address (openid email).
 SCOPES = {
@@ -97,3 +97,15 @@ def configured_providers() -> list[Provider]:
     """The providers the operator has set up (client id and secret), in display order."""
     providers = [provider_config(key) for key in ("google", "microsoft")]
     return [p for p in providers if p.configured]
+
+
+def oauth_advice(preset_key: str) -> str:
+    """When OAuth is the better path for a provider's mailboxes, and why (empty otherwise)."""
+    preset = PRESETS.get(preset_key)
+    if preset is None or not preset.oauth:
+        return ""
+    if provider_config(preset.oauth).configured:
+        return str(preset.oauth_hint)
+    if preset.oauth == "microsoft":
+        return str(MICROSOFT_PASSWORD_DEADLINE)
+    return ""

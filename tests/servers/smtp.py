@@ -40,6 +40,7 @@ class Script:
     rcpt: dict[str, str] = field(default_factory=dict)
     data_delay: float = 0.0
     disconnect_in_data: bool = False
+    auth_reply: str = ""  # refuse every password sign-in with this reply
 
 
 class ScriptedHandler:
@@ -151,6 +152,8 @@ class TestSMTPServer:
         if not isinstance(auth_data, LoginPassword):
             return AuthResult(success=False, handled=False)
         self.auth_attempts.append(auth_data.login.decode())
+        if self.script.auth_reply:
+            return AuthResult(success=False, handled=False, message=self.script.auth_reply)
         ok = (
             auth_data.login.decode() == self.username
             and auth_data.password.decode() == self.password
