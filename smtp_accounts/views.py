@@ -22,7 +22,12 @@ from smtp_accounts.domain_health import (
 from smtp_accounts.forms import MailboxForm
 from smtp_accounts.models import DkimKey, Mailbox
 from smtp_accounts.oauth.forms import OAuthMailboxForm
-from smtp_accounts.oauth.providers import configured_providers, oauth_advice, provider_config
+from smtp_accounts.oauth.providers import (
+    authorize_origins,
+    configured_providers,
+    oauth_advice,
+    provider_config,
+)
 from smtp_accounts.presets import PRESETS
 from smtp_accounts.services import (
     dkim_key_create,
@@ -79,7 +84,7 @@ def mailbox_create(request):
     }
     if detected is not None:
         context["mx_hosts"] = mx_hosts
-    return render(request, template, context)
+    return _oauth_forms_allowed(render(request, template, context))
 
 
 @login_required
@@ -93,20 +98,31 @@ def mailbox_detail(request, pk: int):
         mailbox_test_connection(mailbox=mailbox)
         messages.success(request, _("Mailbox saved."))
         return redirect("mailbox_detail", pk=mailbox.pk)
-    return render(
-        request,
-        "smtp_accounts/mailbox_form.html",
-        {
-            "form": form,
-            "mailbox": mailbox,
-            "presets": PRESETS.values(),
-            "preset": mailbox.provider,
-            "oauth": _oauth_state(mailbox),
-            "dkim_key": DkimKey.objects.for_workspace(request.workspace)
-            .filter(domain=mailbox.domain)
-            .first(),
-        },
+    return _oauth_forms_allowed(
+        render(
+            request,
+            "smtp_accounts/mailbox_form.html",
+            {
+                "form": form,
+                "mailbox": mailbox,
+                "presets": PRESETS.values(),
+                "preset": mailbox.provider,
+                "oauth": _oauth_state(mailbox),
+                "dkim_key": DkimKey.objects.for_workspace(request.workspace)
+                .filter(domain=mailbox.domain)
+                .first(),
+            },
+        )
     )
+
+
+def _oauth_forms_allowed(response):
+    """The Connect/Reconnect forms post here and are redirected to the provider's sign-in page:
+    allow that origin as a form target on this page only."""
+    origins = authorize_origins()
+    if origins:
+        response._csp_update = {"form-action": origins}
+    return response
 
 
 def _oauth_state(mailbox: Mailbox) -> dict | None:
@@ -139,6 +155,13 @@ def mailbox_toggle(request, pk: int):
     if mailbox.status == Mailbox.Status.ACTIVE:
         mailbox_pause(mailbox=mailbox, reason=_("Paused by %(who)s") % {"who": request.user.email})
         messages.info(request, _("%(email)s is paused.") % {"email": mailbox.email})
+    elif mailbox.oauth_provider and not mailbox.oauth_connected:
+        messages.warning(
+            request,
+            _("%(email)s must be reconnected with %(provider)s before it can send again.")
+            % {"email": mailbox.email, "provider": mailbox.get_oauth_provider_display()},
+        )
+        return redirect("mailbox_detail", pk=mailbox.pk)
     else:
         mailbox_resume(mailbox=mailbox)
         messages.success(request, _("%(email)s is sending again.") % {"email": mailbox.email})

@@ -109,3 +109,15 @@ def oauth_advice(preset_key: str) -> str:
     if preset.oauth == "microsoft":
         return str(MICROSOFT_PASSWORD_DEADLINE)
     return ""
+
+
+def authorize_origins() -> list[str]:
+    """Where the Connect and Reconnect buttons' forms end up (their CSP form-action: a form's
+    redirect to another origin is checked against it)."""
+    from urllib.parse import urlsplit
+
+    origins = []
+    for provider in configured_providers():
+        url = urlsplit(provider.authorize_url)
+        origins.append(f"{url.scheme}://{url.netloc}")
+    return list(dict.fromkeys(origins))

@@ -137,3 +137,29 @@ def test_connecting_an_address_already_connected_with_a_password_converts_it(
     assert old.oauth_provider == "google"
     assert old.smtp_password == ""  # the app password is forgotten
     assert Mailbox.objects.count() == 1
+
+
+def test_the_mailbox_pages_let_their_forms_go_to_the_provider_only_when_configured(
+    client, alice, settings
+):
+    client.force_login(alice)
+    before = client.get(reverse("mailbox_create"))["Content-Security-Policy"]
+    assert "form-action 'self';" in before
+    settings.OAUTH_MAILBOX_PROVIDERS = {
+        **settings.OAUTH_MAILBOX_PROVIDERS,
+        "google": settings.OAUTH_MAILBOX_PROVIDERS["google"]
+        | {"client_id": "id", "client_secret": "secret"},
+    }
+    after = client.get(reverse("mailbox_create"))["Content-Security-Policy"]
+    assert "form-action 'self' https://accounts.google.com" in after
+
+
+def test_a_disconnected_mailbox_cannot_be_resumed_without_reconnecting(
+    client, alice, google_oauth, connect_with
+):
+    mailbox = connect_with("google")
+    client.post(reverse("mailbox_oauth_disconnect", args=[mailbox.pk]))
+    response = client.post(reverse("mailbox_toggle", args=[mailbox.pk]), follow=True)
+    assert b"must be reconnected with Google" in response.content
+    mailbox.refresh_from_db()
+    assert mailbox.status == Mailbox.Status.PAUSED_BY_USER
