@@ -50,6 +50,7 @@ SETTINGS = (
     "MAILBOX_ALLOW_PRIVATE_NETWORKS",
     "MAILBOX_TLS_CA_FILE",
     "MAILBOX_HOST_ALLOWLIST",
+    "MAILBOX_ALLOW_PLAINTEXT",  # the one handshake refuses plaintext off loopback
     "OAUTH_MAILBOX_PROVIDERS",  # an OAuth token goes only to its provider's hosts
 )
 

@@ -6,10 +6,14 @@ from __future__ import annotations
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from hypothesis import given
+from hypothesis import strategies as st
 
 from accounts.models import Notification
 from smtp_accounts.connection import check_smtp
+from smtp_accounts.handshake import Credentials
 from smtp_accounts.models import Mailbox
+from smtp_accounts.presets import basic_auth_disabled
 from smtp_accounts.replies import Outcome
 from smtp_accounts.services import mailbox_send_batch
 from tests.smtp_accounts.factories import make_mailbox, outgoing
@@ -110,3 +114,36 @@ def test_bulk_connect_says_when_oauth_is_the_better_path(client, alice, microsof
     assert body.count("data-row-advice") == 1
     assert "Connect with Microsoft instead" in body
     assert "data-oauth-advice" in body
+
+
+@pytest.mark.parametrize(
+    "reply",
+    [
+        "535 5.7.139 Authentication unsuccessful, basic authentication is disabled.",
+        "535 5.7.139 Authentication unsuccessful, SmtpClientAuthentication is disabled",
+        "535 5.7.30 Basic authentication is not supported for Client Submission.",
+    ],
+)
+def test_microsofts_basic_auth_refusals_are_recognised(reply):
+    assert basic_auth_disabled(reply)
+
+
+@pytest.mark.parametrize(
+    "reply",
+    ["535 5.7.8 Username and Password not accepted", "550 5.7.1390 x", "535 15.7.139", ""],
+)
+def test_other_refusals_are_not_taken_for_basic_auth_being_off(reply):
+    assert not basic_auth_disabled(reply)
+
+
+@given(st.text())
+def test_any_reply_text_gets_an_answer(reply):
+    assert basic_auth_disabled(reply) in (True, False)
+
+
+def test_credentials_never_show_their_secret():
+    login = Credentials("sender@acme.example", "ya29.secret-token", xoauth2=True)
+    assert "ya29" not in repr(login)
+    assert login.xoauth2_string() == (
+        "user=sender@acme.example\x01auth=Bearer ya29.secret-token\x01\x01"
+    )
