@@ -42,8 +42,9 @@ class Mailbox(models.Model):
         _("SMTP security"), max_length=10, choices=Security, default=Security.STARTTLS
     )
     smtp_username = models.CharField(_("SMTP username"), max_length=255)
-    # Empty for a mailbox connected with OAuth (`oauth_provider`), which signs in with XOAUTH2.
-    smtp_password = EncryptedTextField(_("SMTP password"), blank=True)
+    # Empty for a mailbox connected with OAuth (`oauth_provider`), which signs in with XOAUTH2
+    # (required in the password form, so not blank=True).
+    smtp_password = EncryptedTextField(_("SMTP password"))
 
     imap_host = models.CharField(_("IMAP host"), max_length=255, blank=True)
     imap_port = models.PositiveIntegerField(

@@ -31,9 +31,4 @@ class Migration(migrations.Migration):
             name='oauth_provider',
             field=models.CharField(blank=True, choices=[('google', 'Google'), ('microsoft', 'Microsoft')], max_length=20),
         ),
-        migrations.AlterField(
-            model_name='mailbox',
-            name='smtp_password',
-            field=postigo.fields.EncryptedTextField(blank=True, verbose_name='SMTP password'),
-        ),
     ]

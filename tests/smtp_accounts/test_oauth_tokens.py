@@ -248,6 +248,7 @@ def test_tokens_are_absent_from_logs_pages_and_exports(
     grant = OAuthToken.objects.get(mailbox=mailbox)
     secrets = [grant.access_token, grant.refresh_token, *google_oauth.access]
     page = client.get(reverse("mailbox_detail", args=[mailbox.pk])).content.decode()
+    assert 'name="smtp_password"' not in page and 'name="smtp_host"' not in page
     own_logs = "\n".join(
         r.getMessage() for r in caplog.records if not r.name.startswith("mail.log")
     )
