@@ -16,7 +16,7 @@ from django.conf import settings
 from django.utils.translation import gettext as _
 from imapclient.exceptions import IMAPClientError, LoginError
 
-from postigo.text import storable, storable_fields
+from core.text import storable, storable_fields
 from smtp_accounts.handshake import (
     CredentialsUnavailable,
     HostRefused,

@@ -15,7 +15,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from postigo.tenancy import get_for_workspace_or_404
+from core.tenancy import get_for_workspace_or_404
 from smtp_accounts.domain_health import domain_checks_ensure
 from smtp_accounts.models import Mailbox
 from smtp_accounts.oauth.flow import (

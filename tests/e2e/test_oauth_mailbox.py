@@ -12,7 +12,7 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from accounts.services import workspace_create
-from campaigns.authoring import campaign_create, variant_save
+from campaigns.authoring.services import campaign_create, variant_save
 from smtp_accounts.models import Mailbox, OAuthToken
 from tests.conftest import PASSWORD, make_user
 from tests.e2e.browser import shoot
