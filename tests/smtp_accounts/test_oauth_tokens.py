@@ -5,9 +5,11 @@ Disconnect revoking at the provider, and tokens absent from logs and exports."""
 from __future__ import annotations
 
 import datetime
+import io
 import logging
 import threading
 
+import imapclient
 import pytest
 from django.core import mail
 from django.core.management import call_command
@@ -18,7 +20,7 @@ from django.utils import timezone
 from accounts.models import Notification
 from smtp_accounts.background import BackgroundSender
 from smtp_accounts.connection import check_smtp
-from smtp_accounts.imap_sync import mailbox_sync
+from smtp_accounts.imap_sync import SyncError, mailbox_sync
 from smtp_accounts.models import Mailbox, OAuthToken, SendLog
 from smtp_accounts.oauth.tokens import oauth_access_token
 from smtp_accounts.replies import Outcome
@@ -221,8 +223,6 @@ def test_the_token_is_only_sent_to_its_providers_own_mail_host(
 def test_replies_are_read_over_imap_with_the_token(
     google_oauth, connect_with, oauth_imap_server_session
 ):
-    import imapclient
-
     server = oauth_imap_server_session
     with imapclient.IMAPClient("127.0.0.1", port=server.port, ssl=False) as imap:
         imap.login(server.username, server.password)
@@ -253,8 +253,6 @@ def test_tokens_are_absent_from_logs_pages_and_exports(
         r.getMessage() for r in caplog.records if not r.name.startswith("mail.log")
     )
     table_dump = dump_every_table()
-    import io
-
     out = io.StringIO()
     call_command("dumpdata", "smtp_accounts", stdout=out)
     for secret in secrets:
@@ -262,3 +260,36 @@ def test_tokens_are_absent_from_logs_pages_and_exports(
         assert secret not in page
         assert secret not in table_dump
         assert secret not in out.getvalue()
+
+
+def test_reading_replies_during_a_provider_outage_waits_without_pausing(
+    google_oauth, connect_with, oauth_imap_server_session
+):
+    mailbox = connect_with("google")
+    expire_soon(mailbox, google_oauth)
+    google_oauth.outage = True
+    with pytest.raises(SyncError) as failure:
+        mailbox_sync(
+            Mailbox.objects.get(pk=mailbox.pk),
+            lambda batch: 0,
+            since=timezone.now() - datetime.timedelta(days=1),
+        )
+    assert failure.value.auth is False  # not a reason to pause
+    assert OAuthToken.objects.filter(mailbox=mailbox).exists()
+
+
+def test_reading_replies_with_a_revoked_grant_is_an_auth_failure(
+    google_oauth, connect_with, oauth_imap_server_session
+):
+    mailbox = connect_with("google")
+    google_oauth.revoke_account("sender@acme.example")
+    expire_soon(mailbox, google_oauth)
+    with pytest.raises(SyncError) as failure:
+        mailbox_sync(
+            Mailbox.objects.get(pk=mailbox.pk),
+            lambda batch: 0,
+            since=timezone.now() - datetime.timedelta(days=1),
+        )
+    assert failure.value.auth is True  # the inbox sync pauses the mailbox and tells them
+    assert "Reconnect" in str(failure.value)
+    assert not OAuthToken.objects.filter(mailbox=mailbox).exists()
