@@ -103,7 +103,7 @@ def _renew(grant: OAuthToken, provider: Provider) -> bool:
                 provider.label,
                 exc.error,
             )
-            grant.delete()
+            _forget(grant.mailbox_id, revoked(provider).message)
             return False
         logger.warning(
             "Mailbox %s: %s refused the refresh (%s)", grant.mailbox_id, provider.label, exc.error
@@ -170,5 +170,26 @@ def oauth_disconnect(*, mailbox: Mailbox) -> bool:
                 provider.label,
                 type(exc).__name__,
             )
-    OAuthToken.objects.filter(mailbox_id=mailbox.pk).delete()
+    _forget(
+        mailbox.pk,
+        _("Disconnected from %(provider)s: reconnect to sign in again.")
+        % {"provider": provider.label},
+    )
     return done
+
+
+def _forget(mailbox_id: int, why: str) -> None:
+    """Delete the grant's tokens now; the mailbox's last test shows it can no longer sign in
+    (a green check from before would say otherwise)."""
+    OAuthToken.objects.filter(mailbox_id=mailbox_id).delete()
+    check = {
+        "protocol": "smtp",
+        "ok": False,
+        "stage": "auth",
+        "message": why,
+        "server_reply": "",
+        "hint": str(_("Reconnect the mailbox with its provider.")),
+    }
+    Mailbox.objects.filter(pk=mailbox_id).update(
+        last_test_ok=False, last_test_at=timezone.now(), last_test_result={"checks": [check]}
+    )
