@@ -139,19 +139,25 @@ def test_connecting_an_address_already_connected_with_a_password_converts_it(
     assert Mailbox.objects.count() == 1
 
 
+def form_action(response) -> list[str]:
+    directives = dict(
+        d.strip().split(" ", 1) for d in response["Content-Security-Policy"].split(";")
+    )
+    return directives["form-action"].split()
+
+
 def test_the_mailbox_pages_let_their_forms_go_to_the_provider_only_when_configured(
     client, alice, settings
 ):
     client.force_login(alice)
-    before = client.get(reverse("mailbox_create"))["Content-Security-Policy"]
-    assert "form-action 'self';" in before
+    assert form_action(client.get(reverse("mailbox_create"))) == ["'self'"]
     settings.OAUTH_MAILBOX_PROVIDERS = {
         **settings.OAUTH_MAILBOX_PROVIDERS,
         "google": settings.OAUTH_MAILBOX_PROVIDERS["google"]
         | {"client_id": "id", "client_secret": "secret"},
     }
-    after = client.get(reverse("mailbox_create"))["Content-Security-Policy"]
-    assert "form-action 'self' https://accounts.google.com" in after
+    allowed = form_action(client.get(reverse("mailbox_create")))
+    assert allowed == ["'self'", "https://accounts.google.com"]
 
 
 def test_a_disconnected_mailbox_cannot_be_resumed_without_reconnecting(
