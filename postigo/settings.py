@@ -408,6 +408,39 @@ MAILBOX_ALLOW_PLAINTEXT = envbool("MAILBOX_ALLOW_PLAINTEXT", DEBUG)
 MAILBOX_TLS_CA_FILE = env("MAILBOX_TLS_CA_FILE")
 MAILBOX_CONNECT_TIMEOUT = envint("MAILBOX_CONNECT_TIMEOUT", 15)
 
+# --- Mailboxes connected with OAuth (smtp_accounts/oauth, docs/OAUTH.md) ------------------------
+# A provider's "Connect with …" button shows only when its client id and secret are set.
+# Endpoints and mail hosts are the providers' own; tests point them at a local fake.
+MICROSOFT_OAUTH_TENANT = env("MICROSOFT_OAUTH_TENANT", "common")
+OAUTH_MAILBOX_PROVIDERS = {
+    "google": {
+        "client_id": env("GOOGLE_OAUTH_CLIENT_ID"),
+        "client_secret": env("GOOGLE_OAUTH_CLIENT_SECRET"),
+        "authorize_url": "https://accounts.google.com/o/oauth2/v2/auth",
+        "token_url": "https://oauth2.googleapis.com/token",
+        "revoke_url": "https://oauth2.googleapis.com/revoke",
+        "jwks_url": "https://www.googleapis.com/oauth2/v3/certs",
+        "issuers": ["https://accounts.google.com", "accounts.google.com"],
+        "smtp": ("smtp.gmail.com", 465, "ssl"),
+        "imap": ("imap.gmail.com", 993, "ssl"),
+    },
+    "microsoft": {
+        "client_id": env("MICROSOFT_OAUTH_CLIENT_ID"),
+        "client_secret": env("MICROSOFT_OAUTH_CLIENT_SECRET"),
+        "authorize_url": (
+            f"https://login.microsoftonline.com/{MICROSOFT_OAUTH_TENANT}/oauth2/v2.0/authorize"
+        ),
+        "token_url": f"https://login.microsoftonline.com/{MICROSOFT_OAUTH_TENANT}/oauth2/v2.0/token",
+        "revoke_url": "",  # Microsoft identity platform has no token revocation endpoint
+        "jwks_url": f"https://login.microsoftonline.com/{MICROSOFT_OAUTH_TENANT}/discovery/v2.0/keys",
+        # {tid}: the tenant of the account that signed in (multi-tenant apps).
+        "issuers": ["https://login.microsoftonline.com/{tid}/v2.0"],
+        "smtp": ("smtp.office365.com", 587, "starttls"),
+        "imap": ("outlook.office365.com", 993, "ssl"),
+    },
+}
+OAUTH_HTTP_TIMEOUT = envint("OAUTH_HTTP_TIMEOUT", 10)
+
 # --- Domain health (SPF/DKIM/DMARC/MX/blocklists) ---------------------------------------------
 # Resolvers for the domain checks, "ip" or "ip:port", comma-separated; empty = the system's.
 # DNS blocklists (Spamhaus in particular) refuse queries that come through big public
