@@ -39,6 +39,10 @@ app.conf.update(
             "task": "accounts.tasks.purge_expired_invitations",
             "schedule": crontab(minute=17, hour=3),
         },
+        "deliver-webhooks": {  # retries come due here; new events also kick a run
+            "task": "api.tasks.deliver_webhooks",
+            "schedule": 10.0,
+        },
         "dispatch-due-messages": {
             "task": "campaigns.tasks.dispatch_due",
             "schedule": 15.0,

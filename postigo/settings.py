@@ -150,6 +150,8 @@ INSTALLED_APPS = [
     "ai",
     "billing",
     "privacy",
+    "ninja",  # its bundled Swagger UI files for /api/docs (no CDN)
+    "api",
 ]
 
 MIDDLEWARE = [
@@ -390,6 +392,15 @@ MAILBOX_ALLOW_PLAINTEXT = envbool("MAILBOX_ALLOW_PLAINTEXT", DEBUG)
 # Extra CA bundle for verifying mail servers' certificates (e.g. a private CA).
 MAILBOX_TLS_CA_FILE = env("MAILBOX_TLS_CA_FILE")
 MAILBOX_CONNECT_TIMEOUT = envint("MAILBOX_CONNECT_TIMEOUT", 15)
+
+# --- REST API and webhooks (api/) ---------------------------------------------------------------
+# Requests per key per minute; past it the API answers 429 with Retry-After.
+API_RATE_LIMIT_PER_MINUTE = envint("API_RATE_LIMIT_PER_MINUTE", 600)
+# Seconds one webhook attempt may take; an endpoint failing this many days is disabled.
+WEBHOOK_TIMEOUT = envint("WEBHOOK_TIMEOUT", 10)
+WEBHOOK_DISABLE_AFTER_DAYS = envint("WEBHOOK_DISABLE_AFTER_DAYS", 5)
+# Refuse plain-http webhook URLs (their payloads name leads).
+WEBHOOK_REQUIRE_HTTPS = envbool("WEBHOOK_REQUIRE_HTTPS", False)
 
 # --- Domain health (SPF/DKIM/DMARC/MX/blocklists) ---------------------------------------------
 # Resolvers for the domain checks, "ip" or "ip:port", comma-separated; empty = the system's.
