@@ -12,7 +12,7 @@ from django import forms
 from django.db import transaction
 from django.db.models import Sum
 from django.forms.models import model_to_dict
-from ninja import Field, Query, Router, Schema
+from ninja import Field, Query, Router, Schema, Status
 
 from api.core import ERRORS, MAX_LIMIT, ApiProblem, Problem, page
 from campaigns import authoring
@@ -30,8 +30,9 @@ from campaigns.launch import (
     launch_problems,
 )
 from campaigns.lead_services import LeadError, campaign_add_leads
-from campaigns.models import METRICS, Campaign, CampaignStat
+from campaigns.models import METRICS, Campaign, CampaignStat, LeadList
 from postigo.tenancy import get_for_workspace_or_404
+from smtp_accounts.models import Mailbox
 
 router = Router(tags=["campaigns"])
 
@@ -51,12 +52,15 @@ class Numbers(Schema):
     unsubscribed: int
 
 
+TIME = r"^([01][0-9]|2[0-3]):[0-5][0-9]$"
+
+
 class Schedule(Schema):
     timezone: str
     lead_time_zones: bool
     send_days: list[int] = Field(description="0 = Monday … 6 = Sunday")
-    window_start: datetime.time
-    window_end: datetime.time
+    window_start: str = Field(description="HH:MM in the campaign's time zone")
+    window_end: str = Field(description="HH:MM in the campaign's time zone")
     start_date: datetime.date | None
     daily_cap: int
     track_opens: bool
@@ -73,8 +77,8 @@ class ScheduleIn(Schema):
     timezone: str | None = Field(None, max_length=64)
     lead_time_zones: bool | None = None
     send_days: list[int] | None = Field(None, description="0 = Monday … 6 = Sunday")
-    window_start: datetime.time | None = None
-    window_end: datetime.time | None = None
+    window_start: str | None = Field(None, pattern=TIME, description="HH:MM")
+    window_end: str | None = Field(None, pattern=TIME, description="HH:MM")
     start_date: datetime.date | None = None
     daily_cap: int | None = Field(None, ge=0, le=100_000)
     track_opens: bool | None = None
@@ -201,6 +205,8 @@ def _summary(campaign: Campaign, numbers: dict) -> dict:
 def _detail(campaign: Campaign) -> dict:
     schedule = {name: getattr(campaign, name) for name in SCHEDULE_FIELDS}
     schedule["send_days"] = [int(d) for d in campaign.send_days]
+    for name in ("window_start", "window_end"):
+        schedule[name] = schedule[name].strftime("%H:%M")
     return _summary(campaign, _numbers([campaign.pk])[campaign.pk]) | {
         "list_ids": sorted(campaign.lead_lists.values_list("pk", flat=True)),
         "mailbox_ids": sorted(campaign.mailboxes.values_list("pk", flat=True)),
@@ -219,9 +225,12 @@ def _detail(campaign: Campaign) -> dict:
     }
 
 
+API_NAMES = {"lead_lists": "list_ids", "mailboxes": "mailbox_ids"}
+
+
 def _form_error(form: forms.BaseForm, prefix: str = "") -> ApiProblem:
     name, errors = next(iter(form.errors.items()))
-    field = None if name == "__all__" else f"{prefix}{name}"
+    field = None if name == "__all__" else f"{prefix}{API_NAMES.get(name, name)}"
     message = f"{field}: {errors[0]}" if field else errors[0]
     return ApiProblem(422, "invalid", message, field=field)
 
@@ -241,6 +250,20 @@ def _save_form(form_class, campaign: Campaign, changes: dict, prefix: str = "") 
     form.save()
 
 
+def _check_ids(workspace, body: CampaignIn | CampaignPatch) -> None:
+    """Another workspace's list or mailbox is a 404, as anywhere else."""
+    for field, model, ids in (
+        ("list_ids", LeadList, body.list_ids),
+        ("mailbox_ids", Mailbox, body.mailbox_ids),
+    ):
+        if ids and model.objects.for_workspace(workspace).filter(pk__in=set(ids)).count() != len(
+            set(ids)
+        ):
+            raise ApiProblem(
+                404, "not_found", f"{field}: no such object in this workspace.", field=field
+            )
+
+
 def _apply(campaign: Campaign, body: CampaignIn | CampaignPatch) -> None:
     info = {}
     if body.name is not None:
@@ -250,7 +273,7 @@ def _apply(campaign: Campaign, body: CampaignIn | CampaignPatch) -> None:
     if info:
         _save_form(CampaignLeadsForm, campaign, info)
     if body.mailbox_ids is not None:
-        _save_form(CampaignMailboxesForm, campaign, {"mailboxes": body.mailbox_ids}, "mailbox_")
+        _save_form(CampaignMailboxesForm, campaign, {"mailboxes": body.mailbox_ids})
     if body.schedule is not None:
         changes = body.schedule.dict(exclude_unset=True)
         changes = {k: v for k, v in changes.items() if v is not None or k == "start_date"}
@@ -339,13 +362,14 @@ def get_campaign(request, campaign_id: int):
 
 @router.post("/campaigns", response={201: CampaignOut, **ERRORS}, summary="Create a draft")
 def create_campaign(request, body: CampaignIn):
+    _check_ids(request.workspace, body)
     with transaction.atomic():
         campaign = authoring.campaign_create(workspace=request.workspace, name=body.name)
         try:
             _apply(campaign, body)
         except authoring.AuthoringError as exc:
             raise ApiProblem(422, "invalid", str(exc), field="steps") from exc
-    return 201, _detail(campaign)
+    return Status(201, _detail(campaign))
 
 
 @router.patch(

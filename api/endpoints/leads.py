@@ -7,7 +7,7 @@ import datetime
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Q
 from django.http import HttpResponse
-from ninja import Field, Query, Router, Schema
+from ninja import Field, Query, Router, Schema, Status
 
 from api.core import ERRORS, MAX_LIMIT, ApiProblem, Error, page
 from campaigns.lead_services import (
@@ -155,7 +155,9 @@ def list_leads(
     if status:
         leads = leads.filter(status=status)
     if list_id is not None:
-        leads = leads.filter(lists=list_id)
+        leads = leads.filter(
+            lists=get_for_workspace_or_404(LeadList, request.workspace, pk=list_id)
+        )
     if tag := tag.strip().lower().replace("\x00", ""):
         leads = leads.filter(tags__contains=f",{tag},")
     rows, next_cursor = page(leads, cursor=cursor, limit=limit)
@@ -180,7 +182,7 @@ def create_lead(request, body: LeadIn):
         raise ApiProblem(
             409, "conflict", "A lead with this address exists already.", field="email"
         ) from exc
-    return 201, lead
+    return Status(201, lead)
 
 
 @router.patch("/leads/{int:lead_id}", response={200: LeadOut, **ERRORS}, summary="Update a lead")
@@ -257,7 +259,7 @@ def create_list(request, body: ListIn):
         raise ApiProblem(422, "invalid", "name: may not be blank.", field="name")
     try:
         with transaction.atomic():
-            return 201, LeadList.objects.create(workspace=request.workspace, name=name)
+            return Status(201, LeadList.objects.create(workspace=request.workspace, name=name))
     except IntegrityError as exc:
         raise ApiProblem(
             409, "conflict", "A list with this name exists already.", field="name"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime
 
-from ninja import Field, Query, Router, Schema
+from ninja import Field, Query, Router, Schema, Status
 
 from api.core import ERRORS, MAX_LIMIT, ApiProblem, page
 from campaigns.inbox import AnswerError, reply_answer, reply_relabel, reply_thread
@@ -169,4 +169,4 @@ def answer(request, reply_id: int, body: AnswerIn):
         )
     except AnswerError as exc:
         raise ApiProblem(409, "not_sent", str(exc)) from exc
-    return 201, sent
+    return Status(201, sent)

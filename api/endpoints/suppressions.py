@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime
 
 from django.http import HttpResponse
-from ninja import Field, Query, Router, Schema
+from ninja import Field, Query, Router, Schema, Status
 
 from api.core import ERRORS, MAX_LIMIT, ApiProblem, page
 from campaigns.models import Suppression
@@ -73,7 +73,7 @@ def add_suppression(request, body: SuppressionIn):
     except SuppressionError as exc:
         raise ApiProblem(422, "invalid", str(exc), field="entry") from exc
     row.created = created
-    return (201 if created else 200), row
+    return Status(201 if created else 200, row)
 
 
 @router.delete(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime
 
 from django.http import HttpResponse
-from ninja import Field, Query, Router, Schema
+from ninja import Field, Query, Router, Schema, Status
 
 from api.core import ERRORS, MAX_LIMIT, ApiProblem, page
 from api.models import EVENTS, WebhookDelivery, WebhookEndpoint
@@ -131,7 +131,7 @@ def create_endpoint(request, body: EndpointIn):
         )
     except (ApiError, WebhookUrlError) as exc:
         raise _invalid(exc) from exc
-    return 201, endpoint
+    return Status(201, endpoint)
 
 
 @router.get(
@@ -199,7 +199,7 @@ def rotate_secret(request, endpoint_id: int):
 )
 def send_test(request, endpoint_id: int):
     endpoint = _endpoint(request, endpoint_id)
-    return 202, webhook_send_test(endpoint=endpoint)
+    return Status(202, webhook_send_test(endpoint=endpoint))
 
 
 @router.get(
@@ -233,4 +233,4 @@ def redeliver(request, delivery_id: int):
         request.workspace,
         pk=delivery_id,
     )
-    return 202, webhook_redeliver(delivery=delivery)
+    return Status(202, webhook_redeliver(delivery=delivery))

@@ -67,3 +67,75 @@ def charlie_api(charlie, workspace_b) -> ApiClient:
 @pytest.fixture
 def anonymous() -> ApiClient:
     return ApiClient(None)
+
+
+@pytest.fixture
+def world(workspace_a):
+    """One of everything in workspace A: ids that another workspace's key must not reach."""
+    from django.utils import timezone
+
+    from api.models import WebhookDelivery, WebhookEndpoint, WebhookEvent, new_webhook_secret
+    from campaigns.authoring import campaign_create, variant_save
+    from campaigns.models import (
+        Enrollment,
+        Lead,
+        LeadList,
+        LeadMembership,
+        OutboundMessage,
+        Reply,
+        Suppression,
+    )
+    from tests.smtp_accounts.factories import make_mailbox
+
+    now = timezone.now()
+    lead_list = LeadList.objects.create(workspace=workspace_a, name="Prospects")
+    lead = Lead.objects.create(
+        workspace=workspace_a, email="ada@lovelace.example", first_name="Ada"
+    )
+    LeadMembership.objects.create(lead=lead, lead_list=lead_list)
+    mailbox = make_mailbox(workspace_a)
+    campaign = campaign_create(workspace=workspace_a, name="Launch week")
+    step = campaign.steps.get()
+    variant_save(
+        variant=step.variants.get(), subject="Hi {{first_name}}", body_html="<p>Hi</p>", weight=1
+    )
+    campaign.lead_lists.add(lead_list)
+    campaign.mailboxes.add(mailbox)
+    enrollment = Enrollment.objects.create(campaign=campaign, lead=lead, mailbox=mailbox)
+    message = OutboundMessage.objects.create(
+        enrollment=enrollment,
+        step=step,
+        mailbox=mailbox,
+        state=OutboundMessage.State.SENT,
+        recipient=lead.email,
+        subject="Hi Ada",
+        body_text="Hi",
+        message_id="<m1@acme.example>",
+        sent_at=now,
+    )
+    reply = Reply.objects.create(
+        message=message,
+        kind=Reply.Kind.REPLY,
+        fingerprint="f1",
+        received_at=now,
+        from_address=lead.email,
+        subject="Re: Hi Ada",
+        text="Tell me more",
+        label=Reply.Label.INTERESTED,
+    )
+    suppression = Suppression.objects.create(workspace=workspace_a, value="no@x.example")
+    endpoint = WebhookEndpoint.objects.create(
+        workspace=workspace_a, url="https://hooks.example/in", secret=new_webhook_secret()
+    )
+    event = WebhookEvent.objects.create(workspace=workspace_a, type="email.sent", data={})
+    delivery = WebhookDelivery.objects.create(endpoint=endpoint, event=event, status="succeeded")
+    return {
+        "lead": lead.pk,
+        "list": lead_list.pk,
+        "mailbox": mailbox.pk,
+        "campaign": campaign.pk,
+        "reply": reply.pk,
+        "suppression": suppression.pk,
+        "endpoint": endpoint.pk,
+        "delivery": delivery.pk,
+    }
