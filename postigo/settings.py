@@ -379,6 +379,8 @@ LOGGING = {
         "django.db.backends": {"level": "INFO"},
         # flufl.bounce logs every detector it tries, for every bounce report read.
         "flufl.bounce": {"level": "WARNING"},
+        # httpx logs every webhook post at INFO; the delivery log keeps them.
+        "httpx": {"level": "WARNING"},
     },
 }
 

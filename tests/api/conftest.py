@@ -139,3 +139,29 @@ def world(workspace_a):
         "endpoint": endpoint.pk,
         "delivery": delivery.pk,
     }
+
+
+@pytest.fixture
+def receiver(settings):
+    """A webhook receiver on loopback, which development settings allow."""
+    from tests.servers.webhooks import WebhookReceiver
+
+    settings.MAILBOX_ALLOW_PRIVATE_NETWORKS = True
+    settings.WEBHOOK_TIMEOUT = 2
+    server = WebhookReceiver().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def production_guard(settings):
+    """Production's SSRF rules: no loopback, private, link-local or metadata addresses."""
+    settings.MAILBOX_ALLOW_PRIVATE_NETWORKS = False
+    settings.MAILBOX_HOST_ALLOWLIST = []
+
+
+@pytest.fixture
+def endpoint(workspace_a, receiver):
+    from api.services import webhook_endpoint_create
+
+    return webhook_endpoint_create(workspace=workspace_a, url=receiver.url(), events=[])
