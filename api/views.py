@@ -12,7 +12,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from api.forms import ApiKeyForm
 from api.models import ApiKey, WebhookEndpoint
 from api.services import ApiError, apikey_create, apikey_revoke
-from postigo.tenancy import get_for_workspace_or_404
+from core.tenancy import get_for_workspace_or_404
 
 
 def can_manage_keys(request) -> bool:

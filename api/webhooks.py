@@ -142,7 +142,7 @@ def resolve_host(host: str) -> list[str]:
         return [str(ipaddress.ip_address(host.strip("[]")))]
     except ValueError:
         pass
-    from smtp_accounts.dns_lookup import LookupFailed, make_resolver, query
+    from core.dns import LookupFailed, make_resolver, query
 
     resolver = make_resolver()
     addresses: list[str] = []

@@ -15,23 +15,23 @@ from django.forms.models import model_to_dict
 from ninja import Field, Query, Router, Schema, Status
 
 from api.core import ERRORS, MAX_LIMIT, ApiProblem, Problem, page
-from campaigns import authoring
-from campaigns.forms import (
+from campaigns.authoring import services as authoring
+from campaigns.authoring.forms import (
     CampaignLeadsForm,
     CampaignMailboxesForm,
     CampaignScheduleForm,
     StepForm,
 )
-from campaigns.launch import (
+from campaigns.leads.services import LeadError, campaign_add_leads
+from campaigns.models import METRICS, Campaign, CampaignStat, LeadList
+from campaigns.sending.launch import (
     LaunchError,
     campaign_launch,
     campaign_pause,
     campaign_stop,
     launch_problems,
 )
-from campaigns.lead_services import LeadError, campaign_add_leads
-from campaigns.models import METRICS, Campaign, CampaignStat, LeadList
-from postigo.tenancy import get_for_workspace_or_404
+from core.tenancy import get_for_workspace_or_404
 from smtp_accounts.models import Mailbox
 
 router = Router(tags=["campaigns"])

@@ -10,7 +10,7 @@ from django.http import HttpResponse
 from ninja import Field, Query, Router, Schema, Status
 
 from api.core import ERRORS, MAX_LIMIT, ApiProblem, Error, page
-from campaigns.lead_services import (
+from campaigns.leads.services import (
     MAX_BATCH,
     LeadError,
     lead_create,
@@ -19,7 +19,7 @@ from campaigns.lead_services import (
     leads_upsert,
 )
 from campaigns.models import Lead, LeadList
-from postigo.tenancy import get_for_workspace_or_404
+from core.tenancy import get_for_workspace_or_404
 
 router = Router(tags=["leads"])
 

@@ -7,7 +7,7 @@ import datetime
 from ninja import Query, Router, Schema
 
 from api.core import ERRORS, MAX_LIMIT, page
-from postigo.tenancy import get_for_workspace_or_404
+from core.tenancy import get_for_workspace_or_404
 from smtp_accounts.models import Mailbox
 from smtp_accounts.services import mailbox_pause, mailbox_resume
 

@@ -7,9 +7,9 @@ import datetime
 from ninja import Field, Query, Router, Schema, Status
 
 from api.core import ERRORS, MAX_LIMIT, ApiProblem, page
-from campaigns.inbox import AnswerError, reply_answer, reply_relabel, reply_thread
+from campaigns.inbox.services import AnswerError, reply_answer, reply_relabel, reply_thread
 from campaigns.models import Campaign, Reply
-from postigo.tenancy import get_for_workspace_or_404
+from core.tenancy import get_for_workspace_or_404
 
 router = Router(tags=["replies"])
 

@@ -8,9 +8,9 @@ from django.http import HttpResponse
 from ninja import Field, Query, Router, Schema, Status
 
 from api.core import ERRORS, MAX_LIMIT, ApiProblem, page
+from campaigns.leads.suppression import SuppressionError, suppression_add, suppression_remove
 from campaigns.models import Suppression
-from campaigns.suppression import SuppressionError, suppression_add, suppression_remove
-from postigo.tenancy import get_for_workspace_or_404
+from core.tenancy import get_for_workspace_or_404
 
 router = Router(tags=["suppressions"])
 

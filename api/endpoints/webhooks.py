@@ -16,7 +16,7 @@ from api.services import (
     webhook_endpoint_update,
 )
 from api.webhooks import WebhookUrlError, webhook_redeliver, webhook_send_test
-from postigo.tenancy import get_for_workspace_or_404
+from core.tenancy import get_for_workspace_or_404
 
 router = Router(tags=["webhooks"])
 

@@ -75,7 +75,7 @@ def world(workspace_a):
     from django.utils import timezone
 
     from api.models import WebhookDelivery, WebhookEndpoint, WebhookEvent, new_webhook_secret
-    from campaigns.authoring import campaign_create, variant_save
+    from campaigns.authoring.services import campaign_create, variant_save
     from campaigns.models import (
         Enrollment,
         Lead,
