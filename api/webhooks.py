@@ -68,6 +68,15 @@ class WebhookUrlError(ValueError):
 def webhooks_emit(*, workspace: Workspace | int, event: str, data: dict) -> WebhookEvent | None:
     """Queue `event` for every endpoint of the workspace that wants it (in the caller's
     transaction); returns the outbox row, or None when no endpoint wants the event."""
+    rows = webhooks_emit_many(workspace=workspace, event=event, items=[data])
+    return rows[0] if rows else None
+
+
+def webhooks_emit_many(
+    *, workspace: Workspace | int, event: str, items: list[dict]
+) -> list[WebhookEvent]:
+    """One event per item (a batch of sent messages): three queries whatever the number, one
+    when no endpoint wants the event."""
     if event not in EVENTS:
         raise ValueError(f"Unknown webhook event {event!r}")
     workspace_id = workspace if isinstance(workspace, int) else workspace.pk
@@ -78,15 +87,21 @@ def webhooks_emit(*, workspace: Workspace | int, event: str, data: dict) -> Webh
         ).only("pk", "events")
         if endpoint.wants(event)
     ]
-    if not endpoints:
-        return None
+    if not endpoints or not items:
+        return []
     with transaction.atomic():
-        row = WebhookEvent.objects.create(workspace_id=workspace_id, type=event, data=data)
+        rows = WebhookEvent.objects.bulk_create(
+            [WebhookEvent(workspace_id=workspace_id, type=event, data=data) for data in items]
+        )
         WebhookDelivery.objects.bulk_create(
-            [WebhookDelivery(endpoint=endpoint, event=row) for endpoint in endpoints]
+            [
+                WebhookDelivery(endpoint=endpoint, event=row)
+                for row in rows
+                for endpoint in endpoints
+            ]
         )
     transaction.on_commit(_kick)
-    return row
+    return rows
 
 
 def _kick() -> None:

@@ -16,6 +16,7 @@ from django.db.models import Count, Q
 from django.db.models.functions import Coalesce
 from flufl.bounce._scan import _DETECTORS as BOUNCE_DETECTORS
 
+from api import events as webhook_events
 from campaigns.inbox.mail_reading import header, sender
 from campaigns.leads.suppression import suppressions_add
 from campaigns.leads.unsubscribe import unsubscribe
@@ -258,6 +259,13 @@ def _act_on_bounces(mailbox: Mailbox, new: list[tuple[Reply, str]]) -> None:
         if pk not in returned:  # once per message
             message, at = reply.message, reply.received_at
             events.append(Event(message=message, kind=Event.Kind.BOUNCE, created_at=at))
+            webhook_events.email_bounced(
+                mailbox.workspace_id,
+                message,
+                permanent=reply.permanent,
+                reason=reply.text or reply.subject,
+                during="report",
+            )
             tally.message(message.enrollment.campaign_id, message, "returned", at=at)
     Event.objects.bulk_create(events)
     for permanent in (True, False):

@@ -35,6 +35,7 @@ from django.db.models import F, Min, Q
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from api import events as webhook_events
 from campaigns.authoring.rendering import UNSUBSCRIBE_MAILTO_SUBJECT
 from campaigns.inbox.bounces import (
     ANSWERABLE,
@@ -140,6 +141,7 @@ def receive_batch(
             elif reply.label == Reply.Label.OUT_OF_OFFICE:
                 _wait_for_return(message, reply.text, reply.received_at)
         _replied(replied)
+        webhook_events.replies_received(mailbox.workspace_id, new)
     for reply, message in new:
         if reply.label == Reply.Label.UNSUBSCRIBE:  # "remove me" in words: as good as the link
             unsubscribe(message)
