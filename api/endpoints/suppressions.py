@@ -7,6 +7,7 @@ import datetime
 from django.http import HttpResponse
 from ninja import Field, Query, Router, Schema, Status
 
+from accounts.models import Membership
 from api.core import ERRORS, MAX_LIMIT, ApiProblem, page
 from campaigns.leads.suppression import SuppressionError, suppression_add, suppression_remove
 from campaigns.models import Suppression
@@ -80,12 +81,16 @@ def add_suppression(request, body: SuppressionIn):
     "/suppressions/{int:suppression_id}",
     response={204: None, **ERRORS},
     summary="Remove a manual suppression",
-    description="Unsubscribes, bounces and complaints are the recipient's word: 409.",
+    description="Manual entries; a domain suppressed for a company needs a key made by an "
+    "owner or admin. Unsubscribes, bounces and complaints are the recipient's word: 409.",
 )
 def remove_suppression(request, suppression_id: int):
     row = get_for_workspace_or_404(Suppression, request.workspace, pk=suppression_id)
+    # A key acts with the role of the person who created it, while they are a member.
+    key = request.api_key
+    membership = Membership.objects.filter(workspace=key.workspace, user=key.created_by).first()
     try:
-        suppression_remove(suppression=row)
+        suppression_remove(suppression=row, membership=membership, request=request)
     except SuppressionError as exc:
         raise ApiProblem(409, "not_manual", str(exc)) from exc
     return HttpResponse(status=204)
