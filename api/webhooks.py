@@ -35,6 +35,7 @@ from django.utils.translation import gettext as _
 from standardwebhooks.webhooks import Webhook
 
 from accounts.models import Workspace
+from core.db import update_each
 from api.models import EVENTS, WebhookDelivery, WebhookEndpoint, WebhookEvent
 
 logger = logging.getLogger(__name__)
@@ -335,7 +336,7 @@ def _record(outcomes: list[tuple[WebhookDelivery, Outcome]]) -> None:
         "next_attempt_at",
     ]
     with transaction.atomic():
-        WebhookDelivery.objects.bulk_update([d for d, _o in outcomes], fields, batch_size=500)
+        update_each([d for d, _o in outcomes], fields)  # bulk_update's CASE WHENs cost more
         WebhookEndpoint.objects.filter(pk__in=succeeded, failing_since__isnull=False).update(
             failing_since=None
         )
