@@ -46,7 +46,7 @@ def test_another_secret_does_not_verify(workspace_a, endpoint, receiver):
     webhooks_emit(workspace=workspace_a, event="email.sent", data={})
     deliver_due()
     other = webhook_endpoint_create(
-        workspace=workspace_a, url=receiver.url(), events=["balance.low"]
+        workspace=workspace_a, url=receiver.url(), events=["mailbox.error"]
     )
     with pytest.raises(WebhookVerificationError):
         verify(other.secret, receiver.received[0])
@@ -248,3 +248,15 @@ class django_capture:  # noqa: N801
 
     def __exit__(self, *exc):
         return self._cm.__exit__(*exc)
+
+
+def test_events_older_than_30_days_are_forgotten_with_their_log(workspace_a, endpoint, receiver):
+    from api.webhooks import webhooks_purge
+
+    with time_machine.travel(timezone.now() - datetime.timedelta(days=31)):
+        webhooks_emit(workspace=workspace_a, event="email.sent", data={"lead": "old@x.example"})
+        deliver_due()
+    webhooks_emit(workspace=workspace_a, event="email.sent", data={"lead": "new@x.example"})
+    assert webhooks_purge() == 1
+    assert [e.data["lead"] for e in WebhookEvent.objects.all()] == ["new@x.example"]
+    assert WebhookDelivery.objects.count() == 1
