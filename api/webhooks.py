@@ -214,18 +214,36 @@ def payload_of(event: WebhookEvent) -> str:
     )
 
 
-def signed_headers(endpoint: WebhookEndpoint, event: WebhookEvent, body: str, now) -> dict:
-    signature = " ".join(
-        Webhook(secret).sign(event.message_id, now, body)
-        for secret in endpoint.signing_secrets(now)
-    )
-    return {
-        "webhook-id": event.message_id,
-        "webhook-timestamp": str(int(now.timestamp())),
-        "webhook-signature": signature,
-        "content-type": "application/json",
-        "user-agent": "Postigo-Webhooks/1",
-    }
+@dataclass
+class Target:
+    """An endpoint as one delivery run posts to it: resolved, checked and pinned once, its
+    secrets decrypted and their signers built once (not per delivery)."""
+
+    url: str = ""
+    headers: dict | None = None
+    extensions: dict | None = None
+    signers: list | None = None
+    refused: str = ""
+
+    @classmethod
+    def of(cls, endpoint: WebhookEndpoint, now) -> Target:
+        try:
+            parts, address = checked_address(endpoint.url)
+        except WebhookUrlError as exc:
+            return cls(refused=str(exc)[:300])
+        url, host, extensions = pinned_request(parts, address)
+        headers = {"content-type": "application/json", "user-agent": "Postigo-Webhooks/1"}
+        signers = [Webhook(secret) for secret in endpoint.signing_secrets(now)]
+        return cls(url, headers | host, extensions, signers)
+
+    def signed_headers(self, event: WebhookEvent, body: str, now) -> dict:
+        signature = " ".join(s.sign(event.message_id, now, body) for s in self.signers)
+        return {
+            **self.headers,
+            "webhook-id": event.message_id,
+            "webhook-timestamp": str(int(now.timestamp())),
+            "webhook-signature": signature,
+        }
 
 
 @dataclass
@@ -237,22 +255,16 @@ class Outcome:
     error: str = ""
 
 
-def _post(client: httpx.Client, endpoint: WebhookEndpoint, event: WebhookEvent, pins: dict):
-    now = timezone.now()
-    if endpoint.pk not in pins:  # resolved and checked once per run and endpoint
-        try:
-            pins[endpoint.pk] = checked_address(endpoint.url)
-        except WebhookUrlError as exc:
-            pins[endpoint.pk] = exc
-    if isinstance(pins[endpoint.pk], WebhookUrlError):
-        return Outcome(False, error=str(pins[endpoint.pk])[:300])
-    parts, address = pins[endpoint.pk]
+def _post(client: httpx.Client, target: Target, event: WebhookEvent) -> Outcome:
+    if target.refused:
+        return Outcome(False, error=target.refused)
     body = payload_of(event)
-    url, host, extensions = pinned_request(parts, address)
-    headers = signed_headers(endpoint, event, body, now) | host
+    headers = target.signed_headers(event, body, timezone.now())
     started = time.perf_counter()
     try:
-        response = client.post(url, content=body, headers=headers, extensions=extensions)
+        response = client.post(
+            target.url, content=body, headers=headers, extensions=target.extensions
+        )
     except httpx.TimeoutException:
         return Outcome(
             False, error=_("No answer within %(s)s s.") % {"s": settings.WEBHOOK_TIMEOUT}
@@ -280,17 +292,14 @@ def _claim(limit: int) -> list[WebhookDelivery]:
             due = due.select_for_update(skip_locked=True, of=("self",))
         ids = list(due.values_list("pk", flat=True)[:limit])
         WebhookDelivery.objects.filter(pk__in=ids).update(next_attempt_at=now + LEASE)
-    return list(
-        WebhookDelivery.objects.filter(pk__in=ids)
-        .select_related("endpoint", "event")
-        .order_by("pk")
-    )
+    return list(WebhookDelivery.objects.filter(pk__in=ids).select_related("event").order_by("pk"))
 
 
 def deliver_due(*, limit: int = 10_000) -> int:
     """Post every due delivery (up to `limit`); returns how many were attempted."""
     done = 0
-    pins: dict = {}
+    targets: dict[int, Target] = {}
+    endpoints: dict[int, WebhookEndpoint] = {}
     with httpx.Client(
         timeout=settings.WEBHOOK_TIMEOUT, follow_redirects=False, trust_env=False
     ) as client:
@@ -298,7 +307,16 @@ def deliver_due(*, limit: int = 10_000) -> int:
             batch = _claim(min(BATCH, limit - done))
             if not batch:
                 break
-            outcomes = [(d, _post(client, d.endpoint, d.event, pins)) for d in batch]
+            missing = {d.endpoint_id for d in batch} - set(endpoints)
+            endpoints.update(WebhookEndpoint.objects.in_bulk(missing))
+            outcomes = []
+            for delivery in batch:
+                delivery.endpoint = endpoints[delivery.endpoint_id]
+                if delivery.endpoint_id not in targets:
+                    targets[delivery.endpoint_id] = Target.of(delivery.endpoint, timezone.now())
+                outcomes.append(
+                    (delivery, _post(client, targets[delivery.endpoint_id], delivery.event))
+                )
             _record(outcomes)
             done += len(batch)
     return done
