@@ -179,3 +179,20 @@ def test_a_mailbox_paused_by_an_error_is_announced(mailbox, receiver, endpoint):
     }
     assert "535" in event["data"]["reason"]
     assert "password" not in json.dumps(event).lower()
+
+
+@pytest.mark.django_db
+def test_an_answer_goes_through_the_same_mailbox_in_the_thread(api, mailbox, smtp_server):
+    run_campaign_through_the_api(api, mailbox, n=1)
+    message = OutboundMessage.objects.get()
+    with time_machine.travel(timezone.now() + LATER):  # after the send, two hours from now
+        receive(mailbox, inbound_mail.gmail_reply(message), timezone.now())
+        reply_id = api.get("replies").json()["data"][0]["id"]
+        response = api.post(f"replies/{reply_id}/answer", {"body": "Thursday at 10 works."})
+        thread = api.get(f"replies/{reply_id}").json()["thread"]
+    assert response.status_code == 201, response.json()
+    answer = smtp_server.received[-1]
+    text = answer.data.decode()
+    assert f"In-Reply-To: <CAF=gmail{message.pk}x@mail.gmail.com>" in text
+    assert "Thursday at 10 works." in text
+    assert [item["direction"] for item in thread] == ["sent", "received", "answered"]

@@ -260,3 +260,11 @@ def test_events_older_than_30_days_are_forgotten_with_their_log(workspace_a, end
     assert webhooks_purge() == 1
     assert [e.data["lead"] for e in WebhookEvent.objects.all()] == ["new@x.example"]
     assert WebhookDelivery.objects.count() == 1
+
+
+def test_an_endpoint_secret_is_encrypted_at_rest(endpoint):
+    from tests.conftest import dump_every_table
+
+    dump = dump_every_table()
+    assert endpoint.secret not in dump
+    assert endpoint.secret.removeprefix("whsec_") not in dump
