@@ -21,7 +21,14 @@ from api import events as webhook_events
 from campaigns.authoring.services import SYSTEM_FIELDS, body_source, parse_variant
 from campaigns.authoring.templating import TemplateError
 from campaigns.leads.suppression import Suppressions
-from campaigns.models import STANDARD_FIELDS, Campaign, Enrollment, Lead, OutboundMessage
+from campaigns.lifecycle import enrollments_stop
+from campaigns.models import (
+    STANDARD_FIELDS,
+    Campaign,
+    Enrollment,
+    Lead,
+    StopReason,
+)
 from campaigns.schedule import next_send_time
 from campaigns.sending.bounce_guard import bounce_count_restart
 from campaigns.stats import bump
@@ -277,10 +284,7 @@ def campaign_stop(campaign: Campaign) -> None:
         if before != Campaign.Status.COMPLETED:
             campaign.status = Campaign.Status.COMPLETED
             webhook_events.campaign_status_changed(campaign, before=before)
-        stopped = Enrollment.objects.filter(
-            campaign=campaign, status=Enrollment.Status.ACTIVE
-        ).update(status=Enrollment.Status.STOPPED, stop_reason="campaign stopped", next_due_at=None)
-        bump(campaign.pk, "stopped", stopped)
-        OutboundMessage.objects.filter(
-            enrollment__campaign=campaign, state=OutboundMessage.State.QUEUED
-        ).delete()
+        enrollments_stop(
+            enrollments=Enrollment.objects.filter(campaign=campaign),
+            reason=StopReason.CAMPAIGN_STOPPED,
+        )
