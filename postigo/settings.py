@@ -160,6 +160,8 @@ INSTALLED_APPS = [
     "ai",
     "billing",
     "privacy",
+    "ninja",  # its bundled Swagger UI files for /api/docs (no CDN)
+    "api",
 ]
 
 MIDDLEWARE = [
@@ -394,6 +396,8 @@ LOGGING = {
         "django.db.backends": {"level": "INFO"},
         # flufl.bounce logs every detector it tries, for every bounce report read.
         "flufl.bounce": {"level": "WARNING"},
+        # httpx logs every webhook post at INFO; the delivery log keeps them.
+        "httpx": {"level": "WARNING"},
     },
 }
 
@@ -440,6 +444,15 @@ OAUTH_MAILBOX_PROVIDERS = {
     },
 }
 OAUTH_HTTP_TIMEOUT = envint("OAUTH_HTTP_TIMEOUT", 10)
+
+# --- REST API and webhooks (api/) ---------------------------------------------------------------
+# Requests per key per minute; past it the API answers 429 with Retry-After.
+API_RATE_LIMIT_PER_MINUTE = envint("API_RATE_LIMIT_PER_MINUTE", 600)
+# Seconds one webhook attempt may take; an endpoint failing this many days is disabled.
+WEBHOOK_TIMEOUT = envint("WEBHOOK_TIMEOUT", 10)
+WEBHOOK_DISABLE_AFTER_DAYS = envint("WEBHOOK_DISABLE_AFTER_DAYS", 5)
+# Refuse plain-http webhook URLs (their payloads name leads).
+WEBHOOK_REQUIRE_HTTPS = envbool("WEBHOOK_REQUIRE_HTTPS", False)
 
 # --- Domain health (SPF/DKIM/DMARC/MX/blocklists) ---------------------------------------------
 # Resolvers for the domain checks, "ip" or "ip:port", comma-separated; empty = the system's.

@@ -22,6 +22,7 @@ urlpatterns = [
     path("mailboxes/", include("smtp_accounts.urls")),
     path("billing/", include("billing.urls")),
     path("legal/", include("privacy.urls")),
+    path("", include("api.urls")),
 ]
 
 if settings.DEBUG:

@@ -89,6 +89,9 @@ def mailbox_paused_by_error(*, mailbox: Mailbox, reason: str, reading: bool = Fa
     """Pause one mailbox after a mailbox-level failure and tell the workspace (app + email).
     `reading`: the failure was reading its replies (IMAP), not sending."""
     mailbox_pause(mailbox=mailbox, reason=reason, by_error=True)
+    from api import events as webhook_events  # api sits above the mail transport
+
+    webhook_events.mailbox_error(mailbox, reason=reason, reading=reading)
     title = _("Mailbox %(email)s was paused") % {"email": mailbox.email}
     body = _paused_body(mailbox, reason, reading=reading)
     url = reverse("mailbox_detail", args=[mailbox.pk])

@@ -17,6 +17,7 @@ from django.db.models import Count, Q
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 
+from api import events as webhook_events
 from campaigns.inbox.auto_replies import is_auto_reply
 from campaigns.inbox.bounce_reading import (
     Failure,
@@ -339,6 +340,13 @@ def _act_on_bounces(mailbox: Mailbox, replies: list[Reply]) -> None:
         if pk not in returned:  # once per message
             message, at = reply.message, reply.received_at
             events.append(Event(message=message, kind=Event.Kind.BOUNCE, created_at=at))
+            webhook_events.email_bounced(
+                mailbox.workspace_id,
+                message,
+                permanent=reply.permanent,
+                reason=reply.text or reply.subject,
+                during="report",
+            )
             tally.message(message.enrollment.campaign_id, message, "returned", at=at)
     Event.objects.bulk_create(events)
     # Each with what the report said, for whoever reviews it (an owner or admin may remove a

@@ -40,6 +40,7 @@ from django.db.models import Min, Q
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from api import events as webhook_events
 from campaigns.authoring.content import html_to_text
 from campaigns.authoring.rendering import UNSUBSCRIBE_MAILTO_SUBJECT
 from campaigns.inbox.auto_replies import is_auto_reply, reads_like_bounce
@@ -172,6 +173,7 @@ def receive_batch(
             elif reply.label == Reply.Label.OUT_OF_OFFICE:
                 _wait_for_return(message, reply.text, reply.received_at)
         _replied(replied)
+        webhook_events.replies_received(mailbox.workspace_id, new)
     for reply, message in new:
         if reply.label == Reply.Label.UNSUBSCRIBE:  # "remove me" in words: as good as the link
             unsubscribe(message)

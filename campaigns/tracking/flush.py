@@ -14,6 +14,7 @@ import logging
 
 from django.db import transaction
 
+from api import events as webhook_events
 from campaigns.lifecycle import PROMOTED_FIELDS, messages_mark_first, messages_promote
 from campaigns.models import Event, OutboundMessage
 from campaigns.stats import Tally
@@ -80,6 +81,7 @@ def record_hits(hits: list[Hit]) -> int:
                 list(in_doubt.only(*PROMOTED_FIELDS, "enrollment__campaign_id", "state"))
             )
         Event.objects.bulk_create(events, ignore_conflicts=True, batch_size=1000)
+        webhook_events.tracking_hits(events)
         tally = Tally()
         messages_mark_first(first["opened_at"], "opened_at", "opened", tally)
         messages_mark_first(first["clicked_at"], "clicked_at", "clicked", tally)
