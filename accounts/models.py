@@ -69,6 +69,9 @@ class User(AbstractBaseUser, PermissionsMixin):
     terms_version = models.CharField(max_length=20, blank=True)
     privacy_version = models.CharField(max_length=20, blank=True)
     terms_accepted_at = models.DateTimeField(null=True, blank=True)
+    # Closing an account deactivates it; it can be restored for 30 days, then the purge erases
+    # it (privacy/retention.py).
+    closed_at = models.DateTimeField(null=True, blank=True)
 
     objects = UserManager()
 
@@ -109,9 +112,15 @@ class Workspace(models.Model):
     name = models.CharField(_("name"), max_length=100)
     created_at = models.DateTimeField(auto_now_add=True)
     closed_at = models.DateTimeField(null=True, blank=True)
+    # Set when the purge erased its data but kept the row for records the law keeps (ledger).
+    erased_at = models.DateTimeField(null=True, blank=True)
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def is_closed(self) -> bool:
+        return self.closed_at is not None
 
 
 class Membership(models.Model):

@@ -274,13 +274,6 @@ def invitation_accept(
     return membership
 
 
-def purge_expired_invitations(*, older_than_days: int = 30) -> int:
-    """Delete invitations that expired (or ended) more than `older_than_days` ago."""
-    cutoff = timezone.now() - timedelta(days=older_than_days)
-    deleted, _detail = Invitation.objects.filter(expires_at__lt=cutoff).delete()
-    return deleted
-
-
 # --- Notifications --------------------------------------------------------------------------
 
 

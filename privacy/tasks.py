@@ -1,0 +1,17 @@
+"""Privacy background jobs (thin: ids in, one service call)."""
+
+from celery import shared_task
+
+from privacy import purge, retention
+
+
+@shared_task(ignore_result=True)
+def purge_expired() -> None:
+    """Daily (beat): one task per retention rule, so one slow rule never holds up the others."""
+    for rule in retention.rules():
+        purge_rule.delay(rule.key)
+
+
+@shared_task(ignore_result=True)
+def purge_rule(key: str) -> None:
+    purge.purge_rule(key=key)
