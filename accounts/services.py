@@ -75,7 +75,10 @@ def default_workspace_name(user: User) -> str:
 
 def membership_current(*, user: User, workspace_id: int | None) -> Membership | None:
     """The membership the user works in now: the remembered one, else their first."""
-    memberships = Membership.objects.filter(user=user).select_related("workspace")
+    # A closed workspace is out of reach until an owner restores it (Settings → Privacy).
+    memberships = Membership.objects.filter(
+        user=user, workspace__closed_at__isnull=True
+    ).select_related("workspace")
     membership = None
     if workspace_id is not None:
         membership = memberships.filter(workspace_id=workspace_id).first()

@@ -24,6 +24,7 @@ from campaigns.schedule import next_send_time
 from campaigns.stats import bump
 from campaigns.suppression import Suppressions
 from campaigns.templating import TemplateError
+from privacy import services as privacy
 from smtp_accounts.rotation import assign_mailboxes
 
 MAX_NAMED = 5  # leads named per unresolved field; the rest are counted
@@ -48,6 +49,8 @@ def enrolled_leads(campaign: Campaign):
 def launch_problems(campaign: Campaign) -> list[Problem]:
     problems: list[Problem] = []
     url = lambda name: reverse(name, args=[campaign.pk])  # noqa: E731
+    if privacy.is_restricted(campaign.workspace_id):
+        problems.append(Problem(privacy.RESTRICTED_MESSAGE, reverse("privacy_settings")))
 
     # Leads, and which of them lack a value that some template needs without a fallback
     steps = list(campaign.steps.prefetch_related("variants"))

@@ -21,6 +21,7 @@ urlpatterns = [
     path("mailboxes/", include("smtp_accounts.urls")),
     path("billing/", include("billing.urls")),
     path("legal/", include("privacy.urls")),
+    path("", include("privacy.app_urls")),
 ]
 
 if settings.DEBUG:

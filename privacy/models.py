@@ -1,9 +1,15 @@
-"""What the purge did: one row per rule per run, with the counters the operator reads."""
+"""The purge's records, a workspace's privacy choices and data exports."""
 
 from __future__ import annotations
 
+import secrets
+
+from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+from postigo.tenancy import WorkspaceManager
 
 
 class PurgeRun(models.Model):
@@ -38,3 +44,80 @@ class PurgeRun(models.Model):
         if self.finished_at is None:
             return None
         return (self.finished_at - self.started_at).total_seconds()
+
+
+class WorkspacePrivacy(models.Model):
+    """A workspace's standing privacy choices: a restriction of processing, objections.
+
+    Other apps read these through `privacy.services` (`is_restricted`, `objects_to_ai`…): the ai
+    app keeps a workspace that objects to AI processing on the local provider.
+    """
+
+    workspace = models.OneToOneField(
+        "accounts.Workspace", on_delete=models.CASCADE, related_name="privacy"
+    )
+    # Processing restricted (GDPR art. 18): campaigns paused and not startable, no tracking
+    # recorded, no AI calls, until lifted.
+    restricted_at = models.DateTimeField(null=True, blank=True)
+    restricted_reason = models.CharField(max_length=500, blank=True)
+    # Objections (art. 21): to AI processing (only the built-in local provider is used) and to
+    # analytics (no opens or clicks recorded).
+    objects_to_ai_at = models.DateTimeField(null=True, blank=True)
+    objects_to_analytics_at = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = WorkspaceManager()
+
+    class Meta:
+        verbose_name_plural = "workspace privacy choices"
+
+    def __str__(self) -> str:
+        return f"privacy of {self.workspace_id}"
+
+
+def export_token() -> str:
+    return secrets.token_urlsafe(32)
+
+
+class DataExport(models.Model):
+    """A ZIP of everything about a user and the workspaces they own, built by a task."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        RUNNING = "running", _("Being built")
+        READY = "ready", _("Ready")
+        FAILED = "failed", _("Failed")
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="data_exports"
+    )
+    # Unguessable: the download link carries it; only its owner, signed in, may use it.
+    token = models.CharField(max_length=64, unique=True, default=export_token, editable=False)
+    status = models.CharField(max_length=10, choices=Status, default=Status.QUEUED)
+    progress = models.PositiveSmallIntegerField(default=0)  # percent
+    step = models.CharField(max_length=200, blank=True)  # what it is doing now
+    file = models.CharField(max_length=300, blank=True)  # path under MEDIA_ROOT
+    size = models.BigIntegerField(default=0)
+    error = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    expires_at = models.DateTimeField(null=True, blank=True)  # 7 days after it is ready
+    downloaded_at = models.DateTimeField(null=True, blank=True)
+
+    objects = WorkspaceManager()
+    workspace_path = "user__memberships__workspace"
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"export {self.pk} of {self.user_id}: {self.status}"
+
+    @property
+    def is_downloadable(self) -> bool:
+        return (
+            self.status == self.Status.READY
+            and self.expires_at is not None
+            and self.expires_at > timezone.now()
+            and bool(self.file)
+        )

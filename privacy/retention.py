@@ -246,6 +246,14 @@ RULES: tuple[Rule, ...] = (
         date_field="expires_at",
     ),
     Rule(
+        key="data_exports",
+        model="privacy.DataExport",
+        data=_("Your data exports (the ZIP files you asked for)"),
+        counts_from=_("the end of their 7 days of validity"),
+        period=Period(days=0),
+        date_field="expires_at",
+    ),
+    Rule(
         key="import_files",
         model="campaigns.LeadImport",
         data=_("Uploaded lead files and their row-by-row problems report"),

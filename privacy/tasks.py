@@ -2,7 +2,7 @@
 
 from celery import shared_task
 
-from privacy import purge, retention
+from privacy import exports, purge, retention
 
 
 @shared_task(ignore_result=True)
@@ -15,3 +15,8 @@ def purge_expired() -> None:
 @shared_task(ignore_result=True)
 def purge_rule(key: str) -> None:
     purge.purge_rule(key=key)
+
+
+@shared_task(ignore_result=True)
+def build_export(export_id: int) -> None:
+    exports.export_build(export_id=export_id)

@@ -27,7 +27,7 @@ from campaigns.models import (
     Variant,
 )
 from privacy import retention
-from privacy.models import PurgeRun
+from privacy.models import DataExport, PurgeRun
 from privacy.purge import purge_rule
 from smtp_accounts.models import Mailbox, SendLog
 from tests.privacy.factories import EXPIRED, NOW, around, make_campaign
@@ -77,7 +77,12 @@ def seed_invitation(ctx, at):
     )
 
 
+def seed_export(ctx, at):
+    return DataExport.objects.create(user=ctx.user, status="ready", expires_at=at)
+
+
 SIMPLE = {
+    "data_exports": seed_export,
     "send_logs": seed_send_log,
     "tracking_events": seed_event,
     "tracking_hits": seed_hit,
