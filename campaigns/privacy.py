@@ -191,18 +191,18 @@ class CampaignShredder(Shredder):
             recipient__iexact=address
         )
         replies = Reply.objects.for_workspace(workspace).filter(from_address__iexact=address)
-        counts["answers"] = (
-            SentReply.objects.for_workspace(workspace).filter(to__iexact=address).delete()[0]
+        counts["answers"] = _deleted(
+            SentReply.objects.for_workspace(workspace).filter(to__iexact=address)
         )
-        counts["replies"] = replies.delete()[0]
+        counts["replies"] = _deleted(replies)
         # Whatever was sent to the address, under its current lead or an earlier one: the
         # messages go with their events, links and replies; the enrollments with them.
         enrollment_ids = set(messages.values_list("enrollment_id", flat=True)) | set(
             Enrollment.objects.filter(lead__in=leads).values_list("pk", flat=True)
         )
-        counts["messages"] = messages.delete()[0]
-        counts["enrollments"] = Enrollment.objects.filter(pk__in=enrollment_ids).delete()[0]
-        counts["leads"] = leads.delete()[0]
+        counts["messages"] = _deleted(messages)
+        counts["enrollments"] = _deleted(Enrollment.objects.filter(pk__in=enrollment_ids))
+        counts["leads"] = _deleted(leads)
         counts["import files"] = _erase_from_imports(workspace, address)
         counts["suppression"] = _keep_only_the_hash(workspace, address)
         return counts
@@ -215,6 +215,12 @@ class CampaignShredder(Shredder):
             _pause_running(
                 workspace, _("Processing is restricted (Settings → Privacy) until it is lifted.")
             )
+
+
+def _deleted(qs) -> int:
+    """How many rows of the queryset's own model went (not counting what cascaded)."""
+    _total, detail = qs.delete()
+    return detail.get(qs.model._meta.label, 0)
 
 
 def _pause_running(workspace, reason) -> None:

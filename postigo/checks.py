@@ -6,12 +6,13 @@ from django.core import checks
 OUR_APPS = {"accounts", "campaigns", "smtp_accounts", "ai", "billing", "privacy"}
 # Models that are not workspace data: people and workspaces themselves, and the tracking
 # buffer (raw hits that only the flush task reads, for seconds, before they become events),
-# and the purge's own counters (operator data: how many rows each retention rule removed).
+# and operator data: the purge's counters and the published policy versions.
 NOT_TENANT_DATA = {
     "accounts.User",
     "accounts.Workspace",
     "campaigns.TrackingHit",
     "privacy.PurgeRun",
+    "privacy.PolicyVersion",
 }
 
 

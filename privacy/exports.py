@@ -152,27 +152,25 @@ def _csv_value(value) -> str:
 
 
 def _write(archive: zipfile.ZipFile, folder: str, export_file: ExportFile) -> int:
-    """`<name>.json` streamed into the ZIP while `<name>.csv` is spooled beside it."""
+    """`<name>.json` streamed into the ZIP while `<name>.csv` is spooled beside it, then added."""
     count = 0
-    with (
-        tempfile.TemporaryFile("w+", newline="", encoding="utf-8") as spool,
-        archive.open(f"{folder}{export_file.name}.json", "w", force_zip64=True) as raw,
-    ):
-        out = io.TextIOWrapper(raw, encoding="utf-8")
+    with tempfile.TemporaryFile("w+", newline="", encoding="utf-8") as spool:
         writer = csv.writer(spool)
         writer.writerow(export_file.columns)
-        out.write("[")
-        for row in export_file.rows:
-            row = dict(row)
-            if "user__email" in row:
-                row["user"] = row.pop("user__email")
-            out.write("\n  " if count == 0 else ",\n  ")
-            out.write(json.dumps(row, cls=DjangoJSONEncoder, ensure_ascii=False))
-            writer.writerow([_csv_value(row.get(c)) for c in export_file.columns])
-            count += 1
-        out.write("\n]\n" if count else "]\n")
-        out.flush()
-        out.detach()
+        with archive.open(f"{folder}{export_file.name}.json", "w", force_zip64=True) as raw:
+            out = io.TextIOWrapper(raw, encoding="utf-8")
+            out.write("[")
+            for row in export_file.rows:
+                row = dict(row)
+                if "user__email" in row:
+                    row["user"] = row.pop("user__email")
+                out.write("\n  " if count == 0 else ",\n  ")
+                out.write(json.dumps(row, cls=DjangoJSONEncoder, ensure_ascii=False))
+                writer.writerow([_csv_value(row.get(c)) for c in export_file.columns])
+                count += 1
+            out.write("\n]\n" if count else "]\n")
+            out.flush()
+            out.detach()
         spool.seek(0)
         with archive.open(f"{folder}{export_file.name}.csv", "w", force_zip64=True) as target:
             while chunk := spool.read(1 << 16):

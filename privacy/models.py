@@ -121,3 +121,64 @@ class DataExport(models.Model):
             and self.expires_at > timezone.now()
             and bool(self.file)
         )
+
+
+NOTICE_DAYS = 14  # a new version is published at least this long before it takes effect
+
+
+class PolicyVersion(models.Model):
+    """A version of the Terms or the Privacy Policy, published by an operator ahead of time.
+
+    Users are told by email and a banner when it is published, and asked to accept it at their
+    next visit once it is in effect; the acceptance is recorded on the user and in the audit log.
+    """
+
+    class Kind(models.TextChoices):
+        TERMS = "terms", _("Terms of Service")
+        PRIVACY = "privacy", _("Privacy Policy")
+
+    kind = models.CharField(max_length=10, choices=Kind)
+    version = models.CharField(
+        max_length=20, help_text=_("A short label users see, e.g. the effective date 2027-02-01.")
+    )
+    summary = models.TextField(_("what changed"), help_text=_("Shown in the email and the banner."))
+    body = models.TextField(
+        _("full text"),
+        blank=True,
+        help_text=_("Plain text, paragraphs separated by blank lines. Empty: the built-in text."),
+    )
+    published_at = models.DateTimeField(default=timezone.now, editable=False)
+    effective_at = models.DateTimeField(
+        _("takes effect"), help_text=_("At least 14 days after publishing.")
+    )
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    notified_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    class Meta:
+        ordering = ["kind", "-effective_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["kind", "version"], name="policy_version_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.version}"
+
+    def clean(self) -> None:
+        from django.core.exceptions import ValidationError
+
+        earliest = (self.published_at or timezone.now()) + timezone.timedelta(days=NOTICE_DAYS)
+        if self.effective_at and self.effective_at < earliest:
+            raise ValidationError(
+                {
+                    "effective_at": _(
+                        "Users must be told at least %(days)d days ahead: choose %(date)s or later."
+                    )
+                    % {"days": NOTICE_DAYS, "date": f"{earliest:%Y-%m-%d %H:%M} UTC"}
+                }
+            )
+
+    @property
+    def in_effect(self) -> bool:
+        return self.effective_at <= timezone.now()

@@ -74,3 +74,65 @@ def cookies() -> list[Cookie]:
 
 def contact_address() -> str:
     return settings.PRIVACY_CONTACT_EMAIL or parseaddr(settings.DEFAULT_FROM_EMAIL)[1]
+
+
+# --- Published versions (privacy.PolicyVersion) ------------------------------------------------
+
+CACHE_KEY = "privacy:policy-versions"
+BUILT_IN = {"terms": TERMS_VERSION, "privacy": PRIVACY_VERSION}
+USER_FIELD = {"terms": "terms_version", "privacy": "privacy_version"}
+
+
+def _state() -> dict:
+    """{kind: {"current": PolicyVersion | None, "upcoming": PolicyVersion | None}}, cached a
+    minute (publishing clears it)."""
+    from django.core.cache import cache
+    from django.utils import timezone
+
+    from privacy.models import PolicyVersion
+
+    state = cache.get(CACHE_KEY)
+    now = timezone.now()
+    if state is not None and state["until"] > now:
+        return state["kinds"]
+    kinds = {}
+    next_change = now + timezone.timedelta(minutes=1)
+    for kind in BUILT_IN:
+        versions = PolicyVersion.objects.filter(kind=kind)
+        current = versions.filter(effective_at__lte=now).order_by("-effective_at").first()
+        upcoming = versions.filter(effective_at__gt=now).order_by("effective_at").first()
+        if upcoming is not None:
+            next_change = min(next_change, upcoming.effective_at)
+        kinds[kind] = {"current": current, "upcoming": upcoming}
+    cache.set(CACHE_KEY, {"kinds": kinds, "until": next_change}, 60)
+    return kinds
+
+
+def forget_cached_versions() -> None:
+    from django.core.cache import cache
+
+    cache.delete(CACHE_KEY)
+
+
+def current_version(kind: str) -> str:
+    current = _state()[kind]["current"]
+    return current.version if current is not None else BUILT_IN[kind]
+
+
+def current_policy(kind: str):
+    return _state()[kind]["current"]
+
+
+def upcoming_policies() -> list:
+    return [s["upcoming"] for s in _state().values() if s["upcoming"] is not None]
+
+
+def pending_acceptance(user) -> list:
+    """Published versions now in effect that the user has not accepted yet. Nothing is pending
+    while the operator never published a version (the built-in texts were accepted at signup)."""
+    pending = []
+    for kind, state in _state().items():
+        current = state["current"]
+        if current is not None and getattr(user, USER_FIELD[kind]) != current.version:
+            pending.append(current)
+    return pending

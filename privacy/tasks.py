@@ -2,7 +2,7 @@
 
 from celery import shared_task
 
-from privacy import exports, purge, retention
+from privacy import exports, notices, purge, retention
 
 
 @shared_task(ignore_result=True)
@@ -20,3 +20,8 @@ def purge_rule(key: str) -> None:
 @shared_task(ignore_result=True)
 def build_export(export_id: int) -> None:
     exports.export_build(export_id=export_id)
+
+
+@shared_task(ignore_result=True)
+def notify_policy_version(version_id: int) -> None:
+    notices.policy_notify(version_id=version_id)
