@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.timezone import now
 from django.utils.translation import gettext_lazy as _
 
-from postigo.tenancy import WorkspaceManager, WorkspaceQuerySet
+from core.tenancy import WorkspaceManager, WorkspaceQuerySet
 
 
 def validate_timezone(value: str) -> None:
@@ -223,6 +223,7 @@ class AuditLog(models.Model):
         INVITE_ACCEPTED = "invite_accepted", _("Invitation accepted")
         ROLE_CHANGED = "role_changed", _("Role changed")
         MEMBER_REMOVED = "member_removed", _("Member removed")
+        SUPPRESSION_REMOVED = "suppression_removed", _("Suppressed domain removed")
         # Privacy requests and their outcome (privacy/).
         ACCOUNT_CLOSED = "account_closed", _("Account closed")
         ACCOUNT_RESTORED = "account_restored", _("Account restored")

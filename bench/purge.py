@@ -43,7 +43,7 @@ def populate(enrollments: int, n: int) -> list[int]:
     from django.utils import timezone
 
     from accounts.models import Workspace
-    from campaigns.authoring import campaign_create, variant_save
+    from campaigns.authoring.services import campaign_create, variant_save
     from campaigns.models import Campaign, Enrollment, Event, Lead, OutboundMessage
     from smtp_accounts.models import Mailbox, SendLog
 
@@ -158,7 +158,7 @@ def reset(due: list[int]) -> None:
 
 
 def timed_tick(due: list[int]) -> float:
-    from campaigns.dispatch import dispatch_tick
+    from campaigns.sending.dispatch import dispatch_tick
 
     reset(due)
     started = time.perf_counter()

@@ -247,7 +247,7 @@ def _erase_from_imports(workspace, address: str) -> int:
 
 
 def _keep_only_the_hash(workspace, address: str) -> int:
-    """The address stays suppressed by its hash alone (campaigns/suppression.py checks hashes)."""
+    """The address stays suppressed by its hash alone (the suppression check reads hashes)."""
     digest = value_hash(address)
     entry = Suppression.objects.for_workspace(workspace).filter(
         kind=Suppression.Kind.ADDRESS, value_hash=digest

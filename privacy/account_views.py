@@ -14,9 +14,9 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from accounts.middleware import SESSION_KEY
 from accounts.models import User, Workspace
 from accounts.two_factor import user_has_two_factor
-from postigo.tenancy import SESSION_KEY
 from privacy import exports, policies, rights, services
 from privacy.forms import (
     ConfirmWithPasswordForm,

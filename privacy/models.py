@@ -9,7 +9,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from postigo.tenancy import WorkspaceManager
+from core.tenancy import WorkspaceManager
 
 
 class PurgeRun(models.Model):

@@ -13,8 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import AuditLog, Notification
-from campaigns.engagement import record_hits
-from campaigns.launch import launch_problems
+from campaigns.leads.suppression import is_suppressed
 from campaigns.models import (
     Campaign,
     Event,
@@ -26,8 +25,9 @@ from campaigns.models import (
     Suppression,
     value_hash,
 )
-from campaigns.suppression import is_suppressed
-from campaigns.tracking_buffer import OPEN, Hit
+from campaigns.sending.launch import launch_problems
+from campaigns.tracking.buffer import OPEN, Hit
+from campaigns.tracking.flush import record_hits
 from privacy import services
 from privacy.models import DataExport
 from smtp_accounts.models import SendLog
