@@ -67,8 +67,10 @@ def _cascade_relations(model: type[models.Model]):
             yield rel.related_model, rel.field.name
 
 
-def cascade_plan(root: type[models.Model]) -> Plan:
-    protected_labels = retention.protected_models()
+def cascade_plan(root: type[models.Model], *, protected: set[str] | None = None) -> Plan:
+    """`protected`: labels (lower-case) of models kept through erasure; by default those the
+    retention rules mark `survives_erasure` (the ledger)."""
+    protected_labels = retention.protected_models() if protected is None else protected
     paths: dict[type[models.Model], str] = {}
     edges: dict[type[models.Model], list[type[models.Model]]] = {}
     plan = Plan(root=root)
@@ -163,7 +165,7 @@ def _redact_values(rule: Rule, pk) -> dict:
     return {name: (value(pk) if callable(value) else value) for name, value in rule.redact.items()}
 
 
-def _erase_rows(rule: Rule, plan: Plan, roots: models.QuerySet, run: PurgeRun) -> None:
+def erase_rows(rule: Rule, plan: Plan, roots: models.QuerySet, run: PurgeRun) -> None:
     """Erase each root row's dependants, then the row (or pseudonymise it if the law keeps
     records pointing at it)."""
     model = plan.root
@@ -232,7 +234,7 @@ def _run(rule: Rule, run: PurgeRun) -> None:
             with transaction.atomic():
                 run.redacted += batch.update(**_redact_values(rule, None))
         elif rule.action == ERASE or plan.children:
-            _erase_rows(rule, plan, batch, run)
+            erase_rows(rule, plan, batch, run)
         else:
             with transaction.atomic():
                 deleted, _detail = batch.delete()

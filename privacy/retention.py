@@ -48,7 +48,7 @@ class Period:
         if self.months:
             parts.append(ngettext("%(n)d month", "%(n)d months", self.months) % {"n": self.months})
         if not parts and not self.days:
-            return str(_("none"))
+            return "—"  # gone as soon as the date passes
         if self.days:
             parts.append(ngettext("%(n)d day", "%(n)d days", self.days) % {"n": self.days})
         return " ".join(parts)
@@ -233,7 +233,7 @@ RULES: tuple[Rule, ...] = (
         key="sessions",
         model="sessions.Session",
         data=_("Sign-in sessions"),
-        counts_from=_("their expiry"),
+        counts_from=_("deleted once expired (two weeks after the last sign-in)"),
         period=Period(days=0),
         date_field="expire_date",
     ),
@@ -249,7 +249,7 @@ RULES: tuple[Rule, ...] = (
         key="data_exports",
         model="privacy.DataExport",
         data=_("Your data exports (the ZIP files you asked for)"),
-        counts_from=_("the end of their 7 days of validity"),
+        counts_from=_("deleted once their 7-day link has expired"),
         period=Period(days=0),
         date_field="expires_at",
     ),

@@ -66,7 +66,7 @@ def test_users_see_a_banner_until_it_takes_effect(
     publish(operator_client, days_ahead=15, capture=django_capture_on_commit_callbacks)
     client.force_login(alice)
     page = client.get(reverse("dashboard")).content.decode()
-    assert "changes on" in page and "18 months instead of 24" in page
+    assert "takes effect on" in page and "18 months instead of 24" in page
     policy = client.get(reverse("privacy_policy")).content.decode()
     assert "A new version takes effect on" in policy
     upcoming = client.get(reverse("privacy_policy") + "?version=2027-02-01").content.decode()

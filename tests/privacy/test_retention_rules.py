@@ -348,3 +348,37 @@ def test_a_finished_import_file_is_emptied_30_days_after_the_import(workspace_a)
     assert (run.redacted, again.redacted) == (2, 0)
     running.refresh_from_db()
     assert bytes(running.data) == b"email\n"
+
+
+def test_rows_kept_through_erasure_keep_their_workspace_pseudonymised(workspace_a):
+    """What the ledger's rule (financial_records, survives_erasure) does to a purged workspace,
+    shown with the audit log standing in for the ledger (billing is not installed here)."""
+    from privacy.purge import cascade_plan, erase_rows
+
+    rule = retention.rule("closed_workspaces")
+    cutoff = rule.cutoff(NOW)
+    Workspace.objects.filter(pk=workspace_a.pk).update(
+        closed_at=cutoff - timezone.timedelta(days=2)
+    )
+    make_campaign(workspace_a, at=timezone.now(), recipient="kept@example.com")
+    record = AuditLog.objects.create(workspace=workspace_a, action="login")
+    plan = cascade_plan(Workspace, protected={"accounts.auditlog"})
+    assert AuditLog in [model for model, _lookup in plan.protected]
+    run = PurgeRun.objects.create(rule=rule.key, cutoff=cutoff)
+
+    erase_rows(rule, plan, rule.expired_queryset(cutoff), run)
+
+    workspace_a.refresh_from_db()
+    assert (workspace_a.name, run.redacted, run.deleted) == ("Erased workspace", 1, 0)
+    assert workspace_a.erased_at is not None
+    assert AuditLog.objects.filter(pk=record.pk, workspace=workspace_a).exists()
+    assert not Lead.objects.filter(workspace=workspace_a).exists()
+    assert not Campaign.objects.filter(workspace=workspace_a).exists()
+    # Erased once: the rule no longer picks it up.
+    assert not rule.expired_queryset(cutoff).filter(pk=workspace_a.pk).exists()
+
+
+def test_the_ledger_rule_survives_erasure_and_is_kept_7_years():
+    rule = retention.rule("financial_records")
+    assert rule.survives_erasure and str(rule.period) == "7 years"
+    assert "billing.ledgerentry" in retention.protected_models()
