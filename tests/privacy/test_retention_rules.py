@@ -3,11 +3,15 @@ the day after stay; rows another rule still protects stay. Run on SQLite and Pos
 
 from __future__ import annotations
 
+import datetime
 import secrets
 
 import pytest
+from dateutil.relativedelta import relativedelta
 from django.contrib.sessions.models import Session
 from django.utils import timezone
+from hypothesis import given
+from hypothesis import strategies as st
 
 from accounts.models import AuditLog, Invitation, Membership, Notification, User, Workspace
 from campaigns.models import (
@@ -382,3 +386,25 @@ def test_the_ledger_rule_survives_erasure_and_is_kept_7_years():
     rule = retention.rule("financial_records")
     assert rule.survives_erasure and str(rule.period) == "7 years"
     assert "billing.ledgerentry" in retention.protected_models()
+
+
+@given(
+    now=st.datetimes(
+        min_value=datetime.datetime(2000, 1, 1),
+        max_value=datetime.datetime(2100, 1, 1),
+        timezones=st.just(datetime.UTC),
+    ),
+    later=st.timedeltas(min_value=datetime.timedelta(0), max_value=datetime.timedelta(days=800)),
+    key=st.sampled_from([rule.key for rule in retention.RULES]),
+)
+def test_a_cutoff_is_a_utc_midnight_that_only_moves_forward_and_keeps_the_whole_period(
+    now, later, key
+):
+    period = retention.rule(key).period
+    cutoff = period.cutoff(now)
+    assert (cutoff.hour, cutoff.minute, cutoff.second, cutoff.microsecond) == (0, 0, 0, 0)
+    assert period.cutoff(now + later) >= cutoff  # what expired never comes back
+    # Nothing younger than the full period is ever expired.
+    back = relativedelta(years=period.years, months=period.months, days=period.days)
+    assert cutoff <= now - back
+    assert now - back - cutoff < datetime.timedelta(days=1)
