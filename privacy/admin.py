@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from privacy.models import PolicyVersion, PurgeRun
+from privacy.models import DataExport, PolicyVersion, PurgeRun, WorkspacePrivacy
 from privacy.notices import policy_publish
 
 
@@ -57,3 +57,53 @@ class PolicyVersionAdmin(admin.ModelAdmin):
         if change:
             return
         policy_publish(version=obj, by=request.user)
+
+
+@admin.register(WorkspacePrivacy)
+class WorkspacePrivacyAdmin(admin.ModelAdmin):
+    """Which workspaces restrict processing or object to AI or analytics (read only: the
+    workspace's owners decide, in Settings → Privacy)."""
+
+    list_display = [
+        "workspace",
+        "restricted_at",
+        "objects_to_ai_at",
+        "objects_to_analytics_at",
+        "updated_at",
+    ]
+    list_filter = [
+        ("restricted_at", admin.EmptyFieldListFilter),
+        ("objects_to_ai_at", admin.EmptyFieldListFilter),
+    ]
+    readonly_fields = [f.name for f in WorkspacePrivacy._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(DataExport)
+class DataExportAdmin(admin.ModelAdmin):
+    """Data exports and their state; never their download link (only its owner may use it)."""
+
+    list_display = [
+        "user",
+        "status",
+        "progress",
+        "size",
+        "created_at",
+        "expires_at",
+        "downloaded_at",
+    ]
+    list_filter = ["status"]
+    fields = ["user", "status", "progress", "step", "size", "error", "created_at", "finished_at",
+              "expires_at", "downloaded_at"]  # fmt: skip
+    readonly_fields = fields
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

@@ -20,7 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
-from accounts.models import AuditLog, Membership, User, Workspace
+from accounts.models import AuditLog, Invitation, Membership, User, Workspace
 from accounts.services import audit_log, notify
 from privacy import retention
 from privacy.models import WorkspacePrivacy
@@ -96,6 +96,8 @@ def workspace_close(
         workspace.save(update_fields=["closed_at", "closed_by"])
         for shredder in shredders():
             shredder.workspace_closed(workspace=workspace)
+        # Nobody joins a closed workspace: its pending invitations stop working.
+        Invitation.objects.for_workspace(workspace).pending().update(revoked_at=at)
         audit_log(
             action=AuditLog.Action.WORKSPACE_CLOSED, request=request, user=by, workspace=workspace
         )

@@ -69,6 +69,36 @@ def test_a_closed_workspace_is_out_of_reach_for_its_members(client, alice, bob, 
     assert running.name not in response.content.decode()
 
 
+def test_a_closed_workspace_invites_nobody(client, alice, running):
+    from accounts.models import Invitation
+
+    invitation = Invitation.objects.create(
+        workspace_id=running.workspace_id,
+        email="new@example.com",
+        expires_at=timezone.now() + datetime.timedelta(days=7),
+    )
+    client.force_login(alice)
+    close_workspace(client)
+    invitation.refresh_from_db()
+    assert not invitation.is_pending
+
+
+def test_the_operator_sees_privacy_choices_and_exports_without_their_links(
+    operator_client, alice, running
+):
+    from privacy.models import DataExport
+    from privacy.services import privacy_of
+
+    privacy_of(running.workspace)
+    export = DataExport.objects.create(user=alice, status="ready")
+    page = operator_client.get(reverse("admin:privacy_dataexport_changelist")).content.decode()
+    assert "alice@example.com" in page and export.token not in page
+    detail = operator_client.get(reverse("admin:privacy_dataexport_change", args=[export.pk]))
+    assert export.token not in detail.content.decode()
+    choices = operator_client.get(reverse("admin:privacy_workspaceprivacy_changelist"))
+    assert choices.status_code == 200
+
+
 def test_closing_needs_the_password(client, alice, running):
     client.force_login(alice)
     response = close_workspace(client, password="wrong password")
