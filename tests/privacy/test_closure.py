@@ -265,3 +265,36 @@ def test_a_closed_account_is_erased_by_the_purge_after_30_days(client, charlie, 
         purge_rule(key="closed_workspaces")
     assert not User.objects.filter(pk=charlie.pk).exists()
     assert not Workspace.objects.filter(pk=workspace_b.pk).exists()
+
+
+def test_an_owner_signs_in_on_the_restore_page_to_reopen_a_closed_workspace(client, alice, running):
+    client.force_login(alice)
+    close_workspace(client)
+    client.logout()
+
+    response = client.post(
+        reverse("privacy_restore"), {"email": "alice@example.com", "password": PASSWORD}
+    )
+    assert response.url.endswith("#closed-workspaces")
+    page = client.get(reverse("privacy_settings")).content.decode()
+    assert reverse("privacy_workspace_restore", args=[running.workspace_id]) in page
+
+    client.post(reverse("privacy_workspace_restore", args=[running.workspace_id]))
+    assert Workspace.objects.get(pk=running.workspace_id).closed_at is None
+
+
+def test_the_restore_page_restores_nothing_for_an_open_account(client, alice):
+    page = client.post(
+        reverse("privacy_restore"), {"email": "alice@example.com", "password": PASSWORD}
+    )
+    assert "no closed workspace to restore" in page.content.decode()
+    assert "_auth_user_id" not in client.session
+
+
+def test_another_owner_workspace_cannot_be_restored_by_a_stranger(client, alice, charlie, running):
+    client.force_login(alice)
+    close_workspace(client)
+    client.force_login(charlie)
+    response = client.post(reverse("privacy_workspace_restore", args=[running.workspace_id]))
+    assert response.status_code == 404
+    assert Workspace.objects.get(pk=running.workspace_id).closed_at is not None
