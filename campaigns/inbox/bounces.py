@@ -19,17 +19,17 @@ from flufl.bounce._scan import _DETECTORS as BOUNCE_DETECTORS
 from campaigns.inbox.mail_reading import header, sender
 from campaigns.leads.suppression import suppressions_add
 from campaigns.leads.unsubscribe import unsubscribe
+from campaigns.lifecycle import enrollments_explain, enrollments_stop, messages_promote
 from campaigns.models import (
-    Enrollment,
     Event,
     Lead,
     OutboundMessage,
     Reply,
+    StopReason,
     Suppression,
     normalize_email,
 )
 from campaigns.sending.bounce_guard import pause_on_bounces
-from campaigns.sending.delivery import delivered_after_all, interrupted_ends
 from campaigns.stats import Tally
 from smtp_accounts.models import Mailbox
 
@@ -44,8 +44,8 @@ _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 State = OutboundMessage.State
 # What mail can come back about: messages that went out, and `unknown` ones (interrupted
-# while sending), which a reply or report proves went out (`delivered_after_all`).
-ANSWERABLE = (State.SENT, State.UNKNOWN)
+# while sending), which a reply or report proves went out (`messages_promote`).
+ANSWERABLE = OutboundMessage.ANSWERABLE
 
 
 def answerable_to_leads(mailbox: Mailbox, lead_ids, *, since: datetime.datetime | None = None):
@@ -139,7 +139,7 @@ def bounces(mailbox: Mailbox, reports: list[Report]) -> dict[int, str | None]:
                               kind=Reply.Kind.BOUNCE, permanent=permanent)  # fmt: skip
         new[key] = (reply, recipient)
     with transaction.atomic():
-        delivered_after_all([reply.message for reply, _recipient in new.values()])
+        messages_promote([reply.message for reply, _recipient in new.values()])
         Reply.objects.bulk_create([reply for reply, _recipient in new.values()])
         _act_on_bounces(mailbox, list(new.values()))
         pause_on_bounces({reply.message.enrollment.campaign_id for reply, _r in new.values()})
@@ -271,13 +271,8 @@ def _act_on_bounces(mailbox: Mailbox, new: list[tuple[Reply, str]]) -> None:
     Lead.objects.filter(pk__in={reply.message.enrollment.lead_id for reply, _r in acted}).update(
         status=Lead.Status.BOUNCED
     )
-    active = Enrollment.objects.select_for_update().filter(
-        pk__in=enrollment_ids, status=Enrollment.Status.ACTIVE
-    )
-    for campaign_id in active.values_list("campaign_id", flat=True):
-        tally.add(campaign_id, "stopped")
-    active.update(status=Enrollment.Status.STOPPED, stop_reason="bounced", next_due_at=None)
-    interrupted_ends([reply.message.enrollment for reply, _r in acted], "bounced")
+    enrollments_stop(enrollments=enrollment_ids, reason=StopReason.BOUNCED, tally=tally)
+    enrollments_explain([reply.message.enrollment for reply, _r in acted], StopReason.BOUNCED)
     tally.save()
 
 

@@ -31,7 +31,7 @@ from functools import partial
 
 import nh3
 from django.db import transaction
-from django.db.models import F, Min, Q
+from django.db.models import Min, Q
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -58,15 +58,33 @@ from campaigns.inbox.mail_reading import (
 )
 from campaigns.leads.addresses import company_domain
 from campaigns.leads.unsubscribe import unsubscribe
-from campaigns.models import Enrollment, Event, Lead, OutboundMessage, Reply, normalize_email
+from campaigns.lifecycle import (
+    enrollments_explain,
+    enrollments_stop,
+    messages_mark_first,
+    messages_promote,
+)
+from campaigns.models import (
+    Enrollment,
+    Event,
+    Lead,
+    OutboundMessage,
+    Reply,
+    StopReason,
+    normalize_email,
+)
 from campaigns.reply_labels import classify, return_date
 from campaigns.schedule import next_send_time, send_zone
-from campaigns.sending.delivery import delivered_after_all, interrupted_ends
 from campaigns.stats import Tally
-from campaigns.tracking.flush import mark_first
-from smtp_accounts.imap_sync import SyncError, SyncResult, mailbox_sync
+from smtp_accounts.imap_sync import (
+    SyncError,
+    SyncResult,
+    mailbox_read_failed,
+    mailbox_read_succeeded,
+    mailbox_sync,
+    mailboxes_due_for_reading,
+)
 from smtp_accounts.models import Mailbox
-from smtp_accounts.services import mailbox_paused_by_error
 
 logger = logging.getLogger(__name__)
 
@@ -130,7 +148,7 @@ def receive_batch(
         known[key] = kinds[mail.index] = reply.kind
         new.append((reply, message))
     with transaction.atomic():
-        delivered_after_all([message for _reply, message in new])
+        messages_promote([message for _reply, message in new])
         Reply.objects.bulk_create([reply for reply, _message in new])
         replied = []
         for reply, message in new:
@@ -280,7 +298,7 @@ def _replied(pairs: list[tuple[Reply, OutboundMessage]]) -> None:
     firsts: dict[int, datetime.datetime] = {}
     for reply, message in pairs:
         firsts[message.pk] = min(firsts.get(message.pk, reply.received_at), reply.received_at)
-    mark_first(firsts, "replied_at", "replied", tally)
+    messages_mark_first(firsts, "replied_at", "replied", tally)
     Lead.objects.filter(
         pk__in={message.enrollment.lead_id for _reply, message in pairs},
         status=Lead.Status.ACTIVE,
@@ -293,30 +311,15 @@ def _replied(pairs: list[tuple[Reply, OutboundMessage]]) -> None:
         company = company_domain(message.recipient) if campaign.stop_company_on_reply else None
         if company:
             stopping.update(
-                Enrollment.objects.filter(
-                    campaign=campaign,
-                    status=Enrollment.Status.ACTIVE,
-                    lead__email_normalized__endswith="@" + company,
-                ).values_list("pk", flat=True)
+                Enrollment.objects.active()
+                .filter(campaign=campaign, lead__email_normalized__endswith="@" + company)
+                .values_list("pk", flat=True)
             )
         else:
             stopping.add(message.enrollment_id)
-    interrupted_ends([message.enrollment for _reply, message in pairs], "replied")
-    active = list(
-        Enrollment.objects.select_for_update()
-        .filter(pk__in=stopping, status=Enrollment.Status.ACTIVE)
-        .values_list("pk", "campaign_id")
-    )
-    Enrollment.objects.filter(pk__in=[pk for pk, _c in active]).update(
-        status=Enrollment.Status.STOPPED, stop_reason="replied", next_due_at=None
-    )
-    for _pk, campaign_id in active:
-        tally.add(campaign_id, "stopped")
+    enrollments_explain([message.enrollment for _reply, message in pairs], StopReason.REPLIED)
+    enrollments_stop(enrollments=stopping, reason=StopReason.REPLIED, tally=tally)
     tally.save()
-    # Their messages queued and not yet sending will not go out.
-    OutboundMessage.objects.filter(
-        enrollment_id__in=[pk for pk, _c in active], state=State.QUEUED
-    ).delete()
 
 
 def _wait_for_return(message: OutboundMessage, text: str, at: datetime.datetime) -> None:
@@ -362,19 +365,9 @@ def mailbox_inbox_sync(mailbox_id: int) -> SyncResult | None:
             judged_on=JUDGED_ON,
         )
     except SyncError as exc:
-        Mailbox.objects.filter(pk=mailbox.pk).update(
-            imap_failures=F("imap_failures") + 1,
-            imap_error=str(exc)[:500],
-            imap_failed_at=timezone.now(),
-        )
-        if exc.auth:
-            mailbox_paused_by_error(mailbox=mailbox, reason=str(exc), reading=True)
-        else:
-            logger.warning("Mailbox %s: inbox not read: %s", mailbox.pk, exc)
+        mailbox_read_failed(mailbox=mailbox, error=exc)
         return None
-    Mailbox.objects.filter(pk=mailbox.pk).update(
-        imap_synced_at=timezone.now(), imap_failures=0, imap_error=""
-    )
+    mailbox_read_succeeded(mailbox=mailbox)
     return result
 
 
@@ -404,17 +397,4 @@ def mailboxes_to_sync() -> list[int]:
     recent = OutboundMessage.objects.filter(
         Q(state=State.SENT, sent_at__gte=since) | Q(state=State.UNKNOWN, sending_at__gte=since)
     )
-    candidates = (
-        Mailbox.objects.filter(status=Mailbox.Status.ACTIVE, pk__in=recent.values("mailbox_id"))
-        .exclude(imap_host="")
-        .values_list("pk", "imap_failures", "imap_failed_at")
-    )
-    return [
-        pk
-        for pk, failures, failed_at in candidates
-        if not failures or now - failed_at >= _backoff(failures)
-    ]
-
-
-def _backoff(failures: int) -> datetime.timedelta:
-    return datetime.timedelta(minutes=min(60, 2 ** min(failures, 6)))
+    return mailboxes_due_for_reading(Mailbox.objects.filter(pk__in=recent.values("mailbox_id")))

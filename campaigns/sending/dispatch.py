@@ -18,9 +18,9 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from campaigns.leads.suppression import Suppressions
-from campaigns.models import Campaign, Enrollment, OutboundMessage, Step
+from campaigns.lifecycle import enrollment_complete, enrollments_stop
+from campaigns.models import Campaign, Enrollment, OutboundMessage, Step, StopReason
 from campaigns.schedule import in_window, next_send_time, send_zone
-from campaigns.stats import bump
 from core.db import create_each
 from smtp_accounts.models import Mailbox
 from smtp_accounts.rotation import reserve_send_slots
@@ -39,12 +39,15 @@ def _locked(queryset):
 
 
 def due_mailboxes(now: datetime.datetime) -> list[int]:
-    enrollments = Enrollment.objects.filter(
-        status=Enrollment.Status.ACTIVE,
-        next_due_at__lte=now,
-        campaign__status=Campaign.Status.RUNNING,
-        mailbox__status=Mailbox.Status.ACTIVE,
-    ).values_list("mailbox_id", flat=True)
+    enrollments = (
+        Enrollment.objects.active()
+        .filter(
+            next_due_at__lte=now,
+            campaign__status=Campaign.Status.RUNNING,
+            mailbox__status=Mailbox.Status.ACTIVE,
+        )
+        .values_list("mailbox_id", flat=True)
+    )
     retries = OutboundMessage.objects.filter(
         state=OutboundMessage.State.QUEUED,
         next_attempt_at__lte=now,
@@ -82,11 +85,8 @@ def claim_for_mailbox(mailbox_id: int, now: datetime.datetime, batch: int = BATC
         )
         enrollments = list(
             _locked(Enrollment.objects.filter(mailbox_id=mailbox_id))
-            .filter(
-                status=Enrollment.Status.ACTIVE,
-                next_due_at__lte=now,
-                campaign__status=Campaign.Status.RUNNING,
-            )
+            .active()
+            .filter(next_due_at__lte=now, campaign__status=Campaign.Status.RUNNING)
             .select_related("lead")
             .order_by("next_due_at", "pk")[: batch - len(retries)]
         )
@@ -149,7 +149,7 @@ def _eligible(enrollments: list[Enrollment], now: datetime.datetime) -> list[tup
             open_now[zone] = in_window(campaign, now, lead)
         step = steps[campaign.pk].get(enrollment.next_step)
         if step is None:  # the sequence was shortened meanwhile
-            _finish(enrollment, Enrollment.Status.COMPLETED, "")
+            enrollment_complete(enrollment=enrollment)
         elif not open_now[zone]:
             later = next_send_time(campaign, now, lead=lead, jitter_seconds=RETRY_JITTER)
             _reschedule(enrollment, later)
@@ -158,7 +158,7 @@ def _eligible(enrollments: list[Enrollment], now: datetime.datetime) -> list[tup
             later = next_send_time(campaign, tomorrow, lead=lead, jitter_seconds=RETRY_JITTER)
             _reschedule(enrollment, later)
         elif enrollment.lead.email in suppressions[campaign.workspace_id]:
-            _finish(enrollment, Enrollment.Status.STOPPED, "suppressed")
+            enrollments_stop(enrollments=[enrollment.pk], reason=StopReason.SUPPRESSED)
         else:
             if step.position == 1:
                 new_today[campaign.pk] += 1
@@ -189,11 +189,3 @@ def _local_midnight_after(campaign: Campaign, now: datetime.datetime) -> datetim
 
 def _reschedule(enrollment: Enrollment, due: datetime.datetime | None) -> None:
     Enrollment.objects.filter(pk=enrollment.pk).update(next_due_at=due)
-
-
-def _finish(enrollment: Enrollment, status: str, reason: str) -> None:
-    """Inside the claim's transaction, with the enrollment locked."""
-    ended = Enrollment.objects.filter(pk=enrollment.pk, status=Enrollment.Status.ACTIVE).update(
-        status=status, stop_reason=reason, next_due_at=None
-    )
-    bump(enrollment.campaign_id, status, ended)

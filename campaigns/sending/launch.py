@@ -20,7 +20,14 @@ from django.utils.translation import ngettext
 from campaigns.authoring.services import SYSTEM_FIELDS, body_source, parse_variant
 from campaigns.authoring.templating import TemplateError
 from campaigns.leads.suppression import Suppressions
-from campaigns.models import STANDARD_FIELDS, Campaign, Enrollment, Lead, OutboundMessage
+from campaigns.lifecycle import enrollments_stop
+from campaigns.models import (
+    STANDARD_FIELDS,
+    Campaign,
+    Enrollment,
+    Lead,
+    StopReason,
+)
 from campaigns.schedule import next_send_time
 from campaigns.sending.bounce_guard import bounce_count_restart
 from campaigns.stats import bump
@@ -270,10 +277,7 @@ def campaign_pause(campaign: Campaign) -> None:
 def campaign_stop(campaign: Campaign) -> None:
     with transaction.atomic():
         Campaign.objects.filter(pk=campaign.pk).update(status=Campaign.Status.COMPLETED)
-        stopped = Enrollment.objects.filter(
-            campaign=campaign, status=Enrollment.Status.ACTIVE
-        ).update(status=Enrollment.Status.STOPPED, stop_reason="campaign stopped", next_due_at=None)
-        bump(campaign.pk, "stopped", stopped)
-        OutboundMessage.objects.filter(
-            enrollment__campaign=campaign, state=OutboundMessage.State.QUEUED
-        ).delete()
+        enrollments_stop(
+            enrollments=Enrollment.objects.filter(campaign=campaign),
+            reason=StopReason.CAMPAIGN_STOPPED,
+        )

@@ -14,13 +14,12 @@ import logging
 
 from django.db import transaction
 
+from campaigns.lifecycle import PROMOTED_FIELDS, messages_mark_first, messages_promote
 from campaigns.models import Event, OutboundMessage
-from campaigns.sending.delivery import PROMOTED_FIELDS, delivered_after_all
 from campaigns.stats import Tally
 from campaigns.tracking import buffer as tracking_buffer
 from campaigns.tracking.buffer import OPEN, Hit
 from campaigns.tracking.links import MACHINE_CLICK_WITHIN, MACHINE_OPEN_WITHIN, is_machine
-from core.db import update_each
 from privacy.services import untracked_workspace_ids
 
 logger = logging.getLogger(__name__)
@@ -80,28 +79,12 @@ def record_hits(hits: list[Hit]) -> int:
     with transaction.atomic():
         if unknown:  # opened or clicked: it went out after all (rare: a send was interrupted)
             in_doubt = OutboundMessage.objects.filter(pk__in=unknown).select_related("enrollment")
-            delivered_after_all(
+            messages_promote(
                 list(in_doubt.only(*PROMOTED_FIELDS, "enrollment__campaign_id", "state"))
             )
         Event.objects.bulk_create(events, ignore_conflicts=True, batch_size=1000)
         tally = Tally()
-        mark_first(first["opened_at"], "opened_at", "opened", tally)
-        mark_first(first["clicked_at"], "clicked_at", "clicked", tally)
+        messages_mark_first(first["opened_at"], "opened_at", "opened", tally)
+        messages_mark_first(first["clicked_at"], "clicked_at", "clicked", tally)
         tally.save()
     return len(events)
-
-
-def mark_first(firsts: dict[int, datetime.datetime], field: str, metric: str, tally: Tally) -> None:
-    """Set `field` on the messages that do not have it yet (locked), and count each once."""
-    if not firsts:
-        return
-    fresh = list(
-        OutboundMessage.objects.select_for_update(of=("self",))
-        .filter(pk__in=list(firsts), **{f"{field}__isnull": True})
-        .select_related("enrollment")
-        .only("step_id", "variant_id", "mailbox_id", "enrollment__campaign_id")
-    )
-    for message in fresh:
-        setattr(message, field, firsts[message.pk])
-        tally.message(message.enrollment.campaign_id, message, metric, at=firsts[message.pk])
-    update_each(fresh, [field])
