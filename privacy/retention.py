@@ -197,7 +197,8 @@ RULES: tuple[Rule, ...] = (
         period=Period(days=30),
         action=ERASE,
         date_field="closed_at",
-        only=Q(is_active=False),
+        # (An account kept pseudonymised for the ledger is not erased again every day.)
+        only=Q(is_active=False) & ~Q(email__endswith="@erased.invalid"),
         redact={
             "email": lambda pk: f"erased-{pk}@erased.invalid",
             "name": "",
