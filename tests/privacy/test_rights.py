@@ -315,3 +315,16 @@ def test_a_malformed_address_is_refused_with_a_message(client, alice, lena):
     response = client.post(reverse("privacy_forget"), {"email": "not an address"}, follow=True)
     assert "Enter the email address to forget" in response.content.decode()
     assert Lead.objects.filter(email=lena).exists()
+
+
+def test_another_users_export_progress_is_a_404(client, alice, bob):
+    export = DataExport.objects.create(user=alice, status="running", progress=10)
+    client.force_login(bob)
+    assert client.get(reverse("privacy_export_status", args=[export.pk])).status_code == 404
+
+
+def test_asking_twice_while_one_export_is_pending_builds_one(client, alice):
+    client.force_login(alice)
+    DataExport.objects.create(user=alice, status="queued")
+    client.post(reverse("privacy_export_create"))
+    assert DataExport.objects.filter(user=alice).count() == 1
