@@ -99,3 +99,22 @@ def test_the_operator_sees_what_each_rule_removed(old_logs, operator_client):
     assert page.status_code == 200
     body = page.content.decode()
     assert "send_logs" in body and ">250<" in body
+
+
+def test_an_expired_campaign_goes_leaves_first_in_batches_never_all_at_once(workspace_a, settings):
+    from campaigns.models import Campaign, Event
+    from tests.privacy.factories import make_campaign
+
+    settings.PRIVACY_PURGE_BATCH_SIZE = 100
+    old = timezone.now() - timezone.timedelta(days=800)
+    campaign = make_campaign(workspace_a, at=old)
+    Event.objects.bulk_create(
+        Event(message=campaign.message, kind="open", created_at=old) for _ in range(250)
+    )
+    table = Event._meta.db_table
+    with CaptureQueriesContext(connection) as queries:
+        call_command("purge_expired", rule=["campaigns"], stdout=io.StringIO())
+    event_deletes = [q["sql"] for q in queries if q["sql"].startswith(f'DELETE FROM "{table}"')]
+    assert len(event_deletes) >= 3  # 251 events, 100 at a time
+    assert not Campaign.objects.filter(pk=campaign.pk).exists()
+    assert not Event.objects.exists()
