@@ -60,3 +60,32 @@ def test_export_then_close_the_account_then_restore_it(live_server, page, tmp_pa
     page.wait_for_url(re.compile(r"/settings/privacy/"))
     assert "your account is restored" in page.inner_text("main")
     assert User.objects.get(email="dana@example.com").is_active
+
+
+def test_a_new_policy_in_effect_is_accepted_at_the_next_sign_in(live_server, page):
+    import datetime
+
+    from django.utils import timezone
+
+    from privacy.models import PolicyVersion
+
+    make_user("dana@example.com", name="Dana Doe")
+    # Published 15 days ago with the 14 days' notice; in effect since yesterday.
+    PolicyVersion.objects.create(
+        kind="privacy",
+        version="2026-12-01",
+        summary="Replies are kept 18 months instead of 24.",
+        published_at=timezone.now() - datetime.timedelta(days=15),
+        effective_at=timezone.now() - datetime.timedelta(days=1),
+    )
+    base = live_server.url
+    page.goto(base + "/accounts/login/")
+    page.fill("input[name=login]", "dana@example.com")
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(re.compile(r"/legal/accept/"))
+    assert "18 months instead of 24" in page.inner_text("main")
+    page.check("input[name=accept]")
+    page.click("text=Accept and continue")
+    page.wait_for_url(base + "/")
+    assert User.objects.get(email="dana@example.com").privacy_version == "2026-12-01"
