@@ -43,6 +43,9 @@ app.conf.update(
         "dispatch-due-messages": {
             "task": "campaigns.tasks.dispatch_due",
             "schedule": 15.0,
+            # A tick not started before the next is due is dropped, not piled up behind it
+            # (and campaigns/sending/dispatch.py runs one tick at a time).
+            "options": {"expires": 14.0},
         },
         "flush-tracking-hits": {
             "task": "campaigns.tasks.flush_tracking",

@@ -252,6 +252,8 @@ TRACKING_REDIS_URL = env("TRACKING_REDIS_URL") or REDIS_URL
 TRACKING_STREAM = "postigo-test:tracking" if TESTING else "postigo:tracking"
 
 # --- Celery -------------------------------------------------------------------------------
+# /healthz turns unhealthy when beat's dispatcher has not completed a tick for this long.
+DISPATCH_STALE_AFTER = int(env("DISPATCH_STALE_AFTER", "120"))
 CELERY_BROKER_URL = (
     env("CELERY_BROKER_URL") or REDIS_URL or f"sqla+sqlite:///{VAR_DIR / 'celery-broker.sqlite3'}"
 )
