@@ -179,6 +179,7 @@ MIDDLEWARE = [
     "accounts.middleware.UserPreferencesMiddleware",
     "accounts.middleware.RequireSecondFactorMiddleware",
     "accounts.middleware.WorkspaceMiddleware",
+    "privacy.middleware.PolicyAcceptanceMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -203,6 +204,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
                 "accounts.context_processors.shell",
+                "privacy.context_processors.policy_notice",
             ],
         },
     },
@@ -311,7 +313,6 @@ ACCOUNT_RATE_LIMITS = {
 
 OTP_TOTP_ISSUER = "Postigo"
 OTP_ADMIN_HIDE_SENSITIVE_DATA = True
-# Version strings of the legal texts a user accepts at signup (privacy/policies.py).
 INVITATION_MAX_AGE_DAYS = 7
 
 # --- Mail (the platform's own: verification, invites, notifications) ------------------------
@@ -370,6 +371,19 @@ if not DEVELOPMENT:
     SECURE_HSTS_PRELOAD = envbool("SECURE_HSTS_PRELOAD", True)
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
+
+# --- Privacy (privacy/) ---------------------------------------------------------------------
+# Where people write about their data; the privacy policy shows it. Default: the sender address.
+PRIVACY_CONTACT_EMAIL = env("PRIVACY_CONTACT_EMAIL")
+# Flash messages ride in the session, so the session and CSRF cookies are the only ones set.
+MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
+# Cookies beyond the session and CSRF ones (e.g. analytics an operator adds), as a JSON list of
+# {"name", "purpose", "lifetime", "third_party"}: the privacy policy lists them. None by default.
+PRIVACY_EXTRA_COOKIES = json.loads(env("PRIVACY_EXTRA_COOKIES") or "[]")
+# The purge deletes this many rows per statement and transaction, pausing between batches so
+# sending and tracking never wait long on it.
+PRIVACY_PURGE_BATCH_SIZE = envint("PRIVACY_PURGE_BATCH_SIZE", 2000)
+PRIVACY_PURGE_PAUSE_SECONDS = float(env("PRIVACY_PURGE_PAUSE_SECONDS") or "0")
 
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {

@@ -32,6 +32,7 @@ from campaigns.models import (
 from campaigns.schedule import next_send_time
 from campaigns.sending.bounce_guard import bounce_count_restart
 from campaigns.stats import bump
+from privacy import services as privacy
 from smtp_accounts.rotation import assign_mailboxes
 
 MAX_NAMED = 5  # leads named per unresolved field; the rest are counted
@@ -56,6 +57,8 @@ def enrolled_leads(campaign: Campaign):
 def launch_problems(campaign: Campaign) -> list[Problem]:
     problems: list[Problem] = []
     url = lambda name: reverse(name, args=[campaign.pk])  # noqa: E731
+    if privacy.is_restricted(campaign.workspace_id):
+        problems.append(Problem(privacy.RESTRICTED_MESSAGE, reverse("privacy_settings")))
 
     # Leads, and which of them lack a value that some template needs without a fallback
     steps = list(campaign.steps.prefetch_related("variants"))
