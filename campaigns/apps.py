@@ -5,6 +5,10 @@ class CampaignsConfig(AppConfig):
     name = "campaigns"
     verbose_name = "Leads and campaigns"
 
-    def ready(self):
+    def ready(self) -> None:
+        from campaigns.privacy import CampaignShredder
+        from privacy.registry import register
+
+        register(CampaignShredder)
         # The content filter's decisions (ai.signals) resume or pause campaigns.
         from campaigns.sending import content_gate  # noqa: F401

@@ -23,6 +23,8 @@ urlpatterns = [
     path("billing/", include("billing.urls")),
     path("settings/ai/", include("ai.urls")),
     path("legal/", include("privacy.urls")),
+    path("", include("api.urls")),
+    path("", include("privacy.app_urls")),
 ]
 
 if settings.DEBUG:

@@ -12,7 +12,7 @@ class Migration(migrations.Migration):
     initial = True
 
     dependencies = [
-        ('accounts', '0003_workspace_suspension'),
+        ('accounts', '0005_workspace_suspension'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

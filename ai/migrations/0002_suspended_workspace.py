@@ -6,7 +6,7 @@ from django.db import migrations
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('accounts', '0003_workspace_suspension'),
+        ('accounts', '0005_workspace_suspension'),
         ('ai', '0001_initial'),
     ]
 

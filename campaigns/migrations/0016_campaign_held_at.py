@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('campaigns', '0014_editor_angle_spintax'),
+        ('campaigns', '0015_reply_failure'),
     ]
 
     operations = [

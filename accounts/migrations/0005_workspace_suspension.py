@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('accounts', '0002_audit_suppression_removed'),
+        ('accounts', '0004_audit_actions'),
     ]
 
     operations = [

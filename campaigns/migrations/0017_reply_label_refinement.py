@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('campaigns', '0015_campaign_held_at'),
+        ('campaigns', '0016_campaign_held_at'),
     ]
 
     operations = [
