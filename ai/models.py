@@ -3,14 +3,13 @@ and the operator's decisions on it, and custom reply labels.
 
 Every row reaches a workspace (DESIGN invariant 3). A workspace's OpenAI key is AES-256-GCM
 ciphertext (`EncryptedTextField`, invariant 4), never rendered back. A blocked snapshot keeps
-what was judged — subject, bodies, links, verdict — for `SNAPSHOT_RETENTION` (12 months, as the
-Terms promise), then `snapshots_purge` forgets it. Campaigns are referred to by id and name, not
-by foreign key: ai never imports campaigns (DESIGN §3).
+what was judged — subject, bodies, links, verdict — for 12 months (as the Terms promise);
+then the privacy purge forgets it (the `blocked_snapshots` rule of privacy/retention.py).
+Campaigns are referred to by id and name, not by foreign key: ai never imports campaigns.
 """
 
 from __future__ import annotations
 
-import datetime
 import hashlib
 
 from django.conf import settings
@@ -21,8 +20,6 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import Workspace
 from core.fields import EncryptedTextField
 from core.tenancy import WorkspaceManager
-
-SNAPSHOT_RETENTION = datetime.timedelta(days=365)
 
 
 class Purpose(models.TextChoices):
@@ -138,10 +135,6 @@ class BlockedSnapshot(models.Model):
     @staticmethod
     def hash_of(subject: str, body: str) -> str:
         return hashlib.sha256(f"{subject}\x00{body}".encode()).hexdigest()
-
-    @property
-    def expires_at(self) -> datetime.datetime:
-        return self.created_at + SNAPSHOT_RETENTION
 
 
 class Review(models.Model):

@@ -177,12 +177,3 @@ def defang(text: str) -> str:
     text = _SCHEME.sub(lambda m: f"{'hxxp' if m[1].lower() == 'http' else 'fxp'}{m[2]}://", text)
     text = re.sub(r"(?<=[a-z0-9])\.(?=[a-z]{2,}\b)", "[.]", text, flags=re.I)
     return escape(text)
-
-
-def snapshots_purge(*, now=None) -> int:
-    """Forget blocked snapshots older than 12 months (the Terms' promise)."""
-    from ai.models import SNAPSHOT_RETENTION
-
-    cutoff = (now or timezone.now()) - SNAPSHOT_RETENTION
-    deleted, _ = BlockedSnapshot.objects.filter(created_at__lt=cutoff).delete()
-    return deleted

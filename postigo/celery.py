@@ -67,10 +67,6 @@ app.conf.update(
             "task": "campaigns.tasks.recover_interrupted_sends",
             "schedule": 300.0,
         },
-        "forget-old-blocked-snapshots": {
-            "task": "ai.tasks.purge_blocked_snapshots",
-            "schedule": crontab(minute=29, hour=4),
-        },
         "recheck-sending-domains": {
             "task": "smtp_accounts.tasks.request_all_domain_checks",
             "schedule": crontab(minute=41, hour=5),

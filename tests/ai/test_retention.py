@@ -1,4 +1,4 @@
-"""Blocked snapshots are kept 12 months (the Terms' promise), then forgotten."""
+"""Blocked snapshots are kept 12 months (the Terms' promise), then the privacy purge forgets."""
 
 import datetime
 
@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from ai.models import BlockedSnapshot
 from ai.review import defang
-from ai.tasks import purge_blocked_snapshots
+from privacy.purge import purge_rule
 
 pytestmark = pytest.mark.django_db
 
@@ -20,12 +20,9 @@ def snapshot(workspace, age_days):
 
 
 def test_a_snapshot_is_kept_for_a_year_then_forgotten(workspace_a):
-    kept, just_kept, gone = (
-        snapshot(workspace_a, 30),
-        snapshot(workspace_a, 364),
-        snapshot(workspace_a, 366),
-    )
-    assert purge_blocked_snapshots() == 1
+    kept, just_kept = snapshot(workspace_a, 30), snapshot(workspace_a, 360)
+    gone = snapshot(workspace_a, 370)
+    purge_rule(key="blocked_snapshots")
     assert set(BlockedSnapshot.objects.values_list("pk", flat=True)) == {kept.pk, just_kept.pk}
     assert not BlockedSnapshot.objects.filter(pk=gone.pk).exists()
 
