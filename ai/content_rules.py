@@ -50,8 +50,7 @@ RISKY_FILES = re.compile(
 )
 # "open the attached Invoice_0231.exe", "Rechnung.zip.exe" in the text itself
 RISKY_ATTACHMENT = re.compile(
-    r"\b[\w\-. ]{1,40}\.(exe|scr|pif|bat|cmd|vbs|js|hta|msi|jar|apk|iso|ps1|lnk|docm|xlsm|pptm)\b",
-    re.I,
+    r"\w\.(exe|scr|pif|bat|cmd|vbs|hta|msi|jar|apk|iso|ps1|lnk|docm|xlsm|pptm)\b", re.I
 )
 
 # Brands whose look-alikes phishers register, with their real registrable domains.
@@ -100,6 +99,7 @@ BRANDS = {
 _LOOKALIKE = str.maketrans({"0": "o", "1": "l", "3": "e", "4": "a", "5": "s", "7": "t", "@": "a"})
 # Short brand names only count as a whole label ("ups-delivery.net", not "startups.io").
 _SHORT_BRANDS = {b for b in BRANDS if len(b) <= 4}
+_WHOLE = {b: re.compile(rf"{b}([-_].*)?|.*[-_]{b}([-_].*)?") for b in _SHORT_BRANDS}
 
 
 def _registrable(host: str) -> str:

@@ -58,6 +58,7 @@ def test_abusive_mail_is_blocked_and_named(body, category):
         "Notre logiciel de facturation relance les impayés automatiquement.",
         "Would a crypto accounting tool help? We import wallets and produce tax reports.",
         'Our case studies: <a href="https://acme.example.com/cases">acme.example.com/cases</a>',
+        "We are a Node.js and Vue.js consultancy; ISO 27001 audits are our other line.",
     ],
 )
 def test_ordinary_cold_outreach_is_not_blocked(body):
