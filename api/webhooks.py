@@ -390,23 +390,3 @@ def _failing(endpoint: WebhookEndpoint, now: datetime.datetime) -> None:
                 workspace=workspace, title=title, body=body, url="/settings/api/"
             )
         )
-
-
-# --- Retention ----------------------------------------------------------------------------------
-
-KEEP_EVENTS = datetime.timedelta(days=30)
-
-
-def webhooks_purge(*, older_than: datetime.timedelta = KEEP_EVENTS) -> int:
-    """Forget events (and their delivery logs) older than `older_than`: payloads name leads and
-    quote replies. Pending deliveries are never that old (retries end after ~28 hours)."""
-    cutoff = timezone.now() - older_than
-    deleted = 0
-    while True:
-        ids = list(
-            WebhookEvent.objects.filter(created_at__lt=cutoff).values_list("pk", flat=True)[:5000]
-        )
-        if not ids:
-            return deleted
-        WebhookEvent.objects.filter(pk__in=ids).delete()
-        deleted += len(ids)

@@ -81,6 +81,17 @@ def seed_invitation(ctx, at):
     )
 
 
+def seed_webhook_event(ctx, at):
+    from api.models import WebhookEvent
+
+    return WebhookEvent.objects.create(
+        workspace=ctx.workspace,
+        type="email.sent",
+        data={"recipient": "x@example.com"},
+        created_at=at,
+    )
+
+
 def seed_export(ctx, at):
     return DataExport.objects.create(user=ctx.user, status="ready", expires_at=at)
 
@@ -99,6 +110,7 @@ SIMPLE = {
     "send_logs": seed_send_log,
     "tracking_events": seed_event,
     "tracking_hits": seed_hit,
+    "webhook_events": seed_webhook_event,
     "audit_log": seed_audit,
     "notifications": seed_notification,
     "sessions": seed_session,
