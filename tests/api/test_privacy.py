@@ -1,0 +1,47 @@
+"""Webhook events under the privacy rights: forgetting a recipient forgets what the outbox
+holds about them too (payloads name the lead and quote the reply)."""
+
+from __future__ import annotations
+
+import pytest
+from django.utils import timezone
+
+from api.models import WebhookDelivery, WebhookEvent
+from api.payloads import message_data
+from api.services import webhook_endpoint_create
+from api.webhooks import webhooks_emit
+from campaigns.models import OutboundMessage
+from privacy.rights import recipient_erase
+from tests.conftest import dump_every_table
+from tests.privacy.factories import make_campaign
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def lena_events(workspace_a):
+    """An email.sent event to lena@example.com waiting for its endpoint, and one to max."""
+    webhook_endpoint_create(workspace=workspace_a, url="https://crm.example/hooks", events=[])
+    for address in ("lena@example.com", "max@example.com"):
+        campaign = make_campaign(workspace_a, at=timezone.now(), recipient=address)
+        message = OutboundMessage.objects.select_related("enrollment__lead").get(
+            pk=campaign.message.pk
+        )
+        webhooks_emit(workspace=workspace_a, event="email.sent", data=message_data(message))
+    assert WebhookDelivery.objects.count() == 2
+
+
+def test_forgetting_a_recipient_forgets_their_webhook_events(alice, workspace_a, lena_events):
+    recipient_erase(workspace=workspace_a, address="Lena@Example.com", by=alice)
+
+    dump = dump_every_table().lower()
+    assert "lena@example.com" not in dump
+    assert [e.data["recipient"] for e in WebhookEvent.objects.all()] == ["max@example.com"]
+    assert WebhookDelivery.objects.count() == 1  # nothing about her is delivered later
+
+
+def test_forgetting_a_recipient_leaves_another_workspaces_events(
+    alice, workspace_a, workspace_b, lena_events
+):
+    recipient_erase(workspace=workspace_b, address="lena@example.com", by=alice)
+    assert WebhookEvent.objects.count() == 2
