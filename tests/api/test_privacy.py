@@ -45,3 +45,20 @@ def test_forgetting_a_recipient_leaves_another_workspaces_events(
 ):
     recipient_erase(workspace=workspace_b, address="lena@example.com", by=alice)
     assert WebhookEvent.objects.count() == 2
+
+
+def test_a_closed_workspaces_pending_events_are_not_posted_until_it_is_restored(
+    alice, workspace_a, endpoint, receiver
+):
+    from api.webhooks import deliver_due
+    from privacy.services import workspace_close, workspace_restore
+
+    webhooks_emit(workspace=workspace_a, event="email.sent", data={"lead": "lena@example.com"})
+    workspace_close(workspace=workspace_a, by=alice)
+
+    assert deliver_due() == 0
+    assert receiver.received == []
+
+    workspace_restore(workspace=workspace_a, by=alice)
+    assert deliver_due() == 1
+    assert len(receiver.received) == 1
