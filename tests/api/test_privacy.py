@@ -62,3 +62,17 @@ def test_a_closed_workspaces_pending_events_are_not_posted_until_it_is_restored(
     workspace_restore(workspace=workspace_a, by=alice)
     assert deliver_due() == 1
     assert len(receiver.received) == 1
+
+
+def test_the_hash_left_by_forgetting_a_recipient_cannot_be_removed(api, alice, workspace_a):
+    from campaigns.leads.suppression import is_suppressed
+    from campaigns.models import Suppression
+
+    recipient_erase(workspace=workspace_a, address="lena@example.com", by=alice)
+    entry = Suppression.objects.get(workspace=workspace_a)
+
+    response = api.delete(f"suppressions/{entry.pk}")
+
+    assert response.status_code == 409
+    assert "erased" in response.json()["message"]
+    assert is_suppressed(workspace_a, "lena@example.com")
