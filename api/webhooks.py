@@ -287,6 +287,9 @@ def _claim(limit: int) -> list[WebhookDelivery]:
             status=WebhookDelivery.Status.PENDING,
             next_attempt_at__lte=now,
             endpoint__enabled=True,
+            # A closed workspace sends nothing, webhooks included: its pending deliveries
+            # wait (their payloads name leads) and go out only if it is restored.
+            endpoint__workspace__closed_at__isnull=True,
         ).order_by("next_attempt_at", "pk")
         if connection.features.has_select_for_update_skip_locked:
             due = due.select_for_update(skip_locked=True, of=("self",))
