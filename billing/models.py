@@ -182,6 +182,9 @@ class GatewayEvent(models.Model):
     gateway = models.CharField(max_length=20)
     event_id = models.CharField(max_length=200)
     type = models.CharField(max_length=100)
+    # What the event is about at the gateway (Stripe: the PaymentIntent): an event that arrives
+    # before its payment is known waits under it ("deferred") and is applied when it is.
+    subject = models.CharField(max_length=200, blank=True, db_index=True)
     payment = models.ForeignKey(
         Payment, on_delete=models.PROTECT, null=True, blank=True, related_name="events"
     )
