@@ -31,3 +31,19 @@ def coingate_server(settings):
 def alice_client(client, alice):
     client.force_login(alice)
     return client
+
+
+@pytest.fixture
+def admin_client(db):
+    """An operator who passed the admin's second factor."""
+    from django.test import Client
+    from django.urls import reverse
+
+    from tests.conftest import enable_two_factor, make_user, totp_now
+
+    operator = make_user("ops@example.com", is_staff=True, is_superuser=True)
+    device, _codes = enable_two_factor(operator)
+    client = Client()
+    client.force_login(operator)
+    client.post(reverse("two_factor_login"), {"code": totp_now(device)})
+    return client
