@@ -4,3 +4,6 @@ from django.apps import AppConfig
 class CampaignsConfig(AppConfig):
     name = "campaigns"
     verbose_name = "Leads and campaigns"
+
+    def ready(self) -> None:
+        from campaigns import billing_gate  # noqa: F401  (pauses and resumes on the balance)

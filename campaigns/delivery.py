@@ -18,6 +18,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
+from campaigns.billing_gate import charge_sent
 from campaigns.bounce_guard import pause_on_bounces
 from campaigns.dispatch import attach_campaigns
 from campaigns.models import (
@@ -246,6 +247,7 @@ class _SentBuffer:
         with transaction.atomic():
             _no_longer_unknown(messages, tally)
             update_each(messages, ["state", "sent_at", "smtp_code", "smtp_response"])
+            charge_sent(messages)  # paid for in the transaction that records them sent
             # Locked: a stop or an unsubscribe committing meanwhile is not overwritten.
             still_active = set(
                 Enrollment.objects.select_for_update()
@@ -379,6 +381,7 @@ def delivered_after_all(messages: list[OutboundMessage]) -> None:
     OutboundMessage.objects.filter(pk__in=promoted).update(
         state=State.SENT, sent_at=F("sending_at")
     )
+    charge_sent([m for m in {m.pk: m for m in messages}.values() if m.pk in promoted])
     tally = Tally()
     for message in {m.pk: m for m in messages if m.pk in promoted}.values():
         campaign_id = message.enrollment.campaign_id

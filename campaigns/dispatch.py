@@ -17,6 +17,7 @@ import random
 from django.db import connection, transaction
 from django.utils import timezone
 
+from campaigns.billing_gate import admissible
 from campaigns.models import Campaign, Enrollment, OutboundMessage, Step
 from campaigns.schedule import in_window, next_send_time, send_zone
 from campaigns.stats import bump
@@ -92,7 +93,8 @@ def claim_for_mailbox(mailbox_id: int, now: datetime.datetime, batch: int = BATC
         )
         attach_campaigns(enrollments)
         eligible = _eligible(enrollments, now)
-        granted = reserve_send_slots(mailbox_id=mailbox_id, wanted=len(retries) + len(eligible))
+        wanted = admissible(len(retries), eligible)  # what the balance pays for
+        granted = reserve_send_slots(mailbox_id=mailbox_id, wanted=wanted)
         retries, eligible = retries[:granted], eligible[: max(0, granted - len(retries))]
         OutboundMessage.objects.filter(pk__in=retries).update(next_attempt_at=None)
         messages = [

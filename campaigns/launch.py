@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from campaigns.authoring import SYSTEM_FIELDS, body_source, parse_variant
+from campaigns.billing_gate import balance_problems
 from campaigns.bounce_guard import bounce_count_restart
 from campaigns.models import STANDARD_FIELDS, Campaign, Enrollment, Lead, OutboundMessage
 from campaigns.schedule import next_send_time
@@ -121,6 +122,7 @@ def launch_problems(campaign: Campaign) -> list[Problem]:
                 _("Choose at least one active mailbox to send from."), url("campaign_mailboxes")
             )
         )
+    problems.extend(balance_problems(campaign))  # billing: the balance pays for an email
     return problems
 
 
