@@ -132,7 +132,7 @@ def _apply(payment: Payment, callback: Callback) -> str:
         workspace=payment.workspace_id,
         kind=LedgerEntry.Kind.TOPUP,
         amount=payment.amount,
-        reason=_("Top-up by %(gateway)s") % {"gateway": payment.gateway},
+        reason=_("Top-up by %(gateway)s") % {"gateway": _gateway_label(payment.gateway)},
         reference=f"payment:{payment.public_id}",
         payment=payment,
     )
@@ -150,6 +150,11 @@ def _apply(payment: Payment, callback: Callback) -> str:
                 event.outcome = _apply(payment, replayed)
                 event.save(update_fields=["payment", "outcome"])
     return "credited"
+
+
+def _gateway_label(name: str) -> str:
+    gw = get_gateway(name)
+    return gw.label if gw else name
 
 
 def _refunded(payment: Payment, total: int) -> str:

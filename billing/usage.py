@@ -11,7 +11,7 @@ from django.utils import timezone
 from billing.models import LedgerEntry
 
 DAYS = 14
-WIDTH, HEIGHT = 560, 140
+WIDTH, HEIGHT = 700, 140
 
 
 def usage_chart(workspace, *, days: int = DAYS, today: datetime.date | None = None) -> dict:

@@ -134,15 +134,18 @@ def billing_topup(request):
             user=request.user,
             gateway_name=form.cleaned_data["gateway"],
             amount=form.cleaned_data["amount"],
-            success_url=lambda p: absolute(reverse("billing_topup_done", args=[p.public_id])),
+            success_url=lambda p: absolute(
+                reverse("billing_topup_done", args=[p.public_id]) + "?back=1"
+            ),
             cancel_url=absolute(reverse("billing_overview") + "?topup=canceled"),
             callback_url=lambda p: absolute(reverse("billing_callback", args=[p.gateway])),
         )
     except (BillingError, GatewayError) as exc:
         messages.error(request, str(exc))
         return redirect("billing_overview")
-    # The gateway's own page (its URL comes from the gateway's API, never from the request).
-    return redirect(payment.checkout_url)
+    # Our page first, which sends the browser on to the gateway's: the page's CSP keeps forms
+    # posting to this site only, and a redirect of the form's POST would cross it.
+    return redirect("billing_topup_done", payment.public_id)
 
 
 @login_required
@@ -150,10 +153,21 @@ def billing_topup(request):
 def billing_topup_done(request, public_id):
     payment = get_for_workspace_or_404(Payment, request.workspace, public_id=public_id)
     template = "billing/_topup_status.html" if request.htmx else "billing/topup_done.html"
+    # On the way to the gateway (not back from it, nor polling): send the browser on.
+    going = (
+        payment.status == Payment.Status.CREATED
+        and bool(payment.checkout_url)
+        and not request.htmx
+        and "back" not in request.GET
+    )
     return render(
         request,
         template,
-        {"payment": payment, "amount": prices.money(payment.amount, payment.currency)},
+        {
+            "payment": payment,
+            "amount": prices.money(payment.amount, payment.currency),
+            "going": going,
+        },
     )
 
 

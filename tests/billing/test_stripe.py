@@ -31,11 +31,15 @@ def test_a_top_up_goes_to_stripe_checkout_and_credits_nothing_yet(
     before = balance_of(workspace_a)
     response, payment = start_topup(alice_client)
     session = stripe_server.sessions[payment.external_id]
-    assert response["Location"] == session["url"]
+    assert response["Location"] == reverse("billing_topup_done", args=[payment.public_id])
+    going = alice_client.get(response["Location"]).content.decode()
+    assert f'href="{session["url"]}"' in going and "Continue to payment" in going
     assert session["amount_total"] == 2500 and session["currency"] == "eur"
     assert session["metadata"] == {"payment": str(payment.public_id)}
     assert balance_of(workspace_a) == before
-    done = alice_client.get(reverse("billing_topup_done", args=[payment.public_id]))
+    done = alice_client.get(
+        reverse("billing_topup_done", args=[payment.public_id]), HTTP_HX_REQUEST="true"
+    )
     assert "Waiting for confirmation" in done.content.decode()
 
 
