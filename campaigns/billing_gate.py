@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 from billing import prices
 from billing.services import account_for, emails_left, send_charge
 from billing.signals import balance_exhausted, balance_restored
-from campaigns.models import Campaign, OutboundMessage
+from campaigns.models import Campaign, Enrollment, OutboundMessage
 
 # Stored as the campaign's paused_reason: what tells a balance pause from the others.
 OUT_OF_BALANCE = "Out of balance: top up to resume sending."
@@ -70,11 +70,11 @@ def charge_sent(messages: list[OutboundMessage]) -> None:
     workspace; a batch is one workspace's)."""
     if not messages:
         return
-    owners = dict(
-        Campaign.objects.filter(pk__in={m.enrollment.campaign_id for m in messages}).values_list(
-            "pk", "workspace_id"
-        )
-    )
+    loaded = [m.enrollment for m in messages if Enrollment.campaign.is_cached(m.enrollment)]
+    owners = {e.campaign_id: e.campaign.workspace_id for e in loaded}
+    missing = {m.enrollment.campaign_id for m in messages} - owners.keys()
+    if missing:
+        owners.update(Campaign.objects.filter(pk__in=missing).values_list("pk", "workspace_id"))
     by_workspace: dict[int, list[OutboundMessage]] = {}
     for message in messages:
         workspace_id = owners[message.enrollment.campaign_id]
