@@ -94,17 +94,24 @@ def billing_ledger_export(request):
     entries = filters.apply(LedgerEntry.objects.for_workspace(request.workspace)).order_by(
         "created_at", "pk"
     )
-    header = ["date", "kind", "amount", "currency", "balance_after", "quantity", "unit_price"]
-    header += ["reason", "reference"]
+    # Credit and debit as two non-negative columns: a cell starting with "-" would be taken
+    # for a formula and defused (postigo/csv_export.py).
+    header = ["date", "kind", "credit", "debit", "currency", "balance_after", "quantity"]
+    header += ["unit_price", "reason", "reference"]
+
+    def cents(value: int) -> str:
+        return f"{value / 100:.2f}"
+
     rows = (
         [
             e.created_at.isoformat(),
             e.kind,
-            f"{e.amount / 100:.2f}",
+            cents(e.amount) if e.amount > 0 else "",
+            cents(-e.amount) if e.amount < 0 else "",
             e.currency,
-            f"{e.balance_after / 100:.2f}",
+            cents(e.balance_after),
             e.quantity,
-            f"{e.unit_price / 100:.2f}",
+            cents(e.unit_price),
             e.reason,
             e.reference,
         ]
