@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Workspace
-from postigo.tenancy import WorkspaceManager, WorkspaceQuerySet
+from core.tenancy import WorkspaceManager, WorkspaceQuerySet
 
 
 class ImmutableError(RuntimeError):

@@ -30,8 +30,8 @@ from billing.services import (
     emails_left,
 )
 from billing.usage import usage_chart
-from postigo.csv_export import csv_response
-from postigo.tenancy import get_for_workspace_or_404
+from core.csv_export import csv_response
+from core.tenancy import get_for_workspace_or_404
 
 logger = logging.getLogger(__name__)
 PAGE = 50
@@ -95,7 +95,7 @@ def billing_ledger_export(request):
         "created_at", "pk"
     )
     # Credit and debit as two non-negative columns: a cell starting with "-" would be taken
-    # for a formula and defused (postigo/csv_export.py).
+    # for a formula and defused (core/csv_export.py).
     header = ["date", "kind", "credit", "debit", "currency", "balance_after", "quantity"]
     header += ["unit_price", "reason", "reference"]
 

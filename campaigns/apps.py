@@ -6,4 +6,4 @@ class CampaignsConfig(AppConfig):
     verbose_name = "Leads and campaigns"
 
     def ready(self) -> None:
-        from campaigns import billing_gate  # noqa: F401  (pauses and resumes on the balance)
+        from campaigns.sending import billing_gate  # noqa: F401  (pauses and resumes on the balance)

@@ -3,7 +3,7 @@ from django.contrib import admin
 from django.urls import include, path
 from django_otp.admin import OTPAdminSite
 
-from postigo import views
+from postigo import home, views
 
 # Operators must pass a second factor before the admin opens (DESIGN §1).
 admin.site.__class__ = OTPAdminSite
@@ -11,11 +11,12 @@ admin.site.site_header = "Postigo operations"
 admin.site.site_title = "Postigo admin"
 
 urlpatterns = [
-    path("", include("campaigns.public_urls")),
+    path("", include("campaigns.tracking.public_urls")),
     path("healthz", views.healthz, name="healthz"),
     path("favicon.ico", views.favicon),
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),
+    path("", home.dashboard, name="dashboard"),
     path("", include("accounts.urls")),
     path("", include("campaigns.urls")),
     path("mailboxes/", include("smtp_accounts.urls")),

@@ -10,8 +10,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Workspace, validate_timezone
-from postigo.fields import EncryptedTextField
-from postigo.tenancy import WorkspaceManager
+from core.fields import EncryptedTextField
+from core.tenancy import WorkspaceManager
 from smtp_accounts.presets import PRESETS
 
 

@@ -21,7 +21,7 @@ from django.conf import settings
 from django.db import connections, router, transaction
 from django.utils import timezone
 
-from postigo.text import storable
+from core.text import storable
 from smtp_accounts import network
 from smtp_accounts.dkim_signing import DkimSigner
 from smtp_accounts.models import Mailbox, Security, SendLog

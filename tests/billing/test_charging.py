@@ -11,10 +11,10 @@ import time_machine
 
 from billing.models import LedgerEntry
 from billing.services import account_for, balance_charge, balance_credit, balance_of
-from campaigns.billing_gate import OUT_OF_BALANCE
-from campaigns.dispatch import claim_for_mailbox
-from campaigns.launch import LaunchError, campaign_launch, campaign_pause
 from campaigns.models import Campaign, OutboundMessage
+from campaigns.sending.billing_gate import OUT_OF_BALANCE
+from campaigns.sending.dispatch import claim_for_mailbox
+from campaigns.sending.launch import LaunchError, campaign_launch, campaign_pause
 from tests.campaigns.pipeline import START, build, run_until
 from tests.smtp_accounts.factories import sink_mailbox
 

@@ -19,11 +19,11 @@ from django.utils import timezone
 
 from billing.models import LedgerEntry
 from billing.services import balance_audit, balance_charge, balance_credit, balance_of
-from campaigns.billing_gate import OUT_OF_BALANCE
-from campaigns.delivery import _SentBuffer, delivered_after_all, recover_interrupted
-from campaigns.dispatch import dispatch_tick
-from campaigns.launch import campaign_launch
 from campaigns.models import Campaign, OutboundMessage
+from campaigns.sending.billing_gate import OUT_OF_BALANCE
+from campaigns.sending.delivery import _SentBuffer, delivered_after_all, recover_interrupted
+from campaigns.sending.dispatch import dispatch_tick
+from campaigns.sending.launch import campaign_launch
 from postigo.celery import app as celery_app
 from tests.campaigns.pipeline import build
 from tests.smtp_accounts.factories import sink_mailbox
