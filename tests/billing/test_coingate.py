@@ -82,3 +82,17 @@ def test_a_disabled_gateway_is_not_offered_and_its_callback_is_a_404(alice_clien
     assert "Crypto (CoinGate)" not in page
     assert "not configured" in page
     assert call_back(alice_client, b"id=1").status_code == 404
+
+
+def test_coingate_unreachable_when_confirming_asks_it_to_call_again(
+    alice_client, workspace_a, coingate_server, settings
+):
+    from tests.servers.smtp import free_port
+
+    before = balance_of(workspace_a)
+    payment = start(alice_client)
+    coingate_server.set_status(payment.external_id, "paid")
+    body = coingate_server.callback_body(payment.external_id)
+    settings.COINGATE_API_BASE = f"http://127.0.0.1:{free_port()}"
+    assert call_back(alice_client, body).status_code == 503
+    assert balance_of(workspace_a) == before

@@ -202,3 +202,19 @@ def test_another_workspaces_payment_page_is_a_404(client, charlie, alice_client,
     client.force_login(charlie)
     response = client.get(reverse("billing_topup_done", args=[payment.public_id]))
     assert response.status_code == 404
+
+
+def test_stripe_being_unreachable_is_said_and_nothing_is_credited(
+    alice_client, workspace_a, stripe_server, settings
+):
+    from tests.servers.smtp import free_port
+
+    settings.STRIPE_API_BASE = f"http://127.0.0.1:{free_port()}"  # nobody listens
+    before = balance_of(workspace_a)
+    response = alice_client.post(
+        reverse("billing_topup"), {"gateway": "stripe", "custom": "25.00"}, follow=True
+    )
+    assert response.status_code == 200
+    assert "Stripe refused the payment" in response.content.decode()
+    assert Payment.objects.get().status == Payment.Status.FAILED
+    assert balance_of(workspace_a) == before
