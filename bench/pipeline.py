@@ -162,6 +162,7 @@ class Worker:
             SECRET_KEY=secrets["SECRET_KEY"],
             POSTIGO_ENCRYPTION_KEYS=secrets["POSTIGO_ENCRYPTION_KEYS"],
             ALLOWED_HOSTS="localhost",
+            PUBLIC_BASE_URL="http://localhost:8000",  # production mode requires it
             CELERY_BROKER_URL=settings.CELERY_BROKER_URL,
             MAILBOX_ALLOW_PRIVATE_NETWORKS="true",
             MAILBOX_TLS_CA_FILE=str(server.cert),

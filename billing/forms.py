@@ -47,7 +47,9 @@ class MoneyField(forms.DecimalField):
 
 
 class BillingSettingsForm(forms.ModelForm):
-    low_balance_threshold = MoneyField(label=_("Tell me when the balance falls below"), min_value=0)
+    low_balance_threshold = MoneyField(
+        label=_("Tell me when the balance falls below"), min_value=0, max_value=10_000_000
+    )
 
     class Meta:
         model = BillingAccount

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -70,7 +71,7 @@ def billing_overview(request):
             "gateways": list(enabled_gateways().values()),
             "presets": [(v, prices.money(v)) for v in prices.topup_presets()],
             "topup_form": TopUpForm(),
-            "minimum": prices.money(prices_min()),
+            "minimum": prices.money(settings.BILLING_TOPUP_MIN),
             "receipts": Receipt.objects.for_workspace(workspace).select_related("payment")[:24],
             "payments": Payment.objects.for_workspace(workspace).exclude(
                 status=Payment.Status.PAID
@@ -79,12 +80,6 @@ def billing_overview(request):
             "can_manage": can_manage_billing(request),
         },
     )
-
-
-def prices_min() -> int:
-    from django.conf import settings
-
-    return settings.BILLING_TOPUP_MIN
 
 
 @login_required

@@ -147,3 +147,26 @@ def test_the_cached_balance_always_equals_the_sum_of_the_ledger(workspace_a, mov
     last = LedgerEntry.objects.filter(workspace=workspace_a).first()
     assert last.balance_after == account.balance
     assert services.balance_audit() == []
+
+
+def test_the_database_refuses_to_change_or_delete_an_entry(workspace_a):
+    from django.db import DatabaseError, connection, transaction
+
+    entry = LedgerEntry.objects.get(workspace=workspace_a)
+    table = LedgerEntry._meta.db_table
+    for sql in (
+        f"UPDATE {table} SET amount = 1 WHERE id = %s",
+        f"DELETE FROM {table} WHERE id = %s",
+    ):
+        with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(sql, [entry.pk])
+    assert LedgerEntry.objects.get(pk=entry.pk).amount == entry.amount
+
+
+def test_deleting_the_person_who_made_an_entry_keeps_it_without_them(workspace_a, alice):
+    entry = services.manual_adjustment(
+        workspace=workspace_a, amount=5, reason="Goodwill", created_by=alice
+    )
+    alice.delete()
+    entry = LedgerEntry.objects.get(pk=entry.pk)
+    assert entry.created_by is None and entry.amount == 5
