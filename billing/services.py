@@ -8,7 +8,7 @@ from __future__ import annotations
 import logging
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Sum
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -61,6 +61,35 @@ def emails_left(balance: int) -> int | None:
     return None if price == 0 else max(0, balance) // price
 
 
+def _move(workspace_id: int, amount: int, *, allow_negative: bool) -> BillingAccount | None:
+    """Move the cached balance by `amount` in one statement, which also locks the row until the
+    transaction ends; None if the row is missing or (without `allow_negative`) the balance
+    cannot pay. The account comes back as it is now, its workspace not loaded."""
+    sql = (
+        f"UPDATE {BillingAccount._meta.db_table} SET balance = balance + %s WHERE workspace_id = %s"
+    )
+    params = [amount, workspace_id]
+    if amount < 0 and not allow_negative:
+        sql += " AND balance + %s >= 0"
+        params.append(amount)
+    sql += " RETURNING id, balance, currency, low_balance_threshold, low_notified, empty_notified"
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    pk, balance, currency, threshold, low_notified, empty_notified = row
+    return BillingAccount(
+        pk=pk,
+        workspace_id=workspace_id,
+        balance=balance,
+        currency=currency,
+        low_balance_threshold=threshold,
+        low_notified=bool(low_notified),
+        empty_notified=bool(empty_notified),
+    )
+
+
 def _post(
     *,
     workspace: Workspace | int,
@@ -75,19 +104,23 @@ def _post(
     payment=None,
     created_by: User | None = None,
 ) -> LedgerEntry:
+    """Append one entry and move the cached balance with it, in one transaction."""
+    workspace_id = workspace if isinstance(workspace, int) else workspace.pk
     with transaction.atomic():
-        account = account_for(workspace, lock=True)
-        after = account.balance + amount
-        if amount < 0 and after < 0 and not allow_negative:
-            raise InsufficientBalance(
-                _("The balance (%(balance)s) cannot pay %(amount)s.")
-                % {"balance": prices.money(account.balance), "amount": prices.money(-amount)}
-            )
+        account = _move(workspace_id, amount, allow_negative=allow_negative)
+        if account is None:
+            balance = account_for(workspace_id).balance  # creates a missing account
+            account = _move(workspace_id, amount, allow_negative=allow_negative)
+            if account is None:
+                raise InsufficientBalance(
+                    _("The balance (%(balance)s) cannot pay %(amount)s.")
+                    % {"balance": prices.money(balance), "amount": prices.money(-amount)}
+                )
         entry = LedgerEntry.objects.create(
-            workspace_id=account.workspace_id,
+            workspace_id=workspace_id,
             kind=kind,
             amount=amount,
-            balance_after=after,
+            balance_after=account.balance,
             currency=account.currency,
             purpose=purpose,
             quantity=quantity,
@@ -97,9 +130,12 @@ def _post(
             payment=payment,
             created_by=created_by,
         )
-        before, account.balance = account.balance, after
-        _crossings(account, before)
-        account.save(update_fields=["balance", "low_notified", "empty_notified"])
+        flags = (account.low_notified, account.empty_notified)
+        _crossings(account, account.balance - amount)
+        if (account.low_notified, account.empty_notified) != flags:
+            BillingAccount.objects.filter(pk=account.pk).update(
+                low_notified=account.low_notified, empty_notified=account.empty_notified
+            )
     return entry
 
 
@@ -302,9 +338,9 @@ def _crossings(account: BillingAccount, before: int) -> None:
     price = prices.price_email()
     empty = price > 0 and account.balance < price
     low = account.balance < account.low_balance_threshold
-    workspace = account.workspace
     if empty and not account.empty_notified:
         account.empty_notified = account.low_notified = True
+        workspace = account.workspace  # loaded only when someone is told
         _tell(
             workspace,
             _("Your balance is used up"),
@@ -319,7 +355,7 @@ def _crossings(account: BillingAccount, before: int) -> None:
     elif low and not account.low_notified and not empty:
         account.low_notified = True
         _tell(
-            workspace,
+            account.workspace,
             _("Your balance is running low"),
             _(
                 "Your balance is %(balance)s, below the %(threshold)s you asked to be told "
@@ -334,7 +370,7 @@ def _crossings(account: BillingAccount, before: int) -> None:
         )
     if not empty and account.empty_notified:
         account.empty_notified = False
-        balance_restored.send(sender=BillingAccount, workspace=workspace)
+        balance_restored.send(sender=BillingAccount, workspace=account.workspace)
     if not low:
         account.low_notified = False
 
