@@ -15,9 +15,20 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import Workspace
 from core.tenancy import WorkspaceManager, WorkspaceQuerySet
 
+# Financial records are kept this long (privacy/retention.py's "financial_records" rule purges
+# them afterwards); until then nothing deletes them, not even the erasure of their workspace.
+RETENTION_YEARS = 7
+
 
 class ImmutableError(RuntimeError):
-    """A ledger entry, once written, is never changed or deleted: correct with a new entry."""
+    """A ledger entry, once written, is never changed, nor deleted before its retention ends:
+    correct with a new entry."""
+
+
+def retention_cutoff():
+    from dateutil.relativedelta import relativedelta
+
+    return timezone.now() - relativedelta(years=RETENTION_YEARS)
 
 
 class LedgerQuerySet(WorkspaceQuerySet):
@@ -25,7 +36,10 @@ class LedgerQuerySet(WorkspaceQuerySet):
         raise ImmutableError("Ledger entries are never updated; add a correcting entry.")
 
     def delete(self):
-        raise ImmutableError("Ledger entries are never deleted (kept 7 years).")
+        """Only entries past their retention period go (the retention purge's batches)."""
+        if self.filter(created_at__gte=retention_cutoff()).exists():
+            raise ImmutableError("Ledger entries are kept 7 years: these are not past it.")
+        return super().delete()
 
     def balance(self) -> int:
         return self.aggregate(total=models.Sum("amount"))["total"] or 0
@@ -95,7 +109,9 @@ class LedgerEntry(models.Model):
         super().save(*args, **kwargs)
 
     def delete(self, *args, **kwargs):
-        raise ImmutableError("Ledger entries are never deleted (kept 7 years).")
+        if self.created_at >= retention_cutoff():
+            raise ImmutableError("Ledger entries are kept 7 years: this one is not past it.")
+        return super().delete(*args, **kwargs)
 
 
 class BillingAccount(models.Model):

@@ -6,4 +6,8 @@ class CampaignsConfig(AppConfig):
     verbose_name = "Leads and campaigns"
 
     def ready(self) -> None:
+        from campaigns.privacy import CampaignShredder
         from campaigns.sending import billing_gate  # noqa: F401  (pauses and resumes on the balance)
+        from privacy.registry import register
+
+        register(CampaignShredder)

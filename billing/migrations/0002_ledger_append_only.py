@@ -1,6 +1,7 @@
 """The database itself refuses to change a ledger entry (PostgreSQL and SQLite triggers) or to
-delete one (PostgreSQL: a row-level trigger, which TRUNCATE — a test database's flush — does
-not fire; SQLite empties tables with DELETE, so there the model's guards refuse deletion).
+delete one younger than its 7-year retention (PostgreSQL: a row-level trigger, which TRUNCATE —
+a test database's flush — does not fire; SQLite empties tables with DELETE, so there the
+model's guards refuse deletion). The retention purge deletes what is older.
 Only `created_by` may change: it is set to NULL when the person who made an entry is deleted
 (the entry stays, pseudonymised)."""
 
@@ -17,7 +18,10 @@ POSTGRES = f"""
 CREATE FUNCTION billing_ledger_append_only() RETURNS trigger AS $$
 BEGIN
     IF TG_OP = 'DELETE' THEN
-        RAISE EXCEPTION 'ledger entries are never deleted';
+        IF OLD.created_at >= now() - interval '7 years' THEN
+            RAISE EXCEPTION 'ledger entries are kept 7 years';
+        END IF;
+        RETURN OLD;
     END IF;
     IF ROW({NEW}) IS DISTINCT FROM ROW({OLD}) THEN
         RAISE EXCEPTION 'ledger entries are never updated';

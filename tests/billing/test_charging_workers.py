@@ -19,9 +19,10 @@ from django.utils import timezone
 
 from billing.models import LedgerEntry
 from billing.services import balance_audit, balance_charge, balance_credit, balance_of
+from campaigns.lifecycle import messages_promote, messages_recover_interrupted
 from campaigns.models import Campaign, OutboundMessage
 from campaigns.sending.billing_gate import OUT_OF_BALANCE
-from campaigns.sending.delivery import _SentBuffer, delivered_after_all, recover_interrupted
+from campaigns.sending.delivery import _SentBuffer
 from campaigns.sending.dispatch import dispatch_tick
 from campaigns.sending.launch import campaign_launch
 from postigo.celery import app as celery_app
@@ -167,7 +168,7 @@ def test_killing_a_worker_mid_batch_leaves_sent_and_charged_in_agreement(
     moment = day0 + datetime.timedelta(hours=1, minutes=1)
     for _kill in range(3):
         with time_machine.travel(moment, tick=False):
-            recover_interrupted()
+            messages_recover_interrupted()
             sum(iter(dispatch_tick, 0))
         time.sleep(1.2)  # mid-batch
         process.kill()  # kill -9
@@ -175,11 +176,11 @@ def test_killing_a_worker_mid_batch_leaves_sent_and_charged_in_agreement(
         process = start_worker(recipe)
         moment += datetime.timedelta(minutes=20)
     with time_machine.travel(moment, tick=False):
-        recover_interrupted()
+        messages_recover_interrupted()
         sum(iter(dispatch_tick, 0))
     wait_until_sent()
     with time_machine.travel(moment + datetime.timedelta(minutes=20), tick=False):
-        recover_interrupted()
+        messages_recover_interrupted()
     process.terminate()
     process.wait(timeout=30)
 
@@ -188,6 +189,6 @@ def test_killing_a_worker_mid_batch_leaves_sent_and_charged_in_agreement(
     assert unknown, "the kills should have interrupted some sends"
     assert charged(workspace_a) == sent  # an interrupted send is not charged...
     with transaction.atomic():
-        delivered_after_all(unknown)  # ...until proof comes back that it went out
+        messages_promote(unknown)  # ...until proof comes back that it went out
     assert charged(workspace_a) == OutboundMessage.objects.filter(state="sent").count()
     assert balance_audit() == []

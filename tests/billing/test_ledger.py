@@ -70,6 +70,26 @@ def test_an_entry_cannot_be_deleted(workspace_a):
     assert LedgerEntry.objects.filter(pk=entry.pk).exists()
 
 
+def test_an_entry_past_its_seven_years_can_be_purged(workspace_a):
+    import datetime
+
+    from django.utils import timezone
+
+    old = LedgerEntry.objects.create(
+        workspace=workspace_a,
+        kind=LedgerEntry.Kind.ADJUSTMENT,
+        amount=0,
+        balance_after=0,
+        currency="EUR",
+        reason="an old record",
+        created_at=timezone.now() - datetime.timedelta(days=7 * 366),
+    )
+    with pytest.raises(ImmutableError):  # the recent starter credit is in the way
+        LedgerEntry.objects.filter(workspace=workspace_a).delete()
+    LedgerEntry.objects.filter(pk=old.pk).delete()
+    assert not LedgerEntry.objects.filter(pk=old.pk).exists()
+
+
 def test_the_ledger_outlives_a_deleted_workspace(workspace_a):
     workspace_id = workspace_a.pk
     workspace_a.delete()
