@@ -17,7 +17,7 @@ from accounts.models import User, Workspace
 from accounts.services import audit_log, notify, notify_managers_by_email
 from billing import prices
 from billing.models import BillingAccount, LedgerEntry
-from billing.signals import balance_exhausted, balance_restored
+from billing.signals import balance_exhausted, balance_low, balance_restored
 
 logger = logging.getLogger(__name__)
 
@@ -367,6 +367,9 @@ def _crossings(account: BillingAccount, before: int) -> None:
                 "left": emails_left(account.balance),
             },
             level="warning",
+        )
+        balance_low.send(
+            sender=BillingAccount, workspace=account.workspace, balance=account.balance
         )
     if not empty and account.empty_notified:
         account.empty_notified = False

@@ -6,3 +6,5 @@ from django.dispatch import Signal
 balance_exhausted = Signal()  # kwargs: workspace
 # A credit brought it back above one email's price.
 balance_restored = Signal()  # kwargs: workspace
+# It fell below the workspace's low-balance threshold (once per crossing).
+balance_low = Signal()  # kwargs: workspace, balance

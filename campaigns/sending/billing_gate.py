@@ -18,6 +18,7 @@ from django.dispatch import receiver
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from api import events as webhook_events
 from billing import prices
 from billing.services import account_for, emails_left, send_charge
 from billing.signals import balance_exhausted, balance_restored
@@ -87,17 +88,32 @@ def charge_sent(messages: list[OutboundMessage]) -> None:
 
 
 def pause_for_balance(workspace_id: int) -> int:
-    return Campaign.objects.filter(
-        workspace_id=workspace_id, status=Campaign.Status.RUNNING
-    ).update(status=Campaign.Status.PAUSED, paused_reason=OUT_OF_BALANCE)
+    """The workspace's running campaigns pause as out of balance (told to webhooks)."""
+    return _move(workspace_id, Campaign.Status.RUNNING, Campaign.Status.PAUSED, OUT_OF_BALANCE)
 
 
 def resume_after_topup(workspace_id: int) -> int:
-    return Campaign.objects.filter(
-        workspace_id=workspace_id,
-        status=Campaign.Status.PAUSED,
-        paused_reason=OUT_OF_BALANCE,
-    ).update(status=Campaign.Status.RUNNING, paused_reason="")
+    """Only the campaigns the balance paused run again (not a user's pause, nor the bounce
+    guard's)."""
+    return _move(workspace_id, Campaign.Status.PAUSED, Campaign.Status.RUNNING, "")
+
+
+def _move(workspace_id: int, before: str, after: str, reason: str) -> int:
+    campaigns = Campaign.objects.filter(workspace_id=workspace_id, status=before)
+    if before == Campaign.Status.PAUSED:
+        campaigns = campaigns.filter(paused_reason=OUT_OF_BALANCE)
+    campaigns = list(campaigns)
+    if not campaigns:
+        return 0
+    Campaign.objects.filter(pk__in=[c.pk for c in campaigns], status=before).update(
+        status=after, paused_reason=reason
+    )
+    for campaign in campaigns:
+        campaign.status, campaign.paused_reason = after, reason
+        webhook_events.campaign_status_changed(
+            campaign, before=before, reason=f"balance: {OUT_OF_BALANCE}" if reason else "balance"
+        )
+    return len(campaigns)
 
 
 @receiver(balance_exhausted, dispatch_uid="campaigns_pause_for_balance")

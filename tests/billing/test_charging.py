@@ -137,3 +137,22 @@ def test_the_balance_pause_is_told_apart_from_the_bounce_guard_and_the_user(
     campaign.refresh_from_db()
     assert campaign.paused_reason == OUT_OF_BALANCE
     assert "bounce" not in campaign.paused_reason.lower()
+
+
+def test_webhooks_hear_of_the_balance_pause_and_the_resume(workspace_a, mailbox, smtp_server):
+    from api.models import WebhookEndpoint, WebhookEvent
+
+    WebhookEndpoint.objects.create(
+        workspace=workspace_a, url="https://hooks.example.com/p", events=["campaign.status_changed"]
+    )
+    with time_machine.travel(START, tick=False):
+        campaign = build(workspace_a, mailbox, n=3, steps=1)
+        campaign_launch(campaign)
+    set_balance(workspace_a, 1)
+    run_until(START + datetime.timedelta(hours=1, minutes=1))
+    balance_credit(workspace=workspace_a, amount=500, reason="top-up")
+    changes = [
+        (e.data["previous_status"], e.data["status"], e.data["reason"].split(":")[0])
+        for e in WebhookEvent.objects.filter(type="campaign.status_changed").order_by("pk")
+    ]
+    assert changes[-2:] == [("running", "paused", "balance"), ("paused", "running", "balance")]
