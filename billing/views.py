@@ -128,7 +128,9 @@ def billing_topup(request):
         return redirect("billing_overview")
 
     def absolute(path: str) -> str:
-        return request.build_absolute_uri(path)
+        # The public address (as in emails), not the request's host: the gateway calls back
+        # and sends the payer back there.
+        return settings.PUBLIC_BASE_URL + path
 
     try:
         payment = payment_start(

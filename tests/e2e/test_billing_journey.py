@@ -28,6 +28,7 @@ def test_top_up_launch_watch_the_balance_fall_and_download_the_receipt(
 ):
     settings.BILLING_STARTER_CREDIT = 0
     settings.BILLING_PRICE_EMAIL = 1
+    settings.PUBLIC_BASE_URL = live_server.url
     stripe_server.webhook_url = f"{live_server.url}/billing/callbacks/stripe/"
     _mailbox, campaign = owner_with_campaign(smtp_server, n=5, steps=1)
     base = live_server.url
