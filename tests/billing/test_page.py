@@ -120,3 +120,24 @@ def test_the_usage_chart_counts_emails_and_ai_calls_per_day(workspace_a):
     today = chart["days"][-1]
     assert (today["emails"], today["ai"]) == (6, 1)
     assert chart["total_emails"] == 6 and chart["total_ai"] == 1
+
+
+def test_a_call_to_the_operators_ai_provider_is_charged_and_the_workspaces_own_key_is_not(
+    gemini_workspace, fake_gemini, settings
+):
+    from ai.content_filter import content_check
+
+    settings.BILLING_PRICE_AI = {"default": 2, "filter": 3}
+    before = balance_of(gemini_workspace)
+    content_check(subject="Hi", body="A plain note.", workspace=gemini_workspace)
+    entry = LedgerEntry.objects.filter(workspace=gemini_workspace, purpose__startswith="ai").get()
+    assert balance_of(gemini_workspace) == before - entry.unit_price
+    assert entry.reference.startswith("ai:")
+
+
+def test_a_call_with_the_workspaces_own_openai_key_costs_nothing(openai_workspace, fake_openai):
+    from ai.classifier import reply_refine
+
+    before = balance_of(openai_workspace)
+    reply_refine(workspace=openai_workspace, text="Interested, can we call Monday?")
+    assert balance_of(openai_workspace) == before

@@ -99,6 +99,15 @@ def seed_ledger_entry(ctx, at):
     )
 
 
+def seed_blocked_snapshot(ctx, at):
+    from ai.models import BlockedSnapshot
+
+    return BlockedSnapshot.objects.create(
+        workspace=ctx.workspace, stage="launch", subject="Verify your account",
+        provider="local", content_hash=secrets.token_hex(8), created_at=at,
+    )  # fmt: skip
+
+
 SIMPLE = {
     "data_exports": seed_export,
     "financial_records": seed_ledger_entry,
@@ -109,6 +118,7 @@ SIMPLE = {
     "notifications": seed_notification,
     "sessions": seed_session,
     "invitations": seed_invitation,
+    "blocked_snapshots": seed_blocked_snapshot,
 }
 
 
