@@ -96,6 +96,20 @@ def seed_export(ctx, at):
     return DataExport.objects.create(user=ctx.user, status="ready", expires_at=at)
 
 
+def seed_ledger_entry(ctx, at):
+    from billing.models import LedgerEntry
+
+    return LedgerEntry.objects.create(
+        workspace=ctx.workspace,
+        kind=LedgerEntry.Kind.ADJUSTMENT,
+        amount=0,
+        balance_after=0,
+        currency="EUR",
+        reason="a record",
+        created_at=at,
+    )
+
+
 def seed_blocked_snapshot(ctx, at):
     from ai.models import BlockedSnapshot
 
@@ -107,6 +121,7 @@ def seed_blocked_snapshot(ctx, at):
 
 SIMPLE = {
     "data_exports": seed_export,
+    "financial_records": seed_ledger_entry,
     "send_logs": seed_send_log,
     "tracking_events": seed_event,
     "tracking_hits": seed_hit,
