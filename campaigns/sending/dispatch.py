@@ -5,8 +5,10 @@ Claims lock rows with `SELECT … FOR UPDATE SKIP LOCKED` on PostgreSQL, so disp
 at once never claim the same enrollment; on SQLite, whose writers are serialised (IMMEDIATE
 transactions), the same code is safe without the lock clause. Capacity is spent through
 `reserve_send_slots`, and `OutboundMessage` is unique per (enrollment, step): a message can be
-created once (a duplicate would abort the whole claim). Due times are columns polled here —
-never Celery ETAs.
+created once (a duplicate would abort the whole claim). The campaign's daily cap is a
+`CampaignDay` counter row, locked and incremented in the claim, so it is exact under concurrent
+claims and costs the same whatever the history; mailboxes that cannot send now (gap, full cap,
+paused) are left out of `due_mailboxes`. Due times are columns polled here — never Celery ETAs.
 """
 
 from __future__ import annotations
