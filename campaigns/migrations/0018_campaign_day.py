@@ -31,7 +31,7 @@ def count_today(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("campaigns", "0015_reply_failure"),
+        ("campaigns", "0017_reply_label_refinement"),
     ]
 
     operations = [
