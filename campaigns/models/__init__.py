@@ -14,6 +14,7 @@ from campaigns.models.leads import (
     value_hash,
 )
 from campaigns.models.sending import (
+    CampaignDay,
     Enrollment,
     Event,
     OutboundMessage,
@@ -29,6 +30,7 @@ __all__ = [
     "WEEKDAYS",
     "METRICS",
     "Campaign",
+    "CampaignDay",
     "CampaignStat",
     "Enrollment",
     "Event",
