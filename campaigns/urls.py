@@ -91,4 +91,5 @@ urlpatterns = [
     path("inbox/<int:pk>/unread/", inbox_views.inbox_unread, name="inbox_unread"),
     path("inbox/<int:pk>/answer/", inbox_views.inbox_answer, name="inbox_answer"),
     path("reports/", report_views.reports, name="reports"),
+    path("reports/export/", report_views.reports_export, name="reports_export"),
 ]
