@@ -28,6 +28,11 @@ PARAMETERS = [
     "id",
     "list",
     "next",
+    "start",
+    "end",
+    "by",
+    "result",
+    "after",
 ]
 
 
@@ -50,6 +55,7 @@ def pages(workspace_a):
         reverse("suppression_export"),
         reverse("inbox"),
         reverse("reports"),
+        reverse("reports_export"),
         reverse("dashboard"),
         reverse("mailbox_list"),
         reverse("mailbox_create"),
