@@ -39,6 +39,7 @@ urlpatterns = [
     path("campaigns/<int:pk>/review/", authoring_views.campaign_review, name="campaign_review"),
     path("campaigns/<int:pk>/report/", report_views.campaign_report, name="campaign_report"),
     path("campaigns/<int:pk>/people/", report_views.campaign_people, name="campaign_people"),
+    path("campaigns/<int:pk>/log/", report_views.campaign_log, name="campaign_log"),
     path(
         "campaigns/<int:pk>/people/export/",
         report_views.campaign_people_export,

@@ -8,6 +8,7 @@ from urllib.parse import urlencode
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
+from django.db.models import OuterRef, Subquery
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -16,12 +17,14 @@ from django.views.decorators.http import require_GET, require_POST
 
 from campaigns.authoring.views import campaign_for, wizard_steps
 from campaigns.lifecycle import enrollments_continue
-from campaigns.models import Campaign
+from campaigns.models import Campaign, OutboundMessage
 from campaigns.reports import across, numbers, people
 from campaigns.reports.forms import report_filter
 from campaigns.stats import today
 from core.csv_export import csv_response
 from core.tenancy import as_id
+from smtp_accounts.log_views import render_log
+from smtp_accounts.models import SendLog
 
 
 @login_required
@@ -67,6 +70,38 @@ def campaign_report(request, pk: int):
             "campaign": campaign,
             "report": numbers.campaign_report(campaign),
             "wizard": wizard_steps(campaign, ""),
+        },
+    )
+
+
+# --- delivery log ---------------------------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def campaign_log(request, pk: int):
+    """Every SMTP attempt for this campaign's messages, with each message's state now."""
+    campaign = campaign_for(request, pk)
+    messages_of = OutboundMessage.objects.filter(enrollment__campaign=campaign).exclude(
+        message_id=""
+    )
+    state_now = messages_of.filter(message_id=OuterRef("message_id")).values("state")[:1]
+    logs = (
+        SendLog.objects.for_workspace(request.workspace)
+        .filter(message_id__in=messages_of.values("message_id"))
+        .annotate(state_now=Subquery(state_now))
+    )
+    return render_log(
+        request,
+        logs,
+        template_context={
+            "title": campaign.name,
+            "campaign": campaign,
+            "wizard": wizard_steps(campaign, ""),
+            "back_url": reverse("campaign_report", args=[campaign.pk]),
+            "log_url": reverse("campaign_log", args=[campaign.pk]),
+            "show_mailbox": True,
+            "states": dict(OutboundMessage.State.choices),
         },
     )
 

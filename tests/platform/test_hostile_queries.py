@@ -48,6 +48,7 @@ def pages(workspace_a):
         reverse("campaign_people_export", args=[campaign.pk]),
         reverse("campaign_preview", args=[campaign.pk]),
         reverse("campaign_report", args=[campaign.pk]),
+        reverse("campaign_log", args=[campaign.pk]),
         reverse("lead_list"),
         reverse("lead_export"),
         reverse("lead_detail", args=[lead.pk]),
@@ -60,6 +61,7 @@ def pages(workspace_a):
         reverse("mailbox_list"),
         reverse("mailbox_create"),
         reverse("mailbox_detail", args=[mailbox.pk]),
+        reverse("mailbox_log", args=[mailbox.pk]),
         reverse("domain_list"),
     ]
 
