@@ -171,3 +171,26 @@ def test_the_mailbox_page_links_to_its_log(client, alice, mailbox):
     client.force_login(alice)
     page = client.get(reverse("mailbox_detail", args=[mailbox.pk])).content.decode()
     assert reverse("mailbox_log", args=[mailbox.pk]) in page
+
+
+def test_filtering_with_htmx_swaps_only_the_results(client, alice, mailbox, sent_with_a_refusal):
+    client.force_login(alice)
+    with time_machine.travel(START + datetime.timedelta(days=1)):
+        response = client.get(
+            reverse("mailbox_log", args=[mailbox.pk]), {"q": "w1"}, HTTP_HX_REQUEST="true"
+        )
+    html = response.content.decode()
+    assert html.lstrip().startswith('<div id="log-results">')
+    assert (
+        "w1@x.example" in html and "w0@x.example" not in html and '<nav class="sidebar' not in html
+    )
+
+
+def test_the_reports_page_links_each_mailbox_to_its_delivery_log(
+    client, alice, mailbox, sent_with_a_refusal
+):
+    client.force_login(alice)
+    page = client.get(
+        reverse("reports"), {"start": "2026-11-20", "end": "2026-11-30", "by": "mailbox"}
+    ).content.decode()
+    assert reverse("mailbox_log", args=[mailbox.pk]) in page
