@@ -238,6 +238,10 @@ class LeadImport(models.Model):
     duplicates = models.PositiveIntegerField(default=0)
     invalid = models.PositiveIntegerField(default=0)
     suppressed = models.PositiveIntegerField(default=0)
+    # Rows of a lead already there with nothing new (added to the list only), and empty rows:
+    # with these, the counts above add up to the rows processed.
+    unchanged = models.PositiveIntegerField(default=0)
+    blank = models.PositiveIntegerField(default=0)
     problems = models.JSONField(default=list)  # [{"row": n, "reason": "…"}], the first 1,000
     error = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -252,6 +256,13 @@ class LeadImport(models.Model):
 
     def __str__(self) -> str:
         return f"{self.filename} → {self.lead_list}"
+
+    COUNTS = ("imported", "updated", "unchanged", "duplicates", "invalid", "suppressed", "blank")
+
+    @property
+    def counted(self) -> int:
+        """Rows accounted for by the counts: the rows processed, once a chunk is committed."""
+        return sum(getattr(self, name) for name in self.COUNTS)
 
     @property
     def percent(self) -> int:

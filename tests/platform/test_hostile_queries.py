@@ -28,6 +28,11 @@ PARAMETERS = [
     "id",
     "list",
     "next",
+    "start",
+    "end",
+    "by",
+    "result",
+    "after",
 ]
 
 
@@ -43,6 +48,7 @@ def pages(workspace_a):
         reverse("campaign_people_export", args=[campaign.pk]),
         reverse("campaign_preview", args=[campaign.pk]),
         reverse("campaign_report", args=[campaign.pk]),
+        reverse("campaign_log", args=[campaign.pk]),
         reverse("lead_list"),
         reverse("lead_export"),
         reverse("lead_detail", args=[lead.pk]),
@@ -50,10 +56,12 @@ def pages(workspace_a):
         reverse("suppression_export"),
         reverse("inbox"),
         reverse("reports"),
+        reverse("reports_export"),
         reverse("dashboard"),
         reverse("mailbox_list"),
         reverse("mailbox_create"),
         reverse("mailbox_detail", args=[mailbox.pk]),
+        reverse("mailbox_log", args=[mailbox.pk]),
         reverse("domain_list"),
     ]
 
