@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('campaigns', '0017_reply_label_refinement'),
+        ('campaigns', '0018_campaign_day'),
     ]
 
     operations = [
