@@ -119,3 +119,11 @@ def test_hostile_form_values_never_fail_an_action(client, alice, workspace_a, va
     for url, data in posts:
         response = client.post(url, data)
         assert response.status_code in (200, 302, 400, 404), (url, data, response.status_code)
+
+
+def test_a_multipart_post_without_its_boundary_is_a_400_that_says_so(client):
+    response = client.generic(
+        "POST", "/accounts/login/", b"x=1", content_type="multipart/form-data"
+    )
+    assert response.status_code == 400
+    assert b"not valid multipart" in response.content
