@@ -18,7 +18,7 @@ from flufl.bounce._scan import _DETECTORS as BOUNCE_DETECTORS
 
 from campaigns.inbox.mail_reading import header, sender
 from campaigns.leads.suppression import suppressions_add
-from campaigns.leads.unsubscribe import unsubscribe
+from campaigns.leads.unsubscribe import recipient_unsubscribe
 from campaigns.lifecycle import enrollments_explain, enrollments_stop, messages_promote
 from campaigns.models import (
     Event,
@@ -29,7 +29,7 @@ from campaigns.models import (
     Suppression,
     normalize_email,
 )
-from campaigns.sending.bounce_guard import pause_on_bounces
+from campaigns.sending.bounce_guard import campaigns_pause_on_bounces
 from campaigns.stats import Tally
 from smtp_accounts.models import Mailbox
 
@@ -67,8 +67,8 @@ def report_type(parsed: Message) -> str:
     return (parsed.get_param("report-type") or "").lower()
 
 
-def complaint(
-    mailbox: Mailbox, parsed: Message, raw: bytes, fingerprint: str, at: datetime.datetime
+def complaint_report_handle(
+    *, mailbox: Mailbox, parsed: Message, raw: bytes, fingerprint: str, at: datetime.datetime
 ) -> str | None:
     """A mailbox provider forwards a recipient's "this is spam": they hear from us no more."""
     recipient = next(
@@ -83,7 +83,7 @@ def complaint(
         return None
     reply, created = _report(message, parsed, fingerprint, at, kind=Reply.Kind.COMPLAINT)
     if created:  # (`unsubscribe` also records the message as delivered, if it was in doubt)
-        unsubscribe(message, reason=Suppression.Reason.COMPLAINT)
+        recipient_unsubscribe(message=message, reason=Suppression.Reason.COMPLAINT)
     return reply.kind
 
 
@@ -110,7 +110,7 @@ class Report:
     at: datetime.datetime
 
 
-def bounces(mailbox: Mailbox, reports: list[Report]) -> dict[int, str | None]:
+def bounce_reports_handle(*, mailbox: Mailbox, reports: list[Report]) -> dict[int, str | None]:
     """A batch's bounce reports at once: each failure tied to our message (by the Message-ID
     the report quotes, else the latest message to the failed address), kept once per report
     and message, and acted on — a permanent failure, or the TEMPORARY_LIMIT-th temporary one of
@@ -142,7 +142,9 @@ def bounces(mailbox: Mailbox, reports: list[Report]) -> dict[int, str | None]:
         messages_promote([reply.message for reply, _recipient in new.values()])
         Reply.objects.bulk_create([reply for reply, _recipient in new.values()])
         _act_on_bounces(mailbox, list(new.values()))
-        pause_on_bounces({reply.message.enrollment.campaign_id for reply, _r in new.values()})
+        campaigns_pause_on_bounces(
+            campaign_ids={reply.message.enrollment.campaign_id for reply, _r in new.values()}
+        )
     return kinds
 
 

@@ -1,6 +1,6 @@
 """Mail read back from a sending mailbox: tied to the campaign message it answers, then acted on.
 
-`receive_batch` gets a fetched batch from the inbox sync (`smtp_accounts/imap_sync.py`) and
+`mail_receive` gets a fetched batch from the inbox sync (`smtp_accounts/imap_sync.py`) and
 decides, for each mail (the reports in `inbound_reports.py`, the reading in `mail_reading.py`):
 - a **bounce** (a delivery status notification about one of our messages; `flufl.bounce` reads
   the many formats): a permanent failure suppresses the address, marks the lead bounced and
@@ -40,8 +40,8 @@ from campaigns.inbox.bounces import (
     ANSWERABLE,
     Report,
     answerable_to_leads,
-    bounces,
-    complaint,
+    bounce_reports_handle,
+    complaint_report_handle,
     looks_like_bounce,
     report_type,
 )
@@ -57,7 +57,7 @@ from campaigns.inbox.mail_reading import (
     thread_subject,
 )
 from campaigns.leads.addresses import company_domain
-from campaigns.leads.unsubscribe import unsubscribe
+from campaigns.leads.unsubscribe import recipient_unsubscribe
 from campaigns.lifecycle import (
     enrollments_explain,
     enrollments_stop,
@@ -93,9 +93,9 @@ MATCH_BY_ADDRESS_WITHIN = datetime.timedelta(days=90)
 State = OutboundMessage.State
 
 
-def receive(mailbox: Mailbox, raw: bytes, received_at: datetime.datetime) -> str | None:
+def mail_receive_one(*, mailbox: Mailbox, raw: bytes, received_at: datetime.datetime) -> str | None:
     """Handle one incoming mail; returns the kind of Reply it made, or None (not ours)."""
-    return receive_batch(mailbox, [(raw, received_at)])[0]
+    return mail_receive(mailbox=mailbox, items=[(raw, received_at)])[0]
 
 
 @dataclass
@@ -106,8 +106,8 @@ class _Incoming:
     at: datetime.datetime
 
 
-def receive_batch(
-    mailbox: Mailbox, items: list[tuple[bytes, datetime.datetime]]
+def mail_receive(
+    *, mailbox: Mailbox, items: list[tuple[bytes, datetime.datetime]]
 ) -> list[str | None]:
     """Handle a batch of incoming mail with a fixed number of statements for its replies
     (bounce reports as a batch too; complaint reports, which are rare, one by one). Returns each
@@ -119,12 +119,14 @@ def receive_batch(
         parsed = email.message_from_bytes(raw, policy=email.policy.compat32)
         mark = fingerprint(parsed, raw)
         if report_type(parsed) == "feedback-report":  # rare: one by one
-            kinds[index] = complaint(mailbox, parsed, raw, mark, at)
+            kinds[index] = complaint_report_handle(
+                mailbox=mailbox, parsed=parsed, raw=raw, fingerprint=mark, at=at
+            )
         elif looks_like_bounce(parsed):
             reports.append(Report(index, parsed, raw, mark, at))
         else:
             incoming.append(_Incoming(index, parsed, mark, at))
-    for index, kind in bounces(mailbox, reports).items():
+    for index, kind in bounce_reports_handle(mailbox=mailbox, reports=reports).items():
         kinds[index] = kind
     matched = [
         (mail, message)
@@ -160,7 +162,7 @@ def receive_batch(
         _replied(replied)
     for reply, message in new:
         if reply.label == Reply.Label.UNSUBSCRIBE:  # "remove me" in words: as good as the link
-            unsubscribe(message)
+            recipient_unsubscribe(message=message)
     return kinds
 
 
@@ -341,7 +343,7 @@ def _wait_for_return(message: OutboundMessage, text: str, at: datetime.datetime)
 # --- the sync of one mailbox --------------------------------------------------------------------
 
 
-def mailbox_inbox_sync(mailbox_id: int) -> SyncResult | None:
+def mailbox_inbox_sync(*, mailbox_id: int) -> SyncResult | None:
     """Read the mailbox's new mail into replies, auto-replies and bounces (beat, per mailbox).
 
     A mailbox that never sent a campaign message has nothing to read. Refused credentials pause
@@ -375,14 +377,14 @@ def _handle(mailbox: Mailbox, items: list[tuple[bytes, datetime.datetime]]) -> i
     """A fetched batch at once; if that fails, one by one, so one bad mail is all that is
     skipped. Returns how many were skipped."""
     try:
-        receive_batch(mailbox, items)
+        mail_receive(mailbox=mailbox, items=items)
         return 0
     except Exception:
         logger.exception("Mailbox %s: a batch failed; reading it one by one", mailbox.pk)
     skipped = 0
     for item in items:
         try:
-            receive_batch(mailbox, [item])
+            mail_receive(mailbox=mailbox, items=[item])
         except Exception:
             skipped += 1
             logger.exception("Mailbox %s: a message could not be read", mailbox.pk)

@@ -38,7 +38,7 @@ from campaigns.models import (
     Suppression,
     Variant,
 )
-from campaigns.sending.bounce_guard import pause_on_bounces
+from campaigns.sending.bounce_guard import campaigns_pause_on_bounces
 from campaigns.sending.dispatch import attach_campaigns
 from campaigns.stats import Tally
 from campaigns.tracking.links import store_links_batch
@@ -72,7 +72,7 @@ def _lock_queued(message_ids: list[int]) -> dict[int, tuple[int, bool]]:
     return {pk: (attempts, status == Campaign.Status.RUNNING) for pk, attempts, status in rows}
 
 
-def send_batch(*, mailbox_id: int, message_ids: list[int]) -> dict[str, int]:
+def messages_send(*, mailbox_id: int, message_ids: list[int]) -> dict[str, int]:
     """Send what is still queued of a dispatched batch, claiming it a chunk at a time."""
     messages = list(
         OutboundMessage.objects.filter(
@@ -287,7 +287,7 @@ class _SentBuffer:
                     tally.add(enrollment.campaign_id, "completed")
             tally.save()
             campaign_ids = {m.enrollment.campaign_id for m in messages} - self.settled
-            pause_on_bounces(campaign_ids, settled=self.settled)
+            campaigns_pause_on_bounces(campaign_ids=campaign_ids, settled=self.settled)
 
 
 def _previous_messages(messages: list[OutboundMessage]) -> dict[int, OutboundMessage]:
@@ -318,7 +318,7 @@ def _record(message: OutboundMessage, result: SendResult) -> None:
             )
             Lead.objects.filter(pk=message.enrollment.lead_id).update(status=Lead.Status.BOUNCED)
             message_fail(message=message, reason=StopReason.BOUNCED)
-            pause_on_bounces([message.enrollment.campaign_id])
+            campaigns_pause_on_bounces(campaign_ids=[message.enrollment.campaign_id])
     elif outcome is Outcome.REJECTED:
         message_fail(message=message, reason=StopReason.REJECTED)
     elif outcome is Outcome.TEMPORARY:

@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from campaigns.authoring.services import SYSTEM_FIELDS, body_source, parse_variant
+from campaigns.authoring.rendering import SYSTEM_FIELDS, body_source, parse_variant
 from campaigns.authoring.templating import TemplateError
 from campaigns.leads.suppression import Suppressions
 from campaigns.lifecycle import enrollments_stop
@@ -198,7 +198,7 @@ class LaunchError(ValueError):
         self.problems = problems
 
 
-def campaign_enroll(campaign: Campaign, *, now: datetime.datetime | None = None) -> int:
+def campaign_enroll(*, campaign: Campaign, now: datetime.datetime | None = None) -> int:
     """Enroll the campaign's leads not enrolled yet (launch, and leads added later).
 
     Skipped: suppressed leads, and leads active in another running campaign of the workspace
@@ -248,7 +248,7 @@ def _enroll(campaign: Campaign, now: datetime.datetime) -> int:
     return len(leads)
 
 
-def campaign_launch(campaign: Campaign) -> int:
+def campaign_launch(*, campaign: Campaign) -> int:
     problems = launch_problems(campaign)
     if problems:
         raise LaunchError(problems)
@@ -257,21 +257,21 @@ def campaign_launch(campaign: Campaign) -> int:
         if campaign.status not in (Campaign.Status.DRAFT, Campaign.Status.PAUSED):
             raise LaunchError([Problem(_("This campaign is already running."), "")])
         if campaign.status == Campaign.Status.PAUSED:
-            bounce_count_restart(campaign)
+            bounce_count_restart(campaign=campaign)
         campaign.status = Campaign.Status.RUNNING
         campaign.launched_at = campaign.launched_at or timezone.now()
         campaign.save(update_fields=["status", "launched_at"])
-        return campaign_enroll(campaign)
+        return campaign_enroll(campaign=campaign)
 
 
-def campaign_pause(campaign: Campaign) -> None:
+def campaign_pause(*, campaign: Campaign) -> None:
     """Nothing new is claimed; messages already handed to a send task finish."""
     Campaign.objects.filter(pk=campaign.pk, status=Campaign.Status.RUNNING).update(
         status=Campaign.Status.PAUSED
     )
 
 
-def campaign_stop(campaign: Campaign) -> None:
+def campaign_stop(*, campaign: Campaign) -> None:
     with transaction.atomic():
         Campaign.objects.filter(pk=campaign.pk).update(status=Campaign.Status.COMPLETED)
         enrollments_stop(

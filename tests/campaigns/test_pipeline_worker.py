@@ -29,7 +29,7 @@ from campaigns.models import Enrollment, OutboundMessage
 from campaigns.sending.dispatch import dispatch_tick
 from campaigns.sending.launch import campaign_launch
 from postigo.celery import app as celery_app
-from tests.campaigns.pipeline import build
+from tests.factories import build
 
 pytestmark = pytest.mark.django_db(transaction=True)
 ROOT = Path(__file__).resolve().parents[2]
@@ -106,7 +106,7 @@ def test_two_hundred_leads_three_steps_exactly_once(workspace_a, smtp_server, ma
             window_end=datetime.time(18),
             daily_cap=200,  # new leads a day: the mailbox's cap is the one tested here
         )
-        assert campaign_launch(campaign) == 200
+        assert campaign_launch(campaign=campaign) == 200
 
     sent_per_day = [tick_until_idle(day0 + datetime.timedelta(hours=1, minutes=1))]
     # Outside the window nothing is claimed, whatever is due.
@@ -170,7 +170,7 @@ def test_killing_the_worker_mid_batch_never_sends_twice(workspace_a, smtp_server
     )
     with time_machine.travel(day0, tick=False):
         campaign = build(workspace_a, mailbox, n=120, steps=1, daily_cap=500)
-        campaign_launch(campaign)
+        campaign_launch(campaign=campaign)
     recipe, process = worker.recipe, worker
     moment = day0 + datetime.timedelta(hours=1, minutes=1)
     for _kill in range(4):
