@@ -1,5 +1,6 @@
-"""The floor plan holds (DESIGN §3): the kernel imports no app, campaigns has no import circle
-but a service and its task, and a wing's services import only the wings below it."""
+"""The floor plan holds (DESIGN §3): the kernel imports no app and no app imports the project,
+campaigns has no import circle but a service and its task, and a wing's services import only
+the wings below it."""
 
 import ast
 from pathlib import Path
@@ -79,6 +80,15 @@ def test_the_kernel_imports_no_app():
     offenders = {
         name: sorted(m for m in imported(path, set()) if m.split(".")[0] in APPS - {"core"})
         for name, path in modules_of("core").items()
+    }
+    assert {name: found for name, found in offenders.items() if found} == {}
+
+
+@pytest.mark.parametrize("app", sorted(a for a in APPS - {"postigo"} if (ROOT / a).is_dir()))
+def test_no_app_imports_the_project_on_the_top_floor(app):
+    offenders = {
+        name: sorted(m for m in imported(path, set()) if m.split(".")[0] == "postigo")
+        for name, path in modules_of(app).items()
     }
     assert {name: found for name, found in offenders.items() if found} == {}
 
