@@ -2,14 +2,9 @@
 
 from celery import shared_task
 
-from accounts import emails, services
+from accounts import emails
 
 
 @shared_task(ignore_result=True)
 def send_invitation_email(invitation_id: int) -> None:
     emails.send_invitation(invitation_id=invitation_id)
-
-
-@shared_task(ignore_result=True)
-def purge_expired_invitations() -> int:
-    return services.purge_expired_invitations()

@@ -15,8 +15,8 @@ def run_lead_import(lead_import_id: int) -> None:
 
 
 @shared_task(name="campaigns.tasks.dispatch_due", ignore_result=True)
-def dispatch_due() -> int:
-    return dispatch.dispatch_tick()
+def dispatch_due() -> int | None:
+    return dispatch.dispatch_tick_once()
 
 
 @shared_task(name="campaigns.tasks.send_mailbox_batch", ignore_result=True)

@@ -1,9 +1,10 @@
 """What a development install starts with besides its user: something to send with and to.
 
-A mailbox that delivers to the local mail catcher (`make run`'s `mail` process, 127.0.0.1:1025,
-any login accepted), a list of made-up leads on reserved `.example` domains, and a two-step
-draft campaign with an A/B test on its first step, ready to review and launch. Launched, it
-sends for real through the pipeline; what it sends lands in var/mail/ and /dev/mail/.
+A mailbox that delivers to the local mail catcher (`make run`'s `mail` process, 127.0.0.1 on
+settings.MAIL_CATCHER_PORT, 1025 unless that was taken; any login accepted), a list of made-up
+leads on reserved `.example` domains, and a two-step draft campaign with an A/B test on its
+first step, ready to review and launch. Launched, it sends for real through the pipeline; what
+it sends lands in var/mail/ and /dev/mail/.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 import datetime
 import unicodedata
 
+from django.conf import settings
 from django.db import transaction
 
 from accounts.models import Workspace
@@ -18,7 +20,7 @@ from campaigns.authoring.services import campaign_create, step_add, variant_add,
 from campaigns.models import Campaign, Lead, LeadList, LeadMembership
 from smtp_accounts.models import Mailbox, Security
 
-CATCHER_PORT = 1025  # Procfile.dev's mail catcher
+DEMO_MAILBOX = "alex@postigo.localhost"
 
 _PEOPLE = [
     ("Ingrid", "Larsen", "Blue Fjord", "VP Growth"),
@@ -75,9 +77,9 @@ def demo_campaign_create(workspace: Workspace) -> Campaign:
     mailbox = Mailbox.objects.create(
         workspace=workspace,
         from_name="Alex Demo",
-        email="alex@postigo.localhost",
+        email=DEMO_MAILBOX,
         smtp_host="127.0.0.1",
-        smtp_port=CATCHER_PORT,
+        smtp_port=settings.MAIL_CATCHER_PORT,
         smtp_security=Security.NONE,
         smtp_username="demo",
         smtp_password="demo",  # the catcher takes any login
@@ -126,3 +128,13 @@ def _ascii(text: str) -> str:
     text = text.translate(str.maketrans({"ł": "l", "ø": "o", "æ": "ae", "ß": "ss"}))
     folded = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
     return "".join(c for c in folded.lower() if c.isalnum())
+
+
+def demo_mailbox_follow_catcher() -> int:
+    """Point the demo mailboxes at the port this run's catcher listens on (it moves when 1025
+    is taken); returns how many were moved."""
+    return (
+        Mailbox.objects.filter(email=DEMO_MAILBOX, smtp_host="127.0.0.1")
+        .exclude(smtp_port=settings.MAIL_CATCHER_PORT)
+        .update(smtp_port=settings.MAIL_CATCHER_PORT)
+    )

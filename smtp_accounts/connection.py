@@ -1,4 +1,5 @@
-"""Connection test: real SMTP (EHLO, STARTTLS, AUTH) and IMAP (LOGIN, SELECT INBOX).
+"""Connection test: real SMTP (EHLO, STARTTLS, AUTH) and IMAP (LOGIN, SELECT INBOX), through
+the one handshake (`handshake.py`) the sender and the inbox sync use.
 
 The result names the stage that failed, shows the server's own reply, and adds a hint.
 """
@@ -8,30 +9,26 @@ from __future__ import annotations
 import ast
 import re
 import smtplib
-import socket
 import ssl
 from dataclasses import dataclass
 
-import imapclient
 from django.conf import settings
 from django.utils.translation import gettext as _
 from imapclient.exceptions import IMAPClientError, LoginError
 
 from core.text import storable, storable_fields
-from smtp_accounts import network
+from smtp_accounts.handshake import (
+    CredentialsUnavailable,
+    HostRefused,
+    Stage,
+    checked_addresses,
+    imap_open,
+    smtp_open,
+)
 from smtp_accounts.models import Mailbox, Security
-from smtp_accounts.presets import PRESETS
+from smtp_accounts.presets import BASIC_AUTH_DISABLED_HINT, PRESETS, basic_auth_disabled
 
-
-class Stage:
-    DNS = "dns"
-    BLOCKED = "blocked"
-    CONNECT = "connect"
-    TLS = "tls"
-    AUTH = "auth"
-    TIMEOUT = "timeout"
-    FOLDER = "imap_folder"
-    OK = "ok"
+__all__ = ["CheckResult", "Stage", "check_imap", "check_smtp", "imap_open", "imap_resolve"]
 
 
 @dataclass
@@ -66,7 +63,11 @@ def _reply(code: int | None, text: bytes | str | None) -> str:
     return f"{code} {text}".strip() if code else (text or "")
 
 
-def _auth_hint(mailbox: Mailbox) -> str:
+def _auth_hint(mailbox: Mailbox, reply: str = "") -> str:
+    if mailbox.oauth_provider:
+        return _("Reconnect the mailbox with its provider.")
+    if basic_auth_disabled(reply):
+        return str(BASIC_AUTH_DISABLED_HINT)
     return str(PRESETS.get(mailbox.provider, PRESETS["custom"]).auth_hint)
 
 
@@ -76,89 +77,51 @@ def _tls_hint(port: int) -> str:
     ) % {"port": port}
 
 
-def _resolve(protocol: str, host: str, port: int, security: str) -> list[str] | CheckResult:
-    """Resolve and check the host; a CheckResult says why it cannot be used."""
-    if not host:
-        return CheckResult(protocol, False, Stage.DNS, _("No host is set."))
-    try:
-        addresses = network.resolve(host, port)
-    except (socket.gaierror, UnicodeError):
-        return CheckResult(
-            protocol,
-            False,
-            Stage.DNS,
-            _("The host %(host)s could not be found.") % {"host": host},
-            hint=_("Check the spelling of the server name."),
-        )
-    try:
-        network.guard(host, addresses)
-    except network.HostNotAllowed as exc:
-        return CheckResult(protocol, False, Stage.BLOCKED, str(exc))
-    if security == Security.NONE and not (
-        settings.MAILBOX_ALLOW_PLAINTEXT and network.is_loopback(addresses)
-    ):
-        return CheckResult(
-            protocol,
-            False,
-            Stage.TLS,
-            _("Unencrypted connections are only allowed to this machine in development."),
-            hint=_("Choose SSL/TLS or STARTTLS."),
-        )
-    return addresses
+def _refused(protocol: str, exc: HostRefused) -> CheckResult:
+    return CheckResult(protocol, False, exc.stage, exc.message, hint=exc.hint)
+
+
+def _no_credentials(protocol: str, exc: CredentialsUnavailable) -> CheckResult:
+    hint = "" if exc.temporary else _("Reconnect the mailbox with its provider.")
+    return _fail(protocol, Stage.AUTH, exc.message, hint=hint)
 
 
 def check_smtp(mailbox: Mailbox, *, timeout: float | None = None) -> CheckResult:
     timeout = timeout or settings.MAILBOX_CONNECT_TIMEOUT
-    host, port, security = mailbox.smtp_host, mailbox.smtp_port, mailbox.smtp_security
-    resolved = _resolve("smtp", host, port, security)
-    if isinstance(resolved, CheckResult):
-        return resolved
-    stage = Stage.CONNECT
-    context = network.tls_context()
+    host, port = mailbox.smtp_host, mailbox.smtp_port
+    stages = [Stage.CONNECT]
     try:
-        if security == Security.SSL:
-            stage = Stage.TLS
-            client = network.PinnedSMTPSSL(resolved[0], host, timeout=timeout, context=context)
-        else:
-            client = network.PinnedSMTP(resolved[0], host, timeout=timeout)
-        code, banner = client.connect(host, port)
-        if code != 220:
-            return _fail(
-                "smtp",
-                Stage.CONNECT,
-                _("The server refused the connection."),
-                _reply(code, banner),
-            )
+        client = smtp_open(mailbox, timeout=timeout, on_stage=stages.append)
         try:
-            stage = Stage.CONNECT
-            client.ehlo()
-            if security == Security.STARTTLS:
-                stage = Stage.TLS
-                if not client.has_extn("starttls"):
-                    return _fail(
-                        "smtp",
-                        Stage.TLS,
-                        _("The server does not offer STARTTLS."),
-                        hint=_tls_hint(port),
-                    )
-                client.starttls(context=context)
-                client.ehlo()
-            stage = Stage.AUTH
-            client.login(mailbox.smtp_username, mailbox.smtp_password)
-        finally:
-            try:
-                client.quit()
-            except (smtplib.SMTPException, OSError):
-                client.close()
+            client.quit()
+        except (smtplib.SMTPException, OSError):
+            client.close()
+    except HostRefused as exc:
+        return _refused("smtp", exc)
+    except CredentialsUnavailable as exc:
+        return _no_credentials("smtp", exc)
+    except smtplib.SMTPConnectError as exc:
+        return _fail(
+            "smtp",
+            Stage.CONNECT,
+            _("The server refused the connection."),
+            _reply(exc.smtp_code, exc.smtp_error),
+        )
     except smtplib.SMTPAuthenticationError as exc:
         return _fail(
             "smtp",
             Stage.AUTH,
-            _("The server rejected the username or password."),
+            _("The server rejected the sign-in.")
+            if mailbox.oauth_provider
+            else _("The server rejected the username or password."),
             _reply(exc.smtp_code, exc.smtp_error),
-            _auth_hint(mailbox),
+            _auth_hint(mailbox, _reply(exc.smtp_code, exc.smtp_error)),
         )
     except smtplib.SMTPNotSupportedError:
+        if stages[-1] == Stage.TLS:
+            return _fail(
+                "smtp", Stage.TLS, _("The server does not offer STARTTLS."), hint=_tls_hint(port)
+            )
         return _fail(
             "smtp",
             Stage.AUTH,
@@ -166,7 +129,7 @@ def check_smtp(mailbox: Mailbox, *, timeout: float | None = None) -> CheckResult
             hint=_tls_hint(port),
         )
     except TimeoutError:
-        return _timed_out("smtp", timeout, stage)
+        return _timed_out("smtp", timeout, stages[-1])
     except ssl.SSLError as exc:
         return _fail(
             "smtp",
@@ -178,16 +141,16 @@ def check_smtp(mailbox: Mailbox, *, timeout: float | None = None) -> CheckResult
     except smtplib.SMTPResponseException as exc:
         return _fail(
             "smtp",
-            stage,
+            stages[-1],
             _("The server answered with an error."),
             _reply(exc.smtp_code, exc.smtp_error),
         )
     except (smtplib.SMTPException, OSError) as exc:
         if "timed out" in str(exc):  # smtplib turns a read timeout into SMTPServerDisconnected
-            return _timed_out("smtp", timeout, stage)
+            return _timed_out("smtp", timeout, stages[-1])
         return _fail(
             "smtp",
-            stage if stage != Stage.AUTH else Stage.CONNECT,
+            stages[-1] if stages[-1] != Stage.AUTH else Stage.CONNECT,
             _("Could not talk to %(host)s:%(port)s.") % {"host": host, "port": port},
             str(exc),
         )
@@ -210,44 +173,24 @@ def imap_error_text(exc: BaseException) -> str:
     return storable(_BYTES_LITERAL.sub(_as_text, str(exc))).strip()
 
 
-def imap_open(mailbox: Mailbox, *, timeout: float, on_stage=lambda stage: None):
-    """A signed-in IMAP client (the host already resolved and allowed by the caller)."""
-    security = mailbox.imap_security
-    context = network.tls_context()
-    client = imapclient.IMAPClient(
-        mailbox.imap_host,
-        port=mailbox.imap_port,
-        ssl=security == Security.SSL,
-        ssl_context=context,
-        timeout=timeout,
-    )
-    try:
-        if security == Security.STARTTLS:
-            on_stage(Stage.TLS)
-            client.starttls(context)
-        on_stage(Stage.AUTH)
-        client.login(*mailbox.imap_login)
-    except BaseException:
-        client.shutdown()
-        raise
-    return client
-
-
 def imap_resolve(mailbox: Mailbox) -> CheckResult | None:
     """None when the IMAP host may be used; else why not."""
-    resolved = _resolve("imap", mailbox.imap_host, mailbox.imap_port, mailbox.imap_security)
-    return resolved if isinstance(resolved, CheckResult) else None
+    try:
+        checked_addresses(mailbox.imap_host, mailbox.imap_port, mailbox.imap_security)
+    except HostRefused as exc:
+        return _refused("imap", exc)
+    return None
 
 
 def check_imap(mailbox: Mailbox, *, timeout: float | None = None) -> CheckResult:
     timeout = timeout or settings.MAILBOX_CONNECT_TIMEOUT
     host, port, security = mailbox.imap_host, mailbox.imap_port, mailbox.imap_security
-    resolved = _resolve("imap", host, port, security)
-    if isinstance(resolved, CheckResult):
-        return resolved
+    problem = imap_resolve(mailbox)
+    if problem is not None:
+        return problem
     stages = [Stage.TLS if security == Security.SSL else Stage.CONNECT]
     try:
-        client = imap_open(mailbox, timeout=timeout, on_stage=lambda s: stages.append(s))
+        client = imap_open(mailbox, timeout=timeout, on_stage=stages.append)
         try:
             stages.append(Stage.FOLDER)
             client.select_folder("INBOX", readonly=True)
@@ -256,13 +199,19 @@ def check_imap(mailbox: Mailbox, *, timeout: float | None = None) -> CheckResult
                 client.logout()
             except (IMAPClientError, OSError):
                 client.shutdown()
+    except HostRefused as exc:
+        return _refused("imap", exc)
+    except CredentialsUnavailable as exc:
+        return _no_credentials("imap", exc)
     except LoginError as exc:
         return _fail(
             "imap",
             Stage.AUTH,
-            _("The IMAP server rejected the username or password."),
+            _("The IMAP server rejected the sign-in.")
+            if mailbox.oauth_provider
+            else _("The IMAP server rejected the username or password."),
             imap_error_text(exc),
-            _auth_hint(mailbox),
+            _auth_hint(mailbox, imap_error_text(exc)),
         )
     except TimeoutError:
         return _timed_out("imap", timeout, stages[-1])

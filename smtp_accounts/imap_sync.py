@@ -32,7 +32,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from imapclient.exceptions import IMAPClientError, LoginError
 
-from smtp_accounts.connection import imap_error_text, imap_open, imap_resolve
+from smtp_accounts.connection import imap_error_text, imap_resolve
+from smtp_accounts.handshake import CredentialsUnavailable, HostRefused, imap_open
 from smtp_accounts.models import ImapFolderState, Mailbox
 
 logger = logging.getLogger(__name__)
@@ -95,6 +96,10 @@ def mailbox_sync(
     result = SyncResult()
     try:
         client = imap_open(mailbox, timeout=settings.MAILBOX_CONNECT_TIMEOUT)
+    except CredentialsUnavailable as exc:  # revoked: pause; provider outage: try next run
+        raise SyncError(exc.message, auth=not exc.temporary) from exc
+    except HostRefused as exc:
+        raise SyncError(exc.message) from exc
     except LoginError as exc:
         raise SyncError(
             _("The IMAP server rejected the username or password: %(reply)s")

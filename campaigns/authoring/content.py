@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import html
 import re
 from html.parser import HTMLParser
 
@@ -33,20 +34,46 @@ SPAM_WORDS = (
 MAX_LINKS = 3
 
 
-# `<a|b>` spintax in a body would be read as a tag by any HTML parser: it is stored as `{a|b}`,
-# which the template engine treats the same way.
-_ANGLE_SPIN = re.compile(r"<([^<>=/\"']*\|[^<>=/\"']*)>")
+# `<a|b>` spintax in a body is stored as `{a|b}`, which the template engine treats the same way:
+# typed raw (an HTML parser would read it as a tag) or, as the editor stores what a user types,
+# entity-encoded (`&lt;a|b&gt;`). Innermost groups first, so `<a|<b|c>>` nests as `{a|{b|c}}`.
+# A backslash keeps a group literal: `\<a|b>` (or `\<a|b\>`), typed in the editor, is stored
+# as `&lt;a\|b&gt;`, which the HTML part shows as `<a|b>`, the text part too (see
+# `template_text`), and which a second save leaves as it is.
+_INSIDE = r"(?:(?!&lt;|&gt;|\\>|\\&gt;)[^<>=/\"'])*"
+_EVEN = r"(?<!\\)((?:\\\\)*)"  # a run of backslashes that escape each other, not what follows
+_PIPE = r"(?<!\\)((?:\\\\)*)\|"
+_GROUP = rf"({_INSIDE}{_PIPE}{_INSIDE})"
+_ANGLE_SPIN = re.compile(rf"{_EVEN}(?:<|&lt;){_GROUP}(?:>|&gt;)")
+_ESCAPED_GROUP = re.compile(rf"{_EVEN}\\(?:<|&lt;){_GROUP}\\?(?:>|&gt;)")
+
+
+def angle_spintax_to_braces(body: str) -> str:
+    while True:
+        converted = _ANGLE_SPIN.sub(lambda m: m[1] + "{" + m[2] + "}", body)
+        if converted == body:
+            break
+        body = converted
+    return _ESCAPED_GROUP.sub(
+        lambda m: m[1] + "&lt;" + re.sub(_PIPE, r"\1\\|", m[2]) + "&gt;", body
+    )
 
 
 def sanitize_html(body: str) -> str:
     """Only simple formatting and links survive; scripts, styles, handlers and images go."""
-    return nh3.clean(
-        _ANGLE_SPIN.sub(r"{\1}", body),
+    cleaned = nh3.clean(
+        angle_spintax_to_braces(body),
         tags=ALLOWED_TAGS,
         attributes=ALLOWED_ATTRIBUTES,
         url_schemes={"http", "https", "mailto"},
         link_rel="noopener",
     )
+    # A backslash typed last before a tag would escape the tag's `<` in the template: store it
+    # as the character reference, which both parts show as a backslash.
+    return _BACKSLASH_BEFORE_TAG.sub(lambda m: "&#92;" * len(m[0]), cleaned)
+
+
+_BACKSLASH_BEFORE_TAG = re.compile(r"\\+(?=<)")
 
 
 class _Text(HTMLParser):
@@ -90,7 +117,7 @@ def safe_preview(rendered: str) -> str:
     return nh3.clean(
         rendered,
         tags=ALLOWED_TAGS | {"mark"},
-        attributes=ALLOWED_ATTRIBUTES | {"mark": {"class"}},
+        attributes=ALLOWED_ATTRIBUTES | {"mark": {"class", "title"}},
         url_schemes={"http", "https", "mailto"},
         link_rel="noopener",
     )
@@ -113,10 +140,40 @@ def received_html(html: str) -> str:
     )
 
 
+class _TemplateText(_Text):
+    """`_Text` for a template: a character the HTML part shows as an entity (`&lt;`, `&#123;`)
+    is literal there, so it is escaped here (`\\<`, `\\{`): both parts then say the same words."""
+
+    def __init__(self):
+        super().__init__()
+        self.convert_charrefs = False
+
+    def handle_entityref(self, name):
+        self._literal(html.unescape(f"&{name};"))
+
+    def handle_charref(self, name):
+        self._literal(html.unescape(f"&#{name};"))
+
+    def _literal(self, char):
+        self.handle_data("".join("\\" + c if c in TEMPLATE_SPECIAL else c for c in char))
+
+
+TEMPLATE_SPECIAL = "{}<>|\\"
+
+
 @functools.lru_cache(maxsize=256)  # the sender converts the same template for every message
 def html_to_text(body: str) -> str:
     """The plain-text part of an HTML body: paragraphs, line breaks, list dashes, link URLs."""
-    parser = _Text()
+    return _collect(_Text(), body)
+
+
+@functools.lru_cache(maxsize=256)
+def template_text(body: str) -> str:
+    """The plain-text template of an HTML template (what the text part is rendered from)."""
+    return _collect(_TemplateText(), body)
+
+
+def _collect(parser: _Text, body: str) -> str:
     parser.feed(body)
     parser.close()
     text = "".join(parser.parts)
@@ -125,9 +182,49 @@ def html_to_text(body: str) -> str:
     return "\n".join(line.strip() for line in text.strip().splitlines())
 
 
+# Spintax-looking text that goes out as written: in a template, an escaped group (`\\{a|b\\}`,
+# `&lt;a|b&gt;` once the editor's groups are converted); in a rendered HTML part, any group left.
+_LITERAL_IN_TEMPLATE = re.compile(
+    r"\\\{[^{}<>]*\|[^{}<>]*\\\}|&lt;(?:(?!&lt;|&gt;)[^<>])*\|.*?&gt;"
+)
+_LITERAL_IN_OUTPUT = re.compile(r"\{[^{}<>]*\|[^{}<>]*\}|&lt;(?:(?!&lt;|&gt;)[^<>])*\|.*?&gt;")
+_TAG = re.compile(r"(<[^>]*>)")
+
+
+def literal_spintax(body_html: str) -> list[str]:
+    """The spintax-looking groups of a template that will be sent as written."""
+    found = []
+    for part in _TAG.split(body_html):
+        if not part.startswith("<"):
+            found += [
+                html.unescape(m.replace("\\", "")) for m in _LITERAL_IN_TEMPLATE.findall(part)
+            ]
+    return found
+
+
+def mark_literal_spintax(rendered_html: str) -> str:
+    """A rendered HTML part with each spintax-looking group it still holds in a <mark>: the
+    preview shows what will reach the recipient as written."""
+    title = html.escape(_("Sent as written, not as spintax"))
+
+    def mark(match: re.Match) -> str:
+        return f'<mark class="literal" title="{title}">{match[0]}</mark>'
+
+    return "".join(
+        part if part.startswith("<") else _LITERAL_IN_OUTPUT.sub(mark, part)
+        for part in _TAG.split(rendered_html)
+    )
+
+
 def warnings(subject: str, body_html: str, *, has_footer: bool) -> list[str]:
     """Plain-language hints about content that hurts deliverability. Never blocking."""
     found = []
+    literal = literal_spintax(body_html)
+    if literal:
+        found.append(
+            _("%(groups)s will be sent as written, not as spintax (the group is escaped).")
+            % {"groups": ", ".join(f"“{g}”" for g in literal)}
+        )
     text = html_to_text(body_html).lower()
     words = [w for w in SPAM_WORDS if w in text or w in subject.lower()]
     if words:

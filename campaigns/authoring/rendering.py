@@ -112,7 +112,7 @@ def render_variant(
 ) -> tuple[str, str, str]:
     """Subject (one line), HTML body and plain-text body of a variant for these values."""
     parsed = parse_variant(variant)
-    text_source = content.html_to_text(body_source(variant))
+    text_source = content.template_text(body_source(variant))
     return (
         parsed.subject.render(values, seed=seed, mode=HEADER, mark_missing=mark_missing),
         parsed.body.render(values, seed=seed, mode=HTML, mark_missing=mark_missing),
@@ -155,10 +155,10 @@ def variant_preview(
     )
     return Preview(
         subject,
-        html_body,
+        content.mark_literal_spintax(html_body),
         text_body,
         combinations,
-        variations,
+        [(s, content.mark_literal_spintax(b)) for s, b in variations],
         unresolved,
     )
 

@@ -74,7 +74,7 @@ def variant_remove(*, variant: Variant) -> None:
 def variant_save(*, variant: Variant, subject: str, body_html: str, weight: int) -> Variant:
     variant.subject = " ".join(subject.split())[:500]  # one line, always
     variant.body_html = content.sanitize_html(body_html)
-    variant.body_text = content.html_to_text(variant.body_html)
+    variant.body_text = content.template_text(variant.body_html)
     variant.weight = max(0, min(weight, 100))
     variant.save()
     return variant

@@ -1,18 +1,23 @@
 """Mail read back from a sending mailbox: tied to the campaign message it answers, then acted on.
 
 `mail_receive` gets a fetched batch from the inbox sync (`smtp_accounts/imap_sync.py`) and
-decides, for each mail (the reports in `inbound_reports.py`, the reading in `mail_reading.py`):
-- a **bounce** (a delivery status notification about one of our messages; `flufl.bounce` reads
-  the many formats): a permanent failure suppresses the address, marks the lead bounced and
-  stops its sequence; temporary ones only count, and suppress after TEMPORARY_LIMIT of them;
-- an **auto-reply** (RFC 3834 `Auto-Submitted`, `X-Autoreply`/`X-Autorespond`, `Precedence`)
-  or an out-of-office in words: kept, not counted as a reply unless the campaign says so; when it
-  names a return date, the lead's next follow-up waits until the day after;
-- a **spam complaint** (an ARF feedback report): the address is suppressed as a complaint and
-  every sequence of it stops;
-- a **reply**: kept with its new text (quoted history and signature removed) and a label from
-  the built-in classifier (`reply_labels.py`), counted once, and it stops the lead's sequence
-  (and the company's, when the campaign says so); "remove me" in words unsubscribes.
+decides, for each mail, in this order (the rules in docs/INBOX.md; the reports in `bounces.py`,
+the reading in `mail_reading.py` and `quotes.py`):
+- a **spam complaint** (an ARF report, or a feedback loop's forward): the recipient of our
+  message is suppressed as a complaint and every sequence of theirs stops;
+- a **bounce** (a report about one of our messages, read by `bounce_reading.py`; an auto-reply
+  with a null Return-Path is none): classified by `failure_kinds.py` — a recipient-side failure
+  suppresses our message's recipient, marks the lead bounced and stops its sequence; temporary
+  ones only count, and suppress after TEMPORARY_LIMIT of them; a sender-side refusal never
+  touches the lead and counts against the mailbox (`sender_refusals.py`);
+- an **auto-reply** (`auto_replies.py`: RFC 3834, `X-Auto-Response-Suppress`, vacation headers,
+  subject prefixes) or an out-of-office in words: kept, not counted as a reply unless the
+  campaign says so; when it names a return date, the lead's next follow-up waits until the day
+  after;
+- a **reply**: kept with its new text (quoted history, signature and our own footer removed) and
+  a label from the built-in classifier (`reply_labels.py`), counted once, and it stops the lead's
+  sequence (and the company's, when the campaign says so); "remove me" in words unsubscribes.
+  A reply-style bounce (a failure subject, in the thread) is read as a bounce first.
 Mail that answers none of our messages is not stored. Every outcome is idempotent: the same mail
 read twice (a crash before the sync's checkpoint, two folders) is one `Reply`.
 """
@@ -35,15 +40,19 @@ from django.db.models import Min, Q
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from api import events as webhook_events
+from campaigns.authoring.content import html_to_text
 from campaigns.authoring.rendering import UNSUBSCRIBE_MAILTO_SUBJECT
+from campaigns.inbox.auto_replies import is_auto_reply, reads_like_bounce
 from campaigns.inbox.bounces import (
     ANSWERABLE,
     Report,
     answerable_to_leads,
     bounce_reports_handle,
     complaint_report_handle,
+    is_complaint,
     looks_like_bounce,
-    report_type,
+    looks_like_complaint,
 )
 from campaigns.inbox.mail_reading import (
     HTML_READ_AT_MOST,
@@ -51,11 +60,11 @@ from campaigns.inbox.mail_reading import (
     bodies,
     fingerprint,
     header,
-    is_auto_reply,
     new_text,
     sender,
     thread_subject,
 )
+from campaigns.inbox.quotes import footer_lines_of
 from campaigns.leads.addresses import company_domain
 from campaigns.leads.unsubscribe import recipient_unsubscribe
 from campaigns.lifecycle import (
@@ -115,19 +124,25 @@ def mail_receive(
     kinds: list[str | None] = [None] * len(items)
     incoming: list[_Incoming] = []
     reports: list[Report] = []
+    maybe_replies: dict[int, _Incoming] = {}
     for index, (raw, at) in enumerate(items):
         parsed = email.message_from_bytes(raw, policy=email.policy.compat32)
         mark = fingerprint(parsed, raw)
-        if report_type(parsed) == "feedback-report":  # rare: one by one
+        if is_complaint(parsed):  # rare: one by one
             kinds[index] = complaint_report_handle(
                 mailbox=mailbox, parsed=parsed, raw=raw, fingerprint=mark, at=at
             )
         elif looks_like_bounce(parsed):
             reports.append(Report(index, parsed, raw, mark, at))
+        elif reads_like_bounce(parsed) and not is_auto_reply(parsed):
+            reports.append(Report(index, parsed, raw, mark, at))  # a bounce written as a reply?
+            maybe_replies[index] = _Incoming(index, parsed, mark, at)
         else:
             incoming.append(_Incoming(index, parsed, mark, at))
     for index, kind in bounce_reports_handle(mailbox=mailbox, reports=reports).items():
         kinds[index] = kind
+        if kind is None and index in maybe_replies:  # names no failure of ours: a reply after all
+            incoming.append(maybe_replies[index])
     matched = [
         (mail, message)
         for mail, message in zip(incoming, _answered_batch(mailbox, incoming), strict=True)
@@ -160,6 +175,7 @@ def mail_receive(
             elif reply.label == Reply.Label.OUT_OF_OFFICE:
                 _wait_for_return(message, reply.text, reply.received_at)
         _replied(replied)
+        webhook_events.replies_received(mailbox.workspace_id, new)
     for reply, message in new:
         if reply.label == Reply.Label.UNSUBSCRIBE:  # "remove me" in words: as good as the link
             recipient_unsubscribe(message=message)
@@ -185,7 +201,9 @@ def wanted_batch(mailbox: Mailbox, headers: list[bytes]) -> list[bool]:
     messages. The owner's other mail is never downloaded."""
     parser = email.parser.BytesHeaderParser(policy=email.policy.compat32)
     parsed = [parser.parsebytes(head) for head in headers]
-    wanted = [looks_like_bounce(p) or report_type(p) == "feedback-report" for p in parsed]
+    wanted = [
+        looks_like_bounce(p) or looks_like_complaint(p) or reads_like_bounce(p) for p in parsed
+    ]
     rest = [_Incoming(n, p, "", timezone.now()) for n, p in enumerate(parsed) if not wanted[n]]
     for mail, message in zip(rest, _answered_batch(mailbox, rest, load=False), strict=True):
         wanted[mail.index] = message is not None
@@ -202,7 +220,8 @@ def _reply(mail: _Incoming, message: OutboundMessage) -> Reply:
     parsed = mail.parsed
     auto = is_auto_reply(parsed)
     text, html = bodies(parsed)
-    subject, written = header(parsed, "Subject")[:1000], new_text(text)
+    footer = footer_lines_of(html_to_text(message.enrollment.campaign.unsubscribe_footer or ""))
+    subject, written = header(parsed, "Subject")[:1000], new_text(text, footer_lines=footer)
     return Reply(
         message=message,
         fingerprint=mail.fingerprint,

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django.db import transaction
 
+from api import events as webhook_events
 from campaigns.leads.addresses import company_domain
 from campaigns.leads.suppression import suppression_add
 from campaigns.lifecycle import enrollments_explain, enrollments_stop, messages_promote
@@ -51,4 +52,5 @@ def recipient_unsubscribe(
         if not message.events.filter(kind=Event.Kind.UNSUBSCRIBE).exists():
             Event.objects.create(message=message, kind=Event.Kind.UNSUBSCRIBE)
             tally.message(campaign.pk, message, "unsubscribed")
+            webhook_events.lead_unsubscribed(workspace.pk, message, reason=reason)
         tally.save()

@@ -186,13 +186,18 @@ class Suppression(models.Model):
 
     def removable_by(self, membership) -> bool:
         """Entries added by hand: anyone in the workspace. A domain a campaign added for a
-        company: an owner or admin (it is a judgement about many people). An address that
-        unsubscribed, complained or bounced: nobody — that was the recipient's word."""
+        company, or an address a bounce report suppressed: an owner or admin (a judgement about
+        many people; a report read wrong). An address that unsubscribed or complained: nobody —
+        that was the recipient's word."""
         if self.reason == self.Reason.MANUAL:
             return membership is not None
-        if self.added_automatically_for_a_company:
+        if self.added_automatically_for_a_company or self.is_bounce:
             return membership is not None and membership.can_manage_members
         return False
+
+    @property
+    def is_bounce(self) -> bool:
+        return self.kind == self.Kind.ADDRESS and self.reason == self.Reason.HARD_BOUNCE
 
 
 class LeadImport(models.Model):

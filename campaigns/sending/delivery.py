@@ -18,6 +18,7 @@ from collections import deque
 from django.db import transaction
 from django.utils import timezone
 
+from api import events as webhook_events
 from campaigns.authoring.rendering import render_outbound
 from campaigns.authoring.templating import TemplateError
 from campaigns.leads.suppression import Suppressions, suppression_add
@@ -126,7 +127,7 @@ def _send_in_chunks(mailbox: Mailbox, messages: list[OutboundMessage], *, previo
     counts: dict[str, int] = {}
     results: list[SendResult] = []
     in_flight: deque[OutboundMessage] = deque()  # handed over, in order, answer not read yet
-    sent = _SentBuffer()
+    sent = _SentBuffer(mailbox.workspace_id)
     prepared, deadline = 0, time.monotonic() + BUDGET
 
     def record(result: SendResult) -> None:
@@ -243,7 +244,8 @@ class _SentBuffer:
 
     SIZE = 25
 
-    def __init__(self):
+    def __init__(self, workspace_id: int | None = None):
+        self.workspace_id = workspace_id
         self.messages: list[OutboundMessage] = []
         self.settled: set[int] = set()  # campaigns whose sends can no longer pause them
 
@@ -286,6 +288,7 @@ class _SentBuffer:
                 if enrollment.status == Enrollment.Status.COMPLETED:
                     tally.add(enrollment.campaign_id, "completed")
             tally.save()
+            webhook_events.emails_sent(self.workspace_id, messages)
             campaign_ids = {m.enrollment.campaign_id for m in messages} - self.settled
             campaigns_pause_on_bounces(campaign_ids=campaign_ids, settled=self.settled)
 
@@ -318,6 +321,13 @@ def _record(message: OutboundMessage, result: SendResult) -> None:
             )
             Lead.objects.filter(pk=message.enrollment.lead_id).update(status=Lead.Status.BOUNCED)
             message_fail(message=message, reason=StopReason.BOUNCED)
+            webhook_events.email_bounced(
+                message.enrollment.campaign.workspace_id,
+                message,
+                permanent=True,
+                reason=f"{result.code} {result.response}",
+                during="smtp",
+            )
             campaigns_pause_on_bounces(campaign_ids=[message.enrollment.campaign_id])
     elif outcome is Outcome.REJECTED:
         message_fail(message=message, reason=StopReason.REJECTED)

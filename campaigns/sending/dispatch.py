@@ -12,7 +12,9 @@ never Celery ETAs.
 from __future__ import annotations
 
 import datetime
+import logging
 import random
+import time
 
 from django.db import connection, transaction
 from django.utils import timezone
@@ -21,9 +23,12 @@ from campaigns.leads.suppression import Suppressions
 from campaigns.lifecycle import enrollment_complete, enrollments_stop
 from campaigns.models import Campaign, Enrollment, OutboundMessage, Step, StopReason
 from campaigns.schedule import in_window, next_send_time, send_zone
+from core import heartbeat
 from core.db import create_each
 from smtp_accounts.models import Mailbox
 from smtp_accounts.rotation import reserve_send_slots
+
+logger = logging.getLogger(__name__)
 
 # Messages a mailbox hands to one send task (one SMTP session). The task claims them a chunk
 # at a time and passes what it has not reached after delivery.BUDGET seconds to a new task, so
@@ -189,3 +194,29 @@ def _local_midnight_after(campaign: Campaign, now: datetime.datetime) -> datetim
 
 def _reschedule(enrollment: Enrollment, due: datetime.datetime | None) -> None:
     Enrollment.objects.filter(pk=enrollment.pk).update(next_due_at=due)
+
+
+TICK = "dispatch"
+TICK_SECONDS = 15  # the beat schedule's period (postigo/celery.py)
+
+
+def dispatch_tick_once(now: datetime.datetime | None = None) -> int | None:
+    """One tick at a time across every worker and beat: a tick published while another still
+    runs is skipped (None); a completed tick is recorded for /healthz, and one that overran
+    its period is logged with its size."""
+    with heartbeat.single_flight(TICK, timeout=10 * TICK_SECONDS) as held:
+        if not held:
+            logger.info("dispatch tick skipped: the previous one is still running")
+            return None
+        started = time.monotonic()
+        sent = dispatch_tick(now)
+        took = time.monotonic() - started
+        heartbeat.beat(TICK)
+        if took > TICK_SECONDS:
+            logger.warning(
+                "dispatch tick overran: %.1f s for %d messages (period %d s)",
+                took,
+                sent,
+                TICK_SECONDS,
+            )
+        return sent

@@ -40,6 +40,13 @@ def test_it_seeds_once(demo, settings):
     assert launch_problems(campaign) == []  # ready to launch as it is
 
 
+def test_the_demo_mailbox_follows_the_mail_catcher_when_its_port_moves(demo, settings):
+    assert Mailbox.objects.get().smtp_port == settings.MAIL_CATCHER_PORT
+    settings.MAIL_CATCHER_PORT = 2526  # 1025 was taken: make run picked another port
+    call_command("seed_demo", stdout=io.StringIO())
+    assert Mailbox.objects.get().smtp_port == 2526
+
+
 def test_the_demo_campaign_goes_out_through_the_mail_catcher(demo, tmp_path):
     campaign, start = demo
     port = free_port()
