@@ -22,10 +22,11 @@ from campaigns.authoring.forms import (
     CampaignScheduleForm,
     StepForm,
 )
-from campaigns.leads.services import LeadError, campaign_add_leads
+from campaigns.leads.services import LeadError
 from campaigns.models import METRICS, Campaign, CampaignStat, LeadList
 from campaigns.sending.launch import (
     LaunchError,
+    campaign_add_leads,
     campaign_launch,
     campaign_pause,
     campaign_stop,

@@ -20,6 +20,7 @@ from django.utils.translation import ngettext
 from api import events as webhook_events
 from campaigns.authoring.rendering import SYSTEM_FIELDS, body_source, parse_variant
 from campaigns.authoring.templating import TemplateError
+from campaigns.leads.services import LeadError
 from campaigns.leads.suppression import Suppressions
 from campaigns.lifecycle import enrollments_stop
 from campaigns.models import (
@@ -27,6 +28,8 @@ from campaigns.models import (
     Campaign,
     Enrollment,
     Lead,
+    LeadList,
+    LeadMembership,
     StopReason,
 )
 from campaigns.schedule import next_send_time
@@ -291,3 +294,29 @@ def campaign_stop(*, campaign: Campaign) -> None:
             enrollments=Enrollment.objects.filter(campaign=campaign),
             reason=StopReason.CAMPAIGN_STOPPED,
         )
+
+
+def campaign_add_leads(*, campaign: Campaign, lead_ids: list[int]) -> tuple[int, int]:
+    """Put leads into the campaign's first list (a list named for the campaign when it has
+    none) and, if it is running, enroll them at once (as the Review page's "enroll new leads").
+    Returns (added to the list, enrolled now)."""
+    ids = set(lead_ids)
+    leads = list(Lead.objects.for_workspace(campaign.workspace).filter(pk__in=ids))
+    if len(leads) != len(ids):
+        raise LeadError(_("No such lead in this workspace."), field="lead_ids", code="not_found")
+    with transaction.atomic():
+        lead_list = campaign.lead_lists.order_by("pk").first()
+        if lead_list is None:
+            lead_list, _created = LeadList.objects.get_or_create(
+                workspace=campaign.workspace, name=f"{campaign.name} ({campaign.pk})"[:120]
+            )
+            campaign.lead_lists.add(lead_list)
+        before = LeadMembership.objects.filter(lead_list=lead_list, lead__in=leads).count()
+        LeadMembership.objects.bulk_create(
+            [LeadMembership(lead=lead, lead_list=lead_list) for lead in leads],
+            ignore_conflicts=True,
+        )
+    enrolled = (
+        campaign_enroll(campaign=campaign) if campaign.status == Campaign.Status.RUNNING else 0
+    )
+    return len(leads) - before, enrolled

@@ -9,12 +9,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from campaigns.authoring import content
-from campaigns.authoring.services import (
-    campaign_create,
-    render_variant,
-    variant_preview,
-    variant_save,
-)
+from campaigns.authoring.rendering import render_variant, variant_preview
+from campaigns.authoring.services import campaign_create, variant_save
 
 pytestmark = pytest.mark.django_db
 
