@@ -304,6 +304,7 @@ def stage_timers(server, n: int) -> None:
         print(f"  {label:32} {seconds * 1000 / n:6.3f}")
 
 
+# Its own Redis database; BENCH_BROKER_URL moves it (helpers sharing one Redis each take one).
 BROKER = os.environ.get("BENCH_BROKER_URL", "redis://127.0.0.1:6379/14")
 
 

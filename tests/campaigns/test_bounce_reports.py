@@ -245,7 +245,9 @@ def test_a_sender_side_refusal_never_suppresses_the_lead(sent, mailbox, alice):
     message = by["lead0@x.example"]
     assert (
         mail_receive_one(
-            mailbox=mailbox, raw=shapes.postfix(returned(message, "spamhaus")), received_at=START
+            mailbox=mailbox,
+            raw=shapes.postfix(returned(message, "spamhaus")),
+            received_at=START,
         )
         == "bounce"
     )
@@ -330,7 +332,9 @@ def test_a_recipient_side_failure_suppresses_marks_bounced_and_stops(sent, mailb
 def bounced(sent, mailbox):
     _campaign, by = sent
     mail_receive_one(
-        mailbox=mailbox, raw=shapes.postfix(returned(by["lead0@x.example"])), received_at=START
+        mailbox=mailbox,
+        raw=shapes.postfix(returned(by["lead0@x.example"])),
+        received_at=START,
     )
     return Suppression.objects.get(value="lead0@x.example")
 
@@ -416,7 +420,9 @@ def test_the_conversation_shows_whose_fault_a_bounce_is_and_what_to_fix(
         received_at=START,
     )
     mail_receive_one(
-        mailbox=mailbox, raw=shapes.postfix(returned(by["lead1@x.example"])), received_at=START
+        mailbox=mailbox,
+        raw=shapes.postfix(returned(by["lead1@x.example"])),
+        received_at=START,
     )
     client.force_login(alice)
     refusal, dead = Reply.objects.order_by("pk")
@@ -427,3 +433,41 @@ def test_the_conversation_shows_whose_fault_a_bounce_is_and_what_to_fix(
     page = client.get(reverse("inbox_thread", args=[dead.pk])).content.decode()
     assert "the recipient&#x27;s address: unknown address · 5.1.1" in page
     assert "data-sender-side" not in page
+
+
+def test_blocklist_refusals_across_a_domains_mailboxes_pause_all_of_them(
+    workspace_a, mailbox, smtp_server, alice
+):
+    from tests.factories import sink_mailbox
+
+    sibling = sink_mailbox(workspace_a, smtp_server, email="bob.sender@acme.example")
+    elsewhere = sink_mailbox(workspace_a, smtp_server, email="carol@other.example")
+    with time_machine.travel(START, tick=False):
+        for box, prefix in ((mailbox, "a"), (sibling, "b"), (elsewhere, "c")):
+            campaign_launch(campaign=build(workspace_a, box, n=2, steps=2, prefix=prefix))
+    run_until(START + datetime.timedelta(hours=1, minutes=1))
+    by = {m.recipient: m for m in OutboundMessage.objects.all()}
+    mail_receive_one(
+        mailbox=mailbox,
+        raw=shapes.postfix(returned(by["a0@x.example"], "spamhaus")),
+        received_at=START,
+    )
+    mail_receive_one(
+        mailbox=mailbox,
+        raw=shapes.postfix(returned(by["a1@x.example"], "s3140")),
+        received_at=START,
+    )
+    mail_receive_one(
+        mailbox=sibling,
+        raw=shapes.postfix(returned(by["b0@x.example"], "banned_ip")),
+        received_at=START,
+    )
+    statuses = dict(
+        OutboundMessage.objects.values_list("mailbox__email", "mailbox__status").distinct()
+    )
+    assert statuses == {
+        mailbox.email: "paused_error",  # 2 of its own + 1 of its domain's: the domain's fault
+        "bob.sender@acme.example": "paused_error",
+        "carol@other.example": "active",
+    }
+    assert not Suppression.objects.exists()
