@@ -32,6 +32,10 @@ def _forbidden(ip: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
         or ip.is_multicast
         or ip.is_reserved
         or ip.is_unspecified
+        # What is none of the above and still not the public internet: the shared address
+        # space (100.64.0.0/10: carrier-grade NAT, Alibaba Cloud's metadata at 100.100.100.200),
+        # benchmarking and documentation ranges, NAT64 of an internal address…
+        or not ip.is_global
     )
 
 

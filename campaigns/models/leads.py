@@ -188,12 +188,20 @@ class Suppression(models.Model):
         """Entries added by hand: anyone in the workspace. A domain a campaign added for a
         company, or an address a bounce report suppressed: an owner or admin (a judgement about
         many people; a report read wrong). An address that unsubscribed or complained: nobody —
-        that was the recipient's word."""
+        that was the recipient's word. Nor an entry kept as a hash alone after the address was
+        erased on the person's request: it is what keeps them from being mailed again."""
+        if self.is_erased:
+            return False
         if self.reason == self.Reason.MANUAL:
             return membership is not None
         if self.added_automatically_for_a_company or self.is_bounce:
             return membership is not None and membership.can_manage_members
         return False
+
+    @property
+    def is_erased(self) -> bool:
+        """Only the hash is left: the address was forgotten on request (privacy)."""
+        return not self.value and bool(self.value_hash)
 
     @property
     def is_bounce(self) -> bool:

@@ -24,6 +24,7 @@ from campaigns.leads.suppression import Suppressions
 from campaigns.lifecycle import enrollment_complete, enrollments_stop
 from campaigns.models import Campaign, Enrollment, OutboundMessage, Step, StopReason
 from campaigns.schedule import in_window, next_send_time, send_zone
+from campaigns.sending.billing_gate import admissible
 from core import heartbeat
 from core.db import create_each
 from smtp_accounts.models import Mailbox
@@ -106,7 +107,8 @@ def messages_claim(*, mailbox_id: int, now: datetime.datetime, batch: int = BATC
         )
         attach_campaigns(enrollments)
         eligible = _eligible(enrollments, now)
-        granted = reserve_send_slots(mailbox_id=mailbox_id, wanted=len(retries) + len(eligible))
+        wanted = admissible(len(retries), eligible)  # what the balance pays for
+        granted = reserve_send_slots(mailbox_id=mailbox_id, wanted=wanted)
         retries, eligible = retries[:granted], eligible[: max(0, granted - len(retries))]
         OutboundMessage.objects.filter(pk__in=retries).update(next_attempt_at=None)
         messages = [

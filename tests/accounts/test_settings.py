@@ -48,7 +48,7 @@ def test_profile_rejects_an_unknown_timezone(client, alice):
     assert alice.timezone == "UTC"
 
 
-@pytest.mark.parametrize("name", ["reports", "billing_overview"])
+@pytest.mark.parametrize("name", ["reports"])
 def test_sections_not_built_yet_say_so(client, alice, name):
     client.force_login(alice)
     body = client.get(reverse(name)).content.decode()
