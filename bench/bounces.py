@@ -85,7 +85,7 @@ def main() -> None:
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     from campaigns.inbox.bounce_reading import quoted_message_ids, report_failures
     from campaigns.inbox.mail_reading import fingerprint
-    from campaigns.inbox.receive import receive_batch
+    from campaigns.inbox.receive import mail_receive
     from campaigns.models import Reply, Suppression
     from tests.campaigns import bounce_shapes as shapes
 
@@ -125,7 +125,9 @@ def main() -> None:
     # The whole inbox path.
     start = time.perf_counter()
     for k in range(0, len(reports), 50):
-        receive_batch(mailbox, [(r.raw, messages[0].sent_at) for r in reports[k : k + 50]])
+        mail_receive(
+            mailbox=mailbox, items=[(r.raw, messages[0].sent_at) for r in reports[k : k + 50]]
+        )
     receive_us = (time.perf_counter() - start) / len(reports) * 1e6
 
     replies = {reply.fingerprint: reply for reply in Reply.objects.filter(kind="bounce")}

@@ -224,7 +224,7 @@ def ours(mailbox, n: int, *, about_campaign: int) -> tuple[float, float]:
     read = 0
     started = time.perf_counter()
     while read < n:
-        done = inbound.mailbox_inbox_sync(mailbox.pk)
+        done = inbound.mailbox_inbox_sync(mailbox_id=mailbox.pk)
         if done is None or not done.read:
             break
         read += done.read

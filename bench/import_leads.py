@@ -57,7 +57,7 @@ def child(db: str, n: int) -> None:
     LeadImport.objects.filter(pk=imp.pk).update(mapping=imp.mapping)
     imp.status = LeadImport.Status.MAPPING
     lead_import_start(lead_import=imp, mapping=imp.mapping, check_mx=False)
-    lead_import_run(imp.pk)
+    lead_import_run(lead_import_id=imp.pk)
     ours = time.perf_counter() - started
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     imp.refresh_from_db()

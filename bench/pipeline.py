@@ -103,7 +103,7 @@ def launched(server, n: int, name: str, mailboxes: int = 1):
     )
     now = datetime.datetime.now(datetime.UTC).replace(hour=10, minute=0)
     with time_machine.travel(now, tick=False):
-        campaign_launch(campaign)
+        campaign_launch(campaign=campaign)
     return senders, now + datetime.timedelta(hours=1, minutes=1)
 
 
@@ -317,7 +317,7 @@ def stage_timers(server, n: int) -> None:
         spent["waiting for the SMTP helper"] += time.perf_counter() - started
 
     stages = [
-        (dispatch, "claim_for_mailbox", "dispatcher claim"),
+        (dispatch, "messages_claim", "dispatcher claim"),
         (delivery, "_attach_authoring", "batch load"),
         (delivery, "_claimed_and_rendered", "claim, check, render, store"),
         (delivery._SentBuffer, "flush", "record sent"),

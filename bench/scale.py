@@ -7,7 +7,7 @@
    its CSV download takes for its first 10,000 rows.
 Leads, enrollments and messages are generated in the database with generate_series (a throwaway
 database on 127.0.0.1) and counted once with stats_rebuild; the events go through the tracking
-flush's own code (record_hits), which keeps the counters.
+flush's own code (hits_record), which keeps the counters.
 Usage: .venv/bin/python bench/scale.py [--big 1000000] [--small 10000]
 """
 
@@ -100,7 +100,7 @@ def populate(total: int):
 
 def add_events(campaign, count: int) -> None:
     """`count` opens on messages of the campaign (ten per message, a third by machines),
-    recorded the way the tracking flush records them (`engagement.record_hits`)."""
+    recorded the way the tracking flush records them (`flush.hits_record`)."""
     import datetime
 
     from django.db import connection
@@ -109,7 +109,7 @@ def add_events(campaign, count: int) -> None:
     from campaigns.models import Enrollment, OutboundMessage
     from campaigns.stats import stats_rebuild
     from campaigns.tracking.buffer import OPEN, Hit
-    from campaigns.tracking.flush import record_hits
+    from campaigns.tracking.flush import hits_record
 
     messages = OutboundMessage._meta.db_table
     step = campaign.steps.get()
@@ -138,9 +138,9 @@ def add_events(campaign, count: int) -> None:
         agent = "Mozilla/5.0" if n % 3 == 0 else human  # Apple's privacy proxy, or a person
         batch.append(Hit(f"b{n}", OPEN, tokens[n % len(tokens)], None, agent, later))
         if len(batch) == 5000:
-            record_hits(batch)
+            hits_record(hits=batch)
             batch = []
-    record_hits(batch)
+    hits_record(hits=batch)
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")
 

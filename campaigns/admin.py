@@ -36,13 +36,13 @@ class CampaignAdmin(admin.ModelAdmin):
     @admin.action(description="Pause the selected campaigns")
     def pause(self, request, queryset):
         for campaign in queryset:
-            campaign_pause(campaign)
+            campaign_pause(campaign=campaign)
         messages.success(request, f"Paused {queryset.count()} campaign(s).")
 
     @admin.action(description="Stop the selected campaigns (no lead gets anything more)")
     def stop(self, request, queryset):
         for campaign in queryset:
-            campaign_stop(campaign)
+            campaign_stop(campaign=campaign)
         messages.success(request, f"Stopped {queryset.count()} campaign(s).")
 
 

@@ -12,7 +12,7 @@ from campaigns.tracking import flush
 
 @shared_task(name="campaigns.tasks.run_lead_import", ignore_result=True)
 def run_lead_import(lead_import_id: int) -> None:
-    imports.lead_import_run(lead_import_id)
+    imports.lead_import_run(lead_import_id=lead_import_id)
 
 
 @shared_task(name="campaigns.tasks.dispatch_due", ignore_result=True)
@@ -22,7 +22,7 @@ def dispatch_due() -> int | None:
 
 @shared_task(name="campaigns.tasks.send_mailbox_batch", ignore_result=True)
 def send_mailbox_batch(mailbox_id: int, message_ids: list[int]) -> None:
-    delivery.send_batch(mailbox_id=mailbox_id, message_ids=message_ids)
+    delivery.messages_send(mailbox_id=mailbox_id, message_ids=message_ids)
 
 
 @shared_task(name="campaigns.tasks.recover_interrupted_sends", ignore_result=True)
@@ -43,7 +43,7 @@ def sync_inboxes() -> None:
 
 @shared_task(name="campaigns.tasks.sync_inbox", ignore_result=True)
 def sync_inbox(mailbox_id: int) -> None:
-    receive.mailbox_inbox_sync(mailbox_id)
+    receive.mailbox_inbox_sync(mailbox_id=mailbox_id)
 
 
 @shared_task(name="campaigns.tasks.refine_reply_label", ignore_result=True)

@@ -19,8 +19,6 @@ app.conf.update(
     # large batch never delays the quick housekeeping jobs.
     task_routes={
         "campaigns.tasks.send_*": {"queue": "send"},
-        "smtp_accounts.tasks.send_*": {"queue": "send"},
-        "smtp_accounts.tasks.sync_*": {"queue": "inbox"},
         "campaigns.tasks.sync_inbox": {"queue": "inbox"},
     },
     # A task is acknowledged only after it ran; one task at a time per worker process.

@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from core.tenancy import get_for_workspace_or_404
-from smtp_accounts.domain_health import domain_checks_ensure
+from smtp_accounts.domains.health import domain_checks_ensure
 from smtp_accounts.models import Mailbox
 from smtp_accounts.oauth.flow import (
     OAuthFlowError,

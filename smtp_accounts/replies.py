@@ -36,7 +36,7 @@ def enhanced_status(text: str) -> tuple[int, int, int] | None:
     return int(match.group(1)), int(match.group(2)), int(match.group(3))
 
 
-def classify(code: int, text: str) -> Outcome:
+def smtp_reply_outcome(code: int, text: str) -> Outcome:
     """Classify one SMTP reply. Total: every input gets an answer."""
     if 200 <= code <= 299:
         return Outcome.SENT

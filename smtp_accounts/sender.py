@@ -25,7 +25,7 @@ from core.text import storable
 from smtp_accounts.dkim_signing import DkimSigner
 from smtp_accounts.handshake import CredentialsUnavailable, HostRefused, smtp_open
 from smtp_accounts.models import Mailbox, SendLog
-from smtp_accounts.replies import Outcome, classify
+from smtp_accounts.replies import Outcome, smtp_reply_outcome
 from smtp_accounts.sessions import SESSIONS, SessionPool, session_key
 
 LOG_CHUNK = 500
@@ -124,7 +124,7 @@ class MailboxSender:
         except ssl.SSLError as exc:
             raise MailboxUnavailable(Outcome.MAILBOX, None, f"TLS: {exc.reason or exc}") from exc
         except smtplib.SMTPResponseException as exc:
-            outcome = classify(exc.smtp_code, _text(exc.smtp_error))
+            outcome = smtp_reply_outcome(exc.smtp_code, _text(exc.smtp_error))
             if outcome is not Outcome.TEMPORARY:
                 outcome = Outcome.MAILBOX
             raise MailboxUnavailable(outcome, exc.smtp_code, _text(exc.smtp_error)) from exc
@@ -178,7 +178,7 @@ class MailboxSender:
             message = replace(message, raw=self.signer.sign(message.raw) + message.raw)
         code, response = self._transaction(message)
         elapsed = int((time.perf_counter() - started) * 1000)
-        outcome = classify(code, response) if code is not None else Outcome.TEMPORARY
+        outcome = smtp_reply_outcome(code, response) if code is not None else Outcome.TEMPORARY
         return SendResult(message, outcome, code, response, elapsed)
 
     def attempt(self, message: OutgoingMessage) -> SendResult:

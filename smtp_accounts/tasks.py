@@ -2,7 +2,8 @@
 
 from celery import shared_task
 
-from smtp_accounts import domain_health, services
+from smtp_accounts import services
+from smtp_accounts.domains import health as domain_health
 from smtp_accounts.models import DomainCheck, Mailbox
 
 

@@ -1,6 +1,7 @@
 from django.urls import path
 
-from smtp_accounts import domain_views, log_views, oauth_views, views
+from smtp_accounts import log_views, oauth_views, views
+from smtp_accounts.domains import views as domain_views
 
 urlpatterns = [
     path("", views.mailbox_list, name="mailbox_list"),

@@ -14,7 +14,7 @@ from core.tenancy import get_for_workspace_or_404
 from smtp_accounts import bulk
 from smtp_accounts.bulk import mailboxes_connect_from_csv
 from smtp_accounts.detection import detect_preset
-from smtp_accounts.domain_health import (
+from smtp_accounts.domains.health import (
     domain_check_for,
     domain_check_request,
     domain_checks_ensure,

@@ -22,10 +22,11 @@ from campaigns.authoring.forms import (
     CampaignScheduleForm,
     StepForm,
 )
-from campaigns.leads.services import LeadError, campaign_add_leads
+from campaigns.leads.services import LeadError
 from campaigns.models import METRICS, Campaign, CampaignStat, LeadList
 from campaigns.sending.launch import (
     LaunchError,
+    campaign_add_leads,
     campaign_launch,
     campaign_pause,
     campaign_stop,
@@ -397,7 +398,7 @@ def update_campaign(request, campaign_id: int, body: CampaignPatch):
 
 def _launch(campaign: Campaign) -> dict:
     try:
-        enrolled = campaign_launch(campaign)
+        enrolled = campaign_launch(campaign=campaign)
     except LaunchError as exc:
         problems = [{"message": p.message, "details": p.details} for p in exc.problems]
         raise ApiProblem(409, "launch_blocked", str(exc), problems=problems) from exc
@@ -443,7 +444,7 @@ def pause(request, campaign_id: int):
     campaign = _campaign(request, campaign_id)
     if campaign.status != Campaign.Status.RUNNING:
         raise ApiProblem(409, "not_running", f"This campaign is {campaign.status}.", field="status")
-    campaign_pause(campaign)
+    campaign_pause(campaign=campaign)
     campaign.refresh_from_db()
     return {"id": campaign.pk, "status": campaign.status}
 
@@ -467,7 +468,7 @@ def stop(request, campaign_id: int):
     campaign = _campaign(request, campaign_id)
     if campaign.status not in (Campaign.Status.RUNNING, Campaign.Status.PAUSED):
         raise ApiProblem(409, "not_running", f"This campaign is {campaign.status}.", field="status")
-    campaign_stop(campaign)
+    campaign_stop(campaign=campaign)
     campaign.refresh_from_db()
     return {"id": campaign.pk, "status": campaign.status}
 

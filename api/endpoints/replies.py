@@ -146,7 +146,7 @@ def get_reply(request, reply_id: int):
 )
 def relabel(request, reply_id: int, body: LabelIn):
     reply = _reply(request, reply_id)
-    reply_relabel(reply, body.label)
+    reply_relabel(reply=reply, label=body.label)
     reply.refresh_from_db()
     return _out(reply)
 
@@ -162,7 +162,7 @@ def answer(request, reply_id: int, body: AnswerIn):
         raise ApiProblem(422, "invalid", "body: may not be blank.", field="body")
     try:
         sent = reply_answer(
-            reply,
+            reply=reply,
             subject=body.subject.replace("\x00", ""),
             body=body.body.replace("\x00", ""),
             user=getattr(request.api_key, "created_by", None),

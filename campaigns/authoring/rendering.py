@@ -1,20 +1,169 @@
-"""Turning a variant and a lead into a MIME message ready for the sender (CRLF, RFC 5322)."""
+"""Rendering, all of it: a variant's templates parsed, rendered for a lead (the preview, with its
+spintax variations), and turned into a MIME message ready for the sender (CRLF, RFC 5322)."""
 
 from __future__ import annotations
 
+import functools
 import secrets
+from dataclasses import dataclass
 from email.header import Header
 from email.quoprimime import body_encode
 from email.utils import format_datetime, formataddr, make_msgid
 
 from django.utils import timezone
+from django.utils.html import escape
+from django.utils.translation import gettext as _
 
-from campaigns.authoring.services import lead_values, render_variant
-from campaigns.models import Lead, OutboundMessage, Variant
+from campaigns.authoring import content
+from campaigns.authoring.templating import (
+    HEADER,
+    HTML,
+    TEXT,
+    Formatted,
+    Template,
+    TemplateError,
+    parse,
+)
+from campaigns.models import Campaign, Lead, OutboundMessage, Variant
 from campaigns.tokens import unsubscribe_url
 from campaigns.tracking.links import add_pixel, rewrite_links
 from smtp_accounts.models import Mailbox
 from smtp_accounts.sender import OutgoingMessage
+
+# Merge fields the sender fills in for every message, whatever the lead.
+SYSTEM_FIELDS = {
+    "unsubscribe_url",
+    "sender_name",
+    "sender_email",
+    "sender_first_name",
+    "signature",
+}
+
+
+# --- templates of a variant ---------------------------------------------------------------------
+
+
+def first_subject(campaign: Campaign, label: str) -> str:
+    first = Variant.objects.filter(step__campaign=campaign, step__position=1)
+    variant = first.filter(label=label).first() or first.order_by("label").first()
+    return variant.subject if variant else ""
+
+
+def subject_source(variant: Variant) -> str:
+    """A follow-up in the thread with no subject of its own replies to step 1's subject."""
+    step = variant.step
+    if not step.is_first and step.in_thread and not variant.subject.strip():
+        return "Re: " + first_subject(step.campaign, variant.label)
+    return variant.subject
+
+
+def body_source(variant: Variant) -> str:
+    campaign = variant.step.campaign
+    if "{{unsubscribe_url" in variant.body_html or not campaign.unsubscribe_footer.strip():
+        return variant.body_html
+    return variant.body_html + campaign.unsubscribe_footer
+
+
+@dataclass
+class Parsed:
+    subject: Template
+    body: Template
+
+
+def parse_variant(variant: Variant) -> Parsed:
+    """Both templates; TemplateError names the part in its message."""
+    try:
+        subject = parse(subject_source(variant))
+    except TemplateError as exc:
+        raise TemplateError(_("Subject: %(m)s") % {"m": exc.message}, exc.line, exc.column) from exc
+    try:
+        body = parse(body_source(variant))
+    except TemplateError as exc:
+        raise TemplateError(_("Body: %(m)s") % {"m": exc.message}, exc.line, exc.column) from exc
+    return Parsed(subject, body)
+
+
+# --- preview ------------------------------------------------------------------------------------
+
+
+def lead_values(lead: Lead | None, *, sender=None) -> dict[str, str]:
+    values = lead.merge_values() if lead else {}
+    values["unsubscribe_url"] = "#unsubscribe-preview"
+    if sender is not None:
+        values["sender_name"] = sender.from_name
+        values["sender_first_name"] = sender.from_name.split(" ")[0] if sender.from_name else ""
+        values["sender_email"] = sender.email
+        values["signature"] = signature(sender.signature_text, sender.signature_html)
+    return values
+
+
+@functools.lru_cache(maxsize=256)  # the same few mailboxes sign every message
+def signature(text: str, html: str) -> Formatted:
+    """A mailbox's signature as `{{signature}}` gives it: its HTML, or its plain text with line
+    breaks; the text from the plain-text field, or from the HTML."""
+    text, html = text.strip(), html.strip()
+    if not html:
+        html = escape(text).replace("\r\n", "\n").replace("\n", "<br>")
+    return Formatted(text or content.html_to_text(html), html=html)
+
+
+def render_variant(
+    variant: Variant, values: dict[str, str], *, seed: object, mark_missing: bool = False
+) -> tuple[str, str, str]:
+    """Subject (one line), HTML body and plain-text body of a variant for these values."""
+    parsed = parse_variant(variant)
+    text_source = content.template_text(body_source(variant))
+    return (
+        parsed.subject.render(values, seed=seed, mode=HEADER, mark_missing=mark_missing),
+        parsed.body.render(values, seed=seed, mode=HTML, mark_missing=mark_missing),
+        parse(text_source).render(values, seed=seed, mode=TEXT, mark_missing=mark_missing),
+    )
+
+
+@dataclass
+class Preview:
+    subject: str
+    html: str
+    text: str
+    combinations: int
+    variations: list[tuple[str, str]]
+    unresolved: list[str]
+
+
+def variant_preview(
+    *, variant: Variant, lead: Lead | None, seed: object = 0, n: int = 3
+) -> Preview:
+    """Render for one lead; unresolved fields are marked; `n` other spintax variations."""
+    parsed = parse_variant(variant)
+    values = lead_values(lead, sender=variant.step.campaign.mailboxes.first())
+    subject, html_body, text_body = render_variant(variant, values, seed=seed, mark_missing=True)
+    combinations = parsed.subject.combinations() * parsed.body.combinations()
+    seen = {(parsed.subject.render(values, seed=seed, mode=HEADER), html_body)}
+    variations = []
+    for i in range(1, 40 * n):
+        if len(variations) >= n:
+            break
+        pair = (
+            parsed.subject.render(values, seed=f"{seed}:{i}", mode=HEADER),
+            parsed.body.render(values, seed=f"{seed}:{i}", mode=HTML, mark_missing=True),
+        )
+        if pair not in seen:
+            seen.add(pair)
+            variations.append(pair)
+    unresolved = sorted(
+        set(parsed.subject.unresolved(values)) | set(parsed.body.unresolved(values))
+    )
+    return Preview(
+        subject,
+        content.mark_literal_spintax(html_body),
+        text_body,
+        combinations,
+        [(s, content.mark_literal_spintax(b)) for s, b in variations],
+        unresolved,
+    )
+
+
+# --- the MIME message ---------------------------------------------------------------------------
 
 # The message is written out directly: a multipart/alternative of a plain-text and an HTML
 # part, both UTF-8 in quoted-printable (7-bit: not every server offers 8BITMIME). The email

@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from ai.services import provider_name_for
-from campaigns.authoring import content
+from campaigns.authoring import content, rendering
 from campaigns.authoring import services as authoring
 from campaigns.authoring.ai_writing import BriefForm
 from campaigns.authoring.forms import (
@@ -131,7 +131,7 @@ def _variant_context(variant: Variant) -> dict:
     campaign = variant.step.campaign
     error = None
     try:
-        authoring.parse_variant(variant)
+        rendering.parse_variant(variant)
     except TemplateError as exc:
         error = str(exc)
     return {
@@ -148,7 +148,7 @@ def _variant_context(variant: Variant) -> dict:
         "warnings": content.warnings(
             variant.subject, variant.body_html, has_footer=bool(campaign.unsubscribe_footer.strip())
         ),
-        "subject_placeholder": authoring.subject_source(variant) if not variant.subject else "",
+        "subject_placeholder": rendering.subject_source(variant) if not variant.subject else "",
     }
 
 
@@ -316,7 +316,7 @@ def campaign_preview(request, pk: int):
             error = _("Choose an active mailbox to send the test from.")
         else:
             try:
-                result = authoring.send_test(
+                result = authoring.variant_send_test(
                     variant=chosen, lead=lead, mailbox=mailbox, to=request.user.email
                 )
             except TemplateError as exc:
@@ -324,7 +324,9 @@ def campaign_preview(request, pk: int):
     shown = None
     if chosen is not None and error is None:
         try:
-            shown = authoring.preview(chosen, lead, seed=request.GET.get("seed", 0), n=3)
+            shown = rendering.variant_preview(
+                variant=chosen, lead=lead, seed=request.GET.get("seed", 0), n=3
+            )
         except TemplateError as exc:
             error = str(exc)
     if shown is not None:

@@ -29,7 +29,7 @@ from campaigns.inbox.bounce_reading import (
 from campaigns.inbox.mail_reading import header, sender
 from campaigns.inbox.sender_refusals import sender_refusals_record
 from campaigns.leads.suppression import suppressions_add
-from campaigns.leads.unsubscribe import unsubscribe
+from campaigns.leads.unsubscribe import recipient_unsubscribe
 from campaigns.lifecycle import enrollments_explain, enrollments_stop, messages_promote
 from campaigns.models import (
     Event,
@@ -40,7 +40,7 @@ from campaigns.models import (
     Suppression,
     normalize_email,
 )
-from campaigns.sending.bounce_guard import pause_on_bounces
+from campaigns.sending.bounce_guard import campaigns_pause_on_bounces
 from campaigns.stats import Tally
 from core.text import storable
 from smtp_accounts.models import Mailbox
@@ -118,8 +118,8 @@ def is_complaint(parsed: Message) -> bool:
     return looks_like_complaint(parsed) and bool(kinds & {"message/rfc822", "text/rfc822-headers"})
 
 
-def complaint(
-    mailbox: Mailbox, parsed: Message, raw: bytes, fingerprint: str, at: datetime.datetime
+def complaint_report_handle(
+    *, mailbox: Mailbox, parsed: Message, raw: bytes, fingerprint: str, at: datetime.datetime
 ) -> str | None:
     """A mailbox provider forwards a recipient's "this is spam": they hear from us no more.
     Our message is found by the Message-ID the report returns, else by the complaining address
@@ -132,7 +132,7 @@ def complaint(
         return None
     reply, created = _report(message, parsed, fingerprint, at, kind=Reply.Kind.COMPLAINT)
     if created:  # (`unsubscribe` also records the message as delivered, if it was in doubt)
-        unsubscribe(message, reason=Suppression.Reason.COMPLAINT)
+        recipient_unsubscribe(message=message, reason=Suppression.Reason.COMPLAINT)
     return reply.kind
 
 
@@ -192,7 +192,7 @@ class Report:
     at: datetime.datetime
 
 
-def bounces(mailbox: Mailbox, reports: list[Report]) -> dict[int, str | None]:
+def bounce_reports_handle(*, mailbox: Mailbox, reports: list[Report]) -> dict[int, str | None]:
     """A batch's bounce reports at once: each failure tied to our message (by a Message-ID the
     report quotes, else the latest message to a failed address that is one of our leads),
     kept once per report and message, and acted on by whose fault it is
@@ -258,7 +258,9 @@ def bounces(mailbox: Mailbox, reports: list[Report]) -> dict[int, str | None]:
         messages_promote([reply.message for reply in new])
         Reply.objects.bulk_create(new)
         _act_on_bounces(mailbox, [r for r in new if r.failure != Reply.Failure.SENDER])
-        pause_on_bounces({reply.message.enrollment.campaign_id for reply in new})
+        campaigns_pause_on_bounces(
+            campaign_ids={reply.message.enrollment.campaign_id for reply in new}
+        )
         sender_refusals_record(
             mailbox=mailbox, refusals=[r for r in new if r.failure == Reply.Failure.SENDER]
         )

@@ -1,6 +1,6 @@
 """Mail read back from a sending mailbox: tied to the campaign message it answers, then acted on.
 
-`receive_batch` gets a fetched batch from the inbox sync (`smtp_accounts/imap_sync.py`) and
+`mail_receive` gets a fetched batch from the inbox sync (`smtp_accounts/imap_sync.py`) and
 decides, for each mail, in this order (the rules in docs/INBOX.md; the reports in `bounces.py`,
 the reading in `mail_reading.py` and `quotes.py`):
 - a **spam complaint** (an ARF report, or a feedback loop's forward): the recipient of our
@@ -51,8 +51,8 @@ from campaigns.inbox.bounces import (
     ANSWERABLE,
     Report,
     answerable_to_leads,
-    bounces,
-    complaint,
+    bounce_reports_handle,
+    complaint_report_handle,
     is_complaint,
     looks_like_bounce,
     looks_like_complaint,
@@ -70,7 +70,7 @@ from campaigns.inbox.mail_reading import (
 from campaigns.inbox.out_of_office import return_date
 from campaigns.inbox.quotes import footer_lines_of
 from campaigns.leads.addresses import company_domain
-from campaigns.leads.unsubscribe import unsubscribe
+from campaigns.leads.unsubscribe import recipient_unsubscribe
 from campaigns.lifecycle import (
     enrollments_explain,
     enrollments_stop,
@@ -105,9 +105,9 @@ MATCH_BY_ADDRESS_WITHIN = datetime.timedelta(days=90)
 State = OutboundMessage.State
 
 
-def receive(mailbox: Mailbox, raw: bytes, received_at: datetime.datetime) -> str | None:
+def mail_receive_one(*, mailbox: Mailbox, raw: bytes, received_at: datetime.datetime) -> str | None:
     """Handle one incoming mail; returns the kind of Reply it made, or None (not ours)."""
-    return receive_batch(mailbox, [(raw, received_at)])[0]
+    return mail_receive(mailbox=mailbox, items=[(raw, received_at)])[0]
 
 
 @dataclass
@@ -118,8 +118,8 @@ class _Incoming:
     at: datetime.datetime
 
 
-def receive_batch(
-    mailbox: Mailbox, items: list[tuple[bytes, datetime.datetime]]
+def mail_receive(
+    *, mailbox: Mailbox, items: list[tuple[bytes, datetime.datetime]]
 ) -> list[str | None]:
     """Handle a batch of incoming mail with a fixed number of statements for its replies
     (bounce reports as a batch too; complaint reports, which are rare, one by one). Returns each
@@ -132,7 +132,9 @@ def receive_batch(
         parsed = email.message_from_bytes(raw, policy=email.policy.compat32)
         mark = fingerprint(parsed, raw)
         if is_complaint(parsed):  # rare: one by one
-            kinds[index] = complaint(mailbox, parsed, raw, mark, at)
+            kinds[index] = complaint_report_handle(
+                mailbox=mailbox, parsed=parsed, raw=raw, fingerprint=mark, at=at
+            )
         elif looks_like_bounce(parsed):
             reports.append(Report(index, parsed, raw, mark, at))
         elif reads_like_bounce(parsed) and not is_auto_reply(parsed):
@@ -140,7 +142,7 @@ def receive_batch(
             maybe_replies[index] = _Incoming(index, parsed, mark, at)
         else:
             incoming.append(_Incoming(index, parsed, mark, at))
-    for index, kind in bounces(mailbox, reports).items():
+    for index, kind in bounce_reports_handle(mailbox=mailbox, reports=reports).items():
         kinds[index] = kind
         if kind is None and index in maybe_replies:  # names no failure of ours: a reply after all
             incoming.append(maybe_replies[index])
@@ -179,7 +181,7 @@ def receive_batch(
         webhook_events.replies_received(mailbox.workspace_id, new)
     for reply, message in new:
         if reply.label == Reply.Label.UNSUBSCRIBE:  # "remove me" in words: as good as the link
-            unsubscribe(message)
+            recipient_unsubscribe(message=message)
     _refine_later(mailbox, [reply for reply, _message in new])
     return kinds
 
@@ -376,7 +378,7 @@ def _wait_for_return(message: OutboundMessage, text: str, at: datetime.datetime)
 # --- the sync of one mailbox --------------------------------------------------------------------
 
 
-def mailbox_inbox_sync(mailbox_id: int) -> SyncResult | None:
+def mailbox_inbox_sync(*, mailbox_id: int) -> SyncResult | None:
     """Read the mailbox's new mail into replies, auto-replies and bounces (beat, per mailbox).
 
     A mailbox that never sent a campaign message has nothing to read. Refused credentials pause
@@ -410,14 +412,14 @@ def _handle(mailbox: Mailbox, items: list[tuple[bytes, datetime.datetime]]) -> i
     """A fetched batch at once; if that fails, one by one, so one bad mail is all that is
     skipped. Returns how many were skipped."""
     try:
-        receive_batch(mailbox, items)
+        mail_receive(mailbox=mailbox, items=items)
         return 0
     except Exception:
         logger.exception("Mailbox %s: a batch failed; reading it one by one", mailbox.pk)
     skipped = 0
     for item in items:
         try:
-            receive_batch(mailbox, [item])
+            mail_receive(mailbox=mailbox, items=[item])
         except Exception:
             skipped += 1
             logger.exception("Mailbox %s: a message could not be read", mailbox.pk)

@@ -12,9 +12,8 @@ from django.utils.translation import gettext as _
 
 from ai.classifier import reply_refine
 from api import events as webhook_events
-from campaigns.authoring.rendering import build_mime
-from campaigns.authoring.services import lead_values, signature
-from campaigns.leads.unsubscribe import unsubscribe
+from campaigns.authoring.rendering import build_mime, lead_values, signature
+from campaigns.leads.unsubscribe import recipient_unsubscribe
 from campaigns.models import OutboundMessage, Reply, SentReply
 from core.db import search_words
 from smtp_accounts.models import Mailbox
@@ -60,7 +59,7 @@ def inbox_replies(
     return search_words(replies, q, _SEARCHED)
 
 
-def replies_mark_read(replies) -> int:
+def replies_mark_read(*, replies) -> int:
     """Mark every unread reply of a filtered inbox read; how many were."""
     return replies.filter(read_at__isnull=True).update(read_at=timezone.now())
 
@@ -107,16 +106,16 @@ def next_unread(workspace, reply: Reply) -> Reply | None:
     )
 
 
-def reply_open(reply: Reply) -> None:
+def reply_open(*, reply: Reply) -> None:
     if reply.read_at is None:
         Reply.objects.filter(pk=reply.pk).update(read_at=timezone.now())
 
 
-def reply_mark_unread(reply: Reply) -> None:
+def reply_mark_unread(*, reply: Reply) -> None:
     Reply.objects.filter(pk=reply.pk).update(read_at=None)
 
 
-def reply_relabel(reply: Reply, label: str) -> bool:
+def reply_relabel(*, reply: Reply, label: str) -> bool:
     """A person's label; kept apart from the classifier's so it can learn from it. Labelled
     `unsubscribe` (the words the classifier missed), the lead is unsubscribed as by the link;
     a label never lifts a suppression. True when that unsubscribed them."""
@@ -127,7 +126,7 @@ def reply_relabel(reply: Reply, label: str) -> bool:
             reply.message.enrollment.campaign.workspace_id, reply, reply.message, before=before
         )
         if label == Reply.Label.UNSUBSCRIBE and before != label:
-            unsubscribe(reply.message)
+            recipient_unsubscribe(message=reply.message)
             return True
     return False
 
@@ -157,7 +156,7 @@ def reply_refine_label(*, reply_id: int) -> bool:
             label_reason=verdict.reason[:200], label_provider=verdict.provider,
         )  # fmt: skip
         if updated and verdict.label == Reply.Label.UNSUBSCRIBE and reply.label != verdict.label:
-            unsubscribe(reply.message)
+            recipient_unsubscribe(message=reply.message)
     return bool(updated)
 
 
@@ -170,7 +169,7 @@ def answer_subject(reply: Reply) -> str:
     return subject if subject.lower().startswith("re:") else f"Re: {subject}"
 
 
-def reply_answer(reply: Reply, *, subject: str, body: str, user) -> SentReply:
+def reply_answer(*, reply: Reply, subject: str, body: str, user) -> SentReply:
     """Answer a reply from the mailbox the conversation went through, in its thread, signed
     with its signature as a mail client would; stored as the user wrote it."""
     message = reply.message
@@ -204,7 +203,7 @@ def reply_answer(reply: Reply, *, subject: str, body: str, user) -> SentReply:
             _("Not sent: the server answered %(reply)s.")
             % {"reply": f"{result.code or ''} {result.response}".strip()}
         )
-    reply_open(reply)
+    reply_open(reply=reply)
     return SentReply.objects.create(
         reply=reply,
         sent_by=user,

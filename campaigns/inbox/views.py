@@ -112,7 +112,7 @@ def inbox_read_all(request):
     if not form.is_valid():
         messages.error(request, _("These filters are not valid; nothing was marked read."))
         return redirect("inbox")
-    marked = inbox.replies_mark_read(form.replies())
+    marked = inbox.replies_mark_read(replies=form.replies())
     messages.success(
         request,
         ngettext("%(n)s reply marked read.", "%(n)s replies marked read.", marked) % {"n": marked},
@@ -134,7 +134,7 @@ def _reply(request, pk: int) -> Reply:
 @require_GET
 def inbox_thread(request, pk: int):
     reply = _reply(request, pk)
-    inbox.reply_open(reply)
+    inbox.reply_open(reply=reply)
     return render(
         request,
         "campaigns/inbox_thread.html",
@@ -158,7 +158,7 @@ def inbox_answer(request, pk: int):
         return redirect("inbox_thread", pk=reply.pk)
     try:
         inbox.reply_answer(
-            reply,
+            reply=reply,
             subject=form.cleaned_data["subject"],
             body=form.cleaned_data["body"],
             user=request.user,
@@ -176,7 +176,7 @@ def inbox_label(request, pk: int):
     reply = _reply(request, pk)
     form = LabelForm(request.POST)
     if form.is_valid():
-        if inbox.reply_relabel(reply, form.cleaned_data["label"]):
+        if inbox.reply_relabel(reply=reply, label=form.cleaned_data["label"]):
             messages.success(
                 request,
                 _("Label saved; %(to)s will not be mailed again.")
@@ -192,5 +192,5 @@ def inbox_label(request, pk: int):
 @login_required
 @require_POST
 def inbox_unread(request, pk: int):
-    inbox.reply_mark_unread(_reply(request, pk))
+    inbox.reply_mark_unread(reply=_reply(request, pk))
     return redirect("inbox")

@@ -13,20 +13,12 @@ from dataclasses import dataclass
 
 from django.utils.translation import gettext as _
 
+from campaigns.models import STANDARD_FIELDS
+
 MAX_BYTES = 50 * 1024 * 1024
 DELIMITERS = (",", ";", "\t", "|")
 # Mapping targets besides the template fields: tags, and "" (skip the column).
-TARGETS = (
-    "email",
-    "first_name",
-    "last_name",
-    "company",
-    "title",
-    "website",
-    "phone",
-    "timezone",
-    "tags",
-)
+TARGETS = (*STANDARD_FIELDS, "tags")
 SYNONYMS = {
     "email": {"email", "emailaddress", "mail", "workemail", "businessemail", "emailid", "correo"},
     "first_name": {"firstname", "first", "givenname", "forename", "vorname", "prenom", "nombre"},

@@ -8,7 +8,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from campaigns.leads import csv_reader
-from campaigns.models import Lead, LeadList
+from campaigns.models import STANDARD_FIELDS, Lead, LeadList
 
 TARGET_LABELS = {
     "": _("Skip this column"),
@@ -46,17 +46,7 @@ class LeadForm(forms.ModelForm):
 
     class Meta:
         model = Lead
-        fields = [
-            "email",
-            "first_name",
-            "last_name",
-            "company",
-            "title",
-            "website",
-            "phone",
-            "timezone",
-            "status",
-        ]
+        fields = [*STANDARD_FIELDS, "status"]
 
     def __init__(self, *args, workspace, **kwargs):
         super().__init__(*args, **kwargs)

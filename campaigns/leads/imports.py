@@ -21,23 +21,23 @@ from accounts.models import User, Workspace
 from campaigns.leads import csv_reader
 from campaigns.leads.addresses import EmailNotValidError, normalize_address
 from campaigns.leads.suppression import Suppressions
-from campaigns.models import Lead, LeadImport, LeadImportFill, LeadList, LeadMembership
+from campaigns.models import (
+    STANDARD_FIELDS,
+    Lead,
+    LeadImport,
+    LeadImportFill,
+    LeadList,
+    LeadMembership,
+)
 from core.dns import LookupFailed, make_resolver, query
 
 logger = logging.getLogger(__name__)
 
 CHUNK = 2000
 MAX_PROBLEMS = 1000
-LIMITS = {
-    "first_name": 100,
-    "last_name": 100,
-    "company": 200,
-    "title": 200,
-    "website": 500,
-    "phone": 50,
-    "timezone": 64,
-}
-FILLABLE = ("first_name", "last_name", "company", "title", "website", "phone", "timezone")
+# Every standard field but the address, which identifies the lead; as long as the model allows.
+FILLABLE = tuple(name for name in STANDARD_FIELDS if name != "email")
+LIMITS = {name: Lead._meta.get_field(name).max_length for name in FILLABLE}
 
 
 class LeadImportError(ValueError):
@@ -66,7 +66,7 @@ def lead_import_create(
     )
 
 
-def lead_import_preview(lead_import: LeadImport, n: int = 5) -> list[list[str]]:
+def lead_import_preview(*, lead_import: LeadImport, n: int = 5) -> list[list[str]]:
     preview = []
     for _number, cells in csv_reader.rows(bytes(lead_import.data).decode(), lead_import.delimiter):
         if any(c.strip() for c in cells):
@@ -144,7 +144,7 @@ class _Run:
     mx_cache: dict[str, bool] = field(default_factory=dict)
 
 
-def lead_import_run(lead_import_id: int) -> None:
+def lead_import_run(*, lead_import_id: int) -> None:
     """Run (or resume) an import from its checkpoint. Safe to call twice: chunks are locked."""
     with transaction.atomic():
         imp = LeadImport.objects.select_for_update().filter(pk=lead_import_id).first()

@@ -241,30 +241,3 @@ def leads_upsert(
     for lead in changed:
         results[valid[lead.email_normalized][0]].update(status="updated", id=lead.pk)
     return results
-
-
-def campaign_add_leads(*, campaign, lead_ids: list[int]) -> tuple[int, int]:
-    """Put leads into the campaign's first list (a list named for the campaign when it has
-    none) and, if it is running, enroll them at once (as the Review page's "enroll new leads").
-    Returns (added to the list, enrolled now)."""
-    from campaigns.models import Campaign
-    from campaigns.sending.launch import campaign_enroll
-
-    ids = set(lead_ids)
-    leads = list(Lead.objects.for_workspace(campaign.workspace).filter(pk__in=ids))
-    if len(leads) != len(ids):
-        raise LeadError(_("No such lead in this workspace."), field="lead_ids", code="not_found")
-    with transaction.atomic():
-        lead_list = campaign.lead_lists.order_by("pk").first()
-        if lead_list is None:
-            lead_list, _created = LeadList.objects.get_or_create(
-                workspace=campaign.workspace, name=f"{campaign.name} ({campaign.pk})"[:120]
-            )
-            campaign.lead_lists.add(lead_list)
-        before = LeadMembership.objects.filter(lead_list=lead_list, lead__in=leads).count()
-        LeadMembership.objects.bulk_create(
-            [LeadMembership(lead=lead, lead_list=lead_list) for lead in leads],
-            ignore_conflicts=True,
-        )
-    enrolled = campaign_enroll(campaign) if campaign.status == Campaign.Status.RUNNING else 0
-    return len(leads) - before, enrolled

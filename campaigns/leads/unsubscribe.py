@@ -13,7 +13,9 @@ from campaigns.models import Enrollment, Event, Lead, OutboundMessage, StopReaso
 from campaigns.stats import Tally
 
 
-def unsubscribe(message: OutboundMessage, *, reason: str = Suppression.Reason.UNSUBSCRIBED) -> None:
+def recipient_unsubscribe(
+    *, message: OutboundMessage, reason: str = Suppression.Reason.UNSUBSCRIBED
+) -> None:
     """The recipient of `message` asked to hear no more (the link, one-click, words) or
     complained (a feedback report: `reason` COMPLAINT)."""
     campaign = message.enrollment.campaign

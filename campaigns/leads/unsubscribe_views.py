@@ -8,7 +8,7 @@ from django.shortcuts import render
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
-from campaigns.leads.unsubscribe import unsubscribe
+from campaigns.leads.unsubscribe import recipient_unsubscribe
 from campaigns.models import OutboundMessage
 from campaigns.tokens import UNSUBSCRIBE_SALT, unsign
 
@@ -34,7 +34,7 @@ def _message(signed: str) -> OutboundMessage:
 def unsubscribe_page(request, signed: str):
     message = _message(signed)
     if request.method == "POST":
-        unsubscribe(message)
+        recipient_unsubscribe(message=message)
         if request.POST.get("List-Unsubscribe") == "One-Click":
             return HttpResponse("Unsubscribed.\n", content_type="text/plain")
         return render(request, "campaigns/unsubscribe.html", {"message": message, "done": True})

@@ -150,7 +150,7 @@ def _mapping_context(imp: LeadImport, mapping: list[str], error: str = "") -> di
             {"index": i, "name": name, "choices": choices[i], "selected": mapping[i]}
             for i, name in enumerate(imp.header)
         ],
-        "preview": lead_import_preview(imp),
+        "preview": lead_import_preview(lead_import=imp),
         "error": error,
     }
 

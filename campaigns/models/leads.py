@@ -13,7 +13,8 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import Workspace
 from core.tenancy import WorkspaceManager
 
-# Lead fields a CSV column can map to and a template can name; anything else is a custom field.
+# The lead schema, stated once: the fields a CSV column can map to, a template can name and the
+# lead form edits (anything else is a custom field); their lengths are the model's (`Lead`).
 STANDARD_FIELDS = (
     "email",
     "first_name",

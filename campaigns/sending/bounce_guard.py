@@ -42,8 +42,8 @@ def bounce_totals(campaign_ids: Iterable[int]) -> dict[int, tuple[int, int]]:
     return {row["campaign_id"]: (row["tried"] or 0, row["bounced"] or 0) for row in rows}
 
 
-def pause_on_bounces(
-    campaign_ids: Iterable[int], *, settled: set[int] | None = None
+def campaigns_pause_on_bounces(
+    *, campaign_ids: Iterable[int], settled: set[int] | None = None
 ) -> list[Campaign]:
     """Pause the running campaigns among these whose bounce rate since they (re)started is over
     their limit; returns them. Two queries when none is. Into `settled`, if given, go the ones
@@ -93,7 +93,7 @@ def pause_on_bounces(
     return paused
 
 
-def bounce_count_restart(campaign: Campaign) -> None:
+def bounce_count_restart(*, campaign: Campaign) -> None:
     """From now on only what the campaign sends counts toward its bounce limit (on resume)."""
     tried, bounced = bounce_totals([campaign.pk]).get(campaign.pk, (0, 0))
     campaign.bounce_count_tried_before, campaign.bounce_count_bounced_before = tried, bounced

@@ -22,7 +22,7 @@ from django.utils import timezone
 from ai import signals
 from ai.content_filter import content_check_local, content_gate
 from ai.models import BlockedSnapshot
-from campaigns.authoring.services import parse_variant
+from campaigns.authoring.rendering import parse_variant
 from campaigns.authoring.templating import Merge, Spin, TemplateError
 from campaigns.models import Campaign
 
@@ -153,7 +153,7 @@ def resume_released(sender, *, workspace, campaign_id, **kwargs):
     Campaign.objects.filter(pk=campaign.pk).update(held_at=None, paused_reason="")
     campaign.held_at, campaign.paused_reason = None, ""
     try:
-        campaign_launch(campaign)
+        campaign_launch(campaign=campaign)
     except LaunchError as exc:  # e.g. its mailbox was paused meanwhile: the user resumes later
         log.info("Released campaign %s does not launch yet: %s", campaign.pk, exc)
 

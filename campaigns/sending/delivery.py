@@ -19,8 +19,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from api import events as webhook_events
-from campaigns.authoring.rendering import render_outbound
-from campaigns.authoring.services import lead_values
+from campaigns.authoring.rendering import lead_values, render_outbound
 from campaigns.authoring.templating import TemplateError
 from campaigns.leads.suppression import Suppressions, suppression_add
 from campaigns.lifecycle import (
@@ -41,7 +40,7 @@ from campaigns.models import (
     Variant,
 )
 from campaigns.sending.billing_gate import charge_sent
-from campaigns.sending.bounce_guard import pause_on_bounces
+from campaigns.sending.bounce_guard import campaigns_pause_on_bounces
 from campaigns.sending.content_gate import merge_values_blocked
 from campaigns.sending.dispatch import attach_campaigns
 from campaigns.stats import Tally
@@ -76,7 +75,7 @@ def _lock_queued(message_ids: list[int]) -> dict[int, tuple[int, bool]]:
     return {pk: (attempts, status == Campaign.Status.RUNNING) for pk, attempts, status in rows}
 
 
-def send_batch(*, mailbox_id: int, message_ids: list[int]) -> dict[str, int]:
+def messages_send(*, mailbox_id: int, message_ids: list[int]) -> dict[str, int]:
     """Send what is still queued of a dispatched batch, claiming it a chunk at a time."""
     messages = list(
         OutboundMessage.objects.filter(
@@ -299,7 +298,7 @@ class _SentBuffer:
             tally.save()
             webhook_events.emails_sent(self.workspace_id, messages)
             campaign_ids = {m.enrollment.campaign_id for m in messages} - self.settled
-            pause_on_bounces(campaign_ids, settled=self.settled)
+            campaigns_pause_on_bounces(campaign_ids=campaign_ids, settled=self.settled)
 
 
 def _previous_messages(messages: list[OutboundMessage]) -> dict[int, OutboundMessage]:
@@ -337,7 +336,7 @@ def _record(message: OutboundMessage, result: SendResult) -> None:
                 reason=f"{result.code} {result.response}",
                 during="smtp",
             )
-            pause_on_bounces([message.enrollment.campaign_id])
+            campaigns_pause_on_bounces(campaign_ids=[message.enrollment.campaign_id])
     elif outcome is Outcome.REJECTED:
         message_fail(message=message, reason=StopReason.REJECTED)
     elif outcome is Outcome.TEMPORARY:

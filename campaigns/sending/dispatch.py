@@ -90,14 +90,14 @@ def dispatch_tick(now: datetime.datetime | None = None) -> int:
     now = now or timezone.now()
     total = 0
     for mailbox_id in due_mailboxes(now):
-        ids = claim_for_mailbox(mailbox_id, now)
+        ids = messages_claim(mailbox_id=mailbox_id, now=now)
         if ids:
             send_mailbox_batch.delay(mailbox_id, ids)
             total += len(ids)
     return total
 
 
-def claim_for_mailbox(mailbox_id: int, now: datetime.datetime, batch: int = BATCH) -> list[int]:
+def messages_claim(*, mailbox_id: int, now: datetime.datetime, batch: int = BATCH) -> list[int]:
     """Queue up to `batch` messages for one mailbox, as far as its capacity allows.
 
     One transaction: lock the due retries and enrollments, decide for each (window, campaign

@@ -18,8 +18,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from api import events as webhook_events
-from campaigns.authoring.services import SYSTEM_FIELDS, body_source, parse_variant
+from campaigns.authoring.rendering import SYSTEM_FIELDS, body_source, parse_variant
 from campaigns.authoring.templating import TemplateError
+from campaigns.leads.services import LeadError
 from campaigns.leads.suppression import Suppressions
 from campaigns.lifecycle import enrollments_stop
 from campaigns.models import (
@@ -27,6 +28,8 @@ from campaigns.models import (
     Campaign,
     Enrollment,
     Lead,
+    LeadList,
+    LeadMembership,
     StopReason,
 )
 from campaigns.schedule import next_send_time
@@ -213,7 +216,7 @@ class LaunchError(ValueError):
         self.problems = problems
 
 
-def campaign_enroll(campaign: Campaign, *, now: datetime.datetime | None = None) -> int:
+def campaign_enroll(*, campaign: Campaign, now: datetime.datetime | None = None) -> int:
     """Enroll the campaign's leads not enrolled yet (launch, and leads added later).
 
     Skipped: suppressed leads, and leads active in another running campaign of the workspace
@@ -263,7 +266,7 @@ def _enroll(campaign: Campaign, now: datetime.datetime) -> int:
     return len(leads)
 
 
-def campaign_launch(campaign: Campaign) -> int:
+def campaign_launch(*, campaign: Campaign) -> int:
     problems = launch_problems(campaign)
     if problems:
         raise LaunchError(problems)
@@ -275,15 +278,15 @@ def campaign_launch(campaign: Campaign) -> int:
         if campaign.status not in (Campaign.Status.DRAFT, Campaign.Status.PAUSED):
             raise LaunchError([Problem(_("This campaign is already running."), "")])
         if campaign.status == Campaign.Status.PAUSED:
-            bounce_count_restart(campaign)
+            bounce_count_restart(campaign=campaign)
         before, campaign.status = campaign.status, Campaign.Status.RUNNING
         campaign.launched_at = campaign.launched_at or timezone.now()
         campaign.save(update_fields=["status", "launched_at"])
         webhook_events.campaign_status_changed(campaign, before=before)
-        return campaign_enroll(campaign)
+        return campaign_enroll(campaign=campaign)
 
 
-def campaign_pause(campaign: Campaign) -> None:
+def campaign_pause(*, campaign: Campaign) -> None:
     """Nothing new is claimed; messages already handed to a send task finish."""
     with transaction.atomic():
         paused = Campaign.objects.filter(pk=campaign.pk, status=Campaign.Status.RUNNING).update(
@@ -294,7 +297,7 @@ def campaign_pause(campaign: Campaign) -> None:
             webhook_events.campaign_status_changed(campaign, before=Campaign.Status.RUNNING)
 
 
-def campaign_stop(campaign: Campaign) -> None:
+def campaign_stop(*, campaign: Campaign) -> None:
     with transaction.atomic():
         before = Campaign.objects.filter(pk=campaign.pk).values_list("status", flat=True).first()
         Campaign.objects.filter(pk=campaign.pk).update(status=Campaign.Status.COMPLETED)
@@ -305,3 +308,29 @@ def campaign_stop(campaign: Campaign) -> None:
             enrollments=Enrollment.objects.filter(campaign=campaign),
             reason=StopReason.CAMPAIGN_STOPPED,
         )
+
+
+def campaign_add_leads(*, campaign: Campaign, lead_ids: list[int]) -> tuple[int, int]:
+    """Put leads into the campaign's first list (a list named for the campaign when it has
+    none) and, if it is running, enroll them at once (as the Review page's "enroll new leads").
+    Returns (added to the list, enrolled now)."""
+    ids = set(lead_ids)
+    leads = list(Lead.objects.for_workspace(campaign.workspace).filter(pk__in=ids))
+    if len(leads) != len(ids):
+        raise LeadError(_("No such lead in this workspace."), field="lead_ids", code="not_found")
+    with transaction.atomic():
+        lead_list = campaign.lead_lists.order_by("pk").first()
+        if lead_list is None:
+            lead_list, _created = LeadList.objects.get_or_create(
+                workspace=campaign.workspace, name=f"{campaign.name} ({campaign.pk})"[:120]
+            )
+            campaign.lead_lists.add(lead_list)
+        before = LeadMembership.objects.filter(lead_list=lead_list, lead__in=leads).count()
+        LeadMembership.objects.bulk_create(
+            [LeadMembership(lead=lead, lead_list=lead_list) for lead in leads],
+            ignore_conflicts=True,
+        )
+    enrolled = (
+        campaign_enroll(campaign=campaign) if campaign.status == Campaign.Status.RUNNING else 0
+    )
+    return len(leads) - before, enrolled

@@ -28,19 +28,19 @@ def campaign_control(request, pk: int):
     if action in ("launch", "resume"):
         resuming = campaign.status == Campaign.Status.PAUSED
         try:
-            enrolled = campaign_launch(campaign)
+            enrolled = campaign_launch(campaign=campaign)
         except LaunchError as exc:
             messages.error(request, str(exc))
             return redirect("campaign_review", pk=campaign.pk)
         messages.success(request, _launched_message(campaign, resuming, enrolled))
     elif action == "enroll" and campaign.status == Campaign.Status.RUNNING:
-        added = campaign_enroll(campaign)
+        added = campaign_enroll(campaign=campaign)
         messages.success(request, _("%(n)s new leads enrolled.") % {"n": added})
     elif action == "pause":
-        campaign_pause(campaign)
+        campaign_pause(campaign=campaign)
         messages.info(request, _("Paused. Nothing new goes out until you resume."))
     elif action == "stop":
-        campaign_stop(campaign)
+        campaign_stop(campaign=campaign)
         messages.info(request, _("Stopped. No lead receives anything more from this campaign."))
     return redirect("campaign_report", pk=campaign.pk)
 

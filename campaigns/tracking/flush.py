@@ -35,12 +35,12 @@ def tracking_flush(*, batch: int = FLUSH_BATCH) -> int:
         pending = tracking_buffer.take(batch)
         if not len(pending):
             return taken
-        record_hits(pending.hits)
+        hits_record(hits=pending.hits)
         pending.ack()
         taken += len(pending)
 
 
-def record_hits(hits: list[Hit]) -> int:
+def hits_record(*, hits: list[Hit]) -> int:
     """Events for these hits (those whose message still exists), first opens/clicks counted."""
     messages, unknown = {}, set()
     found = OutboundMessage.objects.filter(token__in={hit.token for hit in hits})

@@ -14,8 +14,7 @@ from campaigns.sending.launch import campaign_launch, launch_problems
 from postigo.management.commands.mailcatcher import catcher
 from smtp_accounts.connection import check_smtp
 from smtp_accounts.models import Mailbox
-from tests.campaigns.pipeline import run_until
-from tests.platform.test_mailcatcher import free_port
+from tests.factories import free_port, run_until
 
 pytestmark = pytest.mark.django_db
 
@@ -57,7 +56,7 @@ def test_the_demo_campaign_goes_out_through_the_mail_catcher(demo, tmp_path):
     try:
         assert check_smtp(Mailbox.objects.get()).ok  # the login the catcher accepts
         with time_machine.travel(start, tick=False):
-            enrolled = campaign_launch(campaign)
+            enrolled = campaign_launch(campaign=campaign)
         # Every lead is due within the first hour; the mailbox spaces its sends 20-30 s apart.
         for seconds in range(3660, 3660 + 24 * 30 + 300, 15):
             run_until(start + datetime.timedelta(seconds=seconds))

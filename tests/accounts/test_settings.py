@@ -58,7 +58,7 @@ def test_pages_need_a_signed_in_user(client, name):
 
 
 def test_the_dashboard_counts_connected_mailboxes(client, alice, workspace_a):
-    from tests.smtp_accounts.factories import make_mailbox
+    from tests.factories import make_mailbox
 
     client.force_login(alice)
     assert client.get(reverse("dashboard")).context["mailbox_count"] == 0

@@ -85,7 +85,7 @@ def world(workspace_a):
         Reply,
         Suppression,
     )
-    from tests.smtp_accounts.factories import make_mailbox
+    from tests.factories import make_mailbox
 
     now = timezone.now()
     lead_list = LeadList.objects.create(workspace=workspace_a, name="Prospects")

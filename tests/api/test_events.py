@@ -12,14 +12,13 @@ from django.utils import timezone
 from standardwebhooks.webhooks import Webhook
 
 from api.webhooks import deliver_due
-from campaigns.inbox.receive import receive
-from campaigns.leads.unsubscribe import unsubscribe
+from campaigns.inbox.receive import mail_receive_one
+from campaigns.leads.unsubscribe import recipient_unsubscribe
 from campaigns.models import OutboundMessage
 from campaigns.sending.dispatch import dispatch_tick
 from smtp_accounts.services import mailbox_paused_by_error
 from tests.campaigns import inbound_mail
-from tests.campaigns.pipeline import track
-from tests.smtp_accounts.factories import sink_mailbox
+from tests.factories import sink_mailbox, track
 
 
 @pytest.fixture
@@ -94,7 +93,9 @@ def test_a_campaign_started_through_the_api_sends_signed_sent_and_reply_events(
 
     message = OutboundMessage.objects.get(recipient="lead0@x.example")
     receiver.received.clear()
-    receive(mailbox, inbound_mail.gmail_reply(message), timezone.now())
+    mail_receive_one(
+        mailbox=mailbox, raw=inbound_mail.gmail_reply(message), received_at=timezone.now()
+    )
     [reply] = [e for e in events(receiver, endpoint.secret) if e["type"] == "reply.received"]
     assert reply["data"]["lead"]["email"] == "lead0@x.example"
     assert reply["data"]["reply"]["text"].startswith("Sounds interesting")
@@ -137,7 +138,7 @@ def test_opens_and_clicks_carry_the_machine_flag(api, mailbox, receiver, endpoin
 @pytest.mark.django_db
 def test_an_unsubscribe_is_announced(api, mailbox, receiver, endpoint):
     run_campaign_through_the_api(api, mailbox, n=1)
-    unsubscribe(OutboundMessage.objects.get())
+    recipient_unsubscribe(message=OutboundMessage.objects.get())
     [event] = [e for e in events(receiver, endpoint.secret) if e["type"] == "lead.unsubscribed"]
     assert event["data"]["lead"]["email"] == "lead0@x.example"
     assert event["data"]["reason"] == "unsubscribed"
@@ -147,7 +148,9 @@ def test_an_unsubscribe_is_announced(api, mailbox, receiver, endpoint):
 def test_a_bounce_report_is_announced(api, mailbox, receiver, endpoint):
     run_campaign_through_the_api(api, mailbox, n=1)
     message = OutboundMessage.objects.get()
-    receive(mailbox, inbound_mail.postfix_bounce(message), timezone.now())
+    mail_receive_one(
+        mailbox=mailbox, raw=inbound_mail.postfix_bounce(message), received_at=timezone.now()
+    )
     [event] = [e for e in events(receiver, endpoint.secret) if e["type"] == "email.bounced"]
     assert event["data"]["bounce"]["permanent"] is True
     assert event["data"]["bounce"]["during"] == "report"
@@ -158,7 +161,11 @@ def test_a_bounce_report_is_announced(api, mailbox, receiver, endpoint):
 def test_relabelling_a_reply_interested_announces_the_lead(api, mailbox, receiver, endpoint):
     run_campaign_through_the_api(api, mailbox, n=1)
     message = OutboundMessage.objects.get()
-    receive(mailbox, inbound_mail.gmail_reply(message, body="Not now, thanks."), timezone.now())
+    mail_receive_one(
+        mailbox=mailbox,
+        raw=inbound_mail.gmail_reply(message, body="Not now, thanks."),
+        received_at=timezone.now(),
+    )
     reply_id = api.get("replies").json()["data"][0]["id"]
     receiver.received.clear()
     assert api.post(f"replies/{reply_id}/label", {"label": "interested"}).status_code == 200
@@ -186,7 +193,9 @@ def test_an_answer_goes_through_the_same_mailbox_in_the_thread(api, mailbox, smt
     run_campaign_through_the_api(api, mailbox, n=1)
     message = OutboundMessage.objects.get()
     with time_machine.travel(timezone.now() + LATER):  # after the send, two hours from now
-        receive(mailbox, inbound_mail.gmail_reply(message), timezone.now())
+        mail_receive_one(
+            mailbox=mailbox, raw=inbound_mail.gmail_reply(message), received_at=timezone.now()
+        )
         reply_id = api.get("replies").json()["data"][0]["id"]
         response = api.post(f"replies/{reply_id}/answer", {"body": "Thursday at 10 works."})
         thread = api.get(f"replies/{reply_id}").json()["thread"]

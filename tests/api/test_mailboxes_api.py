@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from smtp_accounts.models import Mailbox
-from tests.smtp_accounts.factories import make_mailbox
+from tests.factories import make_mailbox
 
 pytestmark = pytest.mark.django_db
 

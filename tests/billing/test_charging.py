@@ -13,10 +13,9 @@ from billing.models import LedgerEntry
 from billing.services import account_for, balance_charge, balance_credit, balance_of
 from campaigns.models import Campaign, OutboundMessage
 from campaigns.sending.billing_gate import OUT_OF_BALANCE
-from campaigns.sending.dispatch import claim_for_mailbox
+from campaigns.sending.dispatch import messages_claim
 from campaigns.sending.launch import LaunchError, campaign_launch, campaign_pause
-from tests.campaigns.pipeline import START, build, run_until
-from tests.smtp_accounts.factories import sink_mailbox
+from tests.factories import START, build, run_until, sink_mailbox
 
 
 @pytest.fixture
@@ -43,7 +42,7 @@ def test_a_campaign_that_sends_n_emails_is_charged_n_times_the_price(
     before = balance_of(workspace_a)
     with time_machine.travel(START, tick=False):
         campaign = build(workspace_a, mailbox, n=30, steps=1)
-        campaign_launch(campaign)
+        campaign_launch(campaign=campaign)
     run_until(START + datetime.timedelta(hours=1, minutes=1))
     sent = OutboundMessage.objects.filter(state="sent").count()
     assert sent == len(smtp_server.received) == 30
@@ -60,7 +59,7 @@ def test_launch_is_refused_when_the_balance_cannot_pay_for_one_email(
     set_balance(workspace_a, 4)
     campaign = build(workspace_a, mailbox, n=2, steps=1)
     with pytest.raises(LaunchError) as refused:
-        campaign_launch(campaign)
+        campaign_launch(campaign=campaign)
     assert "does not pay for an email" in str(refused.value)
     assert Campaign.objects.get(pk=campaign.pk).status == Campaign.Status.DRAFT
 
@@ -71,7 +70,7 @@ def test_the_dispatcher_queues_only_what_the_balance_pays_for_and_then_pauses(
     settings.BILLING_PRICE_EMAIL = 2
     with time_machine.travel(START, tick=False):
         campaign = build(workspace_a, mailbox, n=10, steps=1)
-        campaign_launch(campaign)
+        campaign_launch(campaign=campaign)
     set_balance(workspace_a, 2 * 6 + 1)  # six emails and a cent
     run_until(START + datetime.timedelta(hours=1, minutes=1))
     assert len(smtp_server.received) == 6
@@ -83,11 +82,11 @@ def test_the_dispatcher_queues_only_what_the_balance_pays_for_and_then_pauses(
 def test_an_exhausted_workspace_gets_nothing_claimed(workspace_a, mailbox, settings):
     with time_machine.travel(START, tick=False):
         campaign = build(workspace_a, mailbox, n=3, steps=1)
-        campaign_launch(campaign)
+        campaign_launch(campaign=campaign)
     set_balance(workspace_a, 0)
     at = START + datetime.timedelta(hours=1, minutes=1)
     with time_machine.travel(at, tick=False):
-        assert claim_for_mailbox(mailbox.pk, at) == []
+        assert messages_claim(mailbox_id=mailbox.pk, now=at) == []
 
 
 def test_a_top_up_resumes_campaigns_paused_for_balance_only(
@@ -95,10 +94,10 @@ def test_a_top_up_resumes_campaigns_paused_for_balance_only(
 ):
     with time_machine.travel(START, tick=False):
         campaign = build(workspace_a, mailbox, n=5, steps=1)
-        campaign_launch(campaign)
+        campaign_launch(campaign=campaign)
         other = build(workspace_a, mailbox, n=2, steps=1, prefix="other")
-        campaign_launch(other)
-        campaign_pause(other)  # the user's own pause
+        campaign_launch(campaign=other)
+        campaign_pause(campaign=other)  # the user's own pause
     set_balance(workspace_a, 2)
     run_until(START + datetime.timedelta(hours=1, minutes=1))
     campaign.refresh_from_db()
@@ -118,7 +117,7 @@ def test_without_the_choice_a_top_up_leaves_them_paused(workspace_a, mailbox, sm
     account.save()
     with time_machine.travel(START, tick=False):
         campaign = build(workspace_a, mailbox, n=5, steps=1)
-        campaign_launch(campaign)
+        campaign_launch(campaign=campaign)
     set_balance(workspace_a, 2)
     run_until(START + datetime.timedelta(hours=1, minutes=1))
     balance_credit(workspace=workspace_a, amount=500, reason="top-up")
@@ -131,7 +130,7 @@ def test_the_balance_pause_is_told_apart_from_the_bounce_guard_and_the_user(
 ):
     with time_machine.travel(START, tick=False):
         campaign = build(workspace_a, mailbox, n=3, steps=1)
-        campaign_launch(campaign)
+        campaign_launch(campaign=campaign)
     set_balance(workspace_a, 1)
     run_until(START + datetime.timedelta(hours=1, minutes=1))
     campaign.refresh_from_db()
@@ -147,7 +146,7 @@ def test_webhooks_hear_of_the_balance_pause_and_the_resume(workspace_a, mailbox,
     )
     with time_machine.travel(START, tick=False):
         campaign = build(workspace_a, mailbox, n=3, steps=1)
-        campaign_launch(campaign)
+        campaign_launch(campaign=campaign)
     set_balance(workspace_a, 1)
     run_until(START + datetime.timedelta(hours=1, minutes=1))
     balance_credit(workspace=workspace_a, amount=500, reason="top-up")

@@ -26,8 +26,7 @@ from campaigns.sending.delivery import _SentBuffer
 from campaigns.sending.dispatch import dispatch_tick
 from campaigns.sending.launch import campaign_launch
 from postigo.celery import app as celery_app
-from tests.campaigns.pipeline import build
-from tests.smtp_accounts.factories import sink_mailbox
+from tests.factories import build, sink_mailbox
 
 pytestmark = pytest.mark.django_db(transaction=True)
 ROOT = Path(__file__).resolve().parents[2]
@@ -116,7 +115,7 @@ def test_several_dispatchers_and_workers_overdraw_at_most_one_chunk(
     with time_machine.travel(day0, tick=False):
         campaign = build(workspace_a, mailboxes[0], n=160, steps=1, daily_cap=500)
         campaign.mailboxes.add(*mailboxes[1:])
-        campaign_launch(campaign)
+        campaign_launch(campaign=campaign)
     set_balance(workspace_a, 70)
     workers = [start_worker(recipe) for _ in range(2)]
     try:
@@ -163,7 +162,7 @@ def test_killing_a_worker_mid_batch_leaves_sent_and_charged_in_agreement(
     day0 = tomorrow_nine()
     with time_machine.travel(day0, tick=False):
         campaign = build(workspace_a, mailbox, n=80, steps=1, daily_cap=500)
-        campaign_launch(campaign)
+        campaign_launch(campaign=campaign)
     process = start_worker(recipe)
     moment = day0 + datetime.timedelta(hours=1, minutes=1)
     for _kill in range(3):

@@ -1,6 +1,11 @@
-import pytest
+import datetime
 
-from tests.smtp_accounts.factories import sink_mailbox
+import pytest
+import time_machine
+
+from campaigns.models import OutboundMessage
+from campaigns.sending.launch import campaign_launch
+from tests.factories import START, build, read_from, run_until, sink_mailbox
 
 
 @pytest.fixture
@@ -38,3 +43,13 @@ def _counters_agree_with_the_rows(request):
         recounted = counters_by_key()
         transaction.set_rollback(True)
     assert live == recounted
+
+
+@pytest.fixture
+def sent(workspace_a, mailbox, smtp_server, imap_server):
+    read_from(mailbox, imap_server)
+    with time_machine.travel(START, tick=False):
+        campaign = build(workspace_a, mailbox, n=6, steps=2)
+        campaign_launch(campaign=campaign)
+    run_until(START + datetime.timedelta(hours=1, minutes=1))
+    return campaign, {m.recipient: m for m in OutboundMessage.objects.all()}

@@ -6,23 +6,22 @@ from email import policy
 import pytest
 
 from campaigns.authoring import content
+from campaigns.authoring.rendering import subject_source, variant_preview
 from campaigns.authoring.services import (
     AuthoringError,
     campaign_create,
     campaign_duplicate,
-    preview,
-    send_test,
     step_add,
     step_remove,
-    subject_source,
     variant_add,
     variant_remove,
     variant_save,
+    variant_send_test,
 )
 from campaigns.leads.suppression import suppression_add
-from campaigns.models import Lead, LeadList, LeadMembership
+from campaigns.models import Lead
 from campaigns.sending.launch import launch_problems
-from tests.smtp_accounts.factories import make_mailbox
+from tests.factories import add_leads, first_variant, make_mailbox
 
 pytestmark = pytest.mark.django_db
 
@@ -30,18 +29,6 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def campaign(workspace_a):
     return campaign_create(workspace=workspace_a, name="Q1 founders")
-
-
-def first_variant(campaign):
-    return campaign.steps.get(position=1).variants.get(label="A")
-
-
-def add_leads(workspace, *rows, list_name="Prospects"):
-    lead_list, _created = LeadList.objects.get_or_create(workspace=workspace, name=list_name)
-    for row in rows:
-        lead = Lead.objects.create(workspace=workspace, **row)
-        LeadMembership.objects.create(lead=lead, lead_list=lead_list)
-    return lead_list
 
 
 def ready(campaign, workspace, mailbox):
@@ -140,7 +127,7 @@ def test_preview_marks_unresolved_fields_and_counts_combinations(campaign, works
     lead = Lead.objects.create(
         workspace=workspace_a, email="a@x.example", first_name="<b>Ana</b>", company="Vela"
     )
-    shown = preview(variant, lead, n=3)
+    shown = variant_preview(variant=variant, lead=lead, n=3)
     assert shown.combinations == 6
     assert shown.subject in {"Quick question for Vela", "Short question for Vela"}
     assert "&lt;b&gt;Ana&lt;/b&gt;" in shown.html
@@ -164,7 +151,7 @@ def test_send_a_test_through_the_mailbox(campaign, workspace_a, alice, smtp_serv
         body_html="<p>Hi {{first_name|there}}, from {{sender_first_name}}</p>",
         weight=1,
     )
-    result = send_test(variant=variant, lead=None, mailbox=mailbox, to=alice.email)
+    result = variant_send_test(variant=variant, lead=None, mailbox=mailbox, to=alice.email)
 
     assert result.outcome == "sent"
     [received] = smtp_server.received

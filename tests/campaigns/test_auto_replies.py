@@ -6,11 +6,11 @@ import datetime
 import pytest
 import time_machine
 
-from campaigns.inbox.receive import receive
+from campaigns.inbox.receive import mail_receive_one
 from campaigns.leads.suppression import is_suppressed
 from campaigns.models import Enrollment, OutboundMessage, Reply
 from campaigns.sending.launch import campaign_launch
-from tests.campaigns.pipeline import START, build, run_until
+from tests.factories import START, build, run_until
 
 pytestmark = pytest.mark.django_db
 
@@ -19,7 +19,7 @@ pytestmark = pytest.mark.django_db
 def sent(workspace_a, mailbox, smtp_server):
     with time_machine.travel(START, tick=False):
         campaign = build(workspace_a, mailbox, n=3, steps=2)
-        campaign_launch(campaign)
+        campaign_launch(campaign=campaign)
     run_until(START + datetime.timedelta(hours=1, minutes=1))
     return {m.recipient: m for m in OutboundMessage.objects.all()}
 
@@ -52,7 +52,10 @@ def test_an_exchange_automatic_reply_with_a_null_return_path_is_an_auto_reply(se
         headers="X-Auto-Response-Suppress: All\nX-MS-Exchange-Inbox-Rules-Loop: "
         "lead0@x.example\nThread-Topic: Idea\n",
     )
-    assert receive(mailbox, raw, START + datetime.timedelta(hours=2)) == "auto_reply"
+    assert (
+        mail_receive_one(mailbox=mailbox, raw=raw, received_at=START + datetime.timedelta(hours=2))
+        == "auto_reply"
+    )
     reply = Reply.objects.get()
     assert reply.label == "out_of_office"
     assert not is_suppressed(mailbox.workspace, "lead0@x.example")
@@ -65,7 +68,10 @@ def test_a_gmail_vacation_reply_is_an_auto_reply(sent, mailbox):
     raw = auto_reply(
         sent["lead1@x.example"], subject="Re:", headers="Auto-Submitted: auto-replied\n"
     )
-    assert receive(mailbox, raw, START + datetime.timedelta(hours=2)) == "auto_reply"
+    assert (
+        mail_receive_one(mailbox=mailbox, raw=raw, received_at=START + datetime.timedelta(hours=2))
+        == "auto_reply"
+    )
 
 
 @pytest.mark.parametrize(
@@ -76,11 +82,17 @@ def test_a_gmail_vacation_reply_is_an_auto_reply(sent, mailbox):
 )  # fmt: skip
 def test_the_subject_prefix_of_each_language_makes_an_auto_reply(sent, mailbox, prefix):
     raw = auto_reply(sent["lead2@x.example"], subject=prefix, body="Back on Monday.")
-    assert receive(mailbox, raw, START + datetime.timedelta(hours=2)) == "auto_reply"
+    assert (
+        mail_receive_one(mailbox=mailbox, raw=raw, received_at=START + datetime.timedelta(hours=2))
+        == "auto_reply"
+    )
     assert not is_suppressed(mailbox.workspace, "lead2@x.example")
 
 
 def test_a_null_return_path_without_auto_reply_signs_is_still_read_as_a_bounce(sent, mailbox):
     message = sent["lead2@x.example"]
     raw = auto_reply(message, subject="Re:", body=f"<{message.recipient}>: 550 5.1.1 unknown user")
-    assert receive(mailbox, raw, START + datetime.timedelta(hours=2)) == "bounce"
+    assert (
+        mail_receive_one(mailbox=mailbox, raw=raw, received_at=START + datetime.timedelta(hours=2))
+        == "bounce"
+    )

@@ -8,12 +8,12 @@ from django.core import mail
 from django.urls import reverse
 
 from accounts.models import Notification
-from campaigns.inbox.receive import receive_batch
+from campaigns.inbox.receive import mail_receive
 from campaigns.models import Campaign, Enrollment, OutboundMessage
-from campaigns.sending.bounce_guard import MIN_ATTEMPTS, pause_on_bounces
+from campaigns.sending.bounce_guard import MIN_ATTEMPTS, campaigns_pause_on_bounces
 from campaigns.sending.launch import campaign_launch
 from tests.campaigns.inbound_mail import postfix_bounce
-from tests.campaigns.pipeline import START, build, run_until
+from tests.factories import START, build, run_until
 
 pytestmark = pytest.mark.django_db
 AN_HOUR_ON = START + datetime.timedelta(hours=1, minutes=1)  # every first step is due
@@ -22,7 +22,7 @@ AN_HOUR_ON = START + datetime.timedelta(hours=1, minutes=1)  # every first step 
 def launched(workspace, mailbox, n, **fields):
     with time_machine.travel(START, tick=False):
         campaign = build(workspace, mailbox, n=n, steps=1, **({"daily_cap": 1000} | fields))
-        campaign_launch(campaign)
+        campaign_launch(campaign=campaign)
     return campaign
 
 
@@ -85,7 +85,7 @@ def test_a_small_sample_a_low_rate_or_no_limit_never_pauses(workspace_a, mailbox
     for campaign in (fine, unlimited):
         campaign.refresh_from_db()
         assert campaign.status == Campaign.Status.RUNNING and tried(campaign) == 60
-    assert pause_on_bounces([fine.pk, unlimited.pk]) == []
+    assert campaigns_pause_on_bounces(campaign_ids=[fine.pk, unlimited.pk]) == []
 
 
 def test_bounce_reports_read_from_the_inbox_count_too(workspace_a, mailbox, smtp_server):
@@ -93,10 +93,10 @@ def test_bounce_reports_read_from_the_inbox_count_too(workspace_a, mailbox, smtp
     run_until(AN_HOUR_ON)
     sent = list(OutboundMessage.objects.filter(state="sent").order_by("pk"))
     assert len(sent) == 60
-    receive_batch(mailbox, [(postfix_bounce(m), AN_HOUR_ON) for m in sent[:3]])
+    mail_receive(mailbox=mailbox, items=[(postfix_bounce(m), AN_HOUR_ON) for m in sent[:3]])
     campaign.refresh_from_db()
     assert campaign.status == Campaign.Status.RUNNING  # 3 of 60: 5%
-    receive_batch(mailbox, [(postfix_bounce(sent[3]), AN_HOUR_ON)])
+    mail_receive(mailbox=mailbox, items=[(postfix_bounce(sent[3]), AN_HOUR_ON)])
     campaign.refresh_from_db()
     assert campaign.status == Campaign.Status.PAUSED
     assert campaign.paused_reason.startswith("4 of the 60 emails it sent bounced (6.7%)")
@@ -126,7 +126,7 @@ def test_sends_stop_asking_the_guard_once_they_can_no_longer_pause(
     late = launched(workspace_a, mailbox, 60, prefix="late")  # a bounce after the sample …
     run_until(AN_HOUR_ON + datetime.timedelta(hours=1))
     sent = list(OutboundMessage.objects.filter(enrollment__campaign=late).order_by("pk"))
-    receive_batch(mailbox, [(postfix_bounce(m), AN_HOUR_ON) for m in sent[:4]])
+    mail_receive(mailbox=mailbox, items=[(postfix_bounce(m), AN_HOUR_ON) for m in sent[:4]])
     late.refresh_from_db()
     assert late.status == Campaign.Status.PAUSED  # … still pauses: 4 of 60
 
@@ -138,7 +138,10 @@ def test_settled_means_sends_cannot_change_the_verdict(workspace_a, mailbox, smt
     unlimited = launched(workspace_a, mailbox, 10, prefix="free", bounce_limit=0)
     run_until(AN_HOUR_ON)
     settled: set[int] = set()
-    assert pause_on_bounces([few.pk, fine.pk, unlimited.pk], settled=settled) == []
+    assert (
+        campaigns_pause_on_bounces(campaign_ids=[few.pk, fine.pk, unlimited.pk], settled=settled)
+        == []
+    )
     # `few` is not: ten more good sends make 5 of 50, over 5%.
     assert settled == {fine.pk, unlimited.pk}
 
@@ -151,12 +154,12 @@ def test_a_copy_counts_its_own_bounces_from_its_launch(workspace_a, mailbox, smt
 
     original = launched(workspace_a, mailbox, 150)
     run_until(AN_HOUR_ON)
-    campaign_pause(original)
-    campaign_launch(original)  # resumed: its limit counts from its 150 tried
+    campaign_pause(campaign=original)
+    campaign_launch(campaign=original)  # resumed: its limit counts from its 150 tried
     original.refresh_from_db()
     assert original.bounce_count_tried_before == 150
     Campaign.objects.filter(pk=original.pk).update(paused_reason="3 of the 50 emails bounced")
-    campaign_stop(original)
+    campaign_stop(campaign=original)
 
     copy = campaign_duplicate(campaign=Campaign.objects.get(pk=original.pk))
     assert (copy.bounce_count_tried_before, copy.bounce_count_bounced_before) == (0, 0)
@@ -165,7 +168,7 @@ def test_a_copy_counts_its_own_bounces_from_its_launch(workspace_a, mailbox, smt
 
     smtp_server.script.rcpt = {f"lead{i}@x.example": "550 5.1.1 No such user" for i in range(20)}
     with time_machine.travel(AN_HOUR_ON + datetime.timedelta(hours=1), tick=False):
-        campaign_launch(copy)
+        campaign_launch(campaign=copy)
     run_until(AN_HOUR_ON + datetime.timedelta(hours=3))
     copy.refresh_from_db()
     assert copy.status == Campaign.Status.PAUSED, tried(copy)

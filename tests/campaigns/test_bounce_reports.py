@@ -13,12 +13,12 @@ from hypothesis import strategies as st
 
 from campaigns.inbox.bounce_reading import candidate, report_failures
 from campaigns.inbox.failure_kinds import failure_verdict
-from campaigns.inbox.receive import receive, receive_batch
+from campaigns.inbox.receive import mail_receive, mail_receive_one
 from campaigns.leads.suppression import is_suppressed
 from campaigns.models import CampaignStat, Enrollment, Lead, OutboundMessage, Reply, Suppression
 from campaigns.sending.launch import campaign_launch
 from tests.campaigns import bounce_shapes as shapes
-from tests.campaigns.pipeline import START, build, run_until
+from tests.factories import START, build, run_until
 
 pytestmark = pytest.mark.django_db
 
@@ -29,7 +29,7 @@ OWN = frozenset({"sender@acme.example"})
 def sent(workspace_a, mailbox, smtp_server):
     with time_machine.travel(START, tick=False):
         campaign = build(workspace_a, mailbox, n=6, steps=2)
-        campaign_launch(campaign)
+        campaign_launch(campaign=campaign)
     run_until(START + datetime.timedelta(hours=1, minutes=1))
     return campaign, {m.recipient: m for m in OutboundMessage.objects.all()}
 
@@ -142,7 +142,7 @@ def test_a_bare_domain_as_final_recipient_suppresses_the_recipient_not_the_domai
     )
     raw = raw.replace(b"Original-Recipient: rfc822;lead1@x.example", b"Original-Recipient: ")
     raw = raw.replace(b"    lead1@x.example", b"    (a list)")
-    assert receive(mailbox, raw, START) == "bounce"
+    assert mail_receive_one(mailbox=mailbox, raw=raw, received_at=START) == "bounce"
     assert suppressed_values(mailbox.workspace) == {"lead1@x.example"}
     assert not is_suppressed(mailbox.workspace, "someone@mx.example.org")
 
@@ -154,7 +154,7 @@ def test_our_own_mailbox_and_the_message_id_are_never_suppressed(sent, mailbox):
     raw = shapes.zoho(returned(message, quote_headers=False))
     noise = f"{message.message_id.strip('<>')}: 550 failed\r\n{mailbox.email}: 550 failed\r\n"
     raw = raw.replace(b"\r\nMessage ID:", b"\r\n" + noise.encode() + b"Message ID:")
-    assert receive(mailbox, raw, START) == "bounce"
+    assert mail_receive_one(mailbox=mailbox, raw=raw, received_at=START) == "bounce"
     assert suppressed_values(mailbox.workspace) == {"lead2@x.example"}
     assert not is_suppressed(mailbox.workspace, mailbox.email)
 
@@ -165,7 +165,7 @@ def test_an_empty_a_pipe_or_a_path_recipient_suppresses_nothing_else(sent, mailb
     raw = shapes.postfix(returned(by["lead3@x.example"]))
     raw = raw.replace(b"Final-Recipient: rfc822; lead3@x.example", b"Final-Recipient: " + junk)
     raw = raw.replace(b"Original-Recipient: rfc822;lead3@x.example", b"Original-Recipient: " + junk)
-    assert receive(mailbox, raw, START) == "bounce"
+    assert mail_receive_one(mailbox=mailbox, raw=raw, received_at=START) == "bounce"
     assert suppressed_values(mailbox.workspace) == {"lead3@x.example"}  # our message's recipient
 
 
@@ -178,7 +178,7 @@ def test_a_report_naming_no_address_is_tied_by_the_message_id_it_returns(sent, m
     raw = raw.replace(b"To: Lena Vogel", b"To: lead4@x.example")  # the returned headers' To
     raw = raw.replace(b"Final-Recipient: rfc822; Lena Vogel", b"Final-Recipient: rfc822; ")
     raw = raw.replace(b"Original-Recipient: rfc822;Lena Vogel", b"Original-Recipient: rfc822;")
-    assert receive(mailbox, raw, START) == "bounce"
+    assert mail_receive_one(mailbox=mailbox, raw=raw, received_at=START) == "bounce"
     assert is_suppressed(mailbox.workspace, "lead4@x.example")
     assert Reply.objects.get().failure == "recipient"
 
@@ -194,7 +194,7 @@ def test_a_reply_style_bounce_about_our_message_is_no_human_reply(sent, mailbox)
         "Delivery has failed to these recipients or groups:\r\n\r\n"
         f"{message.recipient}\r\nThe e-mail address you entered couldn't be found.\r\n"
     ).encode()
-    assert receive(mailbox, raw, START) == "bounce"
+    assert mail_receive_one(mailbox=mailbox, raw=raw, received_at=START) == "bounce"
     assert Lead.objects.get(email="lead5@x.example").status == "bounced"
     assert not Reply.objects.filter(kind="reply").exists()
 
@@ -226,7 +226,7 @@ def test_whatever_a_report_says_only_recipients_of_our_messages_are_suppressed(
     if not quote_id:
         raw = raw.replace(message.message_id.encode(), b"<gone@nowhere.example>")
     raw += noise.encode("utf-8", "replace")
-    receive_batch(mailbox, [(raw, START)])
+    mail_receive(mailbox=mailbox, items=[(raw, START)])
     ours = {m.recipient for m in OutboundMessage.objects.filter(mailbox=mailbox)}
     assert suppressed_values(mailbox.workspace) <= ours
     # and only for a failure on the recipient's side (or repeated temporary ones): never for a
@@ -243,7 +243,14 @@ def test_whatever_a_report_says_only_recipients_of_our_messages_are_suppressed(
 def test_a_sender_side_refusal_never_suppresses_the_lead(sent, mailbox, alice):
     campaign, by = sent
     message = by["lead0@x.example"]
-    assert receive(mailbox, shapes.postfix(returned(message, "spamhaus")), START) == "bounce"
+    assert (
+        mail_receive_one(
+            mailbox=mailbox,
+            raw=shapes.postfix(returned(message, "spamhaus")),
+            received_at=START,
+        )
+        == "bounce"
+    )
     reply = Reply.objects.get()
     assert (reply.failure, reply.failure_cause, reply.permanent) == ("sender", "blocklisted", False)
     assert not is_suppressed(mailbox.workspace, "lead0@x.example")
@@ -260,11 +267,19 @@ def test_the_first_sender_side_refusal_says_what_to_fix_with_a_link_to_domain_he
     from accounts.models import Notification
 
     _campaign, by = sent
-    receive(mailbox, shapes.gmail(returned(by["lead0@x.example"], "unauthenticated")), START)
+    mail_receive_one(
+        mailbox=mailbox,
+        raw=shapes.gmail(returned(by["lead0@x.example"], "unauthenticated")),
+        received_at=START,
+    )
     note = Notification.objects.get(user=alice)
     assert "SPF, DKIM or DMARC" in note.title + note.body
     assert note.url == reverse("domain_detail", args=[mailbox.domain])
-    receive(mailbox, shapes.gmail(returned(by["lead1@x.example"], "unauthenticated")), START)
+    mail_receive_one(
+        mailbox=mailbox,
+        raw=shapes.gmail(returned(by["lead1@x.example"], "unauthenticated")),
+        received_at=START,
+    )
     assert Notification.objects.filter(user=alice).count() == 1  # once a day per cause
     mailbox.refresh_from_db()
     assert mailbox.status == "active"
@@ -275,7 +290,11 @@ def test_repeated_sender_side_refusals_pause_the_mailbox(sent, mailbox, alice):
 
     _campaign, by = sent
     for n, case in enumerate(["spamhaus", "s3140", "banned_ip"]):
-        receive(mailbox, shapes.exchange(returned(by[f"lead{n}@x.example"], case)), START)
+        mail_receive_one(
+            mailbox=mailbox,
+            raw=shapes.exchange(returned(by[f"lead{n}@x.example"], case)),
+            received_at=START,
+        )
     mailbox.refresh_from_db()
     assert mailbox.status == "paused_error"
     assert "blocklisted" in mailbox.status_reason
@@ -285,14 +304,22 @@ def test_repeated_sender_side_refusals_pause_the_mailbox(sent, mailbox, alice):
 
 def test_a_temporary_failure_is_not_suppressed_on_the_first(sent, mailbox):
     _campaign, by = sent
-    receive(mailbox, shapes.postfix(returned(by["lead0@x.example"], "mailbox_full")), START)
+    mail_receive_one(
+        mailbox=mailbox,
+        raw=shapes.postfix(returned(by["lead0@x.example"], "mailbox_full")),
+        received_at=START,
+    )
     assert Reply.objects.get().failure == "temporary"
     assert not is_suppressed(mailbox.workspace, "lead0@x.example")
 
 
 def test_a_recipient_side_failure_suppresses_marks_bounced_and_stops(sent, mailbox):
     campaign, by = sent
-    receive(mailbox, shapes.dragonfly_dma(returned(by["lead0@x.example"])), START)
+    mail_receive_one(
+        mailbox=mailbox,
+        raw=shapes.dragonfly_dma(returned(by["lead0@x.example"])),
+        received_at=START,
+    )
     assert is_suppressed(mailbox.workspace, "lead0@x.example")
     assert Enrollment.objects.get(lead__email="lead0@x.example").stop_reason == "bounced"
     assert returned_total(campaign) == 1
@@ -304,7 +331,11 @@ def test_a_recipient_side_failure_suppresses_marks_bounced_and_stops(sent, mailb
 @pytest.fixture
 def bounced(sent, mailbox):
     _campaign, by = sent
-    receive(mailbox, shapes.postfix(returned(by["lead0@x.example"])), START)
+    mail_receive_one(
+        mailbox=mailbox,
+        raw=shapes.postfix(returned(by["lead0@x.example"])),
+        received_at=START,
+    )
     return Suppression.objects.get(value="lead0@x.example")
 
 
@@ -363,7 +394,7 @@ def test_a_feedback_loop_complaint_is_recognised_and_suppressed_as_a_complaint(s
     message = by["lead1@x.example"]
     raw = shapes.COMPLAINT_FORMATS[fmt](returned(message))
     assert wanted_batch(mailbox, [judged_headers(raw)]) == [True]  # the sync fetches it
-    assert receive(mailbox, raw, START) == "complaint"
+    assert mail_receive_one(mailbox=mailbox, raw=raw, received_at=START) == "complaint"
     assert Suppression.objects.get(value="lead1@x.example").reason == "complaint"
     assert suppressed_values(mailbox.workspace) == {"lead1@x.example"}
     assert Enrollment.objects.get(lead__email="lead1@x.example").stop_reason == "unsubscribed"
@@ -373,7 +404,7 @@ def test_a_redacted_complaint_without_our_message_id_suppresses_nobody(sent, mai
     _campaign, by = sent
     message = by["lead1@x.example"]
     raw = shapes.aol_arf(returned(message)).replace(message.message_id.encode(), b"<x@y.example>")
-    assert receive(mailbox, raw, START) is None
+    assert mail_receive_one(mailbox=mailbox, raw=raw, received_at=START) is None
     assert not Suppression.objects.exists()
 
 
@@ -383,8 +414,16 @@ def test_the_conversation_shows_whose_fault_a_bounce_is_and_what_to_fix(
     from django.urls import reverse
 
     _campaign, by = sent
-    receive(mailbox, shapes.exchange(returned(by["lead0@x.example"], "spamhaus")), START)
-    receive(mailbox, shapes.postfix(returned(by["lead1@x.example"])), START)
+    mail_receive_one(
+        mailbox=mailbox,
+        raw=shapes.exchange(returned(by["lead0@x.example"], "spamhaus")),
+        received_at=START,
+    )
+    mail_receive_one(
+        mailbox=mailbox,
+        raw=shapes.postfix(returned(by["lead1@x.example"])),
+        received_at=START,
+    )
     client.force_login(alice)
     refusal, dead = Reply.objects.order_by("pk")
     page = client.get(reverse("inbox_thread", args=[refusal.pk])).content.decode()
@@ -399,18 +438,30 @@ def test_the_conversation_shows_whose_fault_a_bounce_is_and_what_to_fix(
 def test_blocklist_refusals_across_a_domains_mailboxes_pause_all_of_them(
     workspace_a, mailbox, smtp_server, alice
 ):
-    from tests.smtp_accounts.factories import sink_mailbox
+    from tests.factories import sink_mailbox
 
     sibling = sink_mailbox(workspace_a, smtp_server, email="bob.sender@acme.example")
     elsewhere = sink_mailbox(workspace_a, smtp_server, email="carol@other.example")
     with time_machine.travel(START, tick=False):
         for box, prefix in ((mailbox, "a"), (sibling, "b"), (elsewhere, "c")):
-            campaign_launch(build(workspace_a, box, n=2, steps=2, prefix=prefix))
+            campaign_launch(campaign=build(workspace_a, box, n=2, steps=2, prefix=prefix))
     run_until(START + datetime.timedelta(hours=1, minutes=1))
     by = {m.recipient: m for m in OutboundMessage.objects.all()}
-    receive(mailbox, shapes.postfix(returned(by["a0@x.example"], "spamhaus")), START)
-    receive(mailbox, shapes.postfix(returned(by["a1@x.example"], "s3140")), START)
-    receive(sibling, shapes.postfix(returned(by["b0@x.example"], "banned_ip")), START)
+    mail_receive_one(
+        mailbox=mailbox,
+        raw=shapes.postfix(returned(by["a0@x.example"], "spamhaus")),
+        received_at=START,
+    )
+    mail_receive_one(
+        mailbox=mailbox,
+        raw=shapes.postfix(returned(by["a1@x.example"], "s3140")),
+        received_at=START,
+    )
+    mail_receive_one(
+        mailbox=sibling,
+        raw=shapes.postfix(returned(by["b0@x.example"], "banned_ip")),
+        received_at=START,
+    )
     statuses = dict(
         OutboundMessage.objects.values_list("mailbox__email", "mailbox__status").distinct()
     )

@@ -7,8 +7,7 @@ from django.urls import reverse
 
 from campaigns.authoring.services import campaign_create, variant_save
 from campaigns.models import Campaign, Step, Variant
-from tests.campaigns.test_authoring import add_leads, first_variant
-from tests.smtp_accounts.factories import make_mailbox
+from tests.factories import add_leads, first_variant, make_mailbox
 
 pytestmark = pytest.mark.django_db
 HTMX = {"HX-Request": "true"}

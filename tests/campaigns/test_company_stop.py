@@ -9,14 +9,14 @@ import time_machine
 from django.urls import reverse
 
 from accounts.models import AuditLog
-from campaigns.inbox.receive import receive
+from campaigns.inbox.receive import mail_receive_one
 from campaigns.leads.addresses import company_domain
 from campaigns.leads.suppression import is_suppressed, suppression_add
-from campaigns.leads.unsubscribe import unsubscribe
+from campaigns.leads.unsubscribe import recipient_unsubscribe
 from campaigns.models import Enrollment, Lead, LeadMembership, OutboundMessage, Suppression
 from campaigns.sending.launch import campaign_launch
 from tests.campaigns import inbound_mail as mail
-from tests.campaigns.pipeline import START, build, run_until
+from tests.factories import START, build, run_until
 
 pytestmark = pytest.mark.django_db
 
@@ -42,7 +42,7 @@ def sent(workspace_a, mailbox):
             name = address.split("@")[0].title()
             lead = Lead.objects.create(workspace=workspace_a, email=address, first_name=name)
             LeadMembership.objects.create(lead=lead, lead_list=campaign.lead_lists.get())
-        campaign_launch(campaign)
+        campaign_launch(campaign=campaign)
     run_until(START + datetime.timedelta(hours=1, minutes=1))
     messages = {m.recipient: m for m in OutboundMessage.objects.select_related("enrollment")}
     assert set(messages) == set(PEOPLE)
@@ -75,7 +75,7 @@ def test_a_business_domain_is_a_company_whatever_its_case():
 def test_a_free_mail_unsubscribe_suppresses_only_that_address(sent, workspace_a, who, colleague):
     address = next(a for a in PEOPLE if a.startswith(who))
     other = next(a for a in PEOPLE if a.startswith(colleague))
-    unsubscribe(sent[address])
+    recipient_unsubscribe(message=sent[address])
     assert is_suppressed(workspace_a, address)
     assert not is_suppressed(workspace_a, other)
     assert domain_suppressions() == set()
@@ -83,20 +83,26 @@ def test_a_free_mail_unsubscribe_suppresses_only_that_address(sent, workspace_a,
 
 
 def test_a_company_unsubscribe_suppresses_the_company_domain(sent, workspace_a):
-    unsubscribe(sent["eve@acme.example"])
+    recipient_unsubscribe(message=sent["eve@acme.example"])
     assert domain_suppressions() == {"acme.example"}
     assert is_suppressed(workspace_a, "finn@acme.example")
     assert not is_suppressed(workspace_a, "ana@gmail.com")
 
 
 def test_a_free_mail_reply_stops_only_that_lead(sent, mailbox):
-    receive(mailbox, mail.gmail_reply(sent["ana@gmail.com"]), START + datetime.timedelta(hours=2))
+    mail_receive_one(
+        mailbox=mailbox,
+        raw=mail.gmail_reply(sent["ana@gmail.com"]),
+        received_at=START + datetime.timedelta(hours=2),
+    )
     assert still_in_sequence() == set(PEOPLE) - {"ana@gmail.com"}
 
 
 def test_a_company_reply_stops_everyone_at_the_company(sent, mailbox):
     at = START + datetime.timedelta(hours=2)
-    receive(mailbox, mail.gmail_reply(sent["eve@acme.example"]), at)
+    mail_receive_one(
+        mailbox=mailbox, raw=mail.gmail_reply(sent["eve@acme.example"]), received_at=at
+    )
     assert still_in_sequence() == set(PEOPLE) - {"eve@acme.example", "finn@acme.example"}
     stopped = Enrollment.objects.filter(lead__email="finn@acme.example").get()
     assert stopped.stop_reason == "replied"
@@ -104,7 +110,7 @@ def test_a_company_reply_stops_everyone_at_the_company(sent, mailbox):
 
 @pytest.fixture
 def company_suppressed(sent):
-    unsubscribe(sent["eve@acme.example"])
+    recipient_unsubscribe(message=sent["eve@acme.example"])
     return Suppression.objects.get(kind="domain", value="acme.example")
 
 

@@ -13,11 +13,11 @@ from ai.models import BlockedSnapshot, Review
 from ai.review import snapshot_confirm, snapshot_release, workspace_restore, workspace_suspend
 from campaigns.authoring.services import variant_save
 from campaigns.models import Campaign, Lead, OutboundMessage
-from campaigns.sending.delivery import send_batch
-from campaigns.sending.dispatch import claim_for_mailbox
+from campaigns.sending.delivery import messages_send
+from campaigns.sending.dispatch import messages_claim
 from campaigns.sending.launch import LaunchError, campaign_launch
-from tests.campaigns.pipeline import START, build, run_until
 from tests.conftest import enable_two_factor, make_user, totp_now
+from tests.factories import START, build, run_until
 
 pytestmark = pytest.mark.django_db
 PHISH = ("<p>Hi {{first_name}}, your account will be {suspended|closed} within 24 hours. "
@@ -34,7 +34,7 @@ def held_campaign(workspace, mailbox):
     variant_save(variant=campaign.steps.get(position=1).variants.first(),
                  subject="Security notice", body_html=PHISH, weight=1)  # fmt: skip
     with time_machine.travel(START, tick=False), pytest.raises(LaunchError) as caught:
-        campaign_launch(campaign)
+        campaign_launch(campaign=campaign)
     assert "Held for review" in str(caught.value)
     campaign.refresh_from_db()
     return campaign
@@ -57,7 +57,7 @@ def test_every_spintax_option_is_checked(workspace_a, mailbox):
                  body_html="<p>{Thanks for reading|Buy 5 Apple gift cards and send me the "
                            "codes} today</p>", weight=1)  # fmt: skip
     with time_machine.travel(START, tick=False), pytest.raises(LaunchError):
-        campaign_launch(campaign)
+        campaign_launch(campaign=campaign)
     bodies = BlockedSnapshot.objects.filter(campaign_id=campaign.pk).values_list(
         "body", "categories"
     )
@@ -68,7 +68,7 @@ def test_every_spintax_option_is_checked(workspace_a, mailbox):
 def test_a_held_campaign_cannot_be_launched_again_until_reviewed(workspace_a, mailbox):
     campaign = held_campaign(workspace_a, mailbox)
     with pytest.raises(LaunchError, match="Held for review"):
-        campaign_launch(campaign)
+        campaign_launch(campaign=campaign)
 
 
 def test_release_resumes_sending_and_the_same_content_is_not_held_again(
@@ -112,7 +112,7 @@ def test_a_merge_value_holding_a_phishing_link_is_caught_at_send(workspace_a, ma
         company="Verify your account now: http://185.22.14.7/login.php"
     )
     with time_machine.travel(START, tick=False):
-        campaign_launch(campaign)
+        campaign_launch(campaign=campaign)
     run_until(START + datetime.timedelta(hours=1, minutes=1))
     received = {r.rcpt_tos[0] for r in smtp_server.received}
     assert "lead0@x.example" not in received
@@ -129,28 +129,28 @@ def test_a_merge_value_holding_a_phishing_link_is_caught_at_send(workspace_a, ma
 def test_a_suspended_workspace_claims_nothing(workspace_a, alice, mailbox, operator):
     campaign = build(workspace_a, mailbox)
     with time_machine.travel(START, tick=False):
-        campaign_launch(campaign)
+        campaign_launch(campaign=campaign)
     workspace_suspend(workspace=workspace_a, operator=operator, reason="Phishing.")
     campaign.refresh_from_db()
     assert campaign.status == "paused" and "suspended" in campaign.paused_reason
     Campaign.objects.filter(pk=campaign.pk).update(status="running")  # even if resumed
     assert run_until(START + datetime.timedelta(hours=2)) == 0
-    assert claim_for_mailbox(mailbox.pk, START + datetime.timedelta(hours=2)) == []
+    assert messages_claim(mailbox_id=mailbox.pk, now=START + datetime.timedelta(hours=2)) == []
     with pytest.raises(LaunchError, match="suspended"):
         Campaign.objects.filter(pk=campaign.pk).update(status="paused")
-        campaign_launch(Campaign.objects.get(pk=campaign.pk))
+        campaign_launch(campaign=Campaign.objects.get(pk=campaign.pk))
 
 
 def test_suspension_after_the_claim_stops_the_send(workspace_a, alice, mailbox, smtp_server,
                                                    operator):  # fmt: skip
     campaign = build(workspace_a, mailbox)
     with time_machine.travel(START, tick=False):
-        campaign_launch(campaign)
-    claimed = claim_for_mailbox(mailbox.pk, START + datetime.timedelta(hours=2))
+        campaign_launch(campaign=campaign)
+    claimed = messages_claim(mailbox_id=mailbox.pk, now=START + datetime.timedelta(hours=2))
     assert claimed
     workspace_suspend(workspace=workspace_a, operator=operator, reason="Phishing.")
     Campaign.objects.filter(pk=campaign.pk).update(status="running")
-    send_batch(mailbox_id=mailbox.pk, message_ids=claimed)
+    messages_send(mailbox_id=mailbox.pk, message_ids=claimed)
     assert smtp_server.received == []
     assert not OutboundMessage.objects.exists()  # unclaimed: back with their enrollments
 
@@ -160,7 +160,7 @@ def test_restoring_lifts_the_suspension(workspace_a, alice, mailbox, smtp_server
     workspace_restore(workspace=workspace_a, operator=operator, reason="Appeal accepted.")
     campaign = build(workspace_a, mailbox)
     with time_machine.travel(START, tick=False):
-        campaign_launch(campaign)
+        campaign_launch(campaign=campaign)
     assert run_until(START + datetime.timedelta(hours=1, minutes=1)) == 4
     assert list(Review.objects.values_list("decision", flat=True)) == ["restore", "suspend"]
 
@@ -168,7 +168,7 @@ def test_restoring_lifts_the_suspension(workspace_a, alice, mailbox, smtp_server
 def test_a_workspace_whose_only_owner_is_deactivated_sends_nothing(workspace_a, alice, mailbox):
     campaign = build(workspace_a, mailbox)
     with time_machine.travel(START, tick=False):
-        campaign_launch(campaign)
+        campaign_launch(campaign=campaign)
     alice.is_active = False
     alice.save()
     assert run_until(START + datetime.timedelta(hours=2)) == 0

@@ -14,7 +14,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from campaigns.models import CampaignDay, Enrollment, Lead, OutboundMessage, normalize_email
-from campaigns.sending.dispatch import claim_for_mailbox, dispatch_tick, due_mailboxes
+from campaigns.sending.dispatch import dispatch_tick, due_mailboxes, messages_claim
 from campaigns.sending.launch import campaign_launch
 from campaigns.stats import stats_rebuild
 from smtp_accounts.models import Mailbox
@@ -39,7 +39,7 @@ def launched(workspace, mailboxes, *, n, at, **fields):
     with time_machine.travel(at, tick=False):
         campaign = build(workspace, mailboxes[0], n=n, steps=1, **(ALL_DAY | fields))
         campaign.mailboxes.add(*mailboxes[1:])
-        campaign_launch(campaign)
+        campaign_launch(campaign=campaign)
     return campaign
 
 
@@ -49,7 +49,7 @@ def all_due(at):
 
 def claim(mailbox, at):
     with time_machine.travel(at, tick=False):
-        return claim_for_mailbox(mailbox.pk, at)
+        return messages_claim(mailbox_id=mailbox.pk, now=at)
 
 
 def first_steps():
@@ -71,7 +71,7 @@ def test_the_campaign_cap_holds_exactly_with_two_concurrent_claims(workspace_a):
     def first():  # claims, then holds its transaction open while the second one claims
         try:
             with transaction.atomic():
-                claimed["a"] = claim_for_mailbox(a.pk, timezone.now())
+                claimed["a"] = messages_claim(mailbox_id=a.pk, now=timezone.now())
                 first_claimed.set()
                 time.sleep(0.5)
         finally:
@@ -81,7 +81,7 @@ def test_the_campaign_cap_holds_exactly_with_two_concurrent_claims(workspace_a):
     def second():
         first_claimed.wait()
         try:
-            claimed["b"] = claim_for_mailbox(b.pk, timezone.now())
+            claimed["b"] = messages_claim(mailbox_id=b.pk, now=timezone.now())
         finally:
             connections.close_all()
 

@@ -9,7 +9,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from campaigns.authoring import content
-from campaigns.authoring.services import campaign_create, preview, render_variant, variant_save
+from campaigns.authoring.rendering import render_variant, variant_preview
+from campaigns.authoring.services import campaign_create, variant_save
 
 pytestmark = pytest.mark.django_db
 
@@ -81,7 +82,7 @@ def test_text_part_keeps_literal_angle_brackets_that_the_html_part_shows(variant
 
 def test_the_preview_marks_spintax_that_will_go_out_literally(variant):
     variant_save(variant=variant, subject="s", body_html=r"<p>Say \{yes|no\} now</p>", weight=1)
-    shown = preview(variant, None)
+    shown = variant_preview(variant=variant, lead=None)
     assert ">{yes|no}</mark>" in shown.html and 'class="literal"' in shown.html
 
 

@@ -67,7 +67,7 @@ def run_import(workspace, text: str):
         data=text.replace("\n", "\r\n").encode(),
     )
     lead_import_start(lead_import=imp, mapping=imp.mapping, check_mx=False)
-    lead_import_run(imp.pk)
+    lead_import_run(lead_import_id=imp.pk)
     imp.refresh_from_db()
     return imp
 

@@ -7,15 +7,14 @@ import imapclient
 import pytest
 import time_machine
 
-from campaigns.inbox.receive import mailbox_inbox_sync, mailboxes_to_sync, receive
+from campaigns.inbox.receive import mail_receive_one, mailbox_inbox_sync, mailboxes_to_sync
 from campaigns.leads.suppression import is_suppressed
 from campaigns.models import Enrollment, Lead, OutboundMessage, Reply
 from campaigns.reports.numbers import campaign_report
-from campaigns.sending.launch import campaign_launch
 from smtp_accounts.imap_sync import mailbox_sync
 from smtp_accounts.models import Mailbox
 from tests.campaigns import inbound_mail as mail
-from tests.campaigns.pipeline import START, build, interrupted_after_delivery, run_until
+from tests.factories import START, interrupted_after_delivery, read_from, run_until
 
 pytestmark = pytest.mark.django_db
 
@@ -36,28 +35,6 @@ def imap(imap_server):
     client.logout()
 
 
-def read_from(mailbox, imap_server) -> None:
-    """The mailbox reads its inbox from the test dovecot."""
-    Mailbox.objects.filter(pk=mailbox.pk).update(
-        imap_host="localhost",
-        imap_port=imap_server.port,
-        imap_security="starttls",
-    )
-    mailbox.refresh_from_db()
-    mailbox.imap_username, mailbox.imap_password = imap_server.username, imap_server.password
-    mailbox.save()
-
-
-@pytest.fixture
-def sent(workspace_a, mailbox, smtp_server, imap_server):
-    read_from(mailbox, imap_server)
-    with time_machine.travel(START, tick=False):
-        campaign = build(workspace_a, mailbox, n=6, steps=2)
-        campaign_launch(campaign)
-    run_until(START + datetime.timedelta(hours=1, minutes=1))
-    return campaign, {m.recipient: m for m in OutboundMessage.objects.all()}
-
-
 def stop_reasons():
     return dict(Enrollment.objects.values_list("lead__email", "stop_reason"))
 
@@ -72,7 +49,7 @@ def test_replies_bounces_and_auto_replies_are_read_and_acted_on(sent, imap, mail
     imap.append("INBOX", mail.NEWSLETTER)
     imap.append("INBOX", mail.BROKEN)
 
-    result = mailbox_inbox_sync(mailbox.pk)
+    result = mailbox_inbox_sync(mailbox_id=mailbox.pk)
     assert (result.read, result.failed) == (7, 0)
     kinds = dict(Reply.objects.values_list("message__recipient", "kind"))
     assert kinds == {
@@ -114,7 +91,7 @@ def test_replies_bounces_and_auto_replies_are_read_and_acted_on(sent, imap, mail
 
     # Read again: nothing new, nothing twice. Then only the two leads still in the sequence
     # get the follow-up — the one out of office "bis zum 3. Dezember" after that date.
-    assert mailbox_inbox_sync(mailbox.pk).read == 0
+    assert mailbox_inbox_sync(mailbox_id=mailbox.pk).read == 0
     assert Reply.objects.count() == 5
     assert run_until(START + datetime.timedelta(days=3)) == 1
     away = Enrollment.objects.get(lead__email="lead3@x.example")
@@ -130,7 +107,7 @@ def test_replies_bounces_and_auto_replies_are_read_and_acted_on(sent, imap, mail
 def test_the_sync_never_marks_mail_read(sent, imap, mailbox):
     _campaign, by = sent
     imap.append("INBOX", mail.gmail_reply(by["lead0@x.example"]))
-    mailbox_inbox_sync(mailbox.pk)
+    mailbox_inbox_sync(mailbox_id=mailbox.pk)
     imap.select_folder("INBOX", readonly=True)
     [(uid, data)] = imap.fetch(imap.search("ALL"), ["FLAGS"]).items()
     assert b"\\Seen" not in data[b"FLAGS"]
@@ -143,13 +120,13 @@ def test_a_crash_half_way_loses_and_duplicates_nothing(sent, imap, mailbox):
 
     def dies_after_two(items):
         for raw, at in items[:2]:
-            receive(mailbox, raw, at)
+            mail_receive_one(mailbox=mailbox, raw=raw, received_at=at)
         raise KeyboardInterrupt  # the worker is killed mid-batch
 
     with pytest.raises(KeyboardInterrupt):
         mailbox_sync(mailbox, dies_after_two, since=START)
     assert Reply.objects.count() == 2
-    assert mailbox_inbox_sync(mailbox.pk).read == 4  # the batch again, from its start
+    assert mailbox_inbox_sync(mailbox_id=mailbox.pk).read == 4  # the batch again, from its start
     assert Reply.objects.count() == 4
     assert campaign_report(_campaign)["totals"]["replied"] == 4
 
@@ -208,7 +185,7 @@ def test_a_run_reads_a_bounded_amount_and_the_next_goes_on(sent, imap, mailbox, 
         next(news),
     ]:
         imap.append("INBOX", raw)
-    reads = [mailbox_inbox_sync(mailbox.pk).read for _run in range(4)]
+    reads = [mailbox_inbox_sync(mailbox_id=mailbox.pk).read for _run in range(4)]
     assert reads == [3, 3, 1, 0]  # two whole a run, then the checkpoint
     assert Reply.objects.count() == 4
 
@@ -216,18 +193,18 @@ def test_a_run_reads_a_bounded_amount_and_the_next_goes_on(sent, imap, mailbox, 
 def test_refused_imap_credentials_pause_the_mailbox(sent, imap, mailbox):
     mailbox.imap_password = "wrong"
     mailbox.save()
-    assert mailbox_inbox_sync(mailbox.pk) is None
+    assert mailbox_inbox_sync(mailbox_id=mailbox.pk) is None
     mailbox.refresh_from_db()
     assert mailbox.status == "paused_error" and "IMAP" in mailbox.status_reason
 
 
 def test_hostile_mail_is_survived(sent, mailbox):
     _campaign, by = sent
-    assert receive(mailbox, mail.BROKEN, START) is None
-    assert receive(mailbox, b"", START) is None
-    assert receive(mailbox, b"\x00" * 1000, START) is None
+    assert mail_receive_one(mailbox=mailbox, raw=mail.BROKEN, received_at=START) is None
+    assert mail_receive_one(mailbox=mailbox, raw=b"", received_at=START) is None
+    assert mail_receive_one(mailbox=mailbox, raw=b"\x00" * 1000, received_at=START) is None
     huge = mail.gmail_reply(by["lead0@x.example"], body="word " * 400_000)
-    assert receive(mailbox, huge, START) == "reply"
+    assert mail_receive_one(mailbox=mailbox, raw=huge, received_at=START) == "reply"
     assert len(Reply.objects.get().text) <= 20_000
 
 
@@ -239,7 +216,7 @@ def test_a_reply_that_decodes_to_nul_characters_is_kept(sent, mailbox):
         b"Content-Transfer-Encoding: quoted-printable", b"Content-Transfer-Encoding: base64", 1
     )
     raw = raw.replace(b"Subject: Re:", b"Subject: =?utf-8?b?AAA=?= Re:", 1)
-    assert receive(mailbox, raw, START) == "reply"
+    assert mail_receive_one(mailbox=mailbox, raw=raw, received_at=START) == "reply"
     reply = Reply.objects.get()
     assert "\x00" not in reply.text + reply.html + reply.subject and reply.text
 
@@ -255,9 +232,16 @@ def test_a_huge_bounce_report_is_read_in_bounded_time(sent, mailbox):
     closing = b"--8B2C61E0A3.1732446000/mx.acme.example--"
     padded = report.replace(closing, b"\r\n" * 5_000_000 + closing)
     assert len(padded) > 10_000_000
-    assert receive(mailbox, padded, START) == "bounce"
+    assert mail_receive_one(mailbox=mailbox, raw=padded, received_at=START) == "bounce"
     assert is_suppressed(mailbox.workspace, "lead4@x.example")
-    assert receive(mailbox, b"From: MAILER-DAEMON@x.example\r\n\r\n" + b"\n" * 10**7, START) is None
+    assert (
+        mail_receive_one(
+            mailbox=mailbox,
+            raw=b"From: MAILER-DAEMON@x.example\r\n\r\n" + b"\n" * 10**7,
+            received_at=START,
+        )
+        is None
+    )
 
 
 def test_a_huge_html_reply_keeps_its_start(sent, mailbox):
@@ -268,7 +252,10 @@ def test_a_huge_html_reply_keeps_its_start(sent, mailbox):
         b"multipart/alternative", b"text/html; charset=utf-8"
     )
     head = head.replace(b'; boundary="000000000000a1b2c3d4e5f6"', b"")
-    assert receive(mailbox, head + b"\r\n\r\n" + html.encode(), START) == "reply"
+    assert (
+        mail_receive_one(mailbox=mailbox, raw=head + b"\r\n\r\n" + html.encode(), received_at=START)
+        == "reply"
+    )
     reply = Reply.objects.get()
     assert reply.text.startswith("Yes, let's talk on Thursday.")
     assert reply.html.startswith("<p>Yes, <b>let's talk</b>")
@@ -279,7 +266,11 @@ def test_remove_me_in_words_unsubscribes(sent, mailbox):
     _campaign, by = sent
     message = by["lead5@x.example"]
     assert (
-        receive(mailbox, mail.gmail_reply(message, body="Please remove me from your list."), START)
+        mail_receive_one(
+            mailbox=mailbox,
+            raw=mail.gmail_reply(message, body="Please remove me from your list."),
+            received_at=START,
+        )
         == "reply"
     )
     assert Reply.objects.get().label == "unsubscribe"
@@ -293,16 +284,18 @@ def test_reports_quoting_a_nul_are_read_by_what_else_they_say(sent, mailbox):
     _campaign, by = sent
     message = by["lead4@x.example"]
     damaged = mail.qmail_bounce(message).replace(b"Message-ID: <", b"Message-ID: <\x00", 1)
-    assert receive(mailbox, damaged, START) == "bounce"  # by the address it names
+    assert (
+        mail_receive_one(mailbox=mailbox, raw=damaged, received_at=START) == "bounce"
+    )  # by the address it names
     assert is_suppressed(mailbox.workspace, "lead4@x.example")
     complaint = mail.arf_complaint(by["lead3@x.example"])
     complaint = complaint.replace(b"Original-Rcpt-To: ", b"Original-Rcpt-To: \x00")
     complaint = complaint.replace(b"Message-ID: <", b"Message-ID: <\x00")
-    assert receive(mailbox, complaint, START) == "complaint"  # by the returned To
+    assert mail_receive_one(mailbox=mailbox, raw=complaint, received_at=START) == "complaint"
     assert is_suppressed(mailbox.workspace, "lead3@x.example")
     nothing = mail.arf_complaint(by["lead2@x.example"]).replace(b"lead2@", b"\x00lead2@")
     nothing = nothing.replace(b"Message-ID: <", b"Message-ID: <\x00")
-    assert receive(mailbox, nothing, START) is None  # about nothing it can name
+    assert mail_receive_one(mailbox=mailbox, raw=nothing, received_at=START) is None
     assert not is_suppressed(mailbox.workspace, "lead2@x.example")
 
 
@@ -315,22 +308,32 @@ def test_the_list_unsubscribe_mailto_is_honoured(sent, mailbox):
     message = by["lead2@x.example"]
     raw = mail.mailto_unsubscribe(message)
     assert wanted_batch(mailbox, [mail.judged_headers(raw)]) == [True]  # the sync fetches it
-    assert receive(mailbox, raw, START) == "reply"
+    assert mail_receive_one(mailbox=mailbox, raw=raw, received_at=START) == "reply"
     assert Reply.objects.get().label == "unsubscribe"
     assert is_suppressed(mailbox.workspace, "lead2@x.example")
     assert Enrollment.objects.get(lead__email="lead2@x.example").status == "stopped"
     # "Unsubscribe" from someone we never wrote to is nobody's request
     stranger = mail.mailto_unsubscribe(message).replace(b"lead2@x.example", b"who@y.example")
     assert wanted_batch(mailbox, [mail.judged_headers(stranger)]) == [False]
-    assert receive(mailbox, stranger, START) is None
+    assert mail_receive_one(mailbox=mailbox, raw=stranger, received_at=START) is None
 
 
 def test_a_spam_complaint_suppresses_as_a_complaint(sent, mailbox):
     from campaigns.models import Suppression
 
     _campaign, by = sent
-    assert receive(mailbox, mail.arf_complaint(by["lead3@x.example"]), START) == "complaint"
-    assert receive(mailbox, mail.arf_complaint(by["lead3@x.example"]), START) == "complaint"
+    assert (
+        mail_receive_one(
+            mailbox=mailbox, raw=mail.arf_complaint(by["lead3@x.example"]), received_at=START
+        )
+        == "complaint"
+    )
+    assert (
+        mail_receive_one(
+            mailbox=mailbox, raw=mail.arf_complaint(by["lead3@x.example"]), received_at=START
+        )
+        == "complaint"
+    )
     assert Reply.objects.count() == 1
     assert Suppression.objects.get(value="lead3@x.example").reason == "complaint"
     assert Enrollment.objects.get(lead__email="lead3@x.example").stop_reason == "unsubscribed"
@@ -345,7 +348,7 @@ def test_a_failing_inbox_is_shown_and_retried_later(
 
     assert mailboxes_to_sync() == [mailbox.pk]
     Mailbox.objects.filter(pk=mailbox.pk).update(imap_port=1)  # nothing listens there
-    assert mailbox_inbox_sync(mailbox.pk) is None
+    assert mailbox_inbox_sync(mailbox_id=mailbox.pk) is None
     mailbox.refresh_from_db()
     assert mailbox.imap_failures == 1 and mailbox.status == "active"
     assert mailbox.imap_error == "Could not talk to localhost:1: [Errno 111] Connection refused"
@@ -355,7 +358,7 @@ def test_a_failing_inbox_is_shown_and_retried_later(
     with time_machine.travel(mailbox.imap_failed_at + datetime.timedelta(minutes=3)):
         assert mailboxes_to_sync() == [mailbox.pk]
     Mailbox.objects.filter(pk=mailbox.pk).update(imap_port=imap_server.port)  # fixed
-    assert mailbox_inbox_sync(mailbox.pk).read == 0
+    assert mailbox_inbox_sync(mailbox_id=mailbox.pk).read == 0
     mailbox.refresh_from_db()
     assert (mailbox.imap_failures, mailbox.imap_error) == (0, "")
     assert mailbox.imap_synced_at is not None
@@ -366,7 +369,7 @@ def test_a_refused_inbox_sign_in_pauses_the_mailbox_in_plain_words(sent, imap, m
 
     mailbox.imap_password = "changed-by-the-owner"
     mailbox.save()
-    assert mailbox_inbox_sync(mailbox.pk) is None
+    assert mailbox_inbox_sync(mailbox_id=mailbox.pk) is None
     mailbox.refresh_from_db()
     assert mailbox.status == "paused_error" and mailbox.imap_failures == 1
     # dovecot's answer as text, not as the bytes imaplib hands over (b'[AUTH…')
@@ -384,7 +387,10 @@ def test_a_refused_inbox_sign_in_pauses_the_mailbox_in_plain_words(sent, imap, m
 )
 def test_permanent_bounces_from_postfix_exim_and_exchange(sent, mailbox, builder):
     _campaign, by = sent
-    assert receive(mailbox, builder(by["lead4@x.example"]), START) == "bounce"
+    assert (
+        mail_receive_one(mailbox=mailbox, raw=builder(by["lead4@x.example"]), received_at=START)
+        == "bounce"
+    )
     assert Reply.objects.get().permanent
     assert is_suppressed(mailbox.workspace, "lead4@x.example")
     assert stop_reasons()["lead4@x.example"] == "bounced"
@@ -395,12 +401,12 @@ def test_temporary_bounces_suppress_only_when_they_repeat(sent, mailbox):
     message = by["lead4@x.example"]
     for day in range(2):
         raw = mail.gmail_bounce(message).replace(b"-4.2.2@", f"-4.2.2-{day}@".encode())
-        assert receive(mailbox, raw, START) == "bounce"
+        assert mail_receive_one(mailbox=mailbox, raw=raw, received_at=START) == "bounce"
         assert not is_suppressed(mailbox.workspace, "lead4@x.example")
     assert not Reply.objects.filter(permanent=True).exists()
     assert stop_reasons()["lead4@x.example"] == ""  # still in the sequence
     raw = mail.gmail_bounce(message).replace(b"-4.2.2@", b"-4.2.2-2@")
-    receive(mailbox, raw, START)  # the third
+    mail_receive_one(mailbox=mailbox, raw=raw, received_at=START)  # the third
     assert is_suppressed(mailbox.workspace, "lead4@x.example")
     assert stop_reasons()["lead4@x.example"] == "bounced"
 
@@ -408,7 +414,7 @@ def test_temporary_bounces_suppress_only_when_they_repeat(sent, mailbox):
 def test_a_batch_of_bounce_reports_is_acted_on_once(sent, mailbox):
     """Reports arrive together (a bad list bounces at once): each is tied to its message and
     acted on, the same report twice is one, three temporary ones of an address suppress it."""
-    from campaigns.inbox.receive import receive_batch
+    from campaigns.inbox.receive import mail_receive
 
     campaign, by = sent
     temporary = [
@@ -423,7 +429,7 @@ def test_a_batch_of_bounce_reports_is_acted_on_once(sent, mailbox):
         mail.gmail_bounce(by["lead3@x.example"]),  # one temporary: no more than counted
         mail.gmail_reply(by["lead5@x.example"]),
     ]
-    kinds = receive_batch(mailbox, [(raw, START) for raw in batch])
+    kinds = mail_receive(mailbox=mailbox, items=[(raw, START) for raw in batch])
     assert kinds == ["bounce"] * 7 + ["reply"]
     assert Reply.objects.filter(kind="bounce").count() == 6
     for address in ("lead0@x.example", "lead1@x.example", "lead2@x.example"):
@@ -433,7 +439,7 @@ def test_a_batch_of_bounce_reports_is_acted_on_once(sent, mailbox):
     assert not is_suppressed(mailbox.workspace, "lead3@x.example")
     assert stop_reasons()["lead3@x.example"] == ""
     # Read again (a crash before the checkpoint): nothing more happens.
-    assert receive_batch(mailbox, [(raw, START) for raw in batch]) == kinds
+    assert mail_receive(mailbox=mailbox, items=[(raw, START) for raw in batch]) == kinds
     assert Reply.objects.filter(kind="bounce").count() == 6
     totals = campaign_report(campaign)["totals"]
     assert totals["replied"] == 1
@@ -446,13 +452,28 @@ def test_mail_about_an_interrupted_send_is_read_and_proves_it_went_out(
     calls them unknown. A reply, a bounce report or a complaint about one is still read (it
     is about our message), and proves it went out: it becomes sent, counted once, and its
     stopped sequence says why it ends."""
-    campaign = interrupted_after_delivery(workspace_a, mailbox, monkeypatch)
+    campaign = interrupted_after_delivery(workspace_a, mailbox)
     by = {m.recipient: m for m in OutboundMessage.objects.all()}
     assert {m.state for m in by.values()} == {"unknown"}
     at = START + datetime.timedelta(hours=5)
-    assert receive(mailbox, mail.gmail_reply(by["lead0@x.example"]), at) == "reply"
-    assert receive(mailbox, mail.postfix_bounce(by["lead1@x.example"]), at) == "bounce"
-    assert receive(mailbox, mail.arf_complaint(by["lead2@x.example"]), at) == "complaint"
+    assert (
+        mail_receive_one(
+            mailbox=mailbox, raw=mail.gmail_reply(by["lead0@x.example"]), received_at=at
+        )
+        == "reply"
+    )
+    assert (
+        mail_receive_one(
+            mailbox=mailbox, raw=mail.postfix_bounce(by["lead1@x.example"]), received_at=at
+        )
+        == "bounce"
+    )
+    assert (
+        mail_receive_one(
+            mailbox=mailbox, raw=mail.arf_complaint(by["lead2@x.example"]), received_at=at
+        )
+        == "complaint"
+    )
 
     assert Reply.objects.get(kind="reply").message == by["lead0@x.example"]
     states = dict(OutboundMessage.objects.values_list("recipient", "state"))
@@ -474,7 +495,12 @@ def test_mail_about_an_interrupted_send_is_read_and_proves_it_went_out(
     totals = campaign_report(campaign)["totals"]
     assert (totals["sent"], totals["unknown"], totals["replied"]) == (3, 0, 1)
     # Read again (a crash before the checkpoint): nothing counted twice.
-    assert receive(mailbox, mail.gmail_reply(by["lead0@x.example"]), at) == "reply"
+    assert (
+        mail_receive_one(
+            mailbox=mailbox, raw=mail.gmail_reply(by["lead0@x.example"]), received_at=at
+        )
+        == "reply"
+    )
     assert campaign_report(campaign)["totals"]["sent"] == 3
 
 
@@ -482,12 +508,12 @@ def test_a_mailbox_whose_only_sends_were_interrupted_is_still_read(
     workspace_a, mailbox, smtp_server, imap_server, imap, monkeypatch
 ):
     read_from(mailbox, imap_server)
-    interrupted_after_delivery(workspace_a, mailbox, monkeypatch, n=1)
+    interrupted_after_delivery(workspace_a, mailbox, n=1)
     message = OutboundMessage.objects.get()
     imap.append("INBOX", mail.gmail_reply(message))
     later = START + datetime.timedelta(hours=5)
     with time_machine.travel(later, tick=False):
         assert mailboxes_to_sync() == [mailbox.pk]
-        mailbox_inbox_sync(mailbox.pk)
+        mailbox_inbox_sync(mailbox_id=mailbox.pk)
     assert Reply.objects.get().message == message
     assert OutboundMessage.objects.get().state == "sent"

@@ -1,6 +1,6 @@
 """Incoming mail mangled every way mail gets mangled must still be read without an exception.
 
-An exception in `receive_batch` means the mail is skipped (`_handle` logs it and goes on): for a
+An exception in `mail_receive` means the mail is skipped (`_handle` logs it and goes on): for a
 reply to one of our messages that is a reply lost, a sequence that keeps mailing someone who
 answered. So the bar is not "the worker survives" but "no exception at all". Each example takes
 one of the realistic fixtures (client replies, out-of-office, DSNs of four MTAs, an ARF report)
@@ -16,10 +16,9 @@ from django.db import transaction
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from campaigns.inbox.receive import receive_batch, wanted_batch
+from campaigns.inbox.receive import mail_receive, wanted_batch
 from tests.campaigns import inbound_mail as mail
-from tests.campaigns.pipeline import START
-from tests.campaigns.test_inbound import sent  # noqa: F401 - the fixture
+from tests.factories import START
 
 pytestmark = pytest.mark.django_db
 
@@ -107,7 +106,7 @@ def test_damaged_mail_is_read_without_an_exception(sent, mailbox, data):  # noqa
     raw = data.draw(damage(data.draw(st.sampled_from(BUILDERS))(message)))
     point = transaction.savepoint()  # each example on the same sent campaign
     try:
-        kinds = receive_batch(mailbox, [(raw, START)])
+        kinds = mail_receive(mailbox=mailbox, items=[(raw, START)])
     finally:
         transaction.savepoint_rollback(point)
     assert len(kinds) == 1
@@ -117,7 +116,7 @@ def test_damaged_mail_is_read_without_an_exception(sent, mailbox, data):  # noqa
 @given(data=st.data())
 def test_what_the_reader_would_keep_the_header_judge_fetches(sent, mailbox, data):  # noqa: F811
     """The sync fetches whole only what `wanted_batch` picks from a few header fields; mail it
-    passes over is never read. So whatever `receive_batch` would record, damaged or not, the
+    passes over is never read. So whatever `mail_receive` would record, damaged or not, the
     judge must pick, or that reply or bounce is lost without a trace."""
     _campaign, by = sent
     message = by[data.draw(st.sampled_from(sorted(by)))]
@@ -125,7 +124,7 @@ def test_what_the_reader_would_keep_the_header_judge_fetches(sent, mailbox, data
     point = transaction.savepoint()
     try:
         [wanted] = wanted_batch(mailbox, [mail.judged_headers(raw)])
-        [kind] = receive_batch(mailbox, [(raw, START)])
+        [kind] = mail_receive(mailbox=mailbox, items=[(raw, START)])
     finally:
         transaction.savepoint_rollback(point)
     assert wanted or kind is None, (kind, mail.judged_headers(raw))

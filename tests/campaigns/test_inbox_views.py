@@ -6,11 +6,11 @@ import pytest
 import time_machine
 from django.urls import reverse
 
-from campaigns.inbox.receive import receive
+from campaigns.inbox.receive import mail_receive_one
 from campaigns.models import OutboundMessage, Reply
 from campaigns.sending.launch import campaign_launch
 from tests.campaigns import inbound_mail as mail
-from tests.campaigns.pipeline import START, build, run_until
+from tests.factories import START, build, run_until
 
 pytestmark = pytest.mark.django_db
 
@@ -19,13 +19,19 @@ pytestmark = pytest.mark.django_db
 def replies(workspace_a, mailbox, smtp_server):
     with time_machine.travel(START, tick=False):
         campaign = build(workspace_a, mailbox, n=3, steps=1)
-        campaign_launch(campaign)
+        campaign_launch(campaign=campaign)
     run_until(START + datetime.timedelta(hours=1, minutes=1))
     by = {m.recipient: m for m in OutboundMessage.objects.all()}
     later = START + datetime.timedelta(hours=2)
-    receive(mailbox, mail.gmail_reply(by["lead0@x.example"]), later)
-    receive(mailbox, mail.out_of_office(by["lead1@x.example"]), later)
-    receive(mailbox, mail.postfix_bounce(by["lead2@x.example"]), later)
+    mail_receive_one(
+        mailbox=mailbox, raw=mail.gmail_reply(by["lead0@x.example"]), received_at=later
+    )
+    mail_receive_one(
+        mailbox=mailbox, raw=mail.out_of_office(by["lead1@x.example"]), received_at=later
+    )
+    mail_receive_one(
+        mailbox=mailbox, raw=mail.postfix_bounce(by["lead2@x.example"]), received_at=later
+    )
     return campaign
 
 
@@ -78,7 +84,7 @@ def test_another_workspace_sees_none_of_it(client, charlie, replies):
 
 def test_answer_from_the_app_in_the_thread(client, alice, replies, mailbox, smtp_server):
     from campaigns.models import SentReply
-    from tests.campaigns.pipeline import parsed
+    from tests.factories import parsed
 
     client.force_login(alice)
     reply = Reply.objects.get(kind="reply")

@@ -1,7 +1,5 @@
 """Lead CSV import: encodings, delimiters, broken rows, duplicates, suppression, resume, undo."""
 
-from pathlib import Path
-
 import pytest
 from django.db.models import QuerySet
 
@@ -17,12 +15,12 @@ from campaigns.leads.imports import (
 )
 from campaigns.leads.suppression import suppression_add
 from campaigns.models import Lead, LeadImport, LeadList, LeadMembership, Suppression
+from tests.factories import FIXTURE
 from tests.servers.dns import zone
 
 pytestmark = pytest.mark.django_db
 
 # A copy of ../shared/fixtures/leads-sample.csv (Windows-1252, ";", a few broken rows).
-FIXTURE = Path(__file__).resolve().parent.parent / "fixtures" / "leads-sample.csv"
 
 
 @pytest.fixture
@@ -35,7 +33,7 @@ def run_import(workspace, lead_list, data: bytes, *, mapping=None, check_mx=Fals
         workspace=workspace, user=None, lead_list=lead_list, filename="leads.csv", data=data
     )
     lead_import_start(lead_import=imp, mapping=mapping or imp.mapping, check_mx=check_mx)
-    lead_import_run(imp.pk)  # what the queued task does
+    lead_import_run(lead_import_id=imp.pk)  # what the queued task does
     imp.refresh_from_db()
     return imp
 
@@ -260,7 +258,7 @@ def test_a_crashed_import_resumes_where_it_stopped(workspace_a, prospects, monke
         return real_bulk_create(self, objs, *args, **kwargs)
 
     monkeypatch.setattr(QuerySet, "bulk_create", database_goes_away)
-    lead_import_run(imp.pk)
+    lead_import_run(lead_import_id=imp.pk)
     imp.refresh_from_db()
     assert imp.status == LeadImport.Status.FAILED
     assert "server closed the connection" in imp.error
@@ -269,7 +267,7 @@ def test_a_crashed_import_resumes_where_it_stopped(workspace_a, prospects, monke
 
     monkeypatch.setattr(QuerySet, "bulk_create", real_bulk_create)
     lead_import_resume(lead_import=imp)
-    lead_import_run(imp.pk)
+    lead_import_run(lead_import_id=imp.pk)
     imp.refresh_from_db()
     assert imp.status == LeadImport.Status.DONE
     assert (imp.imported, imp.duplicates, imp.processed_rows) == (350, 0, 350)

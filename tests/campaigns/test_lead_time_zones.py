@@ -6,11 +6,11 @@ import zoneinfo
 import pytest
 import time_machine
 
-from campaigns.inbox.receive import receive
+from campaigns.inbox.receive import mail_receive_one
 from campaigns.models import Enrollment, Lead, OutboundMessage
 from campaigns.sending.launch import campaign_launch
 from tests.campaigns.inbound_mail import out_of_office
-from tests.campaigns.pipeline import START, build, run_until
+from tests.factories import START, build, run_until
 
 pytestmark = pytest.mark.django_db
 ZONES = {"lead0@x.example": "Asia/Tokyo", "lead1@x.example": "America/New_York"}
@@ -34,7 +34,7 @@ def launched(workspace, mailbox, **fields):
         )
         for email, zone in ZONES.items():
             Lead.objects.filter(email=email).update(timezone=zone)
-        campaign_launch(campaign)
+        campaign_launch(campaign=campaign)
     return campaign
 
 
@@ -42,6 +42,7 @@ def test_each_lead_is_written_to_inside_its_own_window(workspace_a, mailbox, smt
     launched(workspace_a, mailbox, lead_time_zones=True)
     # START is Tuesday 10:00 in London, 05:00 in New York, 19:00 in Tokyo.
     first_due = {e.lead.email: e.next_due_at for e in Enrollment.objects.select_related("lead")}
+    assert len(first_due) == 3
     for email, due in first_due.items():
         assert datetime.time(9) <= local(due, email).time() < datetime.time(17), email
     assert local(first_due["lead0@x.example"], "lead0@x.example").date() == datetime.date(
@@ -83,7 +84,7 @@ def test_an_out_of_office_return_date_is_read_on_the_leads_calendar(
     # clock. (Moved to Auckland meanwhile: 13 hours ahead of London, so reading the date on
     # the campaign's calendar would give 13:00 there.)
     Lead.objects.filter(email="lead0@x.example").update(timezone="Pacific/Auckland")
-    receive(mailbox, out_of_office(message), wednesday)
+    mail_receive_one(mailbox=mailbox, raw=out_of_office(message), received_at=wednesday)
     enrollment = Enrollment.objects.get(lead__email="lead0@x.example")
     due = enrollment.next_due_at.astimezone(zoneinfo.ZoneInfo("Pacific/Auckland"))
     assert due.date() == datetime.date(2026, 12, 4) and due.hour == 9
@@ -91,6 +92,8 @@ def test_an_out_of_office_return_date_is_read_on_the_leads_calendar(
 
 def test_without_the_option_the_campaigns_clock_rules_everyone(workspace_a, mailbox, smtp_server):
     launched(workspace_a, mailbox)
-    for enrollment in Enrollment.objects.all():
+    enrollments = list(Enrollment.objects.all())
+    assert len(enrollments) == 3
+    for enrollment in enrollments:
         due = enrollment.next_due_at.astimezone(zoneinfo.ZoneInfo(CAMPAIGN_ZONE))
         assert due.date() == START.date() and 10 <= due.hour < 11  # from now, within the hour

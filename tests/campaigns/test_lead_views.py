@@ -16,7 +16,7 @@ from campaigns.leads.suppression import (
     suppression_erase_address,
 )
 from campaigns.models import Lead, LeadImport, LeadList, Suppression
-from tests.campaigns.test_lead_import import FIXTURE
+from tests.factories import FIXTURE
 
 pytestmark = pytest.mark.django_db
 

@@ -6,15 +6,15 @@ import datetime
 import pytest
 import time_machine
 
-from campaigns.inbox.receive import receive
+from campaigns.inbox.receive import mail_receive_one
 from campaigns.leads.suppression import suppression_add
-from campaigns.leads.unsubscribe import unsubscribe
+from campaigns.leads.unsubscribe import recipient_unsubscribe
 from campaigns.lifecycle import enrollments_stop, messages_recover_interrupted
 from campaigns.models import Enrollment, OutboundMessage, StopReason
-from campaigns.sending.dispatch import claim_for_mailbox
+from campaigns.sending.dispatch import messages_claim
 from campaigns.sending.launch import campaign_launch, campaign_stop
 from tests.campaigns import inbound_mail as mail
-from tests.campaigns.pipeline import START, build, run_until
+from tests.factories import START, build, run_until
 
 pytestmark = pytest.mark.django_db
 
@@ -27,10 +27,10 @@ def follow_ups_queued(workspace_a, mailbox):
     """Step 1 sent to lead0 and lead1; their step 2 is queued (claimed, not sending yet)."""
     with time_machine.travel(START, tick=False):
         campaign = build(workspace_a, mailbox, n=2, steps=2)
-        campaign_launch(campaign)
+        campaign_launch(campaign=campaign)
     run_until(START + datetime.timedelta(hours=1, minutes=1))
     with time_machine.travel(FOLLOW_UP_DUE, tick=False):
-        assert len(claim_for_mailbox(mailbox.pk, FOLLOW_UP_DUE)) == 2
+        assert len(messages_claim(mailbox_id=mailbox.pk, now=FOLLOW_UP_DUE)) == 2
     first = OutboundMessage.objects.select_related("enrollment__campaign").get(
         recipient="lead0@x.example", step__position=1
     )
@@ -46,19 +46,19 @@ def queued_for(address: str) -> int:
 
 
 def reply(campaign, first, mailbox):
-    receive(mailbox, mail.gmail_reply(first), LATER)
+    mail_receive_one(mailbox=mailbox, raw=mail.gmail_reply(first), received_at=LATER)
 
 
 def unsubscribe_link(campaign, first, mailbox):
-    unsubscribe(first)
+    recipient_unsubscribe(message=first)
 
 
 def bounce_report(campaign, first, mailbox):
-    receive(mailbox, mail.postfix_bounce(first), LATER)
+    mail_receive_one(mailbox=mailbox, raw=mail.postfix_bounce(first), received_at=LATER)
 
 
 def complaint_report(campaign, first, mailbox):
-    receive(mailbox, mail.arf_complaint(first), LATER)
+    mail_receive_one(mailbox=mailbox, raw=mail.arf_complaint(first), received_at=LATER)
 
 
 @pytest.mark.parametrize(
@@ -86,7 +86,7 @@ def test_a_recipient_stop_ends_the_sequence_and_takes_the_queued_follow_up(
 
 def test_a_stopped_campaign_takes_every_queued_message(follow_ups_queued):
     campaign, _first = follow_ups_queued
-    campaign_stop(campaign)
+    campaign_stop(campaign=campaign)
     reasons = set(Enrollment.objects.values_list("stop_reason", flat=True))
     assert reasons == {StopReason.CAMPAIGN_STOPPED}
     assert not OutboundMessage.objects.queued().exists()
@@ -96,7 +96,7 @@ def test_a_second_stop_keeps_the_first_reason_and_counts_nothing(follow_ups_queu
     campaign, first = follow_ups_queued
     with time_machine.travel(LATER, tick=False):
         reply(campaign, first, mailbox)
-        unsubscribe(first)
+        recipient_unsubscribe(message=first)
     assert enrollment_of("lead0@x.example").stop_reason == StopReason.REPLIED
     again = enrollments_stop(enrollments=[first.enrollment_id], reason=StopReason.CAMPAIGN_STOPPED)
     assert again == []
@@ -106,7 +106,7 @@ def test_a_second_stop_keeps_the_first_reason_and_counts_nothing(follow_ups_queu
 def test_the_dispatcher_stops_a_lead_suppressed_before_its_follow_up(workspace_a, mailbox):
     with time_machine.travel(START, tick=False):
         campaign = build(workspace_a, mailbox, n=2, steps=2)
-        campaign_launch(campaign)
+        campaign_launch(campaign=campaign)
     run_until(START + datetime.timedelta(hours=1, minutes=1))
     suppression_add(workspace=workspace_a, entry="lead0@x.example")
     run_until(FOLLOW_UP_DUE)
@@ -123,7 +123,7 @@ def test_a_send_refused_for_good_fails_the_message_and_stops_the_lead(
     smtp_server.script.rcpt = {"lead0@x.example": "550 5.1.1 No such user"}
     with time_machine.travel(START, tick=False):
         campaign = build(workspace_a, mailbox, n=2, steps=2)
-        campaign_launch(campaign)
+        campaign_launch(campaign=campaign)
     run_until(START + datetime.timedelta(hours=1, minutes=1))
     failed = OutboundMessage.objects.get(recipient="lead0@x.example")
     assert failed.state == OutboundMessage.State.FAILED
@@ -143,7 +143,7 @@ def test_a_send_is_advanced_to_the_next_step_after_its_delay(follow_ups_queued):
 def test_the_last_step_sent_completes_the_sequence(workspace_a, mailbox):
     with time_machine.travel(START, tick=False):
         campaign = build(workspace_a, mailbox, n=1, steps=1)
-        campaign_launch(campaign)
+        campaign_launch(campaign=campaign)
     run_until(START + datetime.timedelta(hours=1, minutes=1))
     finished = enrollment_of("lead0@x.example")
     assert (finished.status, finished.stop_reason, finished.next_due_at) == ("completed", "", None)
@@ -153,10 +153,10 @@ def test_an_interrupted_send_becomes_unknown_and_a_reply_says_why_it_ended(works
     """A worker claimed step 1 (`sending`, committed) and died before SMTP answered."""
     with time_machine.travel(START, tick=False):
         campaign = build(workspace_a, mailbox, n=2, steps=2)
-        campaign_launch(campaign)
+        campaign_launch(campaign=campaign)
     claimed_at = START + datetime.timedelta(hours=1, minutes=1)
     with time_machine.travel(claimed_at, tick=False):
-        ids = claim_for_mailbox(mailbox.pk, claimed_at)
+        ids = messages_claim(mailbox_id=mailbox.pk, now=claimed_at)
     OutboundMessage.objects.filter(pk__in=ids).update(
         state=OutboundMessage.State.SENDING, sending_at=claimed_at, attempts=1
     )
@@ -166,7 +166,7 @@ def test_an_interrupted_send_becomes_unknown_and_a_reply_says_why_it_ended(works
     assert first.state == OutboundMessage.State.UNKNOWN
     assert enrollment_of("lead0@x.example").was_interrupted
     assert run_until(FOLLOW_UP_DUE) == 0  # never sent again by itself
-    receive(mailbox, mail.gmail_reply(first), LATER)
+    mail_receive_one(mailbox=mailbox, raw=mail.gmail_reply(first), received_at=LATER)
     first.refresh_from_db()
     assert (first.state, first.sent_at) == (OutboundMessage.State.SENT, claimed_at)
     assert enrollment_of("lead0@x.example").stop_reason == StopReason.REPLIED

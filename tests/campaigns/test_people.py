@@ -12,16 +12,16 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from campaigns.inbox.receive import receive
+from campaigns.inbox.receive import mail_receive_one
 from campaigns.leads.suppression import suppression_add
 from campaigns.lifecycle import enrollments_continue, messages_recover_interrupted
 from campaigns.models import Enrollment, Lead, OutboundMessage, Reply
 from campaigns.reports import people
 from campaigns.reports.people import EXPORT_HEADER
-from campaigns.sending.dispatch import claim_for_mailbox
+from campaigns.sending.dispatch import messages_claim
 from campaigns.sending.launch import campaign_launch
 from tests.campaigns.inbound_mail import gmail_reply
-from tests.campaigns.pipeline import (
+from tests.factories import (
     START,
     build,
     interrupted_after_delivery,
@@ -49,7 +49,7 @@ def first_step_sent(workspace, mailbox, n: int):
     """A launched two-step campaign of n leads whose first step has gone out."""
     with time_machine.travel(START, tick=False):
         campaign = build(workspace, mailbox, n=n, steps=2)
-        campaign_launch(campaign)
+        campaign_launch(campaign=campaign)
     run_until(START + HOUR + datetime.timedelta(minutes=1))
     return campaign
 
@@ -60,7 +60,9 @@ def test_the_page_shows_where_each_lead_is_with_a_fixed_number_of_queries(
     campaign = first_step_sent(workspace_a, mailbox, 4)
     by = {m.recipient: m for m in OutboundMessage.objects.all()}
     track(by["lead0@x.example"])
-    receive(mailbox, gmail_reply(by["lead1@x.example"]), START + 2 * HOUR)
+    mail_receive_one(
+        mailbox=mailbox, raw=gmail_reply(by["lead1@x.example"]), received_at=START + 2 * HOUR
+    )
     suppression_add(workspace=workspace_a, entry="lead2@x.example", reason="unsubscribed")
     run_until(START + datetime.timedelta(days=2))  # lead2's follow-up meets the suppression
 
@@ -84,7 +86,7 @@ def test_the_page_shows_where_each_lead_is_with_a_fixed_number_of_queries(
 
     with time_machine.travel(START, tick=False):
         bigger = build(workspace_a, mailbox, n=30, steps=2, prefix="more")
-        campaign_launch(bigger)
+        campaign_launch(campaign=bigger)
     run_until(START + datetime.timedelta(days=2))
     with CaptureQueriesContext(connection) as large:
         page = client.get(reverse("campaign_people", args=[bigger.pk])).content.decode()
@@ -106,7 +108,9 @@ def test_the_people_of_a_filter_download_as_csv_a_chunk_at_a_time(
     Lead.objects.filter(email="lead3@x.example").update(company='=HYPERLINK("http://e.example")')
     by = {m.recipient: m for m in OutboundMessage.objects.all()}
     track(by["lead0@x.example"])
-    receive(mailbox, gmail_reply(by["lead1@x.example"]), START + 2 * HOUR)
+    mail_receive_one(
+        mailbox=mailbox, raw=gmail_reply(by["lead1@x.example"]), received_at=START + 2 * HOUR
+    )
     run_until(START + datetime.timedelta(days=2))
     campaign.timezone = "America/New_York"  # the times are written in the campaign's zone
     campaign.save()
@@ -156,7 +160,7 @@ def test_the_people_of_a_filter_download_as_csv_a_chunk_at_a_time(
 def test_an_interrupted_lead_taken_as_delivered_goes_on_in_the_same_thread(
     client, alice, workspace_a, mailbox, smtp_server, monkeypatch
 ):
-    campaign = interrupted_after_delivery(workspace_a, mailbox, monkeypatch)
+    campaign = interrupted_after_delivery(workspace_a, mailbox)
     first = {m.recipient: m for m in OutboundMessage.objects.all()}
     assert len(smtp_server.received) == 3
     assert run_until(START + datetime.timedelta(days=3)) == 0  # never by itself
@@ -191,9 +195,11 @@ def test_an_interrupted_lead_taken_as_delivered_goes_on_in_the_same_thread(
 def test_leads_who_replied_or_unsubscribed_since_are_left_alone(
     client, alice, workspace_a, mailbox, smtp_server, monkeypatch
 ):
-    campaign = interrupted_after_delivery(workspace_a, mailbox, monkeypatch)
+    campaign = interrupted_after_delivery(workspace_a, mailbox)
     by = {m.recipient: m for m in OutboundMessage.objects.all()}
-    receive(mailbox, gmail_reply(by["lead0@x.example"]), START + 4 * HOUR)
+    mail_receive_one(
+        mailbox=mailbox, raw=gmail_reply(by["lead0@x.example"]), received_at=START + 4 * HOUR
+    )
     suppression_add(workspace=workspace_a, entry="lead1@x.example", reason="unsubscribed")
 
     client.force_login(alice)
@@ -210,10 +216,10 @@ def test_leads_who_replied_or_unsubscribed_since_are_left_alone(
 def test_the_last_step_interrupted_finishes_the_sequence(workspace_a, mailbox, smtp_server):
     with time_machine.travel(START, tick=False):
         campaign = build(workspace_a, mailbox, n=1, steps=1)
-        campaign_launch(campaign)
+        campaign_launch(campaign=campaign)
     at = START + 2 * HOUR
     with time_machine.travel(at, tick=False):
-        ids = claim_for_mailbox(mailbox.pk, at)
+        ids = messages_claim(mailbox_id=mailbox.pk, now=at)
         OutboundMessage.objects.filter(pk__in=ids).update(state="sending", sending_at=at)
     with time_machine.travel(at + HOUR, tick=False):
         messages_recover_interrupted()
@@ -228,7 +234,7 @@ def test_the_last_step_interrupted_finishes_the_sequence(workspace_a, mailbox, s
 def test_another_workspace_cannot_see_or_continue(
     client, charlie, workspace_a, mailbox, smtp_server, monkeypatch
 ):
-    campaign = interrupted_after_delivery(workspace_a, mailbox, monkeypatch, n=1)
+    campaign = interrupted_after_delivery(workspace_a, mailbox, n=1)
     enrollment = Enrollment.objects.get()
     client.force_login(charlie)
     assert client.get(reverse("campaign_people", args=[campaign.pk])).status_code == 404
@@ -245,7 +251,7 @@ def test_a_lead_page_shows_its_campaigns_messages_and_replies(
     campaign = first_step_sent(workspace_a, mailbox, 2)
     message = OutboundMessage.objects.get(recipient="lead0@x.example")
     track(message)
-    receive(mailbox, gmail_reply(message), START + 2 * HOUR)
+    mail_receive_one(mailbox=mailbox, raw=gmail_reply(message), received_at=START + 2 * HOUR)
     reply = message.replies.get()
 
     client.force_login(alice)
@@ -270,7 +276,7 @@ def test_an_unsubscribe_or_an_open_proves_an_interrupted_send_went_out(
 ):
     """The recipient acted on the message, so it went out: it is recorded sent. An unsubscribe
     also says why the stopped sequence ends; after an open it stays for the user to continue."""
-    interrupted_after_delivery(workspace_a, mailbox, monkeypatch, n=2)
+    interrupted_after_delivery(workspace_a, mailbox, n=2)
     by = {r.rcpt_tos[0]: parsed(r) for r in smtp_server.received}
     link = by["lead0@x.example"]["List-Unsubscribe"].split(">")[0].lstrip("<")
     client.post(link.removeprefix("http://localhost:8000"), {"List-Unsubscribe": "One-Click"})

@@ -29,7 +29,7 @@ from campaigns.models import Enrollment, OutboundMessage
 from campaigns.sending.dispatch import dispatch_tick
 from campaigns.sending.launch import campaign_launch
 from postigo.celery import app as celery_app
-from tests.campaigns.pipeline import build
+from tests.factories import build
 
 pytestmark = pytest.mark.django_db(transaction=True)
 ROOT = Path(__file__).resolve().parents[2]
@@ -106,7 +106,7 @@ def test_two_hundred_leads_three_steps_exactly_once(workspace_a, smtp_server, ma
             window_end=datetime.time(18),
             daily_cap=200,  # new leads a day: the mailbox's cap is the one tested here
         )
-        assert campaign_launch(campaign) == 200
+        assert campaign_launch(campaign=campaign) == 200
 
     sent_per_day = [tick_until_idle(day0 + datetime.timedelta(hours=1, minutes=1))]
     # Outside the window nothing is claimed, whatever is due.
@@ -170,7 +170,7 @@ def test_killing_the_worker_mid_batch_never_sends_twice(workspace_a, smtp_server
     )
     with time_machine.travel(day0, tick=False):
         campaign = build(workspace_a, mailbox, n=120, steps=1, daily_cap=500)
-        campaign_launch(campaign)
+        campaign_launch(campaign=campaign)
     recipe, process = worker.recipe, worker
     moment = day0 + datetime.timedelta(hours=1, minutes=1)
     for _kill in range(4):
@@ -206,7 +206,7 @@ def test_a_suspended_workspace_sends_nothing_through_the_worker(
 ):
     from ai.review import workspace_suspend
     from campaigns.models import Campaign
-    from campaigns.sending.dispatch import claim_for_mailbox
+    from campaigns.sending.dispatch import messages_claim
     from campaigns.tasks import send_mailbox_batch
     from tests.conftest import make_user
 
@@ -216,10 +216,10 @@ def test_a_suspended_workspace_sends_nothing_through_the_worker(
     )
     with time_machine.travel(day0, tick=False):
         campaign = build(workspace_a, mailbox, n=20, steps=1)
-        campaign_launch(campaign)
+        campaign_launch(campaign=campaign)
     moment = day0 + datetime.timedelta(hours=1, minutes=1)
     # Claimed while the workspace could send; suspended before the worker gets the batch.
-    claimed = claim_for_mailbox(mailbox.pk, moment)
+    claimed = messages_claim(mailbox_id=mailbox.pk, now=moment)
     assert len(claimed) == 20
     workspace_suspend(workspace=workspace_a, operator=operator, reason="Phishing reports.")
     send_mailbox_batch.delay(mailbox.pk, claimed)

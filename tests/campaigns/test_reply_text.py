@@ -10,11 +10,11 @@ import time_machine
 
 from campaigns.inbox.mail_reading import bodies, new_text
 from campaigns.inbox.quotes import footer_lines_of
-from campaigns.inbox.receive import receive
+from campaigns.inbox.receive import mail_receive_one
 from campaigns.leads.suppression import is_suppressed
 from campaigns.models import Lead, OutboundMessage, Reply
 from campaigns.sending.launch import campaign_launch
-from tests.campaigns.pipeline import START, build, run_until
+from tests.factories import START, build, run_until
 
 ANSWER = "Sounds good, call me on Thursday."
 TEMPLATE = (
@@ -125,7 +125,7 @@ def test_a_positive_dutch_reply_quoting_our_footer_does_not_unsubscribe(
     workspace_a, mailbox, smtp_server
 ):
     with time_machine.travel(START, tick=False):
-        campaign_launch(build(workspace_a, mailbox, n=1, steps=2))
+        campaign_launch(campaign=build(workspace_a, mailbox, n=1, steps=2))
     run_until(START + datetime.timedelta(hours=1, minutes=1))
     sent = OutboundMessage.objects.get()
     raw = (
@@ -136,7 +136,10 @@ def test_a_positive_dutch_reply_quoting_our_footer_does_not_unsubscribe(
         f"Op di 24 nov. 2026 om 11:00 schreef Alice <{mailbox.email}>:\n\n"
         "> Hi L0\n>\n> Not interested? Unsubscribe and I will not write again.\n"
     ).encode()
-    assert receive(mailbox, raw, START + datetime.timedelta(hours=3)) == "reply"
+    assert (
+        mail_receive_one(mailbox=mailbox, raw=raw, received_at=START + datetime.timedelta(hours=3))
+        == "reply"
+    )
     reply = Reply.objects.get()
     assert reply.text == "Ja, graag! Laten we donderdag bellen."
     assert reply.label != "unsubscribe"

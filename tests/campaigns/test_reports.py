@@ -12,12 +12,12 @@ from django.urls import reverse
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from campaigns.inbox.receive import receive
+from campaigns.inbox.receive import mail_receive_one
 from campaigns.models import Campaign, OutboundMessage
 from campaigns.reports.numbers import campaign_report
 from campaigns.tracking.flush import tracking_flush
 from tests.campaigns.inbound_mail import gmail_reply
-from tests.campaigns.pipeline import START, build, run_until, track
+from tests.factories import START, build, run_until, track
 
 pytestmark = pytest.mark.django_db
 
@@ -166,7 +166,11 @@ def test_home_shows_today_and_mailbox_health(client, alice, workspace_a, mailbox
         client.post(reverse("campaign_control", args=[campaign.pk]), {"action": "launch"})
     run_until(START + datetime.timedelta(hours=1, minutes=1))
     replied_to = OutboundMessage.objects.first()
-    receive(mailbox, gmail_reply(replied_to), START + datetime.timedelta(hours=1, minutes=30))
+    mail_receive_one(
+        mailbox=mailbox,
+        raw=gmail_reply(replied_to),
+        received_at=START + datetime.timedelta(hours=1, minutes=30),
+    )
     with time_machine.travel(START + datetime.timedelta(hours=2), tick=False):
         home = client.get(reverse("dashboard")).content.decode()
     assert '<dd data-count="sent">2</dd>' in home

@@ -10,14 +10,14 @@ import pytest
 import time_machine
 from django.urls import reverse
 
-from campaigns.authoring.services import lead_values, variant_save
+from campaigns.authoring.rendering import lead_values
+from campaigns.authoring.services import variant_save
 from campaigns.authoring.templating import HEADER, HTML, TEXT, Formatted, parse
-from campaigns.inbox.receive import receive
+from campaigns.inbox.receive import mail_receive_one
 from campaigns.models import OutboundMessage, Reply, Variant
 from campaigns.sending.launch import campaign_launch, launch_problems
 from tests.campaigns import inbound_mail as mail
-from tests.campaigns.pipeline import START, build, parsed, run_until
-from tests.smtp_accounts.factories import sink_mailbox
+from tests.factories import START, build, parsed, run_until, sink_mailbox
 
 pytestmark = pytest.mark.django_db
 
@@ -66,7 +66,7 @@ def test_each_mailbox_signs_what_it_sends(workspace_a, mailbox, smtp_server):
                 weight=1,
             )
         assert not launch_problems(campaign)  # a system field: no lead needs it
-        campaign_launch(campaign)
+        campaign_launch(campaign=campaign)
     before = len(smtp_server.received)
     run_until(START + datetime.timedelta(hours=1, minutes=1))
     received = smtp_server.received[before:]
@@ -93,10 +93,12 @@ def test_answers_from_the_inbox_are_signed(client, alice, workspace_a, mailbox, 
     mailbox.save()
     with time_machine.travel(START, tick=False):
         campaign = build(workspace_a, mailbox, n=1, steps=1)
-        campaign_launch(campaign)
+        campaign_launch(campaign=campaign)
     run_until(START + datetime.timedelta(hours=1, minutes=1))
     sent = OutboundMessage.objects.get()
-    receive(mailbox, mail.gmail_reply(sent), START + datetime.timedelta(hours=2))
+    mail_receive_one(
+        mailbox=mailbox, raw=mail.gmail_reply(sent), received_at=START + datetime.timedelta(hours=2)
+    )
     reply = Reply.objects.get()
     client.force_login(alice)
     thread = client.get(reverse("inbox_thread", args=[reply.pk])).content.decode()

@@ -16,7 +16,7 @@ from campaigns.models import Event, OutboundMessage, TrackedLink
 from campaigns.reports.numbers import campaign_report
 from campaigns.sending.launch import campaign_launch
 from campaigns.tracking.flush import tracking_flush
-from tests.campaigns.pipeline import START, build, run_until
+from tests.factories import START, build, run_until
 
 pytestmark = pytest.mark.django_db
 CHROME = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 Chrome/156.0 Safari/537.36"
@@ -39,7 +39,7 @@ def sent(workspace_a, mailbox, smtp_server):
                 'or <a href="mailto:x@vela.example">write</a></p>',
                 weight=1,
             )
-        campaign_launch(campaign)
+        campaign_launch(campaign=campaign)
     run_until(START + datetime.timedelta(hours=1, minutes=1))
     [received] = smtp_server.received
     return OutboundMessage.objects.get(), html_of(received)
@@ -190,7 +190,7 @@ def test_tracking_off_leaves_the_email_alone(workspace_a, mailbox, smtp_server):
             body_html='<p><a href="https://vela.example/">x</a></p>',
             weight=5,
         )
-        campaign_launch(campaign)
+        campaign_launch(campaign=campaign)
     run_until(START + datetime.timedelta(hours=1, minutes=1))
     html = html_of(smtp_server.received[0])
     assert "/t/o/" not in html and "/t/c/" not in html

@@ -12,8 +12,8 @@ from campaigns.models import Event, OutboundMessage, TrackingHit
 from campaigns.reports.numbers import campaign_report
 from campaigns.sending.launch import campaign_launch
 from campaigns.tracking import buffer as tracking_buffer
-from campaigns.tracking.flush import record_hits, tracking_flush
-from tests.campaigns.pipeline import CHROME, START, build, run_until, track
+from campaigns.tracking.flush import hits_record, tracking_flush
+from tests.factories import CHROME, START, build, run_until, track
 from tests.servers.dns import unused_udp_port
 
 pytestmark = pytest.mark.django_db
@@ -23,7 +23,7 @@ pytestmark = pytest.mark.django_db
 def sent(workspace_a, mailbox, smtp_server):
     with time_machine.travel(START, tick=False):
         campaign = build(workspace_a, mailbox, n=3, steps=1)
-        campaign_launch(campaign)
+        campaign_launch(campaign=campaign)
     run_until(START + datetime.timedelta(hours=1, minutes=1))
     return list(OutboundMessage.objects.order_by("pk"))
 
@@ -62,7 +62,7 @@ def test_a_flush_that_died_before_acking_records_nothing_twice(sent, redis_buffe
     track(first, flush=False)
     track(first, "c", flush=False)
     batch = tracking_buffer.take(100)
-    record_hits(batch.hits)  # ... and the worker died here, before ack
+    hits_record(hits=batch.hits)  # ... and the worker died here, before ack
     assert tracking_flush() == 2  # the next flush reads the same hits again
     assert Event.objects.count() == 2
     totals = campaign_report(first.enrollment.campaign)["totals"]
@@ -114,7 +114,7 @@ def test_a_click_is_one_redis_round_trip_and_the_database_backs_the_cache(
                 body_html='<p><a href="https://vela.example/case">case</a></p>',
                 weight=1,
             )
-        campaign_launch(campaign)
+        campaign_launch(campaign=campaign)
     with django_capture_on_commit_callbacks(execute=True):
         run_until(START + datetime.timedelta(hours=1, minutes=1))
     message = OutboundMessage.objects.get()

@@ -6,9 +6,8 @@ import time_machine
 
 from accounts.services import workspace_create
 from campaigns.sending.dispatch import dispatch_tick
-from tests.campaigns.pipeline import build
-from tests.conftest import make_user
-from tests.smtp_accounts.factories import sink_mailbox
+from tests.conftest import PASSWORD, make_user
+from tests.factories import build, sink_mailbox
 
 
 def owner_with_campaign(smtp_server, *, n: int, steps: int = 2):
@@ -32,3 +31,11 @@ def dispatch_an_hour_later() -> int:
     later = datetime.datetime.now(datetime.UTC) + datetime.timedelta(hours=1, minutes=1)
     with time_machine.travel(later):
         return dispatch_tick()
+
+
+def sign_in(page, base, email):
+    page.goto(base + "/accounts/login/")
+    page.fill("input[name=login]", email)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(base + "/")

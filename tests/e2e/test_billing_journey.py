@@ -6,9 +6,8 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.accounts import dispatch_an_hour_later, owner_with_campaign
+from tests.e2e.accounts import dispatch_an_hour_later, owner_with_campaign, sign_in
 from tests.e2e.browser import shoot
-from tests.e2e.test_mailbox_connect import sign_in
 from tests.servers.payments import FakeStripe
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]

@@ -8,15 +8,14 @@ import time_machine
 from playwright.sync_api import expect
 
 from accounts.services import workspace_create
-from campaigns.inbox.receive import receive
+from campaigns.inbox.receive import mail_receive_one
 from campaigns.models import OutboundMessage, Reply, Suppression
 from campaigns.sending.launch import campaign_launch
 from tests.campaigns import bounce_shapes as shapes
-from tests.campaigns.pipeline import START, build, run_until
 from tests.conftest import make_user
+from tests.e2e.accounts import sign_in
 from tests.e2e.browser import shoot
-from tests.e2e.test_mailbox_connect import sign_in
-from tests.smtp_accounts.factories import sink_mailbox
+from tests.factories import START, build, run_until, sink_mailbox
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -41,12 +40,16 @@ def test_a_refusal_says_what_to_fix_and_a_bounce_can_be_taken_back(
     workspace = workspace_create(owner=user, name="Acme")
     mailbox = sink_mailbox(workspace, smtp_server)
     with time_machine.travel(START, tick=False):
-        campaign_launch(build(workspace, mailbox, n=2, steps=2))
+        campaign_launch(campaign=build(workspace, mailbox, n=2, steps=2))
     run_until(START + datetime.timedelta(hours=1, minutes=1))
     by = {m.recipient: m for m in OutboundMessage.objects.all()}
     later = START + datetime.timedelta(hours=3)
-    receive(mailbox, report(by["lead0@x.example"], "spamhaus"), later)
-    receive(mailbox, report(by["lead1@x.example"], "o365_not_found"), later)
+    mail_receive_one(
+        mailbox=mailbox, raw=report(by["lead0@x.example"], "spamhaus"), received_at=later
+    )
+    mail_receive_one(
+        mailbox=mailbox, raw=report(by["lead1@x.example"], "o365_not_found"), received_at=later
+    )
     page.set_viewport_size({"width": width, "height": 860})
     suffix = "" if width > 1000 else "-phone"
 

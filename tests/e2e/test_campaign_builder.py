@@ -6,11 +6,10 @@ from playwright.sync_api import expect
 
 from accounts.services import workspace_create
 from campaigns.models import Campaign, Variant
-from tests.campaigns.test_lead_import import FIXTURE
 from tests.conftest import make_user
+from tests.e2e.accounts import sign_in
 from tests.e2e.browser import shoot
-from tests.e2e.test_mailbox_connect import sign_in
-from tests.smtp_accounts.factories import make_mailbox
+from tests.factories import FIXTURE, make_mailbox
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 

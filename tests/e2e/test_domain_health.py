@@ -5,11 +5,10 @@ from playwright.sync_api import expect
 
 from accounts.services import workspace_create
 from tests.conftest import make_user
+from tests.e2e.accounts import sign_in
 from tests.e2e.browser import SCREENSHOTS, shoot
-from tests.e2e.test_mailbox_connect import sign_in
+from tests.factories import google_zone, healthy_zone, make_mailbox
 from tests.servers.dns import zone
-from tests.smtp_accounts.factories import make_mailbox
-from tests.smtp_accounts.test_dns_checks import google_zone, healthy_zone
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 

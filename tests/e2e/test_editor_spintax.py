@@ -9,9 +9,8 @@ from playwright.sync_api import expect
 
 from campaigns.authoring.services import variant_remove
 from campaigns.models import Variant
-from tests.e2e.accounts import dispatch_an_hour_later, owner_with_campaign
+from tests.e2e.accounts import dispatch_an_hour_later, owner_with_campaign, sign_in
 from tests.e2e.browser import shoot
-from tests.e2e.test_mailbox_connect import sign_in
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 

@@ -7,15 +7,14 @@ import time_machine
 from playwright.sync_api import expect
 
 from accounts.services import workspace_create
-from campaigns.inbox.receive import receive
+from campaigns.inbox.receive import mail_receive_one
 from campaigns.models import OutboundMessage
 from campaigns.sending.launch import campaign_launch
 from tests.campaigns import inbound_mail as mail
-from tests.campaigns.pipeline import START, build, run_until
 from tests.conftest import make_user
+from tests.e2e.accounts import sign_in
 from tests.e2e.browser import shoot
-from tests.e2e.test_mailbox_connect import sign_in
-from tests.smtp_accounts.factories import sink_mailbox
+from tests.factories import START, build, run_until, sink_mailbox
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -26,14 +25,24 @@ def test_read_filter_and_relabel_replies(live_server, page, smtp_server):
     mailbox = sink_mailbox(workspace, smtp_server)
     with time_machine.travel(START, tick=False):
         campaign = build(workspace, mailbox, n=4, steps=2)
-        campaign_launch(campaign)
+        campaign_launch(campaign=campaign)
     run_until(START + datetime.timedelta(hours=1, minutes=1))
     by = {m.recipient: m for m in OutboundMessage.objects.all()}
     later = START + datetime.timedelta(hours=3)
-    receive(mailbox, mail.gmail_reply(by["lead0@x.example"]), later)
-    receive(mailbox, mail.apple_reply_without_in_reply_to(by["lead1@x.example"]), later)
-    receive(mailbox, mail.out_of_office(by["lead2@x.example"]), later)
-    receive(mailbox, mail.postfix_bounce(by["lead3@x.example"]), later)
+    mail_receive_one(
+        mailbox=mailbox, raw=mail.gmail_reply(by["lead0@x.example"]), received_at=later
+    )
+    mail_receive_one(
+        mailbox=mailbox,
+        raw=mail.apple_reply_without_in_reply_to(by["lead1@x.example"]),
+        received_at=later,
+    )
+    mail_receive_one(
+        mailbox=mailbox, raw=mail.out_of_office(by["lead2@x.example"]), received_at=later
+    )
+    mail_receive_one(
+        mailbox=mailbox, raw=mail.postfix_bounce(by["lead3@x.example"]), received_at=later
+    )
 
     base = live_server.url
     sign_in(page, base, "owner@example.com")

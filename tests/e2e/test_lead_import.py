@@ -7,10 +7,10 @@ from playwright.sync_api import expect
 
 from accounts.services import workspace_create
 from campaigns.models import Lead
-from tests.campaigns.test_lead_import import FIXTURE
 from tests.conftest import make_user
+from tests.e2e.accounts import sign_in
 from tests.e2e.browser import shoot
-from tests.e2e.test_mailbox_connect import sign_in
+from tests.factories import FIXTURE
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 

@@ -7,18 +7,11 @@ from playwright.sync_api import expect
 
 from accounts.models import Membership
 from smtp_accounts.models import Mailbox
-from tests.conftest import PASSWORD, make_user
+from tests.conftest import make_user
+from tests.e2e.accounts import sign_in
 from tests.e2e.browser import shoot
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
-
-
-def sign_in(page, base, email):
-    page.goto(base + "/accounts/login/")
-    page.fill("input[name=login]", email)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(base + "/")
 
 
 def test_connect_a_mailbox_and_see_the_test_pass(live_server, page, smtp_server, imap_server):

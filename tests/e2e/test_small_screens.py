@@ -4,12 +4,11 @@ import datetime
 
 import pytest
 
-from campaigns.inbox.receive import receive
+from campaigns.inbox.receive import mail_receive_one
 from campaigns.models import OutboundMessage, Reply
 from campaigns.sending.launch import campaign_launch
 from tests.campaigns import inbound_mail as mail
-from tests.e2e.accounts import dispatch_an_hour_later, owner_with_campaign
-from tests.e2e.test_mailbox_connect import sign_in
+from tests.e2e.accounts import dispatch_an_hour_later, owner_with_campaign, sign_in
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -18,16 +17,16 @@ PHONE = {"width": 420, "height": 860}
 
 def test_pages_fit_a_phone(live_server, page, smtp_server):
     mailbox, campaign = owner_with_campaign(smtp_server, n=3)
-    campaign_launch(campaign)
+    campaign_launch(campaign=campaign)
     assert dispatch_an_hour_later() == 3  # the report's tables have rows
     # A reply whose long link and subject must wrap on a phone.
     sent = OutboundMessage.objects.order_by("pk").first()
     sent.subject += " about the quarterly-procurement-review-and-onboarding-timeline"
     link = "https://calendar.example/meet/" + "x" * 120
-    receive(
-        mailbox,
-        mail.gmail_reply(sent, body=f"Happy to talk: {link}"),
-        datetime.datetime.now(datetime.UTC),
+    mail_receive_one(
+        mailbox=mailbox,
+        raw=mail.gmail_reply(sent, body=f"Happy to talk: {link}"),
+        received_at=datetime.datetime.now(datetime.UTC),
     )
     reply = Reply.objects.get()
     base = live_server.url

@@ -1,17 +1,11 @@
 import smtplib
-import socket
 from email.message import EmailMessage
 
 import pytest
 from django.urls import NoReverseMatch, reverse
 
 from postigo.management.commands.mailcatcher import catcher
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+from tests.factories import free_port
 
 
 def test_it_stores_each_message_as_an_eml_file(tmp_path):

@@ -27,7 +27,7 @@ from campaigns.models import (
 )
 from campaigns.sending.launch import launch_problems
 from campaigns.tracking.buffer import OPEN, Hit
-from campaigns.tracking.flush import record_hits
+from campaigns.tracking.flush import hits_record
 from privacy import services
 from privacy.models import DataExport
 from smtp_accounts.models import SendLog
@@ -180,7 +180,7 @@ def test_restricting_pauses_campaigns_stops_tracking_and_launches(client, alice,
     assert campaign.status == "paused"
     assert any("restricted" in p.message for p in launch_problems(campaign))
     before = Event.objects.count()
-    record_hits([hit_on(campaign.message)])
+    hits_record(hits=[hit_on(campaign.message)])
     assert Event.objects.count() == before
     assert not services.ai_allowed(campaign.workspace_id)
     assert AuditLog.objects.filter(action="restriction_set", workspace=campaign.workspace).exists()
@@ -193,7 +193,7 @@ def test_lifting_the_restriction_lets_campaigns_launch_and_tracking_record(clien
 
     assert not any("restricted" in p.message for p in launch_problems(campaign))
     before = Event.objects.count()
-    record_hits([hit_on(campaign.message)])
+    hits_record(hits=[hit_on(campaign.message)])
     assert Event.objects.count() == before + 1
     assert AuditLog.objects.filter(action="restriction_lifted").exists()
 
@@ -209,7 +209,7 @@ def test_objecting_to_analytics_records_no_opens_and_to_ai_is_stored(client, ali
     client.post(reverse("privacy_objection"), {"ai": "on", "analytics": "on"})
     assert services.objects_to_ai(campaign.workspace_id)
     before = Event.objects.count()
-    record_hits([hit_on(campaign.message)])
+    hits_record(hits=[hit_on(campaign.message)])
     assert Event.objects.count() == before
     entry = AuditLog.objects.get(action="objection_changed")
     assert entry.metadata == {"ai": True, "analytics": True}

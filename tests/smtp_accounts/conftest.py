@@ -1,6 +1,6 @@
 import pytest
 
-from tests.smtp_accounts.factories import make_mailbox
+from tests.factories import make_mailbox
 
 
 @pytest.fixture

@@ -81,7 +81,7 @@ def test_windows_1252_files_are_read(client, alice):
 
 
 def test_status_only_shows_your_own_mailboxes(client, alice, charlie, workspace_a):
-    from tests.smtp_accounts.factories import make_mailbox
+    from tests.factories import make_mailbox
 
     mailbox = make_mailbox(workspace_a)
     client.force_login(charlie)

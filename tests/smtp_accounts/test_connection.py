@@ -9,8 +9,8 @@ from imapclient.exceptions import LoginError
 
 from smtp_accounts.connection import Stage, check_imap, check_smtp, imap_error_text
 from smtp_accounts.services import mailbox_test_connection
+from tests.factories import make_mailbox
 from tests.servers.smtp import GreetingServer
-from tests.smtp_accounts.factories import make_mailbox
 
 pytestmark = pytest.mark.django_db
 

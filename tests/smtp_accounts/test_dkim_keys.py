@@ -6,7 +6,7 @@ from django.utils import timezone
 from smtp_accounts.models import DkimKey
 from smtp_accounts.services import dkim_key_create, mailbox_send_batch
 from tests.conftest import dump_every_table
-from tests.smtp_accounts.factories import outgoing
+from tests.factories import outgoing
 
 pytestmark = pytest.mark.django_db
 

@@ -6,29 +6,10 @@ from hypothesis import strategies as st
 
 from core.dns import make_resolver
 from smtp_accounts.dkim_signing import generate_private_key, public_key_record
-from smtp_accounts.dns_checks import _spf_with, check_domain
+from smtp_accounts.domains.checks import check_domain
+from smtp_accounts.domains.checks.spf import spf_record_with
+from tests.factories import GOOD_DKIM, REVERSED, SMTP_IP, google_zone, healthy_zone
 from tests.servers.dns import txt, zone
-
-# A public address only our test zones know; nothing here leaves the machine.
-SMTP_IP = "45.33.32.156"
-REVERSED = "156.32.33.45"
-GOOD_DKIM = "v=DKIM1; k=rsa; p=MIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEAtest"
-
-
-def healthy_zone(**overrides) -> str:
-    records = {
-        "mx": "@ MX 1 smtp.google.com.",
-        "spf": '@ TXT "v=spf1 include:_spf.google.com ~all"',
-        "dkim": f"google._domainkey TXT {txt(GOOD_DKIM)}",
-        "dmarc": '_dmarc TXT "v=DMARC1; p=quarantine; rua=mailto:dmarc@acme.example"',
-        "smtp": f"smtp A {SMTP_IP}",
-    }
-    records.update(overrides)
-    return "\n".join(v for v in records.values() if v) + "\n"
-
-
-def google_zone():
-    return zone("_spf.google.com", '@ TXT "v=spf1 ip4:74.125.0.0/16 ~all"\n')
 
 
 def by_key(report):
@@ -186,16 +167,16 @@ def test_adding_the_provider_within_the_limit_is_offered(dns_server):
 
 
 def test_missing_provider_include_is_added_before_all_and_modifiers():
-    assert _spf_with("v=spf1 mx -all", include="_spf.google.com") == (
+    assert spf_record_with("v=spf1 mx -all", include="_spf.google.com") == (
         "v=spf1 mx include:_spf.google.com -all"
     )
-    assert _spf_with("v=spf1 a redirect=_spf.other.example", include="x.example") == (
+    assert spf_record_with("v=spf1 a redirect=_spf.other.example", include="x.example") == (
         "v=spf1 a include:x.example redirect=_spf.other.example"
     )
-    assert _spf_with("v=spf1 include:x.example ~all", include="X.example") == (
+    assert spf_record_with("v=spf1 include:x.example ~all", include="X.example") == (
         "v=spf1 include:x.example ~all"
     )
-    assert _spf_with("v=spf1 +all", all_qualifier="~all") == "v=spf1 ~all"
+    assert spf_record_with("v=spf1 +all", all_qualifier="~all") == "v=spf1 ~all"
 
 
 DOMAINS = st.sampled_from(["_spf.google.com", "x.example", "mail.acme.example", "X.Example"])
@@ -223,7 +204,7 @@ def test_the_suggested_spf_record_keeps_every_sender_and_authorises_the_provider
     mechanisms, modifiers, final, include, all_qualifier
 ):
     record = " ".join(["v=spf1", *mechanisms, *modifiers, *([final] if final else [])])
-    suggested = _spf_with(record, include=include, all_qualifier=all_qualifier)
+    suggested = spf_record_with(record, include=include, all_qualifier=all_qualifier)
     terms = suggested.split()
 
     assert terms[0] == "v=spf1"
@@ -243,7 +224,7 @@ def test_the_suggested_spf_record_keeps_every_sender_and_authorises_the_provider
     assert any(
         t.lower().lstrip("+") == f"include:{include.lower()}" for t in terms[:first_modifier]
     )
-    assert _spf_with(suggested, include=include) == suggested
+    assert spf_record_with(suggested, include=include) == suggested
 
 
 def test_dmarc_none_is_a_warning_with_the_stricter_record(dns_server):

@@ -6,12 +6,11 @@ from django.urls import reverse
 
 from accounts.models import Notification
 from postigo.celery import app as celery_app
-from smtp_accounts.domain_health import domain_check_for, domain_check_run
+from smtp_accounts.domains.health import domain_check_for, domain_check_run
 from smtp_accounts.models import DkimKey, DomainCheck
 from smtp_accounts.services import dkim_key_create, dkim_signer_for
+from tests.factories import google_zone, healthy_zone, make_mailbox
 from tests.servers.dns import txt, zone
-from tests.smtp_accounts.factories import make_mailbox
-from tests.smtp_accounts.test_dns_checks import google_zone, healthy_zone
 
 pytestmark = pytest.mark.django_db
 

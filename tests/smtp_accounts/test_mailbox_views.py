@@ -2,8 +2,8 @@ import pytest
 from django.urls import reverse
 
 from smtp_accounts.models import Mailbox
+from tests.factories import make_mailbox
 from tests.servers.dns import zone
-from tests.smtp_accounts.factories import make_mailbox
 
 pytestmark = pytest.mark.django_db
 

@@ -16,7 +16,7 @@ from smtp_accounts.models import Mailbox
 from smtp_accounts.presets import basic_auth_disabled
 from smtp_accounts.replies import Outcome
 from smtp_accounts.services import mailbox_send_batch
-from tests.smtp_accounts.factories import make_mailbox, outgoing
+from tests.factories import make_mailbox, outgoing
 
 pytestmark = pytest.mark.django_db
 

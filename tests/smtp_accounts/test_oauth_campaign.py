@@ -14,7 +14,7 @@ from campaigns.models import OutboundMessage, Reply
 from campaigns.sending.launch import campaign_launch
 from smtp_accounts.models import Mailbox
 from tests.campaigns import inbound_mail as mail
-from tests.campaigns.pipeline import START, build, run_until
+from tests.factories import START, build, run_until
 
 pytestmark = pytest.mark.django_db
 
@@ -29,7 +29,7 @@ def test_a_campaign_goes_out_through_an_oauth_mailbox_and_its_replies_are_read(
     mailbox.refresh_from_db()
     with time_machine.travel(START, tick=False):
         campaign = build(workspace_a, mailbox, n=3, steps=1)
-        campaign_launch(campaign)
+        campaign_launch(campaign=campaign)
     run_until(START + datetime.timedelta(hours=1, minutes=1))
     sent = list(OutboundMessage.objects.filter(state="sent").order_by("pk"))
     assert len(sent) == 3
@@ -43,7 +43,7 @@ def test_a_campaign_goes_out_through_an_oauth_mailbox_and_its_replies_are_read(
         imap.delete_messages(imap.search("ALL"))
         imap.expunge()
         imap.append("INBOX", mail.gmail_reply(sent[0]))
-    mailbox_inbox_sync(mailbox.pk)
+    mailbox_inbox_sync(mailbox_id=mailbox.pk)
     reply = Reply.objects.get()
     assert reply.message == sent[0]
     assert reply.kind == "reply"

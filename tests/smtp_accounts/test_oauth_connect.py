@@ -7,7 +7,7 @@ import pytest
 from django.urls import reverse
 
 from smtp_accounts.models import Mailbox, OAuthToken
-from tests.smtp_accounts.factories import make_mailbox
+from tests.factories import make_mailbox
 
 pytestmark = pytest.mark.django_db
 

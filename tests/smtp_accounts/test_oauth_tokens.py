@@ -27,7 +27,7 @@ from smtp_accounts.privacy import MailboxShredder
 from smtp_accounts.replies import Outcome
 from smtp_accounts.services import mailbox_send_batch
 from tests.conftest import dump_every_table
-from tests.smtp_accounts.factories import outgoing
+from tests.factories import outgoing
 
 pytestmark = pytest.mark.django_db
 

@@ -2,7 +2,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from smtp_accounts.replies import Outcome, classify, enhanced_status
+from smtp_accounts.replies import Outcome, enhanced_status, smtp_reply_outcome
 
 
 @pytest.mark.parametrize(
@@ -36,7 +36,7 @@ from smtp_accounts.replies import Outcome, classify, enhanced_status
     ],
 )
 def test_real_replies_are_classified(code, text, outcome):
-    assert classify(code, text) is outcome
+    assert smtp_reply_outcome(code, text) is outcome
 
 
 def test_enhanced_status_is_read_from_the_text():
@@ -47,24 +47,24 @@ def test_enhanced_status_is_read_from_the_text():
 
 @given(st.integers(), st.text())
 def test_it_never_crashes_and_always_answers(code, text):
-    assert classify(code, text) in Outcome
+    assert smtp_reply_outcome(code, text) in Outcome
 
 
 @given(st.integers(200, 299), st.text())
 def test_every_2xx_is_sent(code, text):
-    assert classify(code, text) is Outcome.SENT
+    assert smtp_reply_outcome(code, text) is Outcome.SENT
 
 
 @given(st.integers(400, 499), st.text().filter(lambda t: "4.7." not in t and "5." not in t[:8]))
 def test_4xx_without_a_policy_code_is_temporary(code, text):
-    assert classify(code, text) is Outcome.TEMPORARY
+    assert smtp_reply_outcome(code, text) is Outcome.TEMPORARY
 
 
 @given(st.sampled_from([550, 551, 553]), st.text())
 def test_a_5_1_x_status_is_always_a_hard_bounce(code, tail):
-    assert classify(code, f"5.1.1 {tail}") is Outcome.HARD_BOUNCE
+    assert smtp_reply_outcome(code, f"5.1.1 {tail}") is Outcome.HARD_BOUNCE
 
 
 @given(st.text())
 def test_authentication_failures_pause_the_mailbox(text):
-    assert classify(535, text) is Outcome.MAILBOX
+    assert smtp_reply_outcome(535, text) is Outcome.MAILBOX

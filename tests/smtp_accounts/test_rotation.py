@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from smtp_accounts.models import Mailbox
 from smtp_accounts.rotation import assign_mailboxes, reserve_send_slot, weight
-from tests.smtp_accounts.factories import make_mailbox
+from tests.factories import make_mailbox
 
 NOON = datetime.datetime(2026, 11, 23, 12, 0, tzinfo=datetime.UTC)
 

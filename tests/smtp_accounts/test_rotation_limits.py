@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 
 from smtp_accounts.models import Mailbox
 from smtp_accounts.rotation import reserve_send_slots
-from tests.smtp_accounts.factories import make_mailbox
+from tests.factories import make_mailbox
 
 ZONES = [
     "UTC",

@@ -7,7 +7,7 @@ from django.core.management import call_command
 
 from smtp_accounts.models import Mailbox
 from tests.conftest import dump_every_table
-from tests.smtp_accounts.factories import make_mailbox
+from tests.factories import make_mailbox
 
 pytestmark = pytest.mark.django_db
 

@@ -8,7 +8,7 @@ from accounts.models import Notification
 from smtp_accounts.models import Mailbox, SendLog
 from smtp_accounts.replies import Outcome
 from smtp_accounts.services import mailbox_send_batch
-from tests.smtp_accounts.factories import make_mailbox, outgoing
+from tests.factories import make_mailbox, outgoing
 
 pytestmark = pytest.mark.django_db
 

@@ -15,7 +15,7 @@ import pytest
 from smtp_accounts.background import BackgroundSender, HelperFailed, helper
 from smtp_accounts.replies import Outcome
 from smtp_accounts.smtp_helper import ABORT, END, _batch
-from tests.smtp_accounts.factories import outgoing
+from tests.factories import outgoing
 
 pytestmark = pytest.mark.django_db
 

@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from smtp_accounts.domain_health import (
+from smtp_accounts.domains.health import (
     domain_check_for,
     domain_check_request,
     domain_checks_ensure,

@@ -10,7 +10,8 @@ from django.utils.translation import gettext as _
 
 from accounts.models import Workspace
 from accounts.services import notify, notify_managers_by_email
-from smtp_accounts.dns_checks import OK, SEVERITY, DomainReport, Finding, check_domain
+from smtp_accounts.domains.checks import check_domain
+from smtp_accounts.domains.checks.findings import OK, SEVERITY, DomainReport, Finding
 from smtp_accounts.models import DkimKey, DomainCheck, Mailbox
 
 
