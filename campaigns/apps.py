@@ -12,4 +12,4 @@ class CampaignsConfig(AppConfig):
 
         register(CampaignShredder)
         # The content filter's decisions (ai.signals) resume or pause campaigns.
-        from campaigns.sending import content_gate  # noqa: F401
+        from campaigns.sending import content_gate, launch  # noqa: F401

@@ -157,7 +157,7 @@ def sequence_write(request, pk: int):
 @require_POST
 def sequence_check(request, pk: int):
     """“Check content”: the launch-time content check, run now, without holding anything."""
-    from campaigns.sending.content_gate import campaign_variants
+    from campaigns.authoring.coverage import campaign_variants
 
     campaign = get_for_workspace_or_404(Campaign, request.workspace, pk=pk)
     blocked, provider = [], "local"

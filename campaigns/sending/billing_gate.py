@@ -23,6 +23,7 @@ from billing import prices
 from billing.services import account_for, emails_left, send_charge
 from billing.signals import balance_exhausted, balance_restored
 from campaigns.models import Campaign, Enrollment, OutboundMessage
+from campaigns.sending.problems import Problem
 
 # Stored as the campaign's paused_reason: what tells a balance pause from the others.
 OUT_OF_BALANCE = "Out of balance: top up to resume sending."
@@ -31,7 +32,6 @@ IN_FLIGHT = (OutboundMessage.State.QUEUED, OutboundMessage.State.SENDING)
 
 def balance_problems(campaign: Campaign) -> list:
     """The launch gate's problem, if the balance cannot pay for one email."""
-    from campaigns.sending.launch import Problem
 
     account = account_for(campaign.workspace_id)
     if emails_left(account.balance) == 0:

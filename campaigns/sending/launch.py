@@ -7,16 +7,19 @@ sending pipeline starts from a campaign with no problems.
 from __future__ import annotations
 
 import datetime
+import logging
 import random
 import zoneinfo
 from dataclasses import dataclass, field
 
 from django.db import transaction
+from django.dispatch import receiver
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from ai import signals as ai_signals
 from api import events as webhook_events
 from campaigns.authoring.rendering import SYSTEM_FIELDS, body_source, parse_variant
 from campaigns.authoring.templating import TemplateError
@@ -36,18 +39,14 @@ from campaigns.schedule import next_send_time
 from campaigns.sending.billing_gate import balance_problems
 from campaigns.sending.bounce_guard import bounce_count_restart
 from campaigns.sending.content_gate import launch_content_gate
+from campaigns.sending.problems import Problem
 from campaigns.stats import bump
 from privacy import services as privacy
 from smtp_accounts.rotation import assign_mailboxes
 
+log = logging.getLogger(__name__)
+
 MAX_NAMED = 5  # leads named per unresolved field; the rest are counted
-
-
-@dataclass
-class Problem:
-    message: str
-    url: str
-    details: list[str] = field(default_factory=list)
 
 
 def enrolled_leads(campaign: Campaign):
@@ -334,3 +333,17 @@ def campaign_add_leads(*, campaign: Campaign, lead_ids: list[int]) -> tuple[int,
         campaign_enroll(campaign=campaign) if campaign.status == Campaign.Status.RUNNING else 0
     )
     return len(leads) - before, enrolled
+
+
+@receiver(ai_signals.content_released)
+def resume_released(sender, *, workspace, campaign_id, **kwargs):
+    """An operator released the held content: the campaign launches (or resumes) again."""
+    campaign = Campaign.objects.filter(workspace=workspace, pk=campaign_id).first()
+    if campaign is None or campaign.held_at is None:
+        return
+    Campaign.objects.filter(pk=campaign.pk).update(held_at=None, paused_reason="")
+    campaign.held_at, campaign.paused_reason = None, ""
+    try:
+        campaign_launch(campaign=campaign)
+    except LaunchError as exc:  # e.g. its mailbox was paused meanwhile: the user resumes later
+        log.info("Released campaign %s does not launch yet: %s", campaign.pk, exc)

@@ -14,7 +14,7 @@ from campaigns.models import OutboundMessage
 from campaigns.sending.launch import campaign_launch
 from privacy.retention import rule
 from smtp_accounts.models import SendLog
-from tests.campaigns.pipeline import START, build, run_until
+from tests.factories import START, build, run_until
 
 pytestmark = pytest.mark.django_db
 

@@ -18,8 +18,7 @@ from campaigns.sending.dispatch import dispatch_tick, due_mailboxes, messages_cl
 from campaigns.sending.launch import campaign_launch
 from campaigns.stats import stats_rebuild
 from smtp_accounts.models import Mailbox
-from tests.campaigns.pipeline import build
-from tests.smtp_accounts.factories import make_mailbox
+from tests.factories import build, make_mailbox
 
 UTC = datetime.UTC
 ALL_DAY = {

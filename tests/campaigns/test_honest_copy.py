@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 from campaigns.authoring.services import campaign_create, step_add
 from campaigns.leads.imports import lead_import_create, lead_import_run, lead_import_start
 from campaigns.models import Lead, LeadList
-from tests.campaigns.pipeline import START, build
+from tests.factories import START, build
 
 pytestmark = pytest.mark.django_db
 

@@ -15,8 +15,7 @@ from django.urls import reverse
 from campaigns.models import Campaign, OutboundMessage
 from campaigns.reports.numbers import campaign_report
 from campaigns.sending.launch import campaign_launch
-from tests.campaigns.pipeline import START, build, run_until, track
-from tests.smtp_accounts.factories import sink_mailbox
+from tests.factories import START, build, run_until, sink_mailbox, track
 
 pytestmark = pytest.mark.django_db
 

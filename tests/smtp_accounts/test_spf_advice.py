@@ -2,7 +2,7 @@
 
 import pytest
 
-from smtp_accounts.dns_checks import check_domain
+from smtp_accounts.domains.checks import check_domain
 from tests.servers.dns import zone
 
 pytestmark = pytest.mark.django_db
