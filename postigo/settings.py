@@ -383,8 +383,12 @@ LOGGING = {
 # --- Mailboxes ----------------------------------------------------------------------------
 # Users' SMTP/IMAP hosts may not resolve to loopback, private, link-local or metadata
 # addresses (SSRF), unless development allows it or the operator lists the host here.
+# Only globally routable addresses (ipaddress `is_global`) are allowed; the allow-list takes
+# host names or networks (e.g. "smtp.internal.example,10.20.0.0/16"). docs/SECURITY.md.
 MAILBOX_ALLOW_PRIVATE_NETWORKS = envbool("MAILBOX_ALLOW_PRIVATE_NETWORKS", DEBUG)
 MAILBOX_HOST_ALLOWLIST = envlist("MAILBOX_HOST_ALLOWLIST")
+# Resolvers for users' mail, webhook and OAuth hosts ("ip" or "ip:port"); empty = the system's.
+MAILBOX_DNS_NAMESERVERS = envlist("MAILBOX_DNS_NAMESERVERS")
 # Unencrypted SMTP/IMAP is only ever allowed to loopback, and only when this is on.
 MAILBOX_ALLOW_PLAINTEXT = envbool("MAILBOX_ALLOW_PLAINTEXT", DEBUG)
 # Extra CA bundle for verifying mail servers' certificates (e.g. a private CA).

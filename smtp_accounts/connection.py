@@ -12,11 +12,11 @@ import socket
 import ssl
 from dataclasses import dataclass
 
-import imapclient
 from django.conf import settings
 from django.utils.translation import gettext as _
 from imapclient.exceptions import IMAPClientError, LoginError
 
+from postigo.secret_binding import SecretNotBound
 from postigo.text import storable, storable_fields
 from smtp_accounts import network
 from smtp_accounts.models import Mailbox, Security
@@ -26,6 +26,7 @@ from smtp_accounts.presets import PRESETS
 class Stage:
     DNS = "dns"
     BLOCKED = "blocked"
+    SECRET = "secret"  # the stored password was entered for another server
     CONNECT = "connect"
     TLS = "tls"
     AUTH = "auth"
@@ -107,9 +108,22 @@ def _resolve(protocol: str, host: str, port: int, security: str) -> list[str] | 
     return addresses
 
 
+def _secret_refused(protocol: str, exc: SecretNotBound) -> CheckResult:
+    return _fail(
+        protocol,
+        Stage.SECRET,
+        str(exc),
+        hint=_("Edit the mailbox and type the password again: it is then kept for this server."),
+    )
+
+
 def check_smtp(mailbox: Mailbox, *, timeout: float | None = None) -> CheckResult:
     timeout = timeout or settings.MAILBOX_CONNECT_TIMEOUT
     host, port, security = mailbox.smtp_host, mailbox.smtp_port, mailbox.smtp_security
+    try:
+        username, password = mailbox.smtp_credentials  # before anything reaches the host
+    except SecretNotBound as exc:
+        return _secret_refused("smtp", exc)
     resolved = _resolve("smtp", host, port, security)
     if isinstance(resolved, CheckResult):
         return resolved
@@ -144,7 +158,7 @@ def check_smtp(mailbox: Mailbox, *, timeout: float | None = None) -> CheckResult
                 client.starttls(context=context)
                 client.ehlo()
             stage = Stage.AUTH
-            client.login(mailbox.smtp_username, mailbox.smtp_password)
+            client.login(username, password)
         finally:
             try:
                 client.quit()
@@ -210,11 +224,15 @@ def imap_error_text(exc: BaseException) -> str:
     return storable(_BYTES_LITERAL.sub(_as_text, str(exc))).strip()
 
 
-def imap_open(mailbox: Mailbox, *, timeout: float, on_stage=lambda stage: None):
-    """A signed-in IMAP client (the host already resolved and allowed by the caller)."""
+def imap_open(mailbox: Mailbox, *, address: str, timeout: float, on_stage=lambda stage: None):
+    """A signed-in IMAP client, connected to `address` (the host's address resolved and
+    allowed by `imap_resolve`: the name is not looked up again). Raises SecretNotBound, before
+    connecting, when the password was entered for another server."""
+    username, password = mailbox.imap_credentials
     security = mailbox.imap_security
     context = network.tls_context()
-    client = imapclient.IMAPClient(
+    client = network.PinnedIMAPClient(
+        address,
         mailbox.imap_host,
         port=mailbox.imap_port,
         ssl=security == Security.SSL,
@@ -226,28 +244,31 @@ def imap_open(mailbox: Mailbox, *, timeout: float, on_stage=lambda stage: None):
             on_stage(Stage.TLS)
             client.starttls(context)
         on_stage(Stage.AUTH)
-        client.login(*mailbox.imap_login)
+        client.login(username, password)
     except BaseException:
         client.shutdown()
         raise
     return client
 
 
-def imap_resolve(mailbox: Mailbox) -> CheckResult | None:
-    """None when the IMAP host may be used; else why not."""
-    resolved = _resolve("imap", mailbox.imap_host, mailbox.imap_port, mailbox.imap_security)
-    return resolved if isinstance(resolved, CheckResult) else None
+def imap_resolve(mailbox: Mailbox) -> list[str] | CheckResult:
+    """The IMAP host's checked addresses (connect to one of these); else why it cannot be used."""
+    return _resolve("imap", mailbox.imap_host, mailbox.imap_port, mailbox.imap_security)
 
 
 def check_imap(mailbox: Mailbox, *, timeout: float | None = None) -> CheckResult:
     timeout = timeout or settings.MAILBOX_CONNECT_TIMEOUT
     host, port, security = mailbox.imap_host, mailbox.imap_port, mailbox.imap_security
-    resolved = _resolve("imap", host, port, security)
+    if not mailbox.imap_secret_matches():
+        return _secret_refused("imap", SecretNotBound(mailbox.imap_destination))
+    resolved = imap_resolve(mailbox)
     if isinstance(resolved, CheckResult):
         return resolved
     stages = [Stage.TLS if security == Security.SSL else Stage.CONNECT]
     try:
-        client = imap_open(mailbox, timeout=timeout, on_stage=lambda s: stages.append(s))
+        client = imap_open(
+            mailbox, address=resolved[0], timeout=timeout, on_stage=lambda s: stages.append(s)
+        )
         try:
             stages.append(Stage.FOLDER)
             client.select_folder("INBOX", readonly=True)

@@ -31,7 +31,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from imapclient.exceptions import IMAPClientError, LoginError
 
-from smtp_accounts.connection import imap_error_text, imap_open, imap_resolve
+from postigo.secret_binding import SecretNotBound
+from smtp_accounts.connection import CheckResult, imap_error_text, imap_open, imap_resolve
 from smtp_accounts.models import ImapFolderState, Mailbox
 
 logger = logging.getLogger(__name__)
@@ -88,12 +89,16 @@ def mailbox_sync(
     `wanted` sees the header fields named in `judged_on` (all of the header if none: real
     headers carry kilobytes of Received and DKIM lines a judge rarely needs). `read` counts
     every message looked at, whole or not."""
-    problem = imap_resolve(mailbox)
-    if problem is not None:
-        raise SyncError(problem.message)
+    if not mailbox.imap_secret_matches():  # checked before the host is even looked up
+        raise SyncError(str(SecretNotBound(mailbox.imap_destination)), auth=True)
+    resolved = imap_resolve(mailbox)
+    if isinstance(resolved, CheckResult):
+        raise SyncError(resolved.message)
     result = SyncResult()
     try:
-        client = imap_open(mailbox, timeout=settings.MAILBOX_CONNECT_TIMEOUT)
+        client = imap_open(mailbox, address=resolved[0], timeout=settings.MAILBOX_CONNECT_TIMEOUT)
+    except SecretNotBound as exc:
+        raise SyncError(str(exc), auth=True) from exc
     except LoginError as exc:
         raise SyncError(
             _("The IMAP server rejected the username or password: %(reply)s")

@@ -21,6 +21,7 @@ from django.conf import settings
 from django.db import connections, router, transaction
 from django.utils import timezone
 
+from postigo.secret_binding import SecretNotBound
 from postigo.text import storable
 from smtp_accounts import network
 from smtp_accounts.dkim_signing import DkimSigner
@@ -110,6 +111,10 @@ class MailboxSender:
         if _UNSAFE.search(mailbox.email):
             raise MailboxUnavailable(Outcome.MAILBOX, None, "the sender address is not valid")
         try:
+            username, password = mailbox.smtp_credentials  # entered for this very server?
+        except SecretNotBound as exc:
+            raise MailboxUnavailable(Outcome.MAILBOX, None, str(exc)) from exc
+        try:
             addresses = network.resolve(host, port)
             network.guard(host, addresses)
         except (OSError, network.HostNotAllowed) as exc:
@@ -127,7 +132,7 @@ class MailboxSender:
             if mailbox.smtp_security == Security.STARTTLS:
                 client.starttls(context=context)
                 client.ehlo()
-            client.login(mailbox.smtp_username, mailbox.smtp_password)
+            client.login(username, password)
         except smtplib.SMTPAuthenticationError as exc:
             raise MailboxUnavailable(Outcome.MAILBOX, exc.smtp_code, _text(exc.smtp_error)) from exc
         except ssl.SSLError as exc:

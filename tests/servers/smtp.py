@@ -65,6 +65,8 @@ class ScriptedHandler:
 
 
 class TestSMTPServer:
+    __test__ = False  # a server, not a test class
+
     """Start with `start()`; credentials are `username` / `password`."""
 
     username = "sender@acme.example"
