@@ -63,3 +63,7 @@ def on_password_changed(sender, request, user, **kwargs):
 @receiver(password_reset)
 def on_password_reset(sender, request, user, **kwargs):
     audit_log(action=AuditLog.Action.PASSWORD_RESET, request=request, user=user)
+    # The real owner's way back in: strangers' failed admin sign-ins no longer count.
+    from accounts.admin_login import admin_throttle_clear
+
+    admin_throttle_clear(email=user.email)

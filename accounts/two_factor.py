@@ -121,6 +121,17 @@ def two_factor_check(*, request: HttpRequest, code: str) -> bool:
     return False
 
 
+def device_for_code(user: User, code: str):
+    """The confirmed device of `user` that accepts `code` (a TOTP or a backup code, used up),
+    or None. A device locked by too many wrong codes accepts nothing, silently."""
+    code = normalise_code(code)
+    model = TOTPDevice if _TOTP_CODE.match(code) else StaticDevice
+    for device in model.objects.filter(user=user, confirmed=True):
+        if device.verify_is_allowed()[0] and device.verify_token(code):
+            return device
+    return None
+
+
 def two_factor_verify_login(*, request: HttpRequest, code: str) -> None:
     """The second step of signing in; raises TwoFactorError on a wrong code."""
     if not two_factor_check(request=request, code=code):

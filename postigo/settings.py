@@ -295,6 +295,9 @@ ACCOUNT_RATE_LIMITS = {
     "change_password": "5/m/user",
 }
 
+# The admin sign-in: (failures, seconds) per account and address, and per address overall.
+ADMIN_LOGIN_RATE_LIMITS = ((5, 15 * 60), (30, 15 * 60))
+
 OTP_TOTP_ISSUER = "Postigo"
 OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 # Version strings of the legal texts a user accepts at signup (privacy/policies.py).
