@@ -155,6 +155,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "postigo.middleware.RejectNulMiddleware",
+    "postigo.request_guards.ExplainRefusalsMiddleware",
+    "postigo.request_guards.BoundedIdsMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django_htmx.middleware.HtmxMiddleware",

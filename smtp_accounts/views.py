@@ -10,6 +10,7 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from postigo.request_guards import bounded_id
 from postigo.tenancy import get_for_workspace_or_404
 from smtp_accounts import bulk
 from smtp_accounts.bulk import mailboxes_connect_from_csv
@@ -170,7 +171,8 @@ def _status(mailboxes: list[Mailbox]) -> dict:
 @require_GET
 def mailbox_import_status(request):
     """The connection results of just-imported mailboxes (polled by htmx until all are in)."""
-    ids = [int(i) for i in request.GET.getlist("id") if i.isdigit()][: bulk.MAX_ROWS]
+    ids = [bounded_id(i) for i in request.GET.getlist("id")[: bulk.MAX_ROWS]]
+    ids = [i for i in ids if i is not None]
     mailboxes = list(Mailbox.objects.for_workspace(request.workspace).filter(pk__in=ids))
     return render(request, "smtp_accounts/mailbox_import.html#status", _status(mailboxes))
 
