@@ -24,7 +24,7 @@ from campaigns.suppression import (
     suppressions_add,
     suppressions_csv,
 )
-from postigo.csv_export import csv_response
+from postigo.csv_export import csv_response, restore_cell
 from postigo.tenancy import get_for_workspace_or_404
 
 MAX_FILE_ROWS = 1_000_000
@@ -45,7 +45,7 @@ def _import_file(workspace, data: bytes) -> dict:
         )
     entries, problems = [], []
     for number, cells in rows:
-        value = next((c.strip() for c in cells if c.strip()), "")
+        value = restore_cell(next((c.strip() for c in cells if c.strip()), ""))
         if not value:
             continue
         try:

@@ -52,9 +52,10 @@ def envlist(name: str, default: str = "") -> list[str]:
 
 
 DEBUG = envbool("DEBUG", False)
-# pytest sets PYTEST_VERSION before anything is imported; the suite runs with DEBUG off
-# but may use the generated development secrets.
-TESTING = "PYTEST_VERSION" in os.environ or "pytest" in sys.modules
+# The suite runs with DEBUG off but may use the generated development secrets. Tests are
+# recognised by their settings module (postigo/settings_test.py) being chosen, never by an
+# environment variable: PYTEST_VERSION on a production host must not switch it to development.
+TESTING = getattr(sys.modules["postigo"], "TEST_SETTINGS", False)
 DEVELOPMENT = DEBUG or TESTING
 
 
