@@ -3,6 +3,9 @@ PYTHON ?= python3.11
 VENV   := .venv
 BIN    := $(VENV)/bin
 PORT   ?= 8000
+ifndef MAIL_PORT  # the mail catcher's SMTP port: 1025, or a free one when 1025 is taken
+MAIL_PORT := $(shell $(PYTHON) scripts/free_port.py 1025)
+endif
 
 .PHONY: run test setup setup-dev lint format migrate clean
 
@@ -25,10 +28,11 @@ setup-dev: $(VENV)/.installed-dev
 # --- Run: web + worker + beat + mail catcher, one Ctrl-C stops them all -----------------------
 run: export DEBUG ?= true
 run: export POSTIGO_PORT := $(PORT)
+run: export POSTIGO_MAIL_PORT := $(MAIL_PORT)
 run: setup
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py seed_demo
-	@echo "Postigo: http://127.0.0.1:$(PORT)/  (caught mail: http://127.0.0.1:$(PORT)/dev/mail/)"
+	@echo "Postigo: http://127.0.0.1:$(PORT)/  (caught mail: http://127.0.0.1:$(PORT)/dev/mail/, SMTP on 127.0.0.1:$(MAIL_PORT))"
 	exec $(BIN)/honcho -f Procfile.dev start
 
 # --- Test: lint, format check, the whole pytest suite (browser tests included) ----------------

@@ -1,10 +1,11 @@
-"""Per-user preferences and the second-factor gate."""
+"""Per-request state: the current workspace, the user's preferences and the second-factor gate."""
 
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import translation
 from django.utils.http import urlencode
 
+from accounts.services import membership_current
 from accounts.two_factor import user_has_two_factor
 
 
@@ -60,3 +61,28 @@ class RequireSecondFactorMiddleware:
     @staticmethod
     def _exempt_paths() -> set[str]:
         return {reverse("two_factor_login"), reverse("account_logout")}
+
+
+SESSION_KEY = "postigo_workspace_id"
+
+
+class WorkspaceMiddleware:
+    """Set `request.workspace` and `request.membership` for signed-in users."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        request.workspace = None
+        request.membership = None
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            membership = membership_current(
+                user=user, workspace_id=request.session.get(SESSION_KEY)
+            )
+            if membership is not None:
+                request.membership = membership
+                request.workspace = membership.workspace
+                if request.session.get(SESSION_KEY) != membership.workspace_id:
+                    request.session[SESSION_KEY] = membership.workspace_id
+        return self.get_response(request)

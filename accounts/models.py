@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.timezone import now
 from django.utils.translation import gettext_lazy as _
 
-from postigo.tenancy import WorkspaceManager, WorkspaceQuerySet
+from core.tenancy import WorkspaceManager, WorkspaceQuerySet
 
 
 def validate_timezone(value: str) -> None:
@@ -211,6 +211,7 @@ class AuditLog(models.Model):
         INVITE_ACCEPTED = "invite_accepted", _("Invitation accepted")
         ROLE_CHANGED = "role_changed", _("Role changed")
         MEMBER_REMOVED = "member_removed", _("Member removed")
+        SUPPRESSION_REMOVED = "suppression_removed", _("Suppressed domain removed")
 
     workspace = models.ForeignKey(
         Workspace, on_delete=models.CASCADE, null=True, blank=True, related_name="audit_logs"

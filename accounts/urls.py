@@ -3,7 +3,6 @@ from django.urls import path
 from accounts import views
 
 urlpatterns = [
-    path("", views.dashboard, name="dashboard"),
     path("settings/", views.settings_profile, name="settings_profile"),
     path("settings/theme/", views.settings_theme, name="settings_theme"),
     path("settings/security/", views.settings_security, name="settings_security"),

@@ -1,10 +1,9 @@
-"""Dashboard home, settings, two-factor, workspace members and notifications."""
+"""Settings, two-factor, workspace members and notifications."""
 
 from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db.models import Count
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -14,6 +13,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from accounts import two_factor
 from accounts.forms import CodeForm, InvitationForm, ProfileForm, RoleForm, ThemeForm, WorkspaceForm
+from accounts.middleware import SESSION_KEY
 from accounts.models import AuditLog, Invitation, Membership, Notification
 from accounts.services import (
     AccountsError,
@@ -26,10 +26,7 @@ from accounts.services import (
     notifications_mark_read,
     workspace_create,
 )
-from campaigns.models import Lead, Reply
-from campaigns.reports import workspace_today
-from postigo.tenancy import SESSION_KEY, get_for_workspace_or_404
-from smtp_accounts.models import DomainCheck, Mailbox
+from core.tenancy import get_for_workspace_or_404
 
 
 def _safe_next(request, fallback: str) -> str:
@@ -39,39 +36,6 @@ def _safe_next(request, fallback: str) -> str:
     ):
         return candidate
     return fallback
-
-
-# --- Home ---------------------------------------------------------------------------------
-
-
-@login_required
-@require_GET
-def dashboard(request):
-    notifications = Notification.objects.for_workspace(request.workspace).visible_to(request.user)[
-        :5
-    ]
-    return render(
-        request,
-        "accounts/dashboard.html",
-        {
-            "notifications": notifications,
-            "has_two_factor": two_factor.user_has_two_factor(request.user),
-            "member_count": Membership.objects.for_workspace(request.workspace).count(),
-            "mailbox_count": Mailbox.objects.for_workspace(request.workspace).count(),
-            "mailboxes": Mailbox.objects.for_workspace(request.workspace)
-            .values("status")
-            .annotate(n=Count("pk"))
-            .order_by("status"),
-            "domain_problems": DomainCheck.objects.for_workspace(request.workspace)
-            .filter(status=DomainCheck.Level.ERROR)
-            .count(),
-            "lead_count": Lead.objects.for_workspace(request.workspace).count(),
-            "today": workspace_today(request.workspace),
-            "new_interested": Reply.objects.for_workspace(request.workspace)
-            .filter(label=Reply.Label.INTERESTED, read_at__isnull=True)
-            .count(),
-        },
-    )
 
 
 # --- Settings -----------------------------------------------------------------------------

@@ -38,7 +38,7 @@ def populate(sent: int, server):
     from django.utils import timezone
 
     from accounts.models import Workspace
-    from campaigns.authoring import campaign_create
+    from campaigns.authoring.services import campaign_create
     from campaigns.models import Campaign, Enrollment, Lead, OutboundMessage
     from smtp_accounts.models import Mailbox
 
@@ -205,7 +205,7 @@ def bare_fetch(server, *, parse: bool = False) -> tuple[float, int]:
 
 
 def ours(mailbox, n: int, *, about_campaign: int) -> tuple[float, float]:
-    import campaigns.inbound as inbound
+    import campaigns.inbox.receive as inbound
     from campaigns.models import Reply
 
     replies_before = Reply.objects.count()

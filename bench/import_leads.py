@@ -39,7 +39,7 @@ def child(db: str, n: int) -> None:
 
     settings.DEBUG = False  # as in production: no query log growing with every statement
     from accounts.models import Workspace
-    from campaigns.lead_import import lead_import_create, lead_import_run, lead_import_start
+    from campaigns.leads.imports import lead_import_create, lead_import_run, lead_import_start
     from campaigns.models import Lead, LeadImport, LeadList
 
     data = csv_data(n)

@@ -42,9 +42,9 @@ def launched(server, n: int, name: str, mailboxes: int = 1):
     import time_machine
 
     from accounts.models import Workspace
-    from campaigns.authoring import campaign_create, variant_save
-    from campaigns.launch import campaign_launch
+    from campaigns.authoring.services import campaign_create, variant_save
     from campaigns.models import Lead, LeadList, LeadMembership
+    from campaigns.sending.launch import campaign_launch
     from smtp_accounts.models import Mailbox
 
     workspace = Workspace.objects.create(name=name)
@@ -103,8 +103,8 @@ def ours(server, n: int, *, name: str = "bench", cpu: list | None = None) -> flo
     machine's busy CPU ms a message in the timed window goes into `cpu`, if given."""
     import time_machine
 
-    from campaigns.dispatch import dispatch_tick
     from campaigns.models import OutboundMessage
+    from campaigns.sending.dispatch import dispatch_tick
     from postigo.celery import app as celery_app
 
     celery_app.conf.task_always_eager = True
@@ -174,8 +174,8 @@ def deployed(server, n: int, *, name: str, mailboxes: int = 1, cpu: list | None 
     from the first tick until the worker has recorded the last message sent."""
     import time_machine
 
-    from campaigns.dispatch import dispatch_tick
     from campaigns.models import OutboundMessage
+    from campaigns.sending.dispatch import dispatch_tick
 
     senders, due = launched(server, n, name, mailboxes)
     sent = OutboundMessage.objects.filter(state="sent", mailbox__in=senders)
@@ -196,7 +196,7 @@ def prebuilt(n: int):
     parts, quoted-printable, List-Unsubscribe headers), built before the clock starts."""
     from django.utils.html import strip_tags
 
-    from campaigns.rendering import build_mime
+    from campaigns.authoring.rendering import build_mime
     from smtp_accounts.models import Mailbox
     from smtp_accounts.sender import OutgoingMessage
 
@@ -262,7 +262,7 @@ def stage_timers(server, n: int) -> None:
     from collections import Counter
     from unittest import mock
 
-    from campaigns import delivery, dispatch
+    from campaigns.sending import delivery, dispatch
     from smtp_accounts import background
 
     spent: Counter = Counter()

@@ -15,7 +15,7 @@ from pathlib import Path
 
 sys.path[0] = str(Path(__file__).resolve().parent.parent)
 from bench._setup import result  # noqa: E402
-from campaigns.templating import HEADER, HTML, parse  # noqa: E402
+from campaigns.authoring.templating import HEADER, HTML, parse  # noqa: E402
 
 SUBJECT = "{Quick|Short} question about {{company|your team}}"
 BODY = (

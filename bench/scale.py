@@ -39,7 +39,7 @@ def populate(total: int):
     from django.utils import timezone
 
     from accounts.models import Workspace
-    from campaigns.authoring import campaign_create, variant_save
+    from campaigns.authoring.services import campaign_create, variant_save
     from campaigns.models import Campaign, Enrollment, Lead
     from campaigns.stats import stats_rebuild
     from smtp_accounts.models import Mailbox
@@ -106,10 +106,10 @@ def add_events(campaign, count: int) -> None:
     from django.db import connection
     from django.utils import timezone
 
-    from campaigns.engagement import record_hits
     from campaigns.models import Enrollment, OutboundMessage
     from campaigns.stats import stats_rebuild
-    from campaigns.tracking_buffer import OPEN, Hit
+    from campaigns.tracking.buffer import OPEN, Hit
+    from campaigns.tracking.flush import record_hits
 
     messages = OutboundMessage._meta.db_table
     step = campaign.steps.get()
@@ -149,8 +149,8 @@ def measure(total: int, events: int) -> dict:
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    from campaigns.dispatch import dispatch_tick
-    from campaigns.reports import campaign_report
+    from campaigns.reports.numbers import campaign_report
+    from campaigns.sending.dispatch import dispatch_tick
 
     campaign = populate(total)
     started = time.perf_counter()
@@ -192,7 +192,7 @@ def people_page(campaign) -> None:
     enrollments and their messages."""
     from django.core.paginator import Paginator
 
-    from campaigns import people
+    from campaigns.reports import people
 
     page = Paginator(people.campaign_people(campaign), 50).get_page(1)
     people.people_progress(list(page.object_list))
@@ -201,7 +201,7 @@ def people_page(campaign) -> None:
 
 def people_export(campaign, rows: int = 10_000) -> int:
     """The People download's first rows (a chunk of 1,000 at a time after the last key)."""
-    from campaigns import people
+    from campaigns.reports import people
 
     return sum(1 for _row in itertools.islice(people.people_rows(campaign), rows))
 

@@ -84,10 +84,10 @@ def seed() -> None:
     from django.utils import timezone
 
     from accounts.models import Workspace
-    from campaigns.authoring import campaign_create
+    from campaigns.authoring.services import campaign_create
     from campaigns.models import Enrollment, Lead, OutboundMessage
     from campaigns.tokens import sign
-    from campaigns.tracking import CLICK_SALT, OPEN_SALT, store_links_batch
+    from campaigns.tracking.links import CLICK_SALT, OPEN_SALT, store_links_batch
 
     call_command("migrate", verbosity=0)
     workspace = Workspace.objects.create(name="tracking bench")
@@ -128,8 +128,8 @@ def seed() -> None:
 def flush() -> None:
     """Flush the tracking buffer; print how many events exist."""
     django()
-    from campaigns.engagement import tracking_flush
     from campaigns.models import Event
+    from campaigns.tracking.flush import tracking_flush
 
     tracking_flush()
     print(json.dumps({"events": Event.objects.count()}))
@@ -141,7 +141,7 @@ def clear() -> None:
     from django.conf import settings
 
     from campaigns.models import Event, TrackingHit
-    from campaigns.tracking_buffer import _redis
+    from campaigns.tracking.buffer import _redis
 
     _redis().delete(settings.TRACKING_STREAM)
     TrackingHit.objects.all().delete()

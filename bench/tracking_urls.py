@@ -5,7 +5,7 @@ from django.urls import path
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-from campaigns.tracking_views import GIF
+from campaigns.tracking.views import GIF
 from postigo.urls import urlpatterns as product_urlpatterns
 
 

@@ -2,7 +2,7 @@
 
 from django.utils.translation import gettext_lazy as _
 
-from postigo.pages import Placeholder, placeholder_view
+from core.pages import Placeholder, placeholder_view
 
 billing_overview = placeholder_view(
     Placeholder(

@@ -2,8 +2,8 @@
 
 from django.contrib import admin, messages
 
-from campaigns.launch import campaign_pause, campaign_stop
 from campaigns.models import Campaign, OutboundMessage, Suppression
+from campaigns.sending.launch import campaign_pause, campaign_stop
 
 
 @admin.register(Campaign)

@@ -2,40 +2,43 @@
 
 from celery import shared_task
 
-from campaigns import delivery, dispatch, engagement, inbound, lead_import
+from campaigns.inbox import receive
+from campaigns.leads import imports
+from campaigns.sending import delivery, dispatch
+from campaigns.tracking import flush
 
 
-@shared_task(ignore_result=True)
+@shared_task(name="campaigns.tasks.run_lead_import", ignore_result=True)
 def run_lead_import(lead_import_id: int) -> None:
-    lead_import.lead_import_run(lead_import_id)
+    imports.lead_import_run(lead_import_id)
 
 
-@shared_task(ignore_result=True)
+@shared_task(name="campaigns.tasks.dispatch_due", ignore_result=True)
 def dispatch_due() -> int:
     return dispatch.dispatch_tick()
 
 
-@shared_task(ignore_result=True)
+@shared_task(name="campaigns.tasks.send_mailbox_batch", ignore_result=True)
 def send_mailbox_batch(mailbox_id: int, message_ids: list[int]) -> None:
     delivery.send_batch(mailbox_id=mailbox_id, message_ids=message_ids)
 
 
-@shared_task(ignore_result=True)
+@shared_task(name="campaigns.tasks.recover_interrupted_sends", ignore_result=True)
 def recover_interrupted_sends() -> int:
     return delivery.recover_interrupted()
 
 
-@shared_task(ignore_result=True)
+@shared_task(name="campaigns.tasks.flush_tracking", ignore_result=True)
 def flush_tracking() -> int:
-    return engagement.tracking_flush()
+    return flush.tracking_flush()
 
 
-@shared_task(ignore_result=True)
+@shared_task(name="campaigns.tasks.sync_inboxes", ignore_result=True)
 def sync_inboxes() -> None:
-    for mailbox_id in inbound.mailboxes_to_sync():
+    for mailbox_id in receive.mailboxes_to_sync():
         sync_inbox.delay(mailbox_id)
 
 
-@shared_task(ignore_result=True)
+@shared_task(name="campaigns.tasks.sync_inbox", ignore_result=True)
 def sync_inbox(mailbox_id: int) -> None:
-    inbound.mailbox_inbox_sync(mailbox_id)
+    receive.mailbox_inbox_sync(mailbox_id)

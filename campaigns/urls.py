@@ -1,60 +1,59 @@
 from django.urls import path
 
-from campaigns import (
-    campaign_views,
-    inbox_views,
-    lead_views,
-    suppression_views,
-    views,
-)
+from campaigns.authoring import views as authoring_views
+from campaigns.inbox import views as inbox_views
+from campaigns.leads import suppression_views
+from campaigns.leads import views as lead_views
+from campaigns.reports import views as report_views
+from campaigns.sending import views as sending_views
 
 urlpatterns = [
-    path("campaigns/", campaign_views.campaign_list, name="campaign_list"),
-    path("campaigns/<int:pk>/", campaign_views.campaign_leads, name="campaign_leads"),
+    path("campaigns/", authoring_views.campaign_list, name="campaign_list"),
+    path("campaigns/<int:pk>/", authoring_views.campaign_leads, name="campaign_leads"),
     path(
-        "campaigns/<int:pk>/sequence/", campaign_views.campaign_sequence, name="campaign_sequence"
+        "campaigns/<int:pk>/sequence/", authoring_views.campaign_sequence, name="campaign_sequence"
     ),
     path(
         "campaigns/<int:pk>/sequence/change/",
-        campaign_views.sequence_change,
+        authoring_views.sequence_change,
         name="sequence_change",
     ),
     path(
         "campaigns/<int:pk>/steps/<int:step_pk>/",
-        campaign_views.step_update,
+        authoring_views.step_update,
         name="step_update",
     ),
     path(
         "campaigns/<int:pk>/variants/<int:variant_pk>/",
-        campaign_views.variant_update,
+        authoring_views.variant_update,
         name="variant_update",
     ),
     path(
-        "campaigns/<int:pk>/schedule/", campaign_views.campaign_schedule, name="campaign_schedule"
+        "campaigns/<int:pk>/schedule/", authoring_views.campaign_schedule, name="campaign_schedule"
     ),
     path(
         "campaigns/<int:pk>/mailboxes/",
-        campaign_views.campaign_mailboxes,
+        authoring_views.campaign_mailboxes,
         name="campaign_mailboxes",
     ),
-    path("campaigns/<int:pk>/review/", campaign_views.campaign_review, name="campaign_review"),
-    path("campaigns/<int:pk>/report/", campaign_views.campaign_report, name="campaign_report"),
-    path("campaigns/<int:pk>/people/", campaign_views.campaign_people, name="campaign_people"),
+    path("campaigns/<int:pk>/review/", authoring_views.campaign_review, name="campaign_review"),
+    path("campaigns/<int:pk>/report/", report_views.campaign_report, name="campaign_report"),
+    path("campaigns/<int:pk>/people/", report_views.campaign_people, name="campaign_people"),
     path(
         "campaigns/<int:pk>/people/export/",
-        campaign_views.campaign_people_export,
+        report_views.campaign_people_export,
         name="campaign_people_export",
     ),
     path(
         "campaigns/<int:pk>/people/continue/",
-        campaign_views.campaign_people_continue,
+        report_views.campaign_people_continue,
         name="campaign_people_continue",
     ),
-    path("campaigns/<int:pk>/control/", campaign_views.campaign_control, name="campaign_control"),
-    path("campaigns/<int:pk>/preview/", campaign_views.campaign_preview, name="campaign_preview"),
+    path("campaigns/<int:pk>/control/", sending_views.campaign_control, name="campaign_control"),
+    path("campaigns/<int:pk>/preview/", authoring_views.campaign_preview, name="campaign_preview"),
     path(
         "campaigns/<int:pk>/duplicate/",
-        campaign_views.campaign_duplicate,
+        authoring_views.campaign_duplicate,
         name="campaign_duplicate",
     ),
     path("leads/", lead_views.lead_list, name="lead_list"),
@@ -91,5 +90,5 @@ urlpatterns = [
     path("inbox/<int:pk>/label/", inbox_views.inbox_label, name="inbox_label"),
     path("inbox/<int:pk>/unread/", inbox_views.inbox_unread, name="inbox_unread"),
     path("inbox/<int:pk>/answer/", inbox_views.inbox_answer, name="inbox_answer"),
-    path("reports/", views.reports, name="reports"),
+    path("reports/", report_views.reports, name="reports"),
 ]

@@ -21,7 +21,7 @@ def check_models_reach_a_workspace(app_configs, **kwargs):
             errors.append(
                 checks.Error(
                     f"{label} has no for_workspace() on its default manager.",
-                    hint="Use postigo.tenancy.WorkspaceManager and set workspace_path.",
+                    hint="Use core.tenancy.WorkspaceManager and set workspace_path.",
                     obj=model,
                     id="postigo.E001",
                 )

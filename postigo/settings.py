@@ -126,7 +126,17 @@ if not DEVELOPMENT:
     if len(SECRET_KEY) < 50 or len(set(SECRET_KEY)) < 5:
         raise ImproperlyConfigured("SECRET_KEY must be at least 50 random characters")
 
-PUBLIC_BASE_URL = env("PUBLIC_BASE_URL", "http://localhost:8000").rstrip("/")
+# Links in emails (tracking, unsubscribe, invitations). In development they follow the address
+# `make run` serves (PORT=9000 gives localhost:9000); production must say where it is reached.
+POSTIGO_PORT = env("POSTIGO_PORT", "8000")
+PUBLIC_BASE_URL = env(
+    "PUBLIC_BASE_URL", f"http://localhost:{POSTIGO_PORT}" if DEVELOPMENT else ""
+).rstrip("/")
+if not DEVELOPMENT and not PUBLIC_BASE_URL.startswith(("https://", "http://")):
+    raise ImproperlyConfigured(
+        "Production mode needs PUBLIC_BASE_URL, the address users and recipients reach "
+        "Postigo at (e.g. https://app.example.com): links in emails are built from it."
+    )
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -155,9 +165,9 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
-    "postigo.middleware.RejectNulMiddleware",
-    "postigo.request_guards.ExplainRefusalsMiddleware",
-    "postigo.request_guards.BoundedIdsMiddleware",
+    "core.middleware.RejectNulMiddleware",
+    "core.request_guards.ExplainRefusalsMiddleware",
+    "core.request_guards.BoundedIdsMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -169,7 +179,7 @@ MIDDLEWARE = [
     "allauth.account.middleware.AccountMiddleware",
     "accounts.middleware.UserPreferencesMiddleware",
     "accounts.middleware.RequireSecondFactorMiddleware",
-    "postigo.tenancy.WorkspaceMiddleware",
+    "accounts.middleware.WorkspaceMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -193,7 +203,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
-                "postigo.context_processors.shell",
+                "accounts.context_processors.shell",
             ],
         },
     },
@@ -236,8 +246,8 @@ else:
         }
     }
 
-# Opens and clicks are buffered in a Redis stream and written in batches (campaigns/
-# tracking_buffer.py). That Redis must persist (appendonly yes) or a restart loses the hits
+# Opens and clicks are buffered in a Redis stream and written in batches (campaigns/tracking/
+# buffer.py). That Redis must persist (appendonly yes) or a restart loses the hits
 # not yet flushed. Without Redis, and while it is unreachable, hits go to a database table.
 TRACKING_REDIS_URL = env("TRACKING_REDIS_URL") or REDIS_URL
 TRACKING_STREAM = "postigo-test:tracking" if TESTING else "postigo:tracking"
@@ -307,7 +317,12 @@ OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 INVITATION_MAX_AGE_DAYS = 7
 
 # --- Mail (the platform's own: verification, invites, notifications) ------------------------
-EMAIL_URL = env("EMAIL_URL", "smtp://127.0.0.1:1025" if DEVELOPMENT else "smtp://localhost:25")
+MAIL_CATCHER_PORT = int(
+    env("POSTIGO_MAIL_PORT", "1025")
+)  # make run's catcher (scripts/free_port.py)
+EMAIL_URL = env(
+    "EMAIL_URL", f"smtp://127.0.0.1:{MAIL_CATCHER_PORT}" if DEVELOPMENT else "smtp://localhost:25"
+)
 vars().update(dj_email_url.parse(EMAIL_URL))
 EMAIL_TIMEOUT = 15
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "Postigo <no-reply@postigo.localhost>")

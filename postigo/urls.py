@@ -4,7 +4,7 @@ from django.urls import include, path
 from django_otp.admin import OTPAdminSite
 
 from accounts.admin_login import AdminSignInForm
-from postigo import views
+from postigo import home, views
 
 # Operators must pass a second factor before the admin opens (DESIGN §1).
 admin.site.__class__ = OTPAdminSite
@@ -16,11 +16,12 @@ admin.site.login_form = AdminSignInForm
 admin.site.login_template = "admin/postigo_login.html"
 
 urlpatterns = [
-    path("", include("campaigns.public_urls")),
+    path("", include("campaigns.tracking.public_urls")),
     path("healthz", views.healthz, name="healthz"),
     path("favicon.ico", views.favicon),
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),
+    path("", home.dashboard, name="dashboard"),
     path("", include("accounts.urls")),
     path("", include("campaigns.urls")),
     path("mailboxes/", include("smtp_accounts.urls")),

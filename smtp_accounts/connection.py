@@ -16,8 +16,8 @@ from django.conf import settings
 from django.utils.translation import gettext as _
 from imapclient.exceptions import IMAPClientError, LoginError
 
-from postigo.secret_binding import SecretNotBound
-from postigo.text import storable, storable_fields
+from core.secret_binding import SecretNotBound
+from core.text import storable, storable_fields
 from smtp_accounts import network
 from smtp_accounts.models import Mailbox, Security
 from smtp_accounts.presets import PRESETS

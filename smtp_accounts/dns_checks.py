@@ -22,8 +22,8 @@ import dns.resolver
 import dns.reversename
 from django.utils.translation import gettext as _
 
-from postigo.text import storable_fields
-from smtp_accounts.dns_lookup import LookupFailed, make_resolver, query, txt
+from core.dns import LookupFailed, make_resolver, query, txt
+from core.text import storable_fields
 from smtp_accounts.presets import PRESETS
 
 OK, WARNING, ERROR = "ok", "warning", "error"

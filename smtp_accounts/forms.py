@@ -1,6 +1,6 @@
 """Mailbox forms. Passwords are write-only: never rendered back; blank on edit keeps them, but
 only while their server stays the same (a stored password only goes where it was entered for:
-postigo/secret_binding.py)."""
+core/secret_binding.py)."""
 
 from __future__ import annotations
 

@@ -31,7 +31,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from imapclient.exceptions import IMAPClientError, LoginError
 
-from postigo.secret_binding import SecretNotBound
+from core.secret_binding import SecretNotBound
 from smtp_accounts.connection import CheckResult, imap_error_text, imap_open, imap_resolve
 from smtp_accounts.models import ImapFolderState, Mailbox
 

@@ -10,9 +10,9 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Workspace, validate_timezone
-from postigo import secret_binding
-from postigo.fields import EncryptedTextField
-from postigo.tenancy import WorkspaceManager
+from core import secret_binding
+from core.fields import EncryptedTextField
+from core.tenancy import WorkspaceManager
 from smtp_accounts.presets import PRESETS
 
 _NOT_LOADED = object()
@@ -57,7 +57,7 @@ class Mailbox(models.Model):
     # Empty: the SMTP credentials are used for IMAP too.
     imap_username = models.CharField(_("IMAP username"), max_length=255, blank=True)
     imap_password = EncryptedTextField(_("IMAP password"), blank=True)
-    # Where each stored password may be sent (postigo/secret_binding.py): made when the
+    # Where each stored password may be sent (core/secret_binding.py): made when the
     # password is entered, checked before every sign-in. Changing a host, port, security or
     # username without entering the password again leaves it unmatched, so nothing is sent.
     smtp_secret_binding = models.CharField(max_length=64, blank=True, editable=False)

@@ -37,11 +37,9 @@ def _resolve_with_nameservers(host: str) -> list[str]:
     import dns.exception
     import dns.resolver
 
-    from smtp_accounts.dns_lookup import _nameserver
+    from core.dns import make_resolver
 
-    resolver = dns.resolver.Resolver(configure=False)
-    resolver.nameservers = [_nameserver(e) for e in settings.MAILBOX_DNS_NAMESERVERS]
-    resolver.timeout = resolver.lifetime = float(settings.DNS_TIMEOUT)
+    resolver = make_resolver(settings.MAILBOX_DNS_NAMESERVERS)
     addresses: list[str] = []
     for rdtype in ("A", "AAAA"):
         try:

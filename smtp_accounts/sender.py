@@ -21,8 +21,8 @@ from django.conf import settings
 from django.db import connections, router, transaction
 from django.utils import timezone
 
-from postigo.secret_binding import SecretNotBound
-from postigo.text import storable
+from core.secret_binding import SecretNotBound
+from core.text import storable
 from smtp_accounts import network
 from smtp_accounts.dkim_signing import DkimSigner
 from smtp_accounts.models import Mailbox, Security, SendLog

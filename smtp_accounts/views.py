@@ -10,11 +10,11 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from postigo.request_guards import bounded_id
-from postigo.tenancy import get_for_workspace_or_404
+from core.request_guards import bounded_id
+from core.tenancy import get_for_workspace_or_404
 from smtp_accounts import bulk
 from smtp_accounts.bulk import mailboxes_connect_from_csv
-from smtp_accounts.dns_lookup import detect_preset
+from smtp_accounts.detection import detect_preset
 from smtp_accounts.domain_health import (
     domain_check_for,
     domain_check_request,

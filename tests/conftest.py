@@ -56,7 +56,7 @@ def _own_tracking_stream(settings):
     if settings.TRACKING_REDIS_URL:
         import redis
 
-        from campaigns.tracking_buffer import _client
+        from campaigns.tracking.buffer import _client
 
         # (A test may have pointed the buffer at a dead port on purpose.)
         with contextlib.suppress(redis.RedisError):

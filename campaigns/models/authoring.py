@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Workspace
 from campaigns.models.leads import LeadList
-from postigo.tenancy import WorkspaceManager
+from core.tenancy import WorkspaceManager
 
 WEEKDAYS = (
     ("0", _("Mon")),

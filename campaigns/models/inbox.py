@@ -6,9 +6,9 @@ from django.db import models
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
-from campaigns.content import received_html
+from campaigns.authoring.content import received_html
 from campaigns.models.sending import OutboundMessage
-from postigo.tenancy import WorkspaceManager
+from core.tenancy import WorkspaceManager
 
 
 class Reply(models.Model):
@@ -57,7 +57,7 @@ class Reply(models.Model):
 
     @property
     def display_html(self) -> str:
-        """The formatted original for the thread view (campaigns/content.py:received_html)."""
+        """The formatted original for the thread view (authoring/content.py: received_html)."""
         return mark_safe(received_html(self.html))  # sanitised by nh3 just now
 
 

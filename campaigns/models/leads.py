@@ -11,7 +11,7 @@ from django.utils.timezone import now
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Workspace
-from postigo.tenancy import WorkspaceManager
+from core.tenancy import WorkspaceManager
 
 # Lead fields a CSV column can map to and a template can name; anything else is a custom field.
 STANDARD_FIELDS = (
@@ -176,6 +176,22 @@ class Suppression(models.Model):
             self.value = self.value.strip().lower()
             self.value_hash = value_hash(self.value)
         super().save(*args, **kwargs)
+
+    @property
+    def added_automatically_for_a_company(self) -> bool:
+        """A whole domain suppressed by a campaign that stops everyone at a company (one of them
+        unsubscribed), not by the recipient's own word about their own address."""
+        return self.kind == self.Kind.DOMAIN and self.reason != self.Reason.MANUAL
+
+    def removable_by(self, membership) -> bool:
+        """Entries added by hand: anyone in the workspace. A domain a campaign added for a
+        company: an owner or admin (it is a judgement about many people). An address that
+        unsubscribed, complained or bounced: nobody — that was the recipient's word."""
+        if self.reason == self.Reason.MANUAL:
+            return membership is not None
+        if self.added_automatically_for_a_company:
+            return membership is not None and membership.can_manage_members
+        return False
 
 
 class LeadImport(models.Model):

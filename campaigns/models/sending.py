@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy as _
 
 from campaigns.models.authoring import Campaign, Step, Variant
 from campaigns.models.leads import Lead
-from postigo.tenancy import WorkspaceManager
+from core.tenancy import WorkspaceManager
 
 
 def new_token() -> str:

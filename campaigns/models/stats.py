@@ -12,7 +12,7 @@ from __future__ import annotations
 from django.db import models
 
 from campaigns.models.authoring import Campaign
-from postigo.tenancy import WorkspaceManager
+from core.tenancy import WorkspaceManager
 
 MESSAGE_METRICS = (
     "sent",  # accepted by the recipient's server

@@ -3,7 +3,7 @@
 import accounts.models
 import django.core.validators
 import django.db.models.deletion
-import postigo.fields
+import core.fields
 from django.db import migrations, models
 
 
@@ -27,12 +27,12 @@ class Migration(migrations.Migration):
                 ('smtp_port', models.PositiveIntegerField(default=587, validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(65535)], verbose_name='SMTP port')),
                 ('smtp_security', models.CharField(choices=[('ssl', 'SSL/TLS (implicit)'), ('starttls', 'STARTTLS'), ('none', 'None (loopback in development only)')], default='starttls', max_length=10, verbose_name='SMTP security')),
                 ('smtp_username', models.CharField(max_length=255, verbose_name='SMTP username')),
-                ('smtp_password', postigo.fields.EncryptedTextField(verbose_name='SMTP password')),
+                ('smtp_password', core.fields.EncryptedTextField(verbose_name='SMTP password')),
                 ('imap_host', models.CharField(blank=True, max_length=255, verbose_name='IMAP host')),
                 ('imap_port', models.PositiveIntegerField(default=993, validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(65535)], verbose_name='IMAP port')),
                 ('imap_security', models.CharField(choices=[('ssl', 'SSL/TLS (implicit)'), ('starttls', 'STARTTLS'), ('none', 'None (loopback in development only)')], default='ssl', max_length=10, verbose_name='IMAP security')),
                 ('imap_username', models.CharField(blank=True, max_length=255, verbose_name='IMAP username')),
-                ('imap_password', postigo.fields.EncryptedTextField(blank=True, verbose_name='IMAP password')),
+                ('imap_password', core.fields.EncryptedTextField(blank=True, verbose_name='IMAP password')),
                 ('signature_html', models.TextField(blank=True, verbose_name='signature (HTML)')),
                 ('signature_text', models.TextField(blank=True, verbose_name='signature (plain text)')),
                 ('daily_cap', models.PositiveIntegerField(default=200, validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(5000)], verbose_name='daily limit')),

@@ -5,7 +5,7 @@ without entering its password again leaves the password unsent."""
 
 from django.db import migrations, models
 
-from postigo.secret_binding import Destination, bind
+from core.secret_binding import Destination, bind
 
 
 def bind_existing(apps, schema_editor):

@@ -34,7 +34,7 @@ def test_admin_opens_after_the_second_factor(client, operator):
 
 
 def test_operators_see_and_pause_any_campaign(client, operator, workspace_b):
-    from campaigns.authoring import campaign_create
+    from campaigns.authoring.services import campaign_create
     from campaigns.models import Campaign
 
     campaign = campaign_create(workspace=workspace_b, name="Someone's campaign")
@@ -68,7 +68,7 @@ def test_a_campaigns_status_changes_only_through_its_actions(client, operator, w
     """Setting the status field directly would skip what pausing, stopping or launching does
     (stopping the leads' sequences; the launch checks and content filter): the form shows it,
     the actions change it."""
-    from campaigns.authoring import campaign_create
+    from campaigns.authoring.services import campaign_create
     from campaigns.models import Campaign, Enrollment, Lead
 
     campaign = campaign_create(workspace=workspace_b, name="Someone's campaign")

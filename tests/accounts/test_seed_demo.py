@@ -9,8 +9,8 @@ from django.core.management import call_command
 
 import postigo.urls  # noqa: F401  (imported with DEBUG off: no dev URLs for later tests)
 from accounts.models import User
-from campaigns.launch import campaign_launch, launch_problems
 from campaigns.models import Campaign, OutboundMessage
+from campaigns.sending.launch import campaign_launch, launch_problems
 from postigo.management.commands.mailcatcher import catcher
 from smtp_accounts.connection import check_smtp
 from smtp_accounts.models import Mailbox
@@ -39,6 +39,13 @@ def test_it_seeds_once(demo, settings):
     assert (settings.VAR_DIR / "demo-credentials.txt").read_text().split()[0] == user.email
     assert campaign.status == Campaign.Status.DRAFT
     assert launch_problems(campaign) == []  # ready to launch as it is
+
+
+def test_the_demo_mailbox_follows_the_mail_catcher_when_its_port_moves(demo, settings):
+    assert Mailbox.objects.get().smtp_port == settings.MAIL_CATCHER_PORT
+    settings.MAIL_CATCHER_PORT = 2526  # 1025 was taken: make run picked another port
+    call_command("seed_demo", stdout=io.StringIO())
+    assert Mailbox.objects.get().smtp_port == 2526
 
 
 def test_the_demo_campaign_goes_out_through_the_mail_catcher(demo, tmp_path):

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from campaigns.inbound import JUDGED_ON
+from campaigns.inbox.receive import JUDGED_ON
 
 # One header field with its continuation lines; group 1 its name.
 HEADER = re.compile(rb"^([A-Za-z-]+):[^\r\n]*(?:\r\n[ \t][^\r\n]*)*", re.M)

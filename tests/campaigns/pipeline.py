@@ -6,12 +6,13 @@ from email import policy
 
 import time_machine
 
-from campaigns import delivery, tracking_buffer
-from campaigns.authoring import campaign_create, step_add, variant_add, variant_save
-from campaigns.dispatch import claim_for_mailbox, dispatch_tick
-from campaigns.engagement import tracking_flush
-from campaigns.launch import campaign_launch
+from campaigns.authoring.services import campaign_create, step_add, variant_add, variant_save
 from campaigns.models import Lead, LeadList, LeadMembership
+from campaigns.sending import delivery
+from campaigns.sending.dispatch import claim_for_mailbox, dispatch_tick
+from campaigns.sending.launch import campaign_launch
+from campaigns.tracking import buffer as tracking_buffer
+from campaigns.tracking.flush import tracking_flush
 
 UTC = datetime.UTC
 START = datetime.datetime(2026, 11, 24, 10, 0, tzinfo=UTC)  # a Tuesday, inside the window

@@ -5,7 +5,7 @@ from email_validator import EmailNotValidError, validate_email
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from campaigns.addresses import normalize_address
+from campaigns.leads.addresses import normalize_address
 
 ATOM = st.text(alphabet="abcXYZ019.-_+'!#@ äé", min_size=0, max_size=12)
 LABEL = st.text(alphabet="abcxyz09-ÄÖ", min_size=0, max_size=8)

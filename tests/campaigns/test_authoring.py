@@ -5,8 +5,8 @@ from email import policy
 
 import pytest
 
-from campaigns import content
-from campaigns.authoring import (
+from campaigns.authoring import content
+from campaigns.authoring.services import (
     AuthoringError,
     campaign_create,
     campaign_duplicate,
@@ -19,9 +19,9 @@ from campaigns.authoring import (
     variant_remove,
     variant_save,
 )
-from campaigns.launch import launch_problems
+from campaigns.leads.suppression import suppression_add
 from campaigns.models import Lead, LeadList, LeadMembership
-from campaigns.suppression import suppression_add
+from campaigns.sending.launch import launch_problems
 from tests.smtp_accounts.factories import make_mailbox
 
 pytestmark = pytest.mark.django_db
@@ -257,7 +257,7 @@ def test_suppressed_and_inactive_leads_do_not_count(campaign, workspace_a):
 
 
 def test_non_ascii_names_and_subjects_are_encoded_and_read_back(campaign, workspace_a):
-    from campaigns.rendering import build_message
+    from campaigns.authoring.rendering import build_message
 
     mailbox = make_mailbox(workspace_a, from_name="Jörg Müller")
     variant = variant_save(

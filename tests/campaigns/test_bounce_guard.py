@@ -8,10 +8,10 @@ from django.core import mail
 from django.urls import reverse
 
 from accounts.models import Notification
-from campaigns.bounce_guard import MIN_ATTEMPTS, pause_on_bounces
-from campaigns.inbound import receive_batch
-from campaigns.launch import campaign_launch
+from campaigns.inbox.receive import receive_batch
 from campaigns.models import Campaign, Enrollment, OutboundMessage
+from campaigns.sending.bounce_guard import MIN_ATTEMPTS, pause_on_bounces
+from campaigns.sending.launch import campaign_launch
 from tests.campaigns.inbound_mail import postfix_bounce
 from tests.campaigns.pipeline import START, build, run_until
 
@@ -146,8 +146,8 @@ def test_settled_means_sends_cannot_change_the_verdict(workspace_a, mailbox, smt
 def test_a_copy_counts_its_own_bounces_from_its_launch(workspace_a, mailbox, smtp_server):
     """A copy takes the original's settings, not the state of its run: neither the counts the
     limit started from at its last resume nor why Postigo paused it."""
-    from campaigns.authoring import campaign_duplicate
-    from campaigns.launch import campaign_pause, campaign_stop
+    from campaigns.authoring.services import campaign_duplicate
+    from campaigns.sending.launch import campaign_pause, campaign_stop
 
     original = launched(workspace_a, mailbox, 150)
     run_until(AN_HOUR_ON)

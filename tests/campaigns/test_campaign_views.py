@@ -5,7 +5,7 @@ import re
 import pytest
 from django.urls import reverse
 
-from campaigns.authoring import campaign_create, variant_save
+from campaigns.authoring.services import campaign_create, variant_save
 from campaigns.models import Campaign, Step, Variant
 from tests.campaigns.test_authoring import add_leads, first_variant
 from tests.smtp_accounts.factories import make_mailbox

@@ -7,11 +7,11 @@ import imapclient
 import pytest
 import time_machine
 
-from campaigns.inbound import mailbox_inbox_sync, mailboxes_to_sync, receive
-from campaigns.launch import campaign_launch
+from campaigns.inbox.receive import mailbox_inbox_sync, mailboxes_to_sync, receive
+from campaigns.leads.suppression import is_suppressed
 from campaigns.models import Enrollment, Lead, OutboundMessage, Reply
-from campaigns.reports import campaign_report
-from campaigns.suppression import is_suppressed
+from campaigns.reports.numbers import campaign_report
+from campaigns.sending.launch import campaign_launch
 from smtp_accounts.imap_sync import mailbox_sync
 from smtp_accounts.models import Mailbox
 from tests.campaigns import inbound_mail as mail
@@ -158,7 +158,7 @@ def test_only_campaign_mail_is_downloaded_whole(sent, imap, mailbox):
     """The owner's own mail is judged on its header and never fetched past it."""
     from functools import partial
 
-    from campaigns.inbound import JUDGED_ON, wanted_batch
+    from campaigns.inbox.receive import JUDGED_ON, wanted_batch
 
     _campaign, by = sent
     imap.append("INBOX", mail.gmail_reply(by["lead0@x.example"]))
@@ -305,7 +305,7 @@ def test_reports_quoting_a_nul_are_read_by_what_else_they_say(sent, mailbox):
 def test_the_list_unsubscribe_mailto_is_honoured(sent, mailbox):
     """Our List-Unsubscribe header offers a mailto; a client's unsubscribe button sends a new
     mail there, tied to nothing but its sender. It must unsubscribe them all the same."""
-    from campaigns.inbound import wanted_batch
+    from campaigns.inbox.receive import wanted_batch
 
     _campaign, by = sent
     message = by["lead2@x.example"]
@@ -337,7 +337,7 @@ def test_a_failing_inbox_is_shown_and_retried_later(
 ):
     from django.urls import reverse
 
-    from campaigns.inbound import mailboxes_to_sync
+    from campaigns.inbox.receive import mailboxes_to_sync
 
     assert mailboxes_to_sync() == [mailbox.pk]
     moved = Mailbox.objects.get(pk=mailbox.pk)
@@ -409,7 +409,7 @@ def test_temporary_bounces_suppress_only_when_they_repeat(sent, mailbox):
 def test_a_batch_of_bounce_reports_is_acted_on_once(sent, mailbox):
     """Reports arrive together (a bad list bounces at once): each is tied to its message and
     acted on, the same report twice is one, three temporary ones of an address suppress it."""
-    from campaigns.inbound import receive_batch
+    from campaigns.inbox.receive import receive_batch
 
     campaign, by = sent
     temporary = [

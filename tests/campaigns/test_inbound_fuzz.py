@@ -16,7 +16,7 @@ from django.db import transaction
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from campaigns.inbound import receive_batch, wanted_batch
+from campaigns.inbox.receive import receive_batch, wanted_batch
 from tests.campaigns import inbound_mail as mail
 from tests.campaigns.pipeline import START
 from tests.campaigns.test_inbound import sent  # noqa: F401 - the fixture

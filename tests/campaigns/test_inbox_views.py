@@ -6,9 +6,9 @@ import pytest
 import time_machine
 from django.urls import reverse
 
-from campaigns.inbound import receive
-from campaigns.launch import campaign_launch
+from campaigns.inbox.receive import receive
 from campaigns.models import OutboundMessage, Reply
+from campaigns.sending.launch import campaign_launch
 from tests.campaigns import inbound_mail as mail
 from tests.campaigns.pipeline import START, build, run_until
 
@@ -185,8 +185,8 @@ def test_a_conversation_leads_on_to_the_next_unread_reply(client, alice, replies
 
 
 def test_labelling_a_reply_unsubscribe_unsubscribes_the_lead(client, alice, replies):
+    from campaigns.leads.suppression import is_suppressed
     from campaigns.models import Lead
-    from campaigns.suppression import is_suppressed
 
     client.force_login(alice)
     reply = Reply.objects.get(kind="reply")  # "Sounds interesting…": not suppressed

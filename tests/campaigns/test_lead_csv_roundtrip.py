@@ -8,7 +8,7 @@ import io
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from campaigns.lead_csv import DELIMITERS, read, rows
+from campaigns.leads.csv_reader import DELIMITERS, read, rows
 
 ENCODINGS = ("utf-8", "utf-8-sig", "utf-16", "cp1252")
 

@@ -5,8 +5,8 @@ from pathlib import Path
 import pytest
 from django.db.models import QuerySet
 
-from campaigns import lead_csv
-from campaigns.lead_import import (
+from campaigns.leads import csv_reader
+from campaigns.leads.imports import (
     LeadImportError,
     lead_import_create,
     lead_import_resume,
@@ -15,8 +15,8 @@ from campaigns.lead_import import (
     lead_import_start,
     validate_mapping,
 )
+from campaigns.leads.suppression import suppression_add
 from campaigns.models import Lead, LeadImport, LeadList, LeadMembership, Suppression
-from campaigns.suppression import suppression_add
 from tests.servers.dns import zone
 
 pytestmark = pytest.mark.django_db
@@ -105,10 +105,10 @@ def test_the_sample_file_imports_with_exact_row_errors(workspace_a, prospects):
     ],
 )
 def test_encodings_and_delimiters_are_detected(data, encoding, delimiter):
-    parsed = lead_csv.read(data)
+    parsed = csv_reader.read(data)
     assert (parsed.encoding, parsed.delimiter) == (encoding, delimiter)
     assert parsed.header == ["Email", "Name"]
-    assert next(lead_csv.rows(parsed.text, parsed.delimiter))[1][1].startswith("Ána")
+    assert next(csv_reader.rows(parsed.text, parsed.delimiter))[1][1].startswith("Ána")
 
 
 def test_quoted_newlines_keep_spreadsheet_row_numbers(workspace_a, prospects):
@@ -133,8 +133,8 @@ def test_quoted_newlines_keep_spreadsheet_row_numbers(workspace_a, prospects):
     ],
 )
 def test_files_that_are_not_csv_are_refused_with_a_reason(data, message):
-    with pytest.raises(lead_csv.CsvFileError, match=message):
-        lead_csv.read(data)
+    with pytest.raises(csv_reader.CsvFileError, match=message):
+        csv_reader.read(data)
 
 
 def test_mapping_guesses_common_headers_and_keeps_custom_columns():
@@ -149,7 +149,7 @@ def test_mapping_guesses_common_headers_and_keeps_custom_columns():
         "city",
         "City",
     ]
-    assert lead_csv.guess_mapping(header) == [
+    assert csv_reader.guess_mapping(header) == [
         "email",
         "first_name",
         "last_name",
@@ -244,7 +244,7 @@ def big_csv(n: int) -> bytes:
 
 
 def test_a_crashed_import_resumes_where_it_stopped(workspace_a, prospects, monkeypatch):
-    monkeypatch.setattr("campaigns.lead_import.CHUNK", 100)
+    monkeypatch.setattr("campaigns.leads.imports.CHUNK", 100)
     imp = lead_import_create(
         workspace=workspace_a, user=None, lead_list=prospects, filename="x.csv", data=big_csv(350)
     )
@@ -324,7 +324,7 @@ def test_one_hundred_thousand_rows(workspace_a, prospects):
 
 
 def test_an_erased_unsubscribe_still_suppresses(workspace_a, prospects):
-    from campaigns.suppression import is_suppressed, suppression_erase_address
+    from campaigns.leads.suppression import is_suppressed, suppression_erase_address
 
     suppression_add(workspace=workspace_a, entry="Gone@X.example", reason="unsubscribed")
     assert suppression_erase_address(workspace=workspace_a, address="gone@x.example") == 1
@@ -335,7 +335,7 @@ def test_an_erased_unsubscribe_still_suppresses(workspace_a, prospects):
 
 
 def test_suppressions_for_a_batch_load_only_what_concerns_it(workspace_a):
-    from campaigns.suppression import Suppressions
+    from campaigns.leads.suppression import Suppressions
 
     suppression_add(workspace=workspace_a, entry="a@x.example")
     suppression_add(workspace=workspace_a, entry="@blocked.example")
@@ -348,7 +348,7 @@ def test_suppressions_for_a_batch_load_only_what_concerns_it(workspace_a):
 
 
 def test_many_suppressions_at_once_keep_existing_and_skip_garbage(workspace_a, workspace_b):
-    from campaigns.suppression import Suppressions, suppressions_add
+    from campaigns.leads.suppression import Suppressions, suppressions_add
 
     suppression_add(workspace=workspace_a, entry="old@x.example", reason="unsubscribed")
     suppressions_add(

@@ -6,9 +6,9 @@ import zoneinfo
 import pytest
 import time_machine
 
-from campaigns.inbound import receive
-from campaigns.launch import campaign_launch
+from campaigns.inbox.receive import receive
 from campaigns.models import Enrollment, Lead, OutboundMessage
+from campaigns.sending.launch import campaign_launch
 from tests.campaigns.inbound_mail import out_of_office
 from tests.campaigns.pipeline import START, build, run_until
 

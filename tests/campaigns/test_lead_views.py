@@ -9,9 +9,13 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from campaigns import suppression_views
+from campaigns.leads import suppression_views
+from campaigns.leads.suppression import (
+    SUPPRESSION_HEADER,
+    suppression_add,
+    suppression_erase_address,
+)
 from campaigns.models import Lead, LeadImport, LeadList, Suppression
-from campaigns.suppression import SUPPRESSION_HEADER, suppression_add, suppression_erase_address
 from tests.campaigns.test_lead_import import FIXTURE
 
 pytestmark = pytest.mark.django_db

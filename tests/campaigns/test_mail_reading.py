@@ -8,7 +8,7 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from campaigns.mail_reading import bodies, header, new_text, sender
+from campaigns.inbox.mail_reading import bodies, header, new_text, sender
 
 
 def _full_parser(parsed) -> str:

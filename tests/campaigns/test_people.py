@@ -12,14 +12,14 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from campaigns import people
-from campaigns.delivery import recover_interrupted
-from campaigns.dispatch import claim_for_mailbox
-from campaigns.inbound import receive
-from campaigns.launch import campaign_launch
+from campaigns.inbox.receive import receive
+from campaigns.leads.suppression import suppression_add
 from campaigns.models import Enrollment, Lead, OutboundMessage, Reply
-from campaigns.people import EXPORT_HEADER, people_continue
-from campaigns.suppression import suppression_add
+from campaigns.reports import people
+from campaigns.reports.people import EXPORT_HEADER, people_continue
+from campaigns.sending.delivery import recover_interrupted
+from campaigns.sending.dispatch import claim_for_mailbox
+from campaigns.sending.launch import campaign_launch
 from tests.campaigns.inbound_mail import gmail_reply
 from tests.campaigns.pipeline import (
     START,

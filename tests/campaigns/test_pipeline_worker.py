@@ -25,9 +25,9 @@ from django.conf import settings
 from django.db import connection
 from django.utils import timezone
 
-from campaigns.dispatch import dispatch_tick
-from campaigns.launch import campaign_launch
 from campaigns.models import Enrollment, OutboundMessage
+from campaigns.sending.dispatch import dispatch_tick
+from campaigns.sending.launch import campaign_launch
 from postigo.celery import app as celery_app
 from tests.campaigns.pipeline import build
 
@@ -160,7 +160,7 @@ def start_worker(env_worker) -> subprocess.Popen:
 
 
 def test_killing_the_worker_mid_batch_never_sends_twice(workspace_a, smtp_server, mailbox, worker):
-    from campaigns.delivery import recover_interrupted
+    from campaigns.sending.delivery import recover_interrupted
 
     smtp_server.script.data_delay = 0.05  # a batch of 20 takes about a second
     mailbox.daily_cap = mailbox.hourly_cap = 500

@@ -8,7 +8,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from campaigns.tokens import UNSUBSCRIBE_SALT, public_url, sign, unsubscribe_url
-from campaigns.tracking import CLICK_SALT, OPEN_SALT, pixel_url
+from campaigns.tracking.links import CLICK_SALT, OPEN_SALT, pixel_url
 
 TOKENS = st.text("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_", min_size=1)
 

@@ -6,7 +6,7 @@ from email import policy
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from campaigns.rendering import build_mime
+from campaigns.authoring.rendering import build_mime
 from smtp_accounts.models import Mailbox
 
 # Any text a template can render (NUL excluded: not in email text); header values are one line.

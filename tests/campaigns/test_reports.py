@@ -12,10 +12,10 @@ from django.urls import reverse
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from campaigns.engagement import tracking_flush
-from campaigns.inbound import receive
+from campaigns.inbox.receive import receive
 from campaigns.models import Campaign, OutboundMessage
-from campaigns.reports import campaign_report
+from campaigns.reports.numbers import campaign_report
+from campaigns.tracking.flush import tracking_flush
 from tests.campaigns.inbound_mail import gmail_reply
 from tests.campaigns.pipeline import START, build, run_until, track
 
@@ -86,7 +86,7 @@ def test_the_report_counts_people_and_its_queries_do_not_grow(
 
 
 def test_ab_winner_needs_a_sample_and_significance():
-    from campaigns.reports import ab_verdicts
+    from campaigns.reports.numbers import ab_verdicts
 
     def row(label, sent, replied=0, clicked=0, opened=0):
         return {
@@ -114,7 +114,7 @@ def test_ab_winner_needs_a_sample_and_significance():
 
 
 def test_fisher_exact_p_value():
-    from campaigns.reports import fisher_p_value
+    from campaigns.reports.numbers import fisher_p_value
 
     # scipy.stats.fisher_exact([[1, 9], [11, 3]]) (its documentation's example)
     assert abs(fisher_p_value(1, 10, 11, 14) - 0.0027594561852200836) < 1e-12
@@ -128,7 +128,7 @@ def test_fisher_exact_p_value():
 def test_fisher_p_value_is_the_exact_sum(n1, n2, data):
     """Against the definition in exact fractions: the probability, totals fixed, of every split
     at most as likely as the one seen."""
-    from campaigns.reports import fisher_p_value
+    from campaigns.reports.numbers import fisher_p_value
 
     x1, x2 = data.draw(st.integers(0, n1)), data.draw(st.integers(0, n2))
     total = x1 + x2

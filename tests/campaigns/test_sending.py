@@ -11,11 +11,11 @@ from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
 
-from campaigns.delivery import recover_interrupted, send_batch
-from campaigns.dispatch import claim_for_mailbox
-from campaigns.launch import campaign_launch, campaign_pause
+from campaigns.leads.suppression import is_suppressed, suppression_add
 from campaigns.models import Enrollment, Event, OutboundMessage
-from campaigns.suppression import is_suppressed, suppression_add
+from campaigns.sending.delivery import recover_interrupted, send_batch
+from campaigns.sending.dispatch import claim_for_mailbox
+from campaigns.sending.launch import campaign_launch, campaign_pause
 from tests.campaigns.pipeline import START, UTC, build, parsed, run_until
 
 pytestmark = pytest.mark.django_db
@@ -110,8 +110,8 @@ def test_a_hard_bounce_is_recorded_whole_or_not_at_all(
 ):
     """Suppression, the lead's status and the failed message go together: a crash while
     recording leaves none of them (the message stays `sending`, recovery calls it unknown)."""
-    from campaigns import delivery
     from campaigns.models import Lead
+    from campaigns.sending import delivery
 
     def crashed(*args, **kwargs):
         raise RuntimeError("worker lost its database")
@@ -180,8 +180,8 @@ def test_an_answer_arriving_after_recovery_wins_and_is_counted_once(
     """A worker stalled past the recovery cut-off: recovery says unknown, then the server's
     answer arrives. The message is sent, and counted as sent only (the autouse check
     compares every counter with a recount)."""
-    from campaigns.delivery import _SentBuffer
-    from campaigns.reports import campaign_report
+    from campaigns.reports.numbers import campaign_report
+    from campaigns.sending.delivery import _SentBuffer
     from smtp_accounts.replies import Outcome
     from smtp_accounts.sender import SendResult
 
@@ -280,7 +280,7 @@ def test_leads_in_another_running_campaign_wait_unless_overlap_is_allowed(worksp
         assert campaign_launch(second) == 1  # only the lead nobody else is mailing
         second.allow_overlap = True
         second.save()
-        from campaigns.launch import campaign_enroll
+        from campaigns.sending.launch import campaign_enroll
 
         assert campaign_enroll(second) == 2
     assert Enrollment.objects.filter(campaign=second).count() == 3
@@ -319,7 +319,7 @@ def test_a_mailbox_refusing_mid_batch_is_paused_and_the_rest_waits(
 def test_a_crash_while_recording_sends_nothing_twice(
     workspace_a, mailbox, smtp_server, monkeypatch
 ):
-    from campaigns import delivery
+    from campaigns.sending import delivery
 
     def crash(self):
         raise RuntimeError("database went away")
@@ -353,7 +353,7 @@ def test_a_crash_strands_only_the_chunk_it_had_claimed(
     """Chunks are claimed as their turn comes: a worker dying while it prepares the second
     leaves the first `sending` (recovery: unknown, never sent again) and the rest queued,
     which is sent later, once."""
-    from campaigns import delivery
+    from campaigns.sending import delivery
 
     render = delivery.render_outbound
     rendered = []
@@ -386,7 +386,7 @@ def test_a_batch_stays_one_chunk_ahead_of_a_slow_server(
 ):
     """The worker prepares faster than a slow server answers; it still claims no more than a
     chunk beyond the one being sent, so a crash strands at most two chunks."""
-    from campaigns import delivery
+    from campaigns.sending import delivery
 
     smtp_server.script.data_delay = 0.02
     ahead = []  # at each claim: messages claimed so far that the server has not received
@@ -411,7 +411,7 @@ def test_a_batch_past_its_time_hands_the_rest_to_a_new_task(
 ):
     from celery.signals import task_prerun
 
-    from campaigns import delivery
+    from campaigns.sending import delivery
 
     tasks = []
 

@@ -10,11 +10,11 @@ import pytest
 import time_machine
 from django.urls import reverse
 
-from campaigns.authoring import lead_values, variant_save
-from campaigns.inbound import receive
-from campaigns.launch import campaign_launch, launch_problems
+from campaigns.authoring.services import lead_values, variant_save
+from campaigns.authoring.templating import HEADER, HTML, TEXT, Formatted, parse
+from campaigns.inbox.receive import receive
 from campaigns.models import OutboundMessage, Reply, Variant
-from campaigns.templating import HEADER, HTML, TEXT, Formatted, parse
+from campaigns.sending.launch import campaign_launch, launch_problems
 from tests.campaigns import inbound_mail as mail
 from tests.campaigns.pipeline import START, build, parsed, run_until
 from tests.smtp_accounts.factories import sink_mailbox

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from campaigns.templating import HEADER, HTML, TemplateError, escape, parse
+from campaigns.authoring.templating import HEADER, HTML, TemplateError, escape, parse
 
 LEAD = {"first_name": "Ana", "company": "Vela Robotics"}
 

@@ -11,11 +11,11 @@ import time_machine
 from django.core import signals
 from django.db import close_old_connections
 
-from campaigns.authoring import variant_save
-from campaigns.engagement import tracking_flush
-from campaigns.launch import campaign_launch
+from campaigns.authoring.services import variant_save
 from campaigns.models import Event, OutboundMessage, TrackedLink
-from campaigns.reports import campaign_report
+from campaigns.reports.numbers import campaign_report
+from campaigns.sending.launch import campaign_launch
+from campaigns.tracking.flush import tracking_flush
 from tests.campaigns.pipeline import START, build, run_until
 
 pytestmark = pytest.mark.django_db

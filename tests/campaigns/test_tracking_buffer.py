@@ -8,11 +8,11 @@ import pytest
 import redis
 import time_machine
 
-from campaigns import tracking_buffer
-from campaigns.engagement import record_hits, tracking_flush
-from campaigns.launch import campaign_launch
 from campaigns.models import Event, OutboundMessage, TrackingHit
-from campaigns.reports import campaign_report
+from campaigns.reports.numbers import campaign_report
+from campaigns.sending.launch import campaign_launch
+from campaigns.tracking import buffer as tracking_buffer
+from campaigns.tracking.flush import record_hits, tracking_flush
 from tests.campaigns.pipeline import CHROME, START, build, run_until, track
 from tests.servers.dns import unused_udp_port
 
@@ -101,9 +101,9 @@ def test_a_click_is_one_redis_round_trip_and_the_database_backs_the_cache(
     workspace_a, mailbox, smtp_server, redis_buffer, django_capture_on_commit_callbacks,
     django_assert_num_queries,
 ):  # fmt: skip
-    from campaigns.authoring import variant_save
+    from campaigns.authoring.services import variant_save
     from campaigns.tokens import sign
-    from campaigns.tracking import CLICK_SALT, click_hit
+    from campaigns.tracking.links import CLICK_SALT, click_hit
 
     with time_machine.travel(START, tick=False):
         campaign = build(workspace_a, mailbox, n=1, steps=1, track_clicks=True)

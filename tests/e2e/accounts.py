@@ -5,7 +5,7 @@ import datetime
 import time_machine
 
 from accounts.services import workspace_create
-from campaigns.dispatch import dispatch_tick
+from campaigns.sending.dispatch import dispatch_tick
 from tests.campaigns.pipeline import build
 from tests.conftest import make_user
 from tests.smtp_accounts.factories import sink_mailbox

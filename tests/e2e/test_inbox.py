@@ -7,9 +7,9 @@ import time_machine
 from playwright.sync_api import expect
 
 from accounts.services import workspace_create
-from campaigns.inbound import receive
-from campaigns.launch import campaign_launch
+from campaigns.inbox.receive import receive
 from campaigns.models import OutboundMessage
+from campaigns.sending.launch import campaign_launch
 from tests.campaigns import inbound_mail as mail
 from tests.campaigns.pipeline import START, build, run_until
 from tests.conftest import make_user

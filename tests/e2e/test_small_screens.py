@@ -4,9 +4,9 @@ import datetime
 
 import pytest
 
-from campaigns.inbound import receive
-from campaigns.launch import campaign_launch
+from campaigns.inbox.receive import receive
 from campaigns.models import OutboundMessage, Reply
+from campaigns.sending.launch import campaign_launch
 from tests.campaigns import inbound_mail as mail
 from tests.e2e.accounts import dispatch_an_hour_later, owner_with_campaign
 from tests.e2e.test_mailbox_connect import sign_in

@@ -5,7 +5,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from postigo import crypto
+from core import crypto
 
 
 def keys(*ids: str) -> dict[str, bytes]:

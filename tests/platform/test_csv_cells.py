@@ -8,8 +8,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from campaigns.models import Suppression
-from campaigns.suppression import suppression_add
-from postigo.csv_export import restore_cell, safe_cell
+from campaigns.leads.suppression import suppression_add
+from core.csv_export import restore_cell, safe_cell
 
 
 @pytest.mark.parametrize(

@@ -4,7 +4,7 @@ import pytest
 from django.db import IntegrityError, connection
 
 from accounts.models import User, Workspace
-from postigo.db import create_each, update_each
+from core.db import create_each, update_each
 
 pytestmark = pytest.mark.django_db(transaction=True)  # autocommit, as a worker runs
 

@@ -5,7 +5,7 @@ server error. CI runs this on PostgreSQL, where a NUL reaching a query raised Da
 import pytest
 from django.urls import reverse
 
-from campaigns.authoring import campaign_create
+from campaigns.authoring.services import campaign_create
 from campaigns.models import Lead
 from tests.smtp_accounts.factories import make_mailbox
 

@@ -12,7 +12,13 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def run_manage(*args: str, **env: str) -> subprocess.CompletedProcess:
     base = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST", "DJANGO"))}
-    for name in ("SECRET_KEY", "ALLOWED_HOSTS", "POSTIGO_ENCRYPTION_KEYS", "DEBUG"):
+    for name in (
+        "SECRET_KEY",
+        "ALLOWED_HOSTS",
+        "POSTIGO_ENCRYPTION_KEYS",
+        "DEBUG",
+        "PUBLIC_BASE_URL",
+    ):
         base.pop(name, None)
     base.update(env)
     return subprocess.run(
@@ -30,6 +36,7 @@ def production_env() -> dict[str, str]:
         "DEBUG": "false",
         "SECRET_KEY": secrets.token_urlsafe(60),
         "ALLOWED_HOSTS": "example.com",
+        "PUBLIC_BASE_URL": "https://example.com",
         "POSTIGO_ENCRYPTION_KEYS": "k1:" + base64.b64encode(secrets.token_bytes(32)).decode(),
     }
 
@@ -44,6 +51,21 @@ def test_production_refuses_to_start_without_secrets():
     assert result.returncode != 0
     for name in ("SECRET_KEY", "ALLOWED_HOSTS", "POSTIGO_ENCRYPTION_KEYS"):
         assert name in result.stderr
+
+
+def test_production_refuses_to_start_without_its_public_address():
+    env = production_env()
+    del env["PUBLIC_BASE_URL"]
+    result = run_manage("check", **env)
+    assert result.returncode != 0
+    assert "PUBLIC_BASE_URL" in result.stderr
+
+
+def test_development_links_follow_the_port_make_run_serves():
+    code = "from django.conf import settings; print(settings.PUBLIC_BASE_URL)"
+    result = run_manage("shell", "-c", code, DEBUG="true", POSTIGO_PORT="9000")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1] == "http://localhost:9000"
 
 
 def test_production_refuses_a_short_secret_key():

@@ -4,8 +4,8 @@ from django.db import models
 from django.http import Http404
 
 from accounts.models import Invitation, Notification
+from core.tenancy import get_for_workspace_or_404
 from postigo.checks import check_models_reach_a_workspace
-from postigo.tenancy import get_for_workspace_or_404
 
 pytestmark = pytest.mark.django_db
 

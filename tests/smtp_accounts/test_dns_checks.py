@@ -4,9 +4,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from core.dns import make_resolver
 from smtp_accounts.dkim_signing import generate_private_key, public_key_record
 from smtp_accounts.dns_checks import _spf_with, check_domain
-from smtp_accounts.dns_lookup import make_resolver
 from tests.servers.dns import txt, zone
 
 # A public address only our test zones know; nothing here leaves the machine.

@@ -1,7 +1,7 @@
 """Run a local SMTP server that stores every message as an .eml file under var/mail/.
 
 It accepts any login, without TLS (it listens on loopback only): the demo mailbox of a
-development install (campaigns/demo.py) sends through it like a real mailbox, AUTH included."""
+development install (postigo/demo.py) sends through it like a real mailbox, AUTH included."""
 
 from __future__ import annotations
 

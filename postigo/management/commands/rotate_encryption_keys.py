@@ -5,8 +5,8 @@ from django.db import transaction
 from django.db.models import TextField
 from django.db.models.functions import Cast
 
-from postigo import crypto
-from postigo.fields import encrypted_fields
+from core import crypto
+from core.fields import encrypted_fields
 
 
 class Command(BaseCommand):

@@ -1,0 +1,420 @@
+"""Mail read back from a sending mailbox: tied to the campaign message it answers, then acted on.
+
+`receive_batch` gets a fetched batch from the inbox sync (`smtp_accounts/imap_sync.py`) and
+decides, for each mail (the reports in `inbound_reports.py`, the reading in `mail_reading.py`):
+- a **bounce** (a delivery status notification about one of our messages; `flufl.bounce` reads
+  the many formats): a permanent failure suppresses the address, marks the lead bounced and
+  stops its sequence; temporary ones only count, and suppress after TEMPORARY_LIMIT of them;
+- an **auto-reply** (RFC 3834 `Auto-Submitted`, `X-Autoreply`/`X-Autorespond`, `Precedence`)
+  or an out-of-office in words: kept, not counted as a reply unless the campaign says so; when it
+  names a return date, the lead's next follow-up waits until the day after;
+- a **spam complaint** (an ARF feedback report): the address is suppressed as a complaint and
+  every sequence of it stops;
+- a **reply**: kept with its new text (quoted history and signature removed) and a label from
+  the built-in classifier (`reply_labels.py`), counted once, and it stops the lead's sequence
+  (and the company's, when the campaign says so); "remove me" in words unsubscribes.
+Mail that answers none of our messages is not stored. Every outcome is idempotent: the same mail
+read twice (a crash before the sync's checkpoint, two folders) is one `Reply`.
+"""
+
+from __future__ import annotations
+
+import datetime
+import email
+import email.parser
+import email.policy
+import logging
+import zoneinfo
+from dataclasses import dataclass
+from email.message import Message
+from functools import partial
+
+import nh3
+from django.db import transaction
+from django.db.models import F, Min, Q
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from campaigns.authoring.rendering import UNSUBSCRIBE_MAILTO_SUBJECT
+from campaigns.inbox.bounces import (
+    ANSWERABLE,
+    Report,
+    answerable_to_leads,
+    bounces,
+    complaint,
+    looks_like_bounce,
+    report_type,
+)
+from campaigns.inbox.mail_reading import (
+    HTML_READ_AT_MOST,
+    MESSAGE_ID,
+    bodies,
+    fingerprint,
+    header,
+    is_auto_reply,
+    new_text,
+    sender,
+    thread_subject,
+)
+from campaigns.leads.addresses import company_domain
+from campaigns.leads.unsubscribe import unsubscribe
+from campaigns.models import Enrollment, Event, Lead, OutboundMessage, Reply, normalize_email
+from campaigns.reply_labels import classify, return_date
+from campaigns.schedule import next_send_time, send_zone
+from campaigns.sending.delivery import delivered_after_all, interrupted_ends
+from campaigns.stats import Tally
+from campaigns.tracking.flush import mark_first
+from smtp_accounts.imap_sync import SyncError, SyncResult, mailbox_sync
+from smtp_accounts.models import Mailbox
+from smtp_accounts.services import mailbox_paused_by_error
+
+logger = logging.getLogger(__name__)
+
+MATCH_BY_ADDRESS_WITHIN = datetime.timedelta(days=90)
+
+State = OutboundMessage.State
+
+
+def receive(mailbox: Mailbox, raw: bytes, received_at: datetime.datetime) -> str | None:
+    """Handle one incoming mail; returns the kind of Reply it made, or None (not ours)."""
+    return receive_batch(mailbox, [(raw, received_at)])[0]
+
+
+@dataclass
+class _Incoming:
+    index: int
+    parsed: Message
+    fingerprint: str
+    at: datetime.datetime
+
+
+def receive_batch(
+    mailbox: Mailbox, items: list[tuple[bytes, datetime.datetime]]
+) -> list[str | None]:
+    """Handle a batch of incoming mail with a fixed number of statements for its replies
+    (bounce reports as a batch too; complaint reports, which are rare, one by one). Returns each
+    mail's kind."""
+    kinds: list[str | None] = [None] * len(items)
+    incoming: list[_Incoming] = []
+    reports: list[Report] = []
+    for index, (raw, at) in enumerate(items):
+        parsed = email.message_from_bytes(raw, policy=email.policy.compat32)
+        mark = fingerprint(parsed, raw)
+        if report_type(parsed) == "feedback-report":  # rare: one by one
+            kinds[index] = complaint(mailbox, parsed, raw, mark, at)
+        elif looks_like_bounce(parsed):
+            reports.append(Report(index, parsed, raw, mark, at))
+        else:
+            incoming.append(_Incoming(index, parsed, mark, at))
+    for index, kind in bounces(mailbox, reports).items():
+        kinds[index] = kind
+    matched = [
+        (mail, message)
+        for mail, message in zip(incoming, _answered_batch(mailbox, incoming), strict=True)
+        if message is not None
+    ]
+    known = {
+        (message_id, fingerprint): kind
+        for message_id, fingerprint, kind in Reply.objects.filter(
+            message_id__in={message.pk for _mail, message in matched},
+            fingerprint__in={mail.fingerprint for mail, _message in matched},
+        ).values_list("message_id", "fingerprint", "kind")
+    }
+    new: list[tuple[Reply, OutboundMessage]] = []
+    for mail, message in matched:
+        key = (message.pk, mail.fingerprint)
+        if key in known:  # read before (a crash, another folder): nothing happens twice
+            kinds[mail.index] = known[key]
+            continue
+        reply = _reply(mail, message)
+        known[key] = kinds[mail.index] = reply.kind
+        new.append((reply, message))
+    with transaction.atomic():
+        delivered_after_all([message for _reply, message in new])
+        Reply.objects.bulk_create([reply for reply, _message in new])
+        replied = []
+        for reply, message in new:
+            away = reply.kind == Reply.Kind.AUTO_REPLY or reply.label == Reply.Label.OUT_OF_OFFICE
+            if not away or message.enrollment.campaign.auto_reply_is_reply:
+                replied.append((reply, message))
+            elif reply.label == Reply.Label.OUT_OF_OFFICE:
+                _wait_for_return(message, reply.text, reply.received_at)
+        _replied(replied)
+    for reply, message in new:
+        if reply.label == Reply.Label.UNSUBSCRIBE:  # "remove me" in words: as good as the link
+            unsubscribe(message)
+    return kinds
+
+
+# The header fields `wanted_batch` reads (the sync fetches only these to judge a message).
+JUDGED_ON = (
+    "From",
+    "Sender",
+    "Reply-To",
+    "Subject",
+    "In-Reply-To",
+    "References",
+    "Content-Type",
+    "Return-Path",
+)
+
+
+def wanted_batch(mailbox: Mailbox, headers: list[bytes]) -> list[bool]:
+    """Which mail of a batch is ours to read whole, judged on headers alone (the sync fetches
+    bodies only for these): bounce and complaint reports, and mail answering one of our
+    messages. The owner's other mail is never downloaded."""
+    parser = email.parser.BytesHeaderParser(policy=email.policy.compat32)
+    parsed = [parser.parsebytes(head) for head in headers]
+    wanted = [looks_like_bounce(p) or report_type(p) == "feedback-report" for p in parsed]
+    rest = [_Incoming(n, p, "", timezone.now()) for n, p in enumerate(parsed) if not wanted[n]]
+    for mail, message in zip(rest, _answered_batch(mailbox, rest, load=False), strict=True):
+        wanted[mail.index] = message is not None
+    return wanted
+
+
+def _mailto_unsubscribe(thread: str) -> bool:
+    """Whether a thread subject is the one our List-Unsubscribe mailto asks for: the lead's
+    request to unsubscribe, whatever else the mail says or answers."""
+    return thread == UNSUBSCRIBE_MAILTO_SUBJECT
+
+
+def _reply(mail: _Incoming, message: OutboundMessage) -> Reply:
+    parsed = mail.parsed
+    auto = is_auto_reply(parsed)
+    text, html = bodies(parsed)
+    subject, written = header(parsed, "Subject")[:1000], new_text(text)
+    return Reply(
+        message=message,
+        fingerprint=mail.fingerprint,
+        kind=Reply.Kind.AUTO_REPLY if auto else Reply.Kind.REPLY,
+        label=Reply.Label.UNSUBSCRIBE
+        if _mailto_unsubscribe(thread_subject(subject))
+        else classify(written, subject, auto=auto),
+        header_message_id=(MESSAGE_ID.findall(header(parsed, "Message-ID")) or [""])[0],
+        received_at=mail.at,
+        from_address=sender(parsed),
+        subject=subject,
+        text=written,
+        html=nh3.clean(html[:HTML_READ_AT_MOST], url_schemes={"http", "https", "mailto"})
+        if html
+        else "",
+    )
+
+
+# --- replies ------------------------------------------------------------------------------------
+
+
+def _answered_batch(
+    mailbox: Mailbox, incoming: list[_Incoming], *, load: bool = True
+) -> list[OutboundMessage | int | None]:
+    """Our message each mail answers: by its In-Reply-To/References, else by the sender's
+    address and the thread's subject. Four queries for the whole batch (three and only the
+    ids without `load`)."""
+    wanted = [
+        MESSAGE_ID.findall(f"{header(m.parsed, 'In-Reply-To')} {header(m.parsed, 'References')}")[
+            -20:
+        ]
+        for m in incoming
+    ]
+    # By the message-id index alone: with the mailbox and state in the same query, SQLite
+    # preferred the mailbox index and read every message of the mailbox.
+    by_id = OutboundMessage.objects.filter(
+        message_id__in={i for ids in wanted for i in ids}
+    ).values_list("message_id", "pk", "mailbox_id", "state", "sent_at", "sending_at")
+    ours = {
+        message_id: (pk, sent_at or sending_at)
+        for message_id, pk, mailbox_id, state, sent_at, sending_at in by_id
+        if mailbox_id == mailbox.pk and state in ANSWERABLE
+    }
+    chosen: list[int | None] = []
+    for ids in wanted:
+        found = [ours[i] for i in ids if i in ours]
+        chosen.append(max(found, key=lambda row: row[1])[0] if found else None)
+    # The rest by sender and subject, through the leads' unique normalised-address index.
+    senders = {
+        n: normalize_email(address)
+        for n, m in enumerate(incoming)
+        if chosen[n] is None and (address := sender(m.parsed))
+    }
+    if senders:
+        leads = dict(
+            Lead.objects.filter(
+                workspace_id=mailbox.workspace_id, email_normalized__in=set(senders.values())
+            ).values_list("pk", "email_normalized")
+        )
+        since = timezone.now() - MATCH_BY_ADDRESS_WITHIN
+        rows = (
+            answerable_to_leads(mailbox, leads, since=since).values_list(
+                "pk", "enrollment__lead_id", "subject"
+            )
+            if leads
+            else []
+        )
+        by_address: dict[str, list] = {}
+        for pk, lead_id, subject in rows:
+            by_address.setdefault(leads[lead_id], []).append((pk, thread_subject(subject)))
+        for n, address in senders.items():
+            subject = thread_subject(header(incoming[n].parsed, "Subject"))
+            sent = by_address.get(address, [])
+            chosen[n] = next((pk for pk, theirs in sent if theirs == subject), None)
+            if chosen[n] is None and _mailto_unsubscribe(subject) and sent:
+                chosen[n] = sent[0][0]  # our List-Unsubscribe mailto: about the latest
+    if not load:
+        return chosen
+    loaded = OutboundMessage.objects.select_related("enrollment__campaign").in_bulk(
+        [pk for pk in chosen if pk is not None]
+    )
+    return [loaded.get(pk) if pk is not None else None for pk in chosen]
+
+
+def _replied(pairs: list[tuple[Reply, OutboundMessage]]) -> None:
+    """Replies counted once; each lead's sequence stops (and the company's, if the campaign
+    says so). Inside the caller's transaction."""
+    if not pairs:
+        return
+    Event.objects.bulk_create(
+        Event(message=message, kind=Event.Kind.REPLY, created_at=reply.received_at)
+        for reply, message in pairs
+    )
+    tally = Tally()
+    firsts: dict[int, datetime.datetime] = {}
+    for reply, message in pairs:
+        firsts[message.pk] = min(firsts.get(message.pk, reply.received_at), reply.received_at)
+    mark_first(firsts, "replied_at", "replied", tally)
+    Lead.objects.filter(
+        pk__in={message.enrollment.lead_id for _reply, message in pairs},
+        status=Lead.Status.ACTIVE,
+    ).update(status=Lead.Status.REPLIED)
+    stopping: set[int] = set()
+    for _reply, message in pairs:
+        campaign = message.enrollment.campaign
+        if not campaign.stop_on_reply:
+            continue
+        company = company_domain(message.recipient) if campaign.stop_company_on_reply else None
+        if company:
+            stopping.update(
+                Enrollment.objects.filter(
+                    campaign=campaign,
+                    status=Enrollment.Status.ACTIVE,
+                    lead__email_normalized__endswith="@" + company,
+                ).values_list("pk", flat=True)
+            )
+        else:
+            stopping.add(message.enrollment_id)
+    interrupted_ends([message.enrollment for _reply, message in pairs], "replied")
+    active = list(
+        Enrollment.objects.select_for_update()
+        .filter(pk__in=stopping, status=Enrollment.Status.ACTIVE)
+        .values_list("pk", "campaign_id")
+    )
+    Enrollment.objects.filter(pk__in=[pk for pk, _c in active]).update(
+        status=Enrollment.Status.STOPPED, stop_reason="replied", next_due_at=None
+    )
+    for _pk, campaign_id in active:
+        tally.add(campaign_id, "stopped")
+    tally.save()
+    # Their messages queued and not yet sending will not go out.
+    OutboundMessage.objects.filter(
+        enrollment_id__in=[pk for pk, _c in active], state=State.QUEUED
+    ).delete()
+
+
+def _wait_for_return(message: OutboundMessage, text: str, at: datetime.datetime) -> None:
+    """An out-of-office with a return date: the lead's next step waits until the day after."""
+    back = return_date(text, at.date())
+    if back is None:
+        return
+    campaign = message.enrollment.campaign
+    lead = message.enrollment.lead if campaign.lead_time_zones else None  # the date is theirs
+    tz = zoneinfo.ZoneInfo(send_zone(campaign, lead))
+    after = datetime.datetime.combine(back + datetime.timedelta(days=1), datetime.time(), tz)
+    Enrollment.objects.filter(
+        pk=message.enrollment_id,
+        status=Enrollment.Status.ACTIVE,
+        next_due_at__lt=after,
+    ).update(next_due_at=next_send_time(campaign, after, lead=lead, jitter_seconds=3600))
+
+
+# --- the sync of one mailbox --------------------------------------------------------------------
+
+
+def mailbox_inbox_sync(mailbox_id: int) -> SyncResult | None:
+    """Read the mailbox's new mail into replies, auto-replies and bounces (beat, per mailbox).
+
+    A mailbox that never sent a campaign message has nothing to read. Refused credentials pause
+    the mailbox and tell the workspace, as a refused SMTP login does; every failure is shown on
+    the mailbox list, and the next runs back off (`mailboxes_to_sync`).
+    """
+    mailbox = Mailbox.objects.filter(pk=mailbox_id).exclude(imap_host="").first()
+    if mailbox is None:
+        return None
+    first_sent = OutboundMessage.objects.filter(mailbox=mailbox, state__in=ANSWERABLE).aggregate(
+        first=Min(Coalesce("sent_at", "sending_at"))
+    )["first"]
+    if first_sent is None:
+        return None
+    try:
+        result = mailbox_sync(
+            mailbox,
+            partial(_handle, mailbox),
+            since=first_sent,
+            wanted=partial(wanted_batch, mailbox),
+            judged_on=JUDGED_ON,
+        )
+    except SyncError as exc:
+        Mailbox.objects.filter(pk=mailbox.pk).update(
+            imap_failures=F("imap_failures") + 1,
+            imap_error=str(exc)[:500],
+            imap_failed_at=timezone.now(),
+        )
+        if exc.auth:
+            mailbox_paused_by_error(mailbox=mailbox, reason=str(exc), reading=True)
+        else:
+            logger.warning("Mailbox %s: inbox not read: %s", mailbox.pk, exc)
+        return None
+    Mailbox.objects.filter(pk=mailbox.pk).update(
+        imap_synced_at=timezone.now(), imap_failures=0, imap_error=""
+    )
+    return result
+
+
+def _handle(mailbox: Mailbox, items: list[tuple[bytes, datetime.datetime]]) -> int:
+    """A fetched batch at once; if that fails, one by one, so one bad mail is all that is
+    skipped. Returns how many were skipped."""
+    try:
+        receive_batch(mailbox, items)
+        return 0
+    except Exception:
+        logger.exception("Mailbox %s: a batch failed; reading it one by one", mailbox.pk)
+    skipped = 0
+    for item in items:
+        try:
+            receive_batch(mailbox, [item])
+        except Exception:
+            skipped += 1
+            logger.exception("Mailbox %s: a message could not be read", mailbox.pk)
+    return skipped
+
+
+def mailboxes_to_sync() -> list[int]:
+    """Active mailboxes with IMAP that sent campaign mail in the last 90 days; one whose reads
+    keep failing waits 2, 4, 8 … up to 60 minutes between tries."""
+    now = timezone.now()
+    since = now - MATCH_BY_ADDRESS_WITHIN
+    recent = OutboundMessage.objects.filter(
+        Q(state=State.SENT, sent_at__gte=since) | Q(state=State.UNKNOWN, sending_at__gte=since)
+    )
+    candidates = (
+        Mailbox.objects.filter(status=Mailbox.Status.ACTIVE, pk__in=recent.values("mailbox_id"))
+        .exclude(imap_host="")
+        .values_list("pk", "imap_failures", "imap_failed_at")
+    )
+    return [
+        pk
+        for pk, failures, failed_at in candidates
+        if not failures or now - failed_at >= _backoff(failures)
+    ]
+
+
+def _backoff(failures: int) -> datetime.timedelta:
+    return datetime.timedelta(minutes=min(60, 2 ** min(failures, 6)))

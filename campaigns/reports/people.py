@@ -1,0 +1,329 @@
+"""The people of a campaign: where each lead is in the sequence, and why it left it.
+
+`campaign_people` filters a campaign's enrollments the way the People page offers them (in the
+sequence, finished, replied, bounced, unsubscribed, interrupted, other stops) and
+`people_counts` counts every filter in one query. `people_progress` summarises the messages of
+one page of enrollments in one query. `people_continue` is the user's answer to an interrupted
+send: the worker stopped between handing a message to the server and hearing back, so Postigo
+cannot tell whether it went out and never sends it again by itself (DESIGN invariant 2); the
+user, who may know (their Sent folder, the lead), can take it as delivered and let the
+sequence go on from the next step.
+"""
+
+from __future__ import annotations
+
+import datetime
+import zoneinfo
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+from django.db import transaction
+from django.db.models import Count, Q, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from campaigns.leads.suppression import Suppressions
+from campaigns.models import Campaign, Enrollment, Lead, OutboundMessage, Reply
+from campaigns.schedule import next_send_time
+from campaigns.sending.delivery import FOLLOW_UP_JITTER, INTERRUPTED
+from campaigns.stats import Tally
+from core.db import search_words, update_each
+
+_NAMED_STOPS = {
+    "replied": ("replied",),
+    "bounced": ("bounced",),
+    "unsubscribed": ("unsubscribed", "suppressed"),
+    "interrupted": (INTERRUPTED,),
+}
+FILTERS = [
+    ("", _("Everyone")),
+    ("active", _("In the sequence")),
+    ("completed", _("Finished")),
+    ("replied", _("Replied")),
+    ("bounced", _("Bounced")),
+    ("unsubscribed", _("Unsubscribed")),
+    ("interrupted", _("Interrupted")),
+    ("stopped", _("Other stops")),
+]
+_SEARCHED = ("lead__email", "lead__first_name", "lead__last_name", "lead__company")
+_OTHER_STOPS = [reason for reasons in _NAMED_STOPS.values() for reason in reasons]
+State = OutboundMessage.State
+
+
+def _condition(status: str) -> Q:
+    if status in ("active", "completed"):
+        return Q(status=status)
+    if status in _NAMED_STOPS:
+        return Q(status=Enrollment.Status.STOPPED, stop_reason__in=_NAMED_STOPS[status])
+    if status == "stopped":
+        return Q(status=Enrollment.Status.STOPPED) & ~Q(stop_reason__in=_OTHER_STOPS)
+    return Q()
+
+
+def campaign_people(campaign: Campaign, *, status: str = "", q: str = "") -> QuerySet:
+    """The campaign's enrollments under one filter, searched by address, name or company."""
+    people = Enrollment.objects.filter(campaign=campaign).filter(_condition(status))
+    people = search_words(people, q, _SEARCHED)
+    # In the order they were enrolled: the primary key, so a page of a large campaign is read
+    # without sorting all of it.
+    return people.select_related("lead", "mailbox").order_by("pk")
+
+
+def people_counts(campaign: Campaign) -> dict[str, int]:
+    """How many enrollments each filter shows (one query)."""
+    counts = dict.fromkeys((key for key, _label in FILTERS), 0)
+    rows = (
+        Enrollment.objects.filter(campaign=campaign)
+        .values_list("status", "stop_reason")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    for status, reason, n in rows:
+        counts[""] += n
+        if status != Enrollment.Status.STOPPED:
+            counts[status] += n
+            continue
+        named = next((key for key, reasons in _NAMED_STOPS.items() if reason in reasons), None)
+        counts[named or "stopped"] += n
+    return counts
+
+
+@dataclass
+class Progress:
+    """An enrollment's messages summarised: `last` (the latest step's message: its
+    `step__position`, `state` and time `at`), `steps_sent`, `variants` ("1A", "2B": the variant
+    each step sent) and when a person first opened, clicked or answered (None if never)."""
+
+    last: dict | None = None
+    steps_sent: int = 0
+    variants: list[str] = field(default_factory=list)
+    opened: datetime.datetime | None = None
+    clicked: datetime.datetime | None = None
+    replied: datetime.datetime | None = None
+
+
+def _progress(enrollment_ids: list[int]) -> dict[int, Progress]:
+    """The Progress of each enrollment that has messages (one query)."""
+    rows = (
+        OutboundMessage.objects.filter(enrollment_id__in=enrollment_ids)
+        .order_by("enrollment_id", "step__position")
+        .values(
+            "enrollment_id",
+            "step__position",
+            "variant__label",
+            "state",
+            "sent_at",
+            "sending_at",
+            "queued_at",
+            "opened_at",
+            "clicked_at",
+            "replied_at",
+        )
+    )
+    by_enrollment: dict[int, list[dict]] = {}
+    for row in rows:
+        by_enrollment.setdefault(row["enrollment_id"], []).append(row)
+    found = {}
+    for pk, messages in by_enrollment.items():
+        last = messages[-1]
+        last["at"] = last["sent_at"] or last["sending_at"] or last["queued_at"]
+        found[pk] = Progress(
+            last=last,
+            steps_sent=sum(m["state"] == State.SENT for m in messages),
+            variants=[
+                f"{m['step__position']}{m['variant__label']}"
+                for m in messages
+                if m["variant__label"]
+            ],
+            opened=_first(messages, "opened_at"),
+            clicked=_first(messages, "clicked_at"),
+            replied=_first(messages, "replied_at"),
+        )
+    return found
+
+
+def _first(messages: list[dict], name: str) -> datetime.datetime | None:
+    return min((m[name] for m in messages if m[name]), default=None)
+
+
+def people_progress(enrollments: list[Enrollment]) -> None:
+    """Each enrollment of a page with its Progress's fields set on it (one query)."""
+    found = _progress([enrollment.pk for enrollment in enrollments])
+    for enrollment in enrollments:
+        vars(enrollment).update(vars(found.get(enrollment.pk) or Progress()))
+
+
+EXPORT_CHUNK = 1000
+EXPORT_HEADER = [
+    "email",
+    "first_name",
+    "last_name",
+    "company",
+    "status",
+    "stop_reason",
+    "mailbox",
+    "last_step",
+    "last_state",
+    "last_at",
+    "steps_sent",
+    "variants",
+    "first_opened_at",
+    "first_clicked_at",
+    "first_replied_at",
+    "last_reply_label",
+    "next_send_at",
+]
+_EXPORTED = (
+    "pk",
+    "lead__email",
+    "lead__first_name",
+    "lead__last_name",
+    "lead__company",
+    "status",
+    "stop_reason",
+    "mailbox__email",
+    "next_due_at",
+)
+
+
+def people_rows(campaign: Campaign, *, status: str = "", q: str = "") -> Iterator[list]:
+    """The rows of EXPORT_HEADER for everyone a filter and search show, in enrollment order.
+    Read EXPORT_CHUNK enrollments at a time after the last one's key (three queries a chunk),
+    so a million-lead campaign streams in constant memory. Times are ISO 8601 in the
+    campaign's time zone, as the page shows them."""
+    zone = zoneinfo.ZoneInfo(campaign.timezone)
+
+    def when(at: datetime.datetime | None) -> str:
+        return at.astimezone(zone).isoformat(timespec="seconds") if at else ""
+
+    found = campaign_people(campaign, status=status, q=q).values_list(*_EXPORTED)
+    after = 0
+    while chunk := list(found.filter(pk__gt=after)[:EXPORT_CHUNK]):
+        ids = [row[0] for row in chunk]
+        progress = _progress(ids)
+        labels = dict(
+            Reply.objects.filter(message__enrollment_id__in=ids)
+            .order_by("received_at", "pk")
+            .values_list("message__enrollment_id", "label")
+        )  # the latest of each enrollment's is the one kept
+        for pk, *lead, enrollment_status, reason, mailbox, next_due_at in chunk:
+            summary = progress.get(pk) or Progress()
+            last = summary.last or {}
+            yield [
+                *lead,
+                enrollment_status,
+                reason,
+                mailbox or "",
+                last.get("step__position", ""),
+                last.get("state", ""),
+                when(last.get("at")),
+                summary.steps_sent,
+                " ".join(summary.variants),
+                when(summary.opened),
+                when(summary.clicked),
+                when(summary.replied),
+                labels.get(pk, ""),
+                when(next_due_at),
+            ]
+        after = ids[-1]
+
+
+def lead_activity(lead: Lead) -> list[Enrollment]:
+    """The lead's campaigns, the latest first, each with `timeline`: its messages (bodies left
+    unloaded) and what came back, in the order they happened, as (kind, object). Three
+    queries."""
+    enrollments = list(
+        Enrollment.objects.filter(lead=lead).select_related("campaign").order_by("-created_at")
+    )
+    messages = (
+        OutboundMessage.objects.filter(enrollment__in=enrollments)
+        .select_related("step")
+        .defer("body_html", "body_text", "references", "smtp_response")
+    )
+    replies = (
+        Reply.objects.filter(message__enrollment__in=enrollments)
+        .select_related("message")
+        .defer("html", "message__body_html", "message__body_text", "message__references")
+    )
+    events: dict[int, list] = {e.pk: [] for e in enrollments}
+    for message in messages:
+        at = message.sent_at or message.sending_at or message.queued_at
+        events[message.enrollment_id].append((at, message.step.position, "message", message))
+    for reply in replies:
+        events[reply.message.enrollment_id].append((reply.received_at, 0, "reply", reply))
+    for enrollment in enrollments:
+        ordered = sorted(events[enrollment.pk], key=lambda event: event[:2])
+        enrollment.timeline = [(kind, item) for _at, _step, kind, item in ordered]
+    return enrollments
+
+
+def people_continue(
+    campaign: Campaign, enrollment_ids: list[int], *, now: datetime.datetime | None = None
+) -> int:
+    """Interrupted enrollments chosen by the user go on after their last message, taken as
+    delivered (it stays `unknown` in the records: that is what Postigo knows). Their next step
+    is scheduled as after a send; one with no step left is finished. Left alone: leads that
+    replied, bounced or unsubscribed meanwhile, suppressed addresses, and any enrollment whose
+    last message is not `unknown` or `sent`. Returns how many go on."""
+    if campaign.status not in (Campaign.Status.RUNNING, Campaign.Status.PAUSED):
+        return 0
+    now = now or timezone.now()
+    with transaction.atomic():
+        enrollments = list(
+            Enrollment.objects.select_for_update(of=("self",))
+            .filter(
+                campaign=campaign,
+                pk__in=enrollment_ids,
+                status=Enrollment.Status.STOPPED,
+                stop_reason=INTERRUPTED,
+                lead__status=Lead.Status.ACTIVE,
+            )
+            .select_related("lead")
+        )
+        last: dict[int, OutboundMessage] = {}
+        answered: set[int] = set()
+        for message in (
+            OutboundMessage.objects.filter(enrollment__in=enrollments)
+            .select_related("step")
+            .only("enrollment_id", "step__position", "state", "sent_at", "sending_at", "replied_at")
+            .order_by("step__position")
+        ):
+            last[message.enrollment_id] = message
+            if message.replied_at:
+                answered.add(message.enrollment_id)
+        suppressed = Suppressions.for_addresses(
+            campaign.workspace, [e.lead.email for e in enrollments]
+        )
+        steps = {step.position: step for step in campaign.steps.all()}
+        going_on, tally = [], Tally()
+        for enrollment in enrollments:
+            message = last.get(enrollment.pk)
+            if (
+                message is None
+                or message.state not in (State.UNKNOWN, State.SENT)
+                or enrollment.pk in answered
+                or enrollment.lead.email in suppressed
+            ):
+                continue
+            _go_on(campaign, enrollment, message, steps.get(message.step.position + 1), now)
+            tally.add(campaign.pk, "stopped", -1)
+            if enrollment.status == Enrollment.Status.COMPLETED:
+                tally.add(campaign.pk, "completed")
+            going_on.append(enrollment)
+        update_each(going_on, ["status", "stop_reason", "next_step", "next_due_at"])
+        tally.save()
+    return len(going_on)
+
+
+def _go_on(campaign, enrollment: Enrollment, message: OutboundMessage, following, now) -> None:
+    enrollment.stop_reason = ""
+    if following is None:
+        enrollment.status, enrollment.next_due_at = Enrollment.Status.COMPLETED, None
+        enrollment.next_step = message.step.position + 1
+        return
+    wait = datetime.timedelta(days=following.delay_days, hours=following.delay_hours)
+    tried = message.sent_at or message.sending_at or now
+    enrollment.status, enrollment.next_step = Enrollment.Status.ACTIVE, following.position
+    enrollment.next_due_at = next_send_time(
+        campaign, max(now, tried + wait), lead=enrollment.lead, jitter_seconds=FOLLOW_UP_JITTER
+    )

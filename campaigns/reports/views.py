@@ -1,0 +1,129 @@
+"""Reports: a campaign's report and its people (list, CSV export, continuing interrupted leads),
+and the workspace-wide reports section, still to be built, showing what it will hold."""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
+from django.views.decorators.http import require_GET, require_POST
+
+from campaigns.authoring.views import campaign_for, wizard_steps
+from campaigns.models import Campaign
+from campaigns.reports import numbers, people
+from core.csv_export import csv_response
+from core.pages import Placeholder, placeholder_view
+from core.tenancy import as_id
+
+reports = placeholder_view(
+    Placeholder(
+        title=gettext_lazy("Reports"),
+        icon="chart-bar",
+        heading=gettext_lazy("Campaign results will be charted here"),
+        body=gettext_lazy("Numbers you can trust, counted from the messages actually sent."),
+        will_show=[
+            gettext_lazy("Funnels by campaign, step, A/B variant and mailbox"),
+            gettext_lazy("Human opens and clicks, with machine opens filtered out"),
+            gettext_lazy("A/B winners declared only once the sample is large enough"),
+        ],
+    )
+)
+
+
+@login_required
+@require_GET
+def campaign_report(request, pk: int):
+    campaign = campaign_for(request, pk)
+    return render(
+        request,
+        "campaigns/campaign_report.html",
+        {
+            "campaign": campaign,
+            "report": numbers.campaign_report(campaign),
+            "wizard": wizard_steps(campaign, ""),
+        },
+    )
+
+
+# --- people ---------------------------------------------------------------------------------------
+
+PEOPLE_PAGE = 50
+
+
+@login_required
+@require_GET
+def campaign_people(request, pk: int):
+    campaign = campaign_for(request, pk)
+    status, q = _people_filter(request)
+    found = people.campaign_people(campaign, status=status, q=q)
+    page = Paginator(found, PEOPLE_PAGE).get_page(request.GET.get("page"))
+    page.object_list = list(page.object_list)
+    people.people_progress(page.object_list)
+    counts = people.people_counts(campaign)
+    context = {
+        "campaign": campaign,
+        "wizard": wizard_steps(campaign, ""),
+        "page": page,
+        "filters": [(key, label, counts[key]) for key, label in people.FILTERS],
+        "status": status,
+        "q": q,
+        "query": urlencode({"status": status, "q": q}),
+        "steps": campaign.steps.count(),
+        "interrupted": counts["interrupted"],
+        "can_continue": campaign.status in (Campaign.Status.RUNNING, Campaign.Status.PAUSED),
+    }
+    template = "campaigns/campaign_people.html"
+    return render(request, template + "#results" if request.htmx else template, context)
+
+
+def _people_filter(request) -> tuple[str, str]:
+    status = request.GET.get("status", "")
+    return (status if status in dict(people.FILTERS) else ""), request.GET.get("q", "")[:100]
+
+
+@login_required
+@require_GET
+def campaign_people_export(request, pk: int):
+    """Everyone the People page shows under its filter and search, as CSV."""
+    campaign = campaign_for(request, pk)
+    status, q = _people_filter(request)
+    rows = people.people_rows(campaign, status=status, q=q)
+    filename = f"campaign-{campaign.pk}-people{'-' + status if status else ''}.csv"
+    return csv_response(filename, people.EXPORT_HEADER, rows)
+
+
+@login_required
+@require_POST
+def campaign_people_continue(request, pk: int):
+    campaign = campaign_for(request, pk)
+    if request.POST.get("all"):
+        chosen = people.campaign_people(campaign, status="interrupted").values_list("pk", flat=True)
+    else:
+        values = request.POST.getlist("enrollment")
+        chosen = [pk for pk in map(as_id, values) if pk is not None][:PEOPLE_PAGE]
+    going_on = people.people_continue(campaign, list(chosen))
+    if going_on:
+        messages.success(
+            request,
+            ngettext(
+                "%(n)s lead goes on with the sequence; the next step is scheduled.",
+                "%(n)s leads go on with their sequence; their next steps are scheduled.",
+                going_on,
+            )
+            % {"n": going_on},
+        )
+    else:
+        messages.info(
+            request,
+            _(
+                "Nobody was continued: the leads chosen have replied, bounced or unsubscribed "
+                "since, or the campaign is no longer running."
+            ),
+        )
+    return redirect(f"{reverse('campaign_people', args=[campaign.pk])}?status=interrupted")

@@ -1,0 +1,199 @@
+"""The dispatcher (beat, every ~15 s): turn due enrollments into queued messages, per mailbox,
+within every limit, and hand each mailbox's batch to one send task (DESIGN §4 step 3).
+
+Claims lock rows with `SELECT … FOR UPDATE SKIP LOCKED` on PostgreSQL, so dispatchers running
+at once never claim the same enrollment; on SQLite, whose writers are serialised (IMMEDIATE
+transactions), the same code is safe without the lock clause. Capacity is spent through
+`reserve_send_slots`, and `OutboundMessage` is unique per (enrollment, step): a message can be
+created once (a duplicate would abort the whole claim). Due times are columns polled here —
+never Celery ETAs.
+"""
+
+from __future__ import annotations
+
+import datetime
+import random
+
+from django.db import connection, transaction
+from django.utils import timezone
+
+from campaigns.leads.suppression import Suppressions
+from campaigns.models import Campaign, Enrollment, OutboundMessage, Step
+from campaigns.schedule import in_window, next_send_time, send_zone
+from campaigns.stats import bump
+from core.db import create_each
+from smtp_accounts.models import Mailbox
+from smtp_accounts.rotation import reserve_send_slots
+
+# Messages a mailbox hands to one send task (one SMTP session). The task claims them a chunk
+# at a time and passes what it has not reached after delivery.BUDGET seconds to a new task, so
+# a large batch neither strands more on a crash nor holds a worker for long.
+BATCH = 200
+RETRY_JITTER = 600
+
+
+def _locked(queryset):
+    if connection.features.has_select_for_update_skip_locked:
+        return queryset.select_for_update(skip_locked=True, of=("self",))
+    return queryset
+
+
+def due_mailboxes(now: datetime.datetime) -> list[int]:
+    enrollments = Enrollment.objects.filter(
+        status=Enrollment.Status.ACTIVE,
+        next_due_at__lte=now,
+        campaign__status=Campaign.Status.RUNNING,
+        mailbox__status=Mailbox.Status.ACTIVE,
+    ).values_list("mailbox_id", flat=True)
+    retries = OutboundMessage.objects.filter(
+        state=OutboundMessage.State.QUEUED,
+        next_attempt_at__lte=now,
+        mailbox__status=Mailbox.Status.ACTIVE,
+    ).values_list("mailbox_id", flat=True)
+    return sorted(set(enrollments.distinct()) | set(retries.distinct()))
+
+
+def dispatch_tick(now: datetime.datetime | None = None) -> int:
+    """Claim and enqueue for every mailbox with due work; returns the messages enqueued."""
+    from campaigns.tasks import send_mailbox_batch
+
+    now = now or timezone.now()
+    total = 0
+    for mailbox_id in due_mailboxes(now):
+        ids = claim_for_mailbox(mailbox_id, now)
+        if ids:
+            send_mailbox_batch.delay(mailbox_id, ids)
+            total += len(ids)
+    return total
+
+
+def claim_for_mailbox(mailbox_id: int, now: datetime.datetime, batch: int = BATCH) -> list[int]:
+    """Queue up to `batch` messages for one mailbox, as far as its capacity allows.
+
+    One transaction: lock the due retries and enrollments, decide for each (window, campaign
+    cap, suppression), reserve capacity for the eligible ones at once, create their messages.
+    """
+    with transaction.atomic():
+        retries = list(
+            _locked(OutboundMessage.objects.filter(mailbox_id=mailbox_id))
+            .filter(state=OutboundMessage.State.QUEUED, next_attempt_at__lte=now)
+            .order_by("next_attempt_at")
+            .values_list("pk", flat=True)[:batch]
+        )
+        enrollments = list(
+            _locked(Enrollment.objects.filter(mailbox_id=mailbox_id))
+            .filter(
+                status=Enrollment.Status.ACTIVE,
+                next_due_at__lte=now,
+                campaign__status=Campaign.Status.RUNNING,
+            )
+            .select_related("lead")
+            .order_by("next_due_at", "pk")[: batch - len(retries)]
+        )
+        attach_campaigns(enrollments)
+        eligible = _eligible(enrollments, now)
+        granted = reserve_send_slots(mailbox_id=mailbox_id, wanted=len(retries) + len(eligible))
+        retries, eligible = retries[:granted], eligible[: max(0, granted - len(retries))]
+        OutboundMessage.objects.filter(pk__in=retries).update(next_attempt_at=None)
+        messages = [
+            OutboundMessage(
+                enrollment=enrollment,
+                step=step,
+                variant=_choose_variant(step, enrollment),
+                mailbox_id=mailbox_id,
+                recipient=enrollment.lead.email,
+                queued_at=now,
+            )
+            for enrollment, step in eligible
+        ]
+        create_each(messages)
+        # In flight: the send result schedules each lead's next step.
+        Enrollment.objects.filter(pk__in=[e.pk for e, _step in eligible]).update(next_due_at=None)
+    return retries + [m.pk for m in messages]
+
+
+def attach_campaigns(enrollments: list[Enrollment]) -> None:
+    """One campaign object (with its workspace) per campaign, shared by its enrollments."""
+    campaigns = Campaign.objects.filter(pk__in={e.campaign_id for e in enrollments})
+    campaigns = {c.pk: c for c in campaigns.select_related("workspace")}
+    for enrollment in enrollments:
+        enrollment.campaign = campaigns[enrollment.campaign_id]
+
+
+def _eligible(enrollments: list[Enrollment], now: datetime.datetime) -> list[tuple]:
+    """(enrollment, step) for those that may send now; the others are rescheduled or ended."""
+    eligible = []
+    steps: dict[int, dict[int, Step]] = {}
+    open_now: dict[tuple[int, str], bool] = {}  # (campaign, the zone its leads are timed in)
+    new_today: dict[int, int] = {}
+    suppressions: dict[int, Suppressions] = {}
+    for enrollment in enrollments:
+        campaign = enrollment.campaign
+        if campaign.pk not in steps:
+            steps[campaign.pk] = {
+                s.position: s for s in campaign.steps.prefetch_related("variants")
+            }
+            new_today[campaign.pk] = _new_today(campaign, now)
+        if campaign.workspace_id not in suppressions:
+            addresses = [
+                e.lead.email
+                for e in enrollments
+                if e.campaign.workspace_id == campaign.workspace_id
+            ]
+            suppressions[campaign.workspace_id] = Suppressions.for_addresses(
+                campaign.workspace, addresses
+            )
+        lead = enrollment.lead
+        zone = (campaign.pk, send_zone(campaign, lead))
+        if zone not in open_now:
+            open_now[zone] = in_window(campaign, now, lead)
+        step = steps[campaign.pk].get(enrollment.next_step)
+        if step is None:  # the sequence was shortened meanwhile
+            _finish(enrollment, Enrollment.Status.COMPLETED, "")
+        elif not open_now[zone]:
+            later = next_send_time(campaign, now, lead=lead, jitter_seconds=RETRY_JITTER)
+            _reschedule(enrollment, later)
+        elif step.position == 1 and new_today[campaign.pk] >= campaign.daily_cap:
+            tomorrow = _local_midnight_after(campaign, now)
+            later = next_send_time(campaign, tomorrow, lead=lead, jitter_seconds=RETRY_JITTER)
+            _reschedule(enrollment, later)
+        elif enrollment.lead.email in suppressions[campaign.workspace_id]:
+            _finish(enrollment, Enrollment.Status.STOPPED, "suppressed")
+        else:
+            if step.position == 1:
+                new_today[campaign.pk] += 1
+            eligible.append((enrollment, step))
+    return eligible
+
+
+def _choose_variant(step: Step, enrollment: Enrollment):
+    variants = [v for v in step.variants.all() if v.weight > 0] or list(step.variants.all())
+    rng = random.Random(f"{enrollment.pk}:{step.pk}")
+    return rng.choices(variants, weights=[max(v.weight, 1) for v in variants])[0]
+
+
+def _new_today(campaign: Campaign, now: datetime.datetime) -> int:
+    start = _local_midnight_after(campaign, now) - datetime.timedelta(days=1)
+    return OutboundMessage.objects.filter(
+        enrollment__campaign=campaign, step__position=1, queued_at__gte=start
+    ).count()
+
+
+def _local_midnight_after(campaign: Campaign, now: datetime.datetime) -> datetime.datetime:
+    import zoneinfo
+
+    tz = zoneinfo.ZoneInfo(campaign.timezone)
+    tomorrow = now.astimezone(tz).date() + datetime.timedelta(days=1)
+    return datetime.datetime.combine(tomorrow, datetime.time(0), tzinfo=tz)
+
+
+def _reschedule(enrollment: Enrollment, due: datetime.datetime | None) -> None:
+    Enrollment.objects.filter(pk=enrollment.pk).update(next_due_at=due)
+
+
+def _finish(enrollment: Enrollment, status: str, reason: str) -> None:
+    """Inside the claim's transaction, with the enrollment locked."""
+    ended = Enrollment.objects.filter(pk=enrollment.pk, status=Enrollment.Status.ACTIVE).update(
+        status=status, stop_reason=reason, next_due_at=None
+    )
+    bump(enrollment.campaign_id, status, ended)

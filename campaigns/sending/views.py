@@ -1,0 +1,47 @@
+"""Launching, pausing, resuming and stopping a campaign from its pages."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import redirect
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from campaigns.authoring.views import campaign_for
+from campaigns.models import Campaign
+from campaigns.sending.launch import (
+    LaunchError,
+    campaign_enroll,
+    campaign_launch,
+    campaign_pause,
+    campaign_stop,
+)
+
+
+@login_required
+@require_POST
+def campaign_control(request, pk: int):
+    campaign = campaign_for(request, pk)
+    action = request.POST.get("action")
+    if action in ("launch", "resume"):
+        try:
+            enrolled = campaign_launch(campaign)
+        except LaunchError as exc:
+            messages.error(request, str(exc))
+            return redirect("campaign_review", pk=campaign.pk)
+        messages.success(
+            request,
+            _("%(name)s is running: %(n)s leads enrolled.")
+            % {"name": campaign.name, "n": enrolled},
+        )
+    elif action == "enroll" and campaign.status == Campaign.Status.RUNNING:
+        added = campaign_enroll(campaign)
+        messages.success(request, _("%(n)s new leads enrolled.") % {"n": added})
+    elif action == "pause":
+        campaign_pause(campaign)
+        messages.info(request, _("Paused. Nothing new goes out until you resume."))
+    elif action == "stop":
+        campaign_stop(campaign)
+        messages.info(request, _("Stopped. No lead receives anything more from this campaign."))
+    return redirect("campaign_report", pk=campaign.pk)
