@@ -10,6 +10,7 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from accounts.permissions import Action, allowed_to
 from core.request_guards import bounded_id
 from core.tenancy import get_for_workspace_or_404
 from smtp_accounts import bulk
@@ -43,6 +44,7 @@ def mailbox_list(request):
 
 @login_required
 @require_http_methods(["GET", "POST"])
+@allowed_to(Action.MAILBOX_CONNECT, methods=None)
 def mailbox_create(request):
     preset = request.GET.get("provider", "custom")
     detected = None
@@ -76,6 +78,7 @@ def mailbox_create(request):
 
 @login_required
 @require_http_methods(["GET", "POST"])
+@allowed_to(Action.MAILBOX_EDIT)
 def mailbox_detail(request, pk: int):
     mailbox = get_for_workspace_or_404(Mailbox, request.workspace, pk=pk)
     form = MailboxForm(request.POST or None, instance=mailbox, workspace=request.workspace)
@@ -101,6 +104,7 @@ def mailbox_detail(request, pk: int):
 
 @login_required
 @require_POST
+@allowed_to(Action.MAILBOX_TEST)
 def mailbox_test(request, pk: int):
     mailbox = get_for_workspace_or_404(Mailbox, request.workspace, pk=pk)
     mailbox_test_connection(mailbox=mailbox)
@@ -111,6 +115,7 @@ def mailbox_test(request, pk: int):
 
 @login_required
 @require_POST
+@allowed_to(Action.MAILBOX_PAUSE)
 def mailbox_toggle(request, pk: int):
     mailbox = get_for_workspace_or_404(Mailbox, request.workspace, pk=pk)
     if mailbox.status == Mailbox.Status.ACTIVE:
@@ -124,6 +129,7 @@ def mailbox_toggle(request, pk: int):
 
 @login_required
 @require_POST
+@allowed_to(Action.MAILBOX_DELETE)
 def mailbox_delete(request, pk: int):
     mailbox = get_for_workspace_or_404(Mailbox, request.workspace, pk=pk)
     mailbox.delete()
@@ -133,6 +139,7 @@ def mailbox_delete(request, pk: int):
 
 @login_required
 @require_http_methods(["GET", "POST"])
+@allowed_to(Action.MAILBOX_CONNECT, methods=None)
 def mailbox_import(request):
     """Connect many mailboxes from a CSV file; each row is reported on its own."""
     results, error = None, None
@@ -179,6 +186,7 @@ def mailbox_import_status(request):
 
 @login_required
 @require_POST
+@allowed_to(Action.DOMAIN_MANAGE)
 def mailbox_dkim_create(request, pk: int):
     mailbox = get_for_workspace_or_404(Mailbox, request.workspace, pk=pk)
     key = dkim_key_create(workspace=request.workspace, domain=mailbox.domain)

@@ -1,4 +1,5 @@
-"""Shared fixtures: alice owns workspace A, bob is a member of A, charlie owns workspace B."""
+"""Shared fixtures: alice owns workspace A, dave is its admin, bob a member and vera a viewer;
+charlie owns workspace B."""
 
 from __future__ import annotations
 
@@ -122,6 +123,22 @@ def alice(workspace_a) -> User:
 def bob(workspace_a) -> User:
     user = make_user("bob@example.com", name="Bob Baker")
     Membership.objects.create(workspace=workspace_a, user=user, role=Membership.Role.MEMBER)
+    return user
+
+
+@pytest.fixture
+def dave(workspace_a) -> User:
+    """An admin of workspace A."""
+    user = make_user("dave@example.com", name="Dave Dixon")
+    Membership.objects.create(workspace=workspace_a, user=user, role=Membership.Role.ADMIN)
+    return user
+
+
+@pytest.fixture
+def vera(workspace_a) -> User:
+    """A viewer of workspace A (e.g. an agency's client): reads, changes nothing."""
+    user = make_user("vera@example.com", name="Vera Vance")
+    Membership.objects.create(workspace=workspace_a, user=user, role=Membership.Role.VIEWER)
     return user
 
 

@@ -12,6 +12,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from accounts.permissions import Action, allowed_to
 from campaigns.leads import csv_reader
 from campaigns.leads.forms import SuppressionForm
 from campaigns.leads.suppression import (
@@ -71,6 +72,7 @@ def _import_file(workspace, data: bytes) -> dict:
 
 @login_required
 @require_http_methods(["GET", "POST"])
+@allowed_to(Action.SUPPRESSION_ADD)
 def suppression_list(request):
     form = SuppressionForm(request.POST or None)
     report = None
@@ -117,6 +119,7 @@ def suppression_list(request):
 
 @login_required
 @require_POST
+@allowed_to(Action.SUPPRESSION_REMOVE)
 def suppression_delete(request, pk: int):
     entry = get_for_workspace_or_404(Suppression, request.workspace, pk=pk)
     try:
@@ -130,6 +133,7 @@ def suppression_delete(request, pk: int):
 
 @login_required
 @require_GET
+@allowed_to(Action.SUPPRESSION_EXPORT, methods=None)
 def suppression_export(request):
     rows = suppressions_csv(request.workspace)
     return csv_response("suppressions.csv", SUPPRESSION_HEADER, rows)

@@ -184,13 +184,13 @@ class Suppression(models.Model):
         return self.kind == self.Kind.DOMAIN and self.reason != self.Reason.MANUAL
 
     def removable_by(self, membership) -> bool:
-        """Entries added by hand: anyone in the workspace. A domain a campaign added for a
-        company: an owner or admin (it is a judgement about many people). An address that
-        unsubscribed, complained or bounced: nobody — that was the recipient's word."""
-        if self.reason == self.Reason.MANUAL:
-            return membership is not None
-        if self.added_automatically_for_a_company:
-            return membership is not None and membership.can_manage_members
+        """Entries added by hand, and a domain a campaign added for a company: an owner or
+        admin (accounts/permissions.py: a removal may mail someone who asked not to be). An
+        address that unsubscribed, complained or bounced: nobody — the recipient's word."""
+        from accounts.permissions import Action, can
+
+        if self.reason == self.Reason.MANUAL or self.added_automatically_for_a_company:
+            return can(membership, Action.SUPPRESSION_REMOVE)
         return False
 
 

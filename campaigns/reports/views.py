@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_GET, require_POST
 
+from accounts.permissions import Action, allowed_to
 from campaigns.authoring.views import campaign_for, wizard_steps
 from campaigns.models import Campaign
 from campaigns.reports import numbers, people
@@ -89,6 +90,7 @@ def _people_filter(request) -> tuple[str, str]:
 
 @login_required
 @require_GET
+@allowed_to(Action.LEAD_EXPORT, methods=None)
 def campaign_people_export(request, pk: int):
     """Everyone the People page shows under its filter and search, as CSV."""
     campaign = campaign_for(request, pk)
@@ -100,6 +102,7 @@ def campaign_people_export(request, pk: int):
 
 @login_required
 @require_POST
+@allowed_to(Action.CAMPAIGN_RUN)
 def campaign_people_continue(request, pk: int):
     campaign = campaign_for(request, pk)
     if request.POST.get("all"):

@@ -8,6 +8,7 @@ from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from accounts.permissions import Action, allowed_to, can, forbidden
 from campaigns.authoring.views import campaign_for
 from campaigns.models import Campaign
 from campaigns.sending.launch import (
@@ -21,9 +22,12 @@ from campaigns.sending.launch import (
 
 @login_required
 @require_POST
+@allowed_to(Action.CAMPAIGN_RUN)
 def campaign_control(request, pk: int):
     campaign = campaign_for(request, pk)
     action = request.POST.get("action")
+    if action == "stop" and not can(request.membership, Action.CAMPAIGN_STOP):
+        return forbidden(request, Action.CAMPAIGN_STOP)
     if action in ("launch", "resume"):
         try:
             enrolled = campaign_launch(campaign)

@@ -7,8 +7,8 @@ from django.urls import reverse
 from hypothesis import given
 from hypothesis import strategies as st
 
-from campaigns.models import Suppression
 from campaigns.leads.suppression import suppression_add
+from campaigns.models import Suppression
 from core.csv_export import restore_cell, safe_cell
 
 

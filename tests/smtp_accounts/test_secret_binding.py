@@ -75,6 +75,22 @@ def test_a_member_cannot_point_a_stored_password_at_a_server_of_their_own(
         reverse("mailbox_detail", args=[alices_mailbox.pk]),
         edit_data(alices_mailbox, smtp_host="127.0.0.1", smtp_port=attacker_server.port),
     )
+    assert response.status_code == 403  # members may not edit mailboxes at all (the matrix)
+    assert Mailbox.objects.values().get(pk=alices_mailbox.pk) == before
+    assert attacker_server.auth_attempts == []
+
+
+def test_an_admin_cannot_point_the_owners_stored_password_elsewhere_either(
+    client, dave, alices_mailbox, attacker_server
+):
+    """Admins may edit mailboxes, but a password goes only where it was entered for: the
+    edit is refused with a field error, nothing is saved, bob's server hears no AUTH."""
+    before = Mailbox.objects.values().get(pk=alices_mailbox.pk)
+    client.force_login(dave)
+    response = client.post(
+        reverse("mailbox_detail", args=[alices_mailbox.pk]),
+        edit_data(alices_mailbox, smtp_host="127.0.0.1", smtp_port=attacker_server.port),
+    )
     assert response.status_code == 200
     assert "Enter the SMTP password again" in response.content.decode()
     assert Mailbox.objects.values().get(pk=alices_mailbox.pk) == before
