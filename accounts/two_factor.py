@@ -24,6 +24,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.models import AuditLog, User
 from accounts.services import audit_log
+from accounts.signals import security_alert
 
 BACKUP_CODE_COUNT = 10
 TOTP_NAME = "Authenticator app"
@@ -142,6 +143,7 @@ def two_factor_enable(*, request: HttpRequest, device: TOTPDevice, code: str) ->
     codes = _new_backup_codes(user)
     django_otp.login(request, device)
     audit_log(action=AuditLog.Action.TWO_FACTOR_ENABLED, request=request)
+    security_alert(request.user, AuditLog.Action.TWO_FACTOR_ENABLED, request)
     return codes
 
 
@@ -193,6 +195,7 @@ def two_factor_disable(*, request: HttpRequest, code: str) -> None:
     TOTPDevice.objects.filter(user=request.user).delete()
     StaticDevice.objects.filter(user=request.user).delete()
     audit_log(action=AuditLog.Action.TWO_FACTOR_DISABLED, request=request)
+    security_alert(request.user, AuditLog.Action.TWO_FACTOR_DISABLED, request)
 
 
 @transaction.atomic
@@ -201,6 +204,7 @@ def backup_codes_regenerate(*, request: HttpRequest, code: str) -> list[str]:
         raise TwoFactorError(_("That code is not right."))
     codes = _new_backup_codes(request.user)
     audit_log(action=AuditLog.Action.BACKUP_CODES_REGENERATED, request=request)
+    security_alert(request.user, AuditLog.Action.BACKUP_CODES_REGENERATED, request)
     return codes
 
 

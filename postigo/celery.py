@@ -39,6 +39,10 @@ app.conf.update(
             "task": "accounts.tasks.purge_expired_invitations",
             "schedule": crontab(minute=17, hour=3),
         },
+        "purge-expired-sessions": {
+            "task": "accounts.tasks.purge_expired_sessions",
+            "schedule": crontab(minute=23, hour=3),
+        },
         "dispatch-due-messages": {
             "task": "campaigns.tasks.dispatch_due",
             "schedule": 15.0,

@@ -175,6 +175,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "accounts.session_expiry.SessionExpiryMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "accounts.middleware.UserPreferencesMiddleware",
@@ -357,6 +358,12 @@ MEDIA_ROOT = VAR_DIR / "media"
 X_FRAME_OPTIONS = "DENY"
 SECURE_REFERRER_POLICY = "strict-origin-when-cross-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+# A session lasts SESSION_LIFETIME_HOURS from the sign-in, and ends sooner after
+# SESSION_IDLE_HOURS without a request (accounts/session_expiry.py); expired ones are purged
+# daily by a beat job. docs/SECURITY.md.
+SESSION_LIFETIME_HOURS = envint("SESSION_LIFETIME_HOURS", 14 * 24)
+SESSION_IDLE_HOURS = envint("SESSION_IDLE_HOURS", 3 * 24)
+SESSION_COOKIE_AGE = SESSION_LIFETIME_HOURS * 3600
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_HTTPONLY = True  # htmx sends the token from the page (hx-headers), not the cookie
