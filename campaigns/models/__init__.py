@@ -10,6 +10,7 @@ from campaigns.models.leads import (
     LeadList,
     LeadMembership,
     Suppression,
+    SuppressionImport,
     normalize_email,
     value_hash,
 )
@@ -37,6 +38,7 @@ __all__ = [
     "Reply",
     "SentReply",
     "Suppression",
+    "SuppressionImport",
     "Variant",
     "normalize_email",
     "value_hash",

@@ -41,7 +41,9 @@ def test_restoring_an_exported_cell_gives_back_what_was_exported(text):
 
 
 @pytest.mark.django_db
-def test_a_suppression_export_imports_back_as_the_same_entries(client, alice, workspace_a):
+def test_a_suppression_export_imports_back_as_the_same_entries(
+    client, alice, workspace_a, django_capture_on_commit_callbacks
+):
     for entry in ("+tag@acme.example", "-dash@acme.example", "=eq@acme.example", "plain.example"):
         suppression_add(workspace=workspace_a, entry=entry)
     client.force_login(alice)
@@ -50,5 +52,6 @@ def test_a_suppression_export_imports_back_as_the_same_entries(client, alice, wo
     before = sorted(Suppression.objects.values_list("kind", "value"))
     Suppression.objects.all().delete()
     upload = SimpleUploadedFile("suppressed.csv", exported)
-    client.post(reverse("suppression_list"), {"file": upload})
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("suppression_list"), {"file": upload})
     assert sorted(Suppression.objects.values_list("kind", "value")) == before
