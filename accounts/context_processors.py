@@ -16,5 +16,7 @@ def shell(request):
         if workspace
         else 0
     )
-    context["user_memberships"] = Membership.objects.filter(user=user).select_related("workspace")
+    context["user_memberships"] = Membership.objects.filter(
+        user=user, workspace__closed_at__isnull=True
+    ).select_related("workspace")
     return context

@@ -13,7 +13,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Membership, User, Workspace
-from privacy.policies import PRIVACY_VERSION, TERMS_VERSION
+from privacy.policies import current_version
 
 
 class SignupForm(allauth_forms.SignupForm):
@@ -54,8 +54,8 @@ class SignupForm(allauth_forms.SignupForm):
         now = timezone.now()
         user.name = self.cleaned_data.get("name", "")
         user.age_confirmed_at = now
-        user.terms_version = TERMS_VERSION
-        user.privacy_version = PRIVACY_VERSION
+        user.terms_version = current_version("terms")
+        user.privacy_version = current_version("privacy")
         user.terms_accepted_at = now
         user.save()
 

@@ -69,6 +69,9 @@ class User(AbstractBaseUser, PermissionsMixin):
     terms_version = models.CharField(max_length=20, blank=True)
     privacy_version = models.CharField(max_length=20, blank=True)
     terms_accepted_at = models.DateTimeField(null=True, blank=True)
+    # Closing an account deactivates it; it can be restored for 30 days, then the purge erases
+    # it (privacy/retention.py).
+    closed_at = models.DateTimeField(null=True, blank=True)
 
     objects = UserManager()
 
@@ -109,9 +112,18 @@ class Workspace(models.Model):
     name = models.CharField(_("name"), max_length=100)
     created_at = models.DateTimeField(auto_now_add=True)
     closed_at = models.DateTimeField(null=True, blank=True)
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # Set when the purge erased its data but kept the row for records the law keeps (ledger).
+    erased_at = models.DateTimeField(null=True, blank=True)
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def is_closed(self) -> bool:
+        return self.closed_at is not None
 
 
 class Membership(models.Model):
@@ -217,7 +229,23 @@ class AuditLog(models.Model):
         INVITE_ACCEPTED = "invite_accepted", _("Invitation accepted")
         ROLE_CHANGED = "role_changed", _("Role changed")
         MEMBER_REMOVED = "member_removed", _("Member removed")
-        SUPPRESSION_REMOVED = "suppression_removed", _("Suppressed domain removed")
+        SUPPRESSION_REMOVED = "suppression_removed", _("Suppression removed")
+        API_KEY_CREATED = "api_key_created", _("API key created")
+        API_KEY_REVOKED = "api_key_revoked", _("API key revoked")
+        # Privacy requests and their outcome (privacy/).
+        ACCOUNT_CLOSED = "account_closed", _("Account closed")
+        ACCOUNT_RESTORED = "account_restored", _("Account restored")
+        WORKSPACE_CLOSED = "workspace_closed", _("Workspace closed")
+        WORKSPACE_RESTORED = "workspace_restored", _("Workspace restored")
+        DATA_EXPORT_REQUESTED = "export_requested", _("Data export requested")
+        DATA_EXPORT_READY = "export_ready", _("Data export ready")
+        DATA_EXPORT_DOWNLOADED = "export_downloaded", _("Data export downloaded")
+        PROFILE_CORRECTED = "profile_corrected", _("Profile corrected")
+        RESTRICTION_SET = "restriction_set", _("Processing restricted")
+        RESTRICTION_LIFTED = "restriction_lifted", _("Restriction lifted")
+        OBJECTION_CHANGED = "objection_changed", _("Objection to processing changed")
+        RECIPIENT_ERASED = "recipient_erased", _("A recipient's data erased")
+        POLICY_ACCEPTED = "policy_accepted", _("Policy accepted")
 
     workspace = models.ForeignKey(
         Workspace, on_delete=models.CASCADE, null=True, blank=True, related_name="audit_logs"

@@ -75,7 +75,10 @@ def default_workspace_name(user: User) -> str:
 
 def membership_current(*, user: User, workspace_id: int | None) -> Membership | None:
     """The membership the user works in now: the remembered one, else their first."""
-    memberships = Membership.objects.filter(user=user).select_related("workspace")
+    # A closed workspace is out of reach until an owner restores it (Settings → Privacy).
+    memberships = Membership.objects.filter(
+        user=user, workspace__closed_at__isnull=True
+    ).select_related("workspace")
     membership = None
     if workspace_id is not None:
         membership = memberships.filter(workspace_id=workspace_id).first()
@@ -272,13 +275,6 @@ def invitation_accept(
         level=Notification.Level.SUCCESS,
     )
     return membership
-
-
-def purge_expired_invitations(*, older_than_days: int = 30) -> int:
-    """Delete invitations that expired (or ended) more than `older_than_days` ago."""
-    cutoff = timezone.now() - timedelta(days=older_than_days)
-    deleted, _detail = Invitation.objects.filter(expires_at__lt=cutoff).delete()
-    return deleted
 
 
 # --- Notifications --------------------------------------------------------------------------

@@ -11,11 +11,6 @@ def send_invitation_email(invitation_id: int) -> None:
 
 
 @shared_task(ignore_result=True)
-def purge_expired_invitations() -> int:
-    return services.purge_expired_invitations()
-
-
-@shared_task(ignore_result=True)
 def send_security_alert(
     user_id: int, event: str, ip: str = "", user_agent: str = "", extra_to: str = ""
 ) -> None:

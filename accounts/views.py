@@ -18,6 +18,7 @@ from accounts.models import AuditLog, Invitation, Membership, Notification
 from accounts.permissions import Action, allowed_to
 from accounts.services import (
     AccountsError,
+    audit_log,
     invitation_accept,
     invitation_create,
     invitation_from_token,
@@ -48,6 +49,10 @@ def settings_profile(request):
     form = ProfileForm(request.POST or None, instance=request.user)
     if request.method == "POST" and form.is_valid():
         form.save()
+        if form.changed_data:  # a correction (right to rectification): which fields, not values
+            audit_log(
+                action=AuditLog.Action.PROFILE_CORRECTED, request=request, fields=form.changed_data
+            )
         messages.success(request, _("Your profile is saved."))
         return redirect("settings_profile")
     return render(request, "accounts/settings_profile.html", {"form": form})

@@ -4,3 +4,9 @@ from django.apps import AppConfig
 class CampaignsConfig(AppConfig):
     name = "campaigns"
     verbose_name = "Leads and campaigns"
+
+    def ready(self) -> None:
+        from campaigns.privacy import CampaignShredder
+        from privacy.registry import register
+
+        register(CampaignShredder)

@@ -2,6 +2,7 @@
 
 from celery import shared_task
 
+from campaigns import lifecycle
 from campaigns.inbox import receive
 from campaigns.leads import imports
 from campaigns.sending import delivery, dispatch
@@ -21,8 +22,8 @@ def run_lead_import(lead_import_id: int) -> None:
 
 
 @shared_task(name="campaigns.tasks.dispatch_due", ignore_result=True)
-def dispatch_due() -> int:
-    return dispatch.dispatch_tick()
+def dispatch_due() -> int | None:
+    return dispatch.dispatch_tick_once()
 
 
 @shared_task(name="campaigns.tasks.send_mailbox_batch", ignore_result=True)
@@ -32,7 +33,7 @@ def send_mailbox_batch(mailbox_id: int, message_ids: list[int]) -> None:
 
 @shared_task(name="campaigns.tasks.recover_interrupted_sends", ignore_result=True)
 def recover_interrupted_sends() -> int:
-    return delivery.recover_interrupted()
+    return lifecycle.messages_recover_interrupted()
 
 
 @shared_task(name="campaigns.tasks.flush_tracking", ignore_result=True)

@@ -28,6 +28,13 @@ class RejectNulMiddleware:
 
     def __call__(self, request):
         if _holds_nul(request):
+            if request.path.startswith("/api/"):  # the API's one error shape (api/core.py)
+                from django.http import JsonResponse
+
+                message = _("The request holds a NUL character, which no field accepts.")
+                return JsonResponse(
+                    {"code": "invalid", "message": message, "field": None}, status=400
+                )
             return HttpResponseBadRequest(
                 _("The request holds a NUL character, which no field accepts."),
                 content_type="text/plain; charset=utf-8",

@@ -35,17 +35,29 @@ app.conf.update(
     broker_connection_retry_on_startup=True,
     worker_hijack_root_logger=False,
     beat_schedule={
-        "purge-expired-invitations": {
-            "task": "accounts.tasks.purge_expired_invitations",
+        # Every retention rule (privacy/retention.py), expired invitations among them.
+        "purge-expired-data": {
+            "task": "privacy.tasks.purge_expired",
             "schedule": crontab(minute=17, hour=3),
         },
         "purge-expired-sessions": {
             "task": "accounts.tasks.purge_expired_sessions",
             "schedule": crontab(minute=23, hour=3),
         },
+        "deliver-webhooks": {  # retries come due here; new events also kick a run
+            "task": "api.tasks.deliver_webhooks",
+            "schedule": 10.0,
+        },
+        "purge-webhook-events": {  # payloads name leads: kept 30 days (api/webhooks.py)
+            "task": "api.tasks.purge_webhook_events",
+            "schedule": crontab(minute=29, hour=3),
+        },
         "dispatch-due-messages": {
             "task": "campaigns.tasks.dispatch_due",
             "schedule": 15.0,
+            # A tick not started before the next is due is dropped, not piled up behind it
+            # (and campaigns/sending/dispatch.py runs one tick at a time).
+            "options": {"expires": 14.0},
         },
         "flush-tracking-hits": {
             "task": "campaigns.tasks.flush_tracking",

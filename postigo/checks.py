@@ -5,8 +5,15 @@ from django.core import checks
 
 OUR_APPS = {"accounts", "campaigns", "smtp_accounts", "ai", "billing", "privacy"}
 # Models that are not workspace data: people and workspaces themselves, and the tracking
-# buffer (raw hits that only the flush task reads, for seconds, before they become events).
-NOT_TENANT_DATA = {"accounts.User", "accounts.Workspace", "campaigns.TrackingHit"}
+# buffer (raw hits that only the flush task reads, for seconds, before they become events),
+# and operator data: the purge's counters and the published policy versions.
+NOT_TENANT_DATA = {
+    "accounts.User",
+    "accounts.Workspace",
+    "campaigns.TrackingHit",
+    "privacy.PurgeRun",
+    "privacy.PolicyVersion",
+}
 
 
 @checks.register(checks.Tags.models)

@@ -161,6 +161,8 @@ INSTALLED_APPS = [
     "ai",
     "billing",
     "privacy",
+    "ninja",  # its bundled Swagger UI files for /api/docs (no CDN)
+    "api",
 ]
 
 MIDDLEWARE = [
@@ -181,6 +183,7 @@ MIDDLEWARE = [
     "accounts.middleware.UserPreferencesMiddleware",
     "accounts.middleware.RequireSecondFactorMiddleware",
     "accounts.middleware.WorkspaceMiddleware",
+    "privacy.middleware.PolicyAcceptanceMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -205,6 +208,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
                 "accounts.context_processors.shell",
+                "privacy.context_processors.policy_notice",
             ],
         },
     },
@@ -254,6 +258,8 @@ TRACKING_REDIS_URL = env("TRACKING_REDIS_URL") or REDIS_URL
 TRACKING_STREAM = "postigo-test:tracking" if TESTING else "postigo:tracking"
 
 # --- Celery -------------------------------------------------------------------------------
+# /healthz turns unhealthy when beat's dispatcher has not completed a tick for this long.
+DISPATCH_STALE_AFTER = int(env("DISPATCH_STALE_AFTER", "120"))
 CELERY_BROKER_URL = (
     env("CELERY_BROKER_URL") or REDIS_URL or f"sqla+sqlite:///{VAR_DIR / 'celery-broker.sqlite3'}"
 )
@@ -314,7 +320,6 @@ ADMIN_LOGIN_RATE_LIMITS = ((5, 15 * 60), (30, 15 * 60))
 
 OTP_TOTP_ISSUER = "Postigo"
 OTP_ADMIN_HIDE_SENSITIVE_DATA = True
-# Version strings of the legal texts a user accepts at signup (privacy/policies.py).
 INVITATION_MAX_AGE_DAYS = 7
 
 # --- Mail (the platform's own: verification, invites, notifications) ------------------------
@@ -380,6 +385,19 @@ if not DEVELOPMENT:
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
 
+# --- Privacy (privacy/) ---------------------------------------------------------------------
+# Where people write about their data; the privacy policy shows it. Default: the sender address.
+PRIVACY_CONTACT_EMAIL = env("PRIVACY_CONTACT_EMAIL")
+# Flash messages ride in the session, so the session and CSRF cookies are the only ones set.
+MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
+# Cookies beyond the session and CSRF ones (e.g. analytics an operator adds), as a JSON list of
+# {"name", "purpose", "lifetime", "third_party"}: the privacy policy lists them. None by default.
+PRIVACY_EXTRA_COOKIES = json.loads(env("PRIVACY_EXTRA_COOKIES") or "[]")
+# The purge deletes this many rows per statement and transaction, pausing between batches so
+# sending and tracking never wait long on it.
+PRIVACY_PURGE_BATCH_SIZE = envint("PRIVACY_PURGE_BATCH_SIZE", 2000)
+PRIVACY_PURGE_PAUSE_SECONDS = float(env("PRIVACY_PURGE_PAUSE_SECONDS") or "0")
+
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": [SELF],
@@ -405,6 +423,8 @@ LOGGING = {
         "django.db.backends": {"level": "INFO"},
         # flufl.bounce logs every detector it tries, for every bounce report read.
         "flufl.bounce": {"level": "WARNING"},
+        # httpx logs every webhook post at INFO; the delivery log keeps them.
+        "httpx": {"level": "WARNING"},
     },
 }
 
@@ -422,6 +442,48 @@ MAILBOX_ALLOW_PLAINTEXT = envbool("MAILBOX_ALLOW_PLAINTEXT", DEBUG)
 # Extra CA bundle for verifying mail servers' certificates (e.g. a private CA).
 MAILBOX_TLS_CA_FILE = env("MAILBOX_TLS_CA_FILE")
 MAILBOX_CONNECT_TIMEOUT = envint("MAILBOX_CONNECT_TIMEOUT", 15)
+
+# --- Mailboxes connected with OAuth (smtp_accounts/oauth, docs/OAUTH.md) ------------------------
+# A provider's "Connect with …" button shows only when its client id and secret are set.
+# Endpoints and mail hosts are the providers' own; tests point them at a local fake.
+MICROSOFT_OAUTH_TENANT = env("MICROSOFT_OAUTH_TENANT", "common")
+OAUTH_MAILBOX_PROVIDERS = {
+    "google": {
+        "client_id": env("GOOGLE_OAUTH_CLIENT_ID"),
+        "client_secret": env("GOOGLE_OAUTH_CLIENT_SECRET"),
+        "authorize_url": "https://accounts.google.com/o/oauth2/v2/auth",
+        "token_url": "https://oauth2.googleapis.com/token",
+        "revoke_url": "https://oauth2.googleapis.com/revoke",
+        "jwks_url": "https://www.googleapis.com/oauth2/v3/certs",
+        "issuers": ["https://accounts.google.com", "accounts.google.com"],
+        "smtp": ("smtp.gmail.com", 465, "ssl"),
+        "imap": ("imap.gmail.com", 993, "ssl"),
+    },
+    "microsoft": {
+        "client_id": env("MICROSOFT_OAUTH_CLIENT_ID"),
+        "client_secret": env("MICROSOFT_OAUTH_CLIENT_SECRET"),
+        "authorize_url": (
+            f"https://login.microsoftonline.com/{MICROSOFT_OAUTH_TENANT}/oauth2/v2.0/authorize"
+        ),
+        "token_url": f"https://login.microsoftonline.com/{MICROSOFT_OAUTH_TENANT}/oauth2/v2.0/token",
+        "revoke_url": "",  # Microsoft identity platform has no token revocation endpoint
+        "jwks_url": f"https://login.microsoftonline.com/{MICROSOFT_OAUTH_TENANT}/discovery/v2.0/keys",
+        # {tid}: the tenant of the account that signed in (multi-tenant apps).
+        "issuers": ["https://login.microsoftonline.com/{tid}/v2.0"],
+        "smtp": ("smtp.office365.com", 587, "starttls"),
+        "imap": ("outlook.office365.com", 993, "ssl"),
+    },
+}
+OAUTH_HTTP_TIMEOUT = envint("OAUTH_HTTP_TIMEOUT", 10)
+
+# --- REST API and webhooks (api/) ---------------------------------------------------------------
+# Requests per key per minute; past it the API answers 429 with Retry-After.
+API_RATE_LIMIT_PER_MINUTE = envint("API_RATE_LIMIT_PER_MINUTE", 600)
+# Seconds one webhook attempt may take; an endpoint failing this many days is disabled.
+WEBHOOK_TIMEOUT = envint("WEBHOOK_TIMEOUT", 10)
+WEBHOOK_DISABLE_AFTER_DAYS = envint("WEBHOOK_DISABLE_AFTER_DAYS", 5)
+# Refuse plain-http webhook URLs (their payloads name leads).
+WEBHOOK_REQUIRE_HTTPS = envbool("WEBHOOK_REQUIRE_HTTPS", False)
 
 # --- Domain health (SPF/DKIM/DMARC/MX/blocklists) ---------------------------------------------
 # Resolvers for the domain checks, "ip" or "ip:port", comma-separated; empty = the system's.

@@ -27,6 +27,8 @@ urlpatterns = [
     path("mailboxes/", include("smtp_accounts.urls")),
     path("billing/", include("billing.urls")),
     path("legal/", include("privacy.urls")),
+    path("", include("api.urls")),
+    path("", include("privacy.app_urls")),
 ]
 
 if settings.DEBUG:

@@ -16,6 +16,9 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 from kombu import Connection
 
+from campaigns.sending.dispatch import TICK
+from core import heartbeat
+
 
 def _database_ok() -> bool:
     try:
@@ -35,15 +38,29 @@ def _broker_ok() -> bool:
         return False
 
 
+def _dispatcher() -> tuple[bool, dict]:
+    """Beat publishes a tick every 15 s: its silence stops all sending, so it is unhealthy
+    when the last completed tick (or, none yet, this process's start) is too old."""
+    seconds, seen = heartbeat.age(TICK)
+    ok = seconds <= settings.DISPATCH_STALE_AFTER
+    return ok, {
+        "dispatcher": ("ok" if seen else "waiting") if ok else "stale",
+        "last_tick_seconds_ago": round(seconds, 1) if seen else None,
+    }
+
+
 @never_cache
 @require_GET
 def healthz(request):
-    """Report whether the database and the Celery broker answer (200 when both do)."""
+    """Report whether the database and the Celery broker answer and beat's dispatcher ticks
+    (200 when all do)."""
     checks = {"database": _database_ok(), "broker": _broker_ok()}
-    healthy = all(checks.values())
+    dispatcher_ok, dispatcher = _dispatcher()
+    healthy = all(checks.values()) and dispatcher_ok
     body = {
         "status": "ok" if healthy else "unavailable",
         **{name: ("ok" if ok else "error") for name, ok in checks.items()},
+        **dispatcher,
     }
     return JsonResponse(body, status=200 if healthy else 503)
 

@@ -26,6 +26,8 @@ PAGES = [
     "/settings/security/",
     "/workspace/",
     "/settings/",
+    "/settings/privacy/",
+    "/legal/privacy/",
 ]
 
 

@@ -50,6 +50,8 @@ SETTINGS = (
     "MAILBOX_ALLOW_PRIVATE_NETWORKS",
     "MAILBOX_TLS_CA_FILE",
     "MAILBOX_HOST_ALLOWLIST",
+    "MAILBOX_ALLOW_PLAINTEXT",  # the one handshake refuses plaintext off loopback
+    "OAUTH_MAILBOX_PROVIDERS",  # an OAuth token goes only to its provider's hosts
 )
 
 
@@ -126,6 +128,10 @@ class BackgroundSender:
         return self._stopped
 
     def __enter__(self) -> BackgroundSender:
+        if self._mailbox.oauth_provider:  # the helper has no database: the token goes along
+            from smtp_accounts.oauth.tokens import mailbox_prepare_access
+
+            mailbox_prepare_access(mailbox=self._mailbox)
         self._helper = helper()
         overrides = {name: getattr(settings, name) for name in SETTINGS}
         self._write(("batch", self._mailbox, self._signer, overrides, self._recycle_after))

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from accounts.models import Workspace
 from smtp_accounts.forms import MailboxForm
 from smtp_accounts.models import Mailbox
+from smtp_accounts.oauth.providers import oauth_advice
 from smtp_accounts.presets import PRESETS
 
 MAX_ROWS = 500
@@ -42,6 +43,7 @@ class RowResult:
     email: str
     mailbox: Mailbox | None = None
     errors: list[str] = field(default_factory=list)
+    advice: str = ""  # when connecting with Google/Microsoft (OAuth) is the better path
 
     @property
     def ok(self) -> bool:
@@ -126,6 +128,7 @@ def mailboxes_connect_from_csv(*, workspace: Workspace, data: bytes) -> list[Row
             results.append(result)
             continue
         seen.add(email)
+        result.advice = oauth_advice(values.get("provider") or "")
         form = MailboxForm(_form_data(values), workspace=workspace)
         if not form.is_valid():
             result.errors = [

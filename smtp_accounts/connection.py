@@ -1,4 +1,5 @@
-"""Connection test: real SMTP (EHLO, STARTTLS, AUTH) and IMAP (LOGIN, SELECT INBOX).
+"""Connection test: real SMTP (EHLO, STARTTLS, AUTH) and IMAP (LOGIN, SELECT INBOX), through
+the one handshake (`handshake.py`) the sender and the inbox sync use.
 
 The result names the stage that failed, shows the server's own reply, and adds a hint.
 """
@@ -8,7 +9,6 @@ from __future__ import annotations
 import ast
 import re
 import smtplib
-import socket
 import ssl
 from dataclasses import dataclass
 
@@ -16,23 +16,19 @@ from django.conf import settings
 from django.utils.translation import gettext as _
 from imapclient.exceptions import IMAPClientError, LoginError
 
-from core.secret_binding import SecretNotBound
 from core.text import storable, storable_fields
-from smtp_accounts import network
+from smtp_accounts.handshake import (
+    CredentialsUnavailable,
+    HostRefused,
+    Stage,
+    checked_addresses,
+    imap_open,
+    smtp_open,
+)
 from smtp_accounts.models import Mailbox, Security
-from smtp_accounts.presets import PRESETS
+from smtp_accounts.presets import BASIC_AUTH_DISABLED_HINT, PRESETS, basic_auth_disabled
 
-
-class Stage:
-    DNS = "dns"
-    BLOCKED = "blocked"
-    SECRET = "secret"  # the stored password was entered for another server
-    CONNECT = "connect"
-    TLS = "tls"
-    AUTH = "auth"
-    TIMEOUT = "timeout"
-    FOLDER = "imap_folder"
-    OK = "ok"
+__all__ = ["CheckResult", "Stage", "check_imap", "check_smtp", "imap_open", "imap_resolve"]
 
 
 @dataclass
@@ -67,7 +63,11 @@ def _reply(code: int | None, text: bytes | str | None) -> str:
     return f"{code} {text}".strip() if code else (text or "")
 
 
-def _auth_hint(mailbox: Mailbox) -> str:
+def _auth_hint(mailbox: Mailbox, reply: str = "") -> str:
+    if mailbox.oauth_provider:
+        return _("Reconnect the mailbox with its provider.")
+    if basic_auth_disabled(reply):
+        return str(BASIC_AUTH_DISABLED_HINT)
     return str(PRESETS.get(mailbox.provider, PRESETS["custom"]).auth_hint)
 
 
@@ -77,102 +77,51 @@ def _tls_hint(port: int) -> str:
     ) % {"port": port}
 
 
-def _resolve(protocol: str, host: str, port: int, security: str) -> list[str] | CheckResult:
-    """Resolve and check the host; a CheckResult says why it cannot be used."""
-    if not host:
-        return CheckResult(protocol, False, Stage.DNS, _("No host is set."))
-    try:
-        addresses = network.resolve(host, port)
-    except (socket.gaierror, UnicodeError):
-        return CheckResult(
-            protocol,
-            False,
-            Stage.DNS,
-            _("The host %(host)s could not be found.") % {"host": host},
-            hint=_("Check the spelling of the server name."),
-        )
-    try:
-        network.guard(host, addresses)
-    except network.HostNotAllowed as exc:
-        return CheckResult(protocol, False, Stage.BLOCKED, str(exc))
-    if security == Security.NONE and not (
-        settings.MAILBOX_ALLOW_PLAINTEXT and network.is_loopback(addresses)
-    ):
-        return CheckResult(
-            protocol,
-            False,
-            Stage.TLS,
-            _("Unencrypted connections are only allowed to this machine in development."),
-            hint=_("Choose SSL/TLS or STARTTLS."),
-        )
-    return addresses
+def _refused(protocol: str, exc: HostRefused) -> CheckResult:
+    return CheckResult(protocol, False, exc.stage, exc.message, hint=exc.hint)
 
 
-def _secret_refused(protocol: str, exc: SecretNotBound) -> CheckResult:
-    return _fail(
-        protocol,
-        Stage.SECRET,
-        str(exc),
-        hint=_("Edit the mailbox and type the password again: it is then kept for this server."),
-    )
+def _no_credentials(protocol: str, exc: CredentialsUnavailable) -> CheckResult:
+    hint = "" if exc.temporary else _("Reconnect the mailbox with its provider.")
+    return _fail(protocol, Stage.AUTH, exc.message, hint=hint)
 
 
 def check_smtp(mailbox: Mailbox, *, timeout: float | None = None) -> CheckResult:
     timeout = timeout or settings.MAILBOX_CONNECT_TIMEOUT
-    host, port, security = mailbox.smtp_host, mailbox.smtp_port, mailbox.smtp_security
+    host, port = mailbox.smtp_host, mailbox.smtp_port
+    stages = [Stage.CONNECT]
     try:
-        username, password = mailbox.smtp_credentials  # before anything reaches the host
-    except SecretNotBound as exc:
-        return _secret_refused("smtp", exc)
-    resolved = _resolve("smtp", host, port, security)
-    if isinstance(resolved, CheckResult):
-        return resolved
-    stage = Stage.CONNECT
-    context = network.tls_context()
-    try:
-        if security == Security.SSL:
-            stage = Stage.TLS
-            client = network.PinnedSMTPSSL(resolved[0], host, timeout=timeout, context=context)
-        else:
-            client = network.PinnedSMTP(resolved[0], host, timeout=timeout)
-        code, banner = client.connect(host, port)
-        if code != 220:
-            return _fail(
-                "smtp",
-                Stage.CONNECT,
-                _("The server refused the connection."),
-                _reply(code, banner),
-            )
+        client = smtp_open(mailbox, timeout=timeout, on_stage=stages.append)
         try:
-            stage = Stage.CONNECT
-            client.ehlo()
-            if security == Security.STARTTLS:
-                stage = Stage.TLS
-                if not client.has_extn("starttls"):
-                    return _fail(
-                        "smtp",
-                        Stage.TLS,
-                        _("The server does not offer STARTTLS."),
-                        hint=_tls_hint(port),
-                    )
-                client.starttls(context=context)
-                client.ehlo()
-            stage = Stage.AUTH
-            client.login(username, password)
-        finally:
-            try:
-                client.quit()
-            except (smtplib.SMTPException, OSError):
-                client.close()
+            client.quit()
+        except (smtplib.SMTPException, OSError):
+            client.close()
+    except HostRefused as exc:
+        return _refused("smtp", exc)
+    except CredentialsUnavailable as exc:
+        return _no_credentials("smtp", exc)
+    except smtplib.SMTPConnectError as exc:
+        return _fail(
+            "smtp",
+            Stage.CONNECT,
+            _("The server refused the connection."),
+            _reply(exc.smtp_code, exc.smtp_error),
+        )
     except smtplib.SMTPAuthenticationError as exc:
         return _fail(
             "smtp",
             Stage.AUTH,
-            _("The server rejected the username or password."),
+            _("The server rejected the sign-in.")
+            if mailbox.oauth_provider
+            else _("The server rejected the username or password."),
             _reply(exc.smtp_code, exc.smtp_error),
-            _auth_hint(mailbox),
+            _auth_hint(mailbox, _reply(exc.smtp_code, exc.smtp_error)),
         )
     except smtplib.SMTPNotSupportedError:
+        if stages[-1] == Stage.TLS:
+            return _fail(
+                "smtp", Stage.TLS, _("The server does not offer STARTTLS."), hint=_tls_hint(port)
+            )
         return _fail(
             "smtp",
             Stage.AUTH,
@@ -180,7 +129,7 @@ def check_smtp(mailbox: Mailbox, *, timeout: float | None = None) -> CheckResult
             hint=_tls_hint(port),
         )
     except TimeoutError:
-        return _timed_out("smtp", timeout, stage)
+        return _timed_out("smtp", timeout, stages[-1])
     except ssl.SSLError as exc:
         return _fail(
             "smtp",
@@ -192,16 +141,16 @@ def check_smtp(mailbox: Mailbox, *, timeout: float | None = None) -> CheckResult
     except smtplib.SMTPResponseException as exc:
         return _fail(
             "smtp",
-            stage,
+            stages[-1],
             _("The server answered with an error."),
             _reply(exc.smtp_code, exc.smtp_error),
         )
     except (smtplib.SMTPException, OSError) as exc:
         if "timed out" in str(exc):  # smtplib turns a read timeout into SMTPServerDisconnected
-            return _timed_out("smtp", timeout, stage)
+            return _timed_out("smtp", timeout, stages[-1])
         return _fail(
             "smtp",
-            stage if stage != Stage.AUTH else Stage.CONNECT,
+            stages[-1] if stages[-1] != Stage.AUTH else Stage.CONNECT,
             _("Could not talk to %(host)s:%(port)s.") % {"host": host, "port": port},
             str(exc),
         )
@@ -224,51 +173,21 @@ def imap_error_text(exc: BaseException) -> str:
     return storable(_BYTES_LITERAL.sub(_as_text, str(exc))).strip()
 
 
-def imap_open(mailbox: Mailbox, *, address: str, timeout: float, on_stage=lambda stage: None):
-    """A signed-in IMAP client, connected to `address` (the host's address resolved and
-    allowed by `imap_resolve`: the name is not looked up again). Raises SecretNotBound, before
-    connecting, when the password was entered for another server."""
-    username, password = mailbox.imap_credentials
-    security = mailbox.imap_security
-    context = network.tls_context()
-    client = network.PinnedIMAPClient(
-        address,
-        mailbox.imap_host,
-        port=mailbox.imap_port,
-        ssl=security == Security.SSL,
-        ssl_context=context,
-        timeout=timeout,
-    )
+def imap_resolve(mailbox: Mailbox) -> CheckResult | None:
+    """None when the IMAP host may be used; else why not."""
     try:
-        if security == Security.STARTTLS:
-            on_stage(Stage.TLS)
-            client.starttls(context)
-        on_stage(Stage.AUTH)
-        client.login(username, password)
-    except BaseException:
-        client.shutdown()
-        raise
-    return client
-
-
-def imap_resolve(mailbox: Mailbox) -> list[str] | CheckResult:
-    """The IMAP host's checked addresses (connect to one of these); else why it cannot be used."""
-    return _resolve("imap", mailbox.imap_host, mailbox.imap_port, mailbox.imap_security)
+        checked_addresses(mailbox.imap_host, mailbox.imap_port, mailbox.imap_security)
+    except HostRefused as exc:
+        return _refused("imap", exc)
+    return None
 
 
 def check_imap(mailbox: Mailbox, *, timeout: float | None = None) -> CheckResult:
     timeout = timeout or settings.MAILBOX_CONNECT_TIMEOUT
     host, port, security = mailbox.imap_host, mailbox.imap_port, mailbox.imap_security
-    if not mailbox.imap_secret_matches():
-        return _secret_refused("imap", SecretNotBound(mailbox.imap_destination))
-    resolved = imap_resolve(mailbox)
-    if isinstance(resolved, CheckResult):
-        return resolved
     stages = [Stage.TLS if security == Security.SSL else Stage.CONNECT]
     try:
-        client = imap_open(
-            mailbox, address=resolved[0], timeout=timeout, on_stage=lambda s: stages.append(s)
-        )
+        client = imap_open(mailbox, timeout=timeout, on_stage=stages.append)
         try:
             stages.append(Stage.FOLDER)
             client.select_folder("INBOX", readonly=True)
@@ -277,13 +196,19 @@ def check_imap(mailbox: Mailbox, *, timeout: float | None = None) -> CheckResult
                 client.logout()
             except (IMAPClientError, OSError):
                 client.shutdown()
+    except HostRefused as exc:
+        return _refused("imap", exc)
+    except CredentialsUnavailable as exc:
+        return _no_credentials("imap", exc)
     except LoginError as exc:
         return _fail(
             "imap",
             Stage.AUTH,
-            _("The IMAP server rejected the username or password."),
+            _("The IMAP server rejected the sign-in.")
+            if mailbox.oauth_provider
+            else _("The IMAP server rejected the username or password."),
             imap_error_text(exc),
-            _auth_hint(mailbox),
+            _auth_hint(mailbox, imap_error_text(exc)),
         )
     except TimeoutError:
         return _timed_out("imap", timeout, stages[-1])

@@ -27,12 +27,13 @@ from dataclasses import dataclass
 import imapclient
 import imapclient.imapclient
 from django.conf import settings
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from imapclient.exceptions import IMAPClientError, LoginError
 
-from core.secret_binding import SecretNotBound
-from smtp_accounts.connection import CheckResult, imap_error_text, imap_open, imap_resolve
+from smtp_accounts.connection import imap_error_text
+from smtp_accounts.handshake import CredentialsUnavailable, HostRefused, Stage, imap_open
 from smtp_accounts.models import ImapFolderState, Mailbox
 
 logger = logging.getLogger(__name__)
@@ -89,16 +90,13 @@ def mailbox_sync(
     `wanted` sees the header fields named in `judged_on` (all of the header if none: real
     headers carry kilobytes of Received and DKIM lines a judge rarely needs). `read` counts
     every message looked at, whole or not."""
-    if not mailbox.imap_secret_matches():  # checked before the host is even looked up
-        raise SyncError(str(SecretNotBound(mailbox.imap_destination)), auth=True)
-    resolved = imap_resolve(mailbox)
-    if isinstance(resolved, CheckResult):
-        raise SyncError(resolved.message)
     result = SyncResult()
     try:
-        client = imap_open(mailbox, address=resolved[0], timeout=settings.MAILBOX_CONNECT_TIMEOUT)
-    except SecretNotBound as exc:
-        raise SyncError(str(exc), auth=True) from exc
+        client = imap_open(mailbox, timeout=settings.MAILBOX_CONNECT_TIMEOUT)
+    except CredentialsUnavailable as exc:  # revoked: pause; provider outage: try next run
+        raise SyncError(exc.message, auth=not exc.temporary) from exc
+    except HostRefused as exc:  # a password entered for another server: pause, as a refusal
+        raise SyncError(exc.message, auth=exc.stage == Stage.SECRET) from exc
     except LoginError as exc:
         raise SyncError(
             _("The IMAP server rejected the username or password: %(reply)s")
@@ -233,3 +231,48 @@ def _read_whole(client: imapclient.IMAPClient, uids: list[int]):
             received = timezone.make_aware(received, datetime.UTC)
         items.append((raw, received))
     return items
+
+
+# --- the mailbox's reading health: shown on the mailbox list, and what paces the next runs -------
+
+
+def mailbox_read_succeeded(*, mailbox: Mailbox) -> None:
+    Mailbox.objects.filter(pk=mailbox.pk).update(
+        imap_synced_at=timezone.now(), imap_failures=0, imap_error=""
+    )
+
+
+def mailbox_read_failed(*, mailbox: Mailbox, error: SyncError) -> None:
+    """A failed read is shown on the mailbox list and the next runs back off; refused
+    credentials pause the mailbox and tell the workspace, as a refused SMTP login does."""
+    from smtp_accounts.services import mailbox_paused_by_error
+
+    Mailbox.objects.filter(pk=mailbox.pk).update(
+        imap_failures=F("imap_failures") + 1,
+        imap_error=str(error)[:500],
+        imap_failed_at=timezone.now(),
+    )
+    if error.auth:
+        mailbox_paused_by_error(mailbox=mailbox, reason=str(error), reading=True)
+    else:
+        logger.warning("Mailbox %s: inbox not read: %s", mailbox.pk, error)
+
+
+def mailboxes_due_for_reading(mailboxes) -> list[int]:
+    """Of these active mailboxes (a queryset), the ids of those with IMAP whose reads are not
+    backing off: one whose reads keep failing waits 2, 4, 8 … up to 60 minutes between tries."""
+    now = timezone.now()
+    candidates = (
+        mailboxes.filter(status=Mailbox.Status.ACTIVE)
+        .exclude(imap_host="")
+        .values_list("pk", "imap_failures", "imap_failed_at")
+    )
+    return [
+        pk
+        for pk, failures, failed_at in candidates
+        if not failures or now - failed_at >= read_backoff(failures)
+    ]
+
+
+def read_backoff(failures: int) -> datetime.timedelta:
+    return datetime.timedelta(minutes=min(60, 2 ** min(failures, 6)))

@@ -45,6 +45,8 @@ class Mailbox(models.Model):
         _("SMTP security"), max_length=10, choices=Security, default=Security.STARTTLS
     )
     smtp_username = models.CharField(_("SMTP username"), max_length=255)
+    # Empty for a mailbox connected with OAuth (`oauth_provider`), which signs in with XOAUTH2
+    # (required in the password form, so not blank=True).
     smtp_password = EncryptedTextField(_("SMTP password"))
 
     imap_host = models.CharField(_("IMAP host"), max_length=255, blank=True)
@@ -62,6 +64,12 @@ class Mailbox(models.Model):
     # username without entering the password again leaves it unmatched, so nothing is sent.
     smtp_secret_binding = models.CharField(max_length=64, blank=True, editable=False)
     imap_secret_binding = models.CharField(max_length=64, blank=True, editable=False)
+
+    # "google" or "microsoft": connected with OAuth (smtp_accounts/oauth), its token in
+    # `oauth_token` (absent once revoked or disconnected: the mailbox must be reconnected).
+    oauth_provider = models.CharField(
+        max_length=20, blank=True, choices=[("google", "Google"), ("microsoft", "Microsoft")]
+    )
 
     signature_html = models.TextField(_("signature (HTML)"), blank=True)
     signature_text = models.TextField(_("signature (plain text)"), blank=True)
@@ -214,6 +222,11 @@ class Mailbox(models.Model):
         return self.email.rsplit("@", 1)[-1].lower()
 
     @property
+    def oauth_connected(self) -> bool:
+        """Connected with OAuth and holding a grant (False once revoked or disconnected)."""
+        return bool(self.oauth_provider) and OAuthToken.objects.filter(mailbox_id=self.pk).exists()
+
+    @property
     def imap_login(self) -> tuple[str, str]:
         """The IMAP username and password (defaulting to the SMTP ones)."""
         return (self.imap_username or self.smtp_username, self.imap_password or self.smtp_password)
@@ -249,6 +262,38 @@ class Mailbox(models.Model):
     def sent_on(self, day: datetime.date) -> int:
         """The day's counter; it resets at midnight in the mailbox's time zone."""
         return self.sent_today if self.sent_today_date == day else 0
+
+
+class OAuthToken(models.Model):
+    """A mailbox's OAuth grant: tokens AES-256-GCM at rest, never in forms, logs or exports.
+
+    Deleted at once when the grant is revoked (at the provider or by Disconnect); the mailbox and
+    its history stay. The row is also the lock that makes one worker at a time refresh it
+    (`oauth/tokens.py`, SELECT ... FOR UPDATE)."""
+
+    mailbox = models.OneToOneField(
+        Mailbox, on_delete=models.CASCADE, primary_key=True, related_name="oauth_token"
+    )
+    provider = models.CharField(max_length=20)
+    subject = models.CharField(max_length=255)  # the provider's stable id of the account
+    scope = models.TextField(blank=True)
+    access_token = EncryptedTextField()
+    refresh_token = EncryptedTextField(blank=True)
+    expires_at = models.DateTimeField()
+    refreshed_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = WorkspaceManager()
+    workspace_path = "mailbox__workspace"
+
+    def __str__(self) -> str:
+        return f"{self.provider} grant of mailbox {self.mailbox_id}"
+
+    def __repr__(self) -> str:
+        return f"<OAuthToken {self.provider} mailbox={self.mailbox_id} expires={self.expires_at}>"
+
+    def expires_within(self, seconds: float) -> bool:
+        return self.expires_at <= timezone.now() + datetime.timedelta(seconds=seconds)
 
 
 class SendLog(models.Model):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from django.utils.translation import gettext_lazy as _
@@ -26,6 +27,10 @@ class Preset:
     spf_include: str = ""
     mx_records: tuple[str, ...] = ()
     dkim_hint: str = ""
+    # The OAuth provider (smtp_accounts/oauth) that connects this kind of mailbox without a
+    # password, and why it is the better path.
+    oauth: str = ""
+    oauth_hint: str = ""
 
 
 PRESETS: dict[str, Preset] = {
@@ -54,6 +59,11 @@ PRESETS: dict[str, Preset] = {
                 "Google Admin console → Apps → Google Workspace → Gmail → Authenticate email: "
                 "generate the key, publish it, then click Start authentication."
             ),
+            oauth="google",
+            oauth_hint=_(
+                "Connect with Google instead: no app password, and access can be revoked from "
+                "your Google account at any time."
+            ),
         ),
         Preset(
             "microsoft",
@@ -78,6 +88,12 @@ PRESETS: dict[str, Preset] = {
             dkim_hint=_(
                 "Microsoft Defender portal → Email authentication settings → DKIM: publish the two "
                 "selector CNAME records it shows, then enable signing for the domain."
+            ),
+            oauth="microsoft",
+            oauth_hint=_(
+                "Connect with Microsoft instead: Microsoft turns password (basic) SMTP AUTH off "
+                "for Microsoft 365 tenants from the end of December 2026, and password-connected "
+                "mailboxes then stop sending."
             ),
         ),
         Preset(
@@ -146,3 +162,23 @@ def preset_for_mx(mx_hosts: list[str]) -> Preset:
             if any(host == s or host.endswith("." + s) for s in preset.mx_suffixes):
                 return preset
     return PRESETS["custom"]
+
+
+MICROSOFT_PASSWORD_DEADLINE = _(
+    "Microsoft turns password (basic) SMTP AUTH off for Microsoft 365 tenants from the end of "
+    "December 2026; password-connected mailboxes then stop sending. Connecting with Microsoft "
+    "(OAuth) keeps working: ask whoever runs this Postigo to set it up (docs/OAUTH.md)."
+)
+
+# Microsoft 365's answers when basic (password) authentication is off for the tenant or mailbox:
+# 535 5.7.139 "basic authentication is disabled", 5.7.30 "basic authentication is not supported".
+_BASIC_AUTH_DISABLED = re.compile(r"(?<![\d.])5\.7\.(139|30)(?![\d.])")
+BASIC_AUTH_DISABLED_HINT = _(
+    "Microsoft 365 no longer accepts a password for this mailbox (basic authentication is "
+    "disabled). Reconnect it with Microsoft (“Connect with Microsoft”)."
+)
+
+
+def basic_auth_disabled(reply: str) -> bool:
+    """The server said password sign-in is switched off (Microsoft 365 5.7.139 / 5.7.30)."""
+    return bool(_BASIC_AUTH_DISABLED.search(reply or ""))

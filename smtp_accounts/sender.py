@@ -21,11 +21,10 @@ from django.conf import settings
 from django.db import connections, router, transaction
 from django.utils import timezone
 
-from core.secret_binding import SecretNotBound
 from core.text import storable
-from smtp_accounts import network
 from smtp_accounts.dkim_signing import DkimSigner
-from smtp_accounts.models import Mailbox, Security, SendLog
+from smtp_accounts.handshake import CredentialsUnavailable, HostRefused, smtp_open
+from smtp_accounts.models import Mailbox, SendLog
 from smtp_accounts.replies import Outcome, classify
 from smtp_accounts.sessions import SESSIONS, SessionPool, session_key
 
@@ -86,6 +85,10 @@ class MailboxSender:
         signer: DkimSigner | None = None,
         pool: SessionPool | None = None,
     ):
+        if mailbox.oauth_provider and getattr(mailbox, "oauth_access", None) is None:
+            from smtp_accounts.oauth.tokens import mailbox_prepare_access
+
+            mailbox_prepare_access(mailbox=mailbox)  # in this process: the SMTP helper has it
         self.mailbox = mailbox
         self.pool = pool
         self.pool_key = session_key(mailbox) if pool is not None else None
@@ -107,32 +110,15 @@ class MailboxSender:
     # --- session -----------------------------------------------------------------------
     def _open(self) -> smtplib.SMTP:
         mailbox = self.mailbox
-        host, port = mailbox.smtp_host, mailbox.smtp_port
         if _UNSAFE.search(mailbox.email):
             raise MailboxUnavailable(Outcome.MAILBOX, None, "the sender address is not valid")
         try:
-            username, password = mailbox.smtp_credentials  # entered for this very server?
-        except SecretNotBound as exc:
-            raise MailboxUnavailable(Outcome.MAILBOX, None, str(exc)) from exc
-        try:
-            addresses = network.resolve(host, port)
-            network.guard(host, addresses)
-        except (OSError, network.HostNotAllowed) as exc:
-            raise MailboxUnavailable(Outcome.MAILBOX, None, str(exc)) from exc
-        context = network.tls_context()
-        try:
-            if mailbox.smtp_security == Security.SSL:
-                client = network.PinnedSMTPSSL(
-                    addresses[0], host, timeout=self.timeout, context=context
-                )
-            else:
-                client = network.PinnedSMTP(addresses[0], host, timeout=self.timeout)
-            client.connect(host, port)
-            client.ehlo()
-            if mailbox.smtp_security == Security.STARTTLS:
-                client.starttls(context=context)
-                client.ehlo()
-            client.login(username, password)
+            client = smtp_open(mailbox, timeout=self.timeout)
+        except HostRefused as exc:
+            raise MailboxUnavailable(Outcome.MAILBOX, None, exc.message) from exc
+        except CredentialsUnavailable as exc:
+            outcome = Outcome.TEMPORARY if exc.temporary else Outcome.MAILBOX
+            raise MailboxUnavailable(outcome, None, exc.message) from exc
         except smtplib.SMTPAuthenticationError as exc:
             raise MailboxUnavailable(Outcome.MAILBOX, exc.smtp_code, _text(exc.smtp_error)) from exc
         except ssl.SSLError as exc:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from collections.abc import Iterable
 
@@ -13,6 +14,7 @@ from django.utils.translation import gettext as _
 from accounts.services import notify, notify_managers_by_email
 from smtp_accounts.connection import CheckResult, check_imap, check_smtp
 from smtp_accounts.models import DkimKey, Mailbox
+from smtp_accounts.presets import basic_auth_disabled
 from smtp_accounts.replies import Outcome
 from smtp_accounts.sender import OutgoingMessage, SendResult, send_messages
 
@@ -76,6 +78,8 @@ def mailbox_batch_done(*, mailbox: Mailbox, results: list[SendResult]) -> None:
         )
     failure = next((r for r in results if r.outcome is Outcome.MAILBOX), None)
     if failure is not None:
+        if mailbox.oauth_provider:
+            _oauth_grant_recheck(mailbox)
         mailbox_paused_by_error(
             mailbox=mailbox, reason=f"{failure.code or ''} {failure.response}".strip()
         )
@@ -85,22 +89,25 @@ def mailbox_paused_by_error(*, mailbox: Mailbox, reason: str, reading: bool = Fa
     """Pause one mailbox after a mailbox-level failure and tell the workspace (app + email).
     `reading`: the failure was reading its replies (IMAP), not sending."""
     mailbox_pause(mailbox=mailbox, reason=reason, by_error=True)
+    from api import events as webhook_events  # api sits above the mail transport
+
+    webhook_events.mailbox_error(mailbox, reason=reason, reading=reading)
     title = _("Mailbox %(email)s was paused") % {"email": mailbox.email}
-    if reading:
-        body = _(
-            "Replies are read over IMAP, and the server refused: %(reason)s. Postigo cannot see "
-            "who answered until this is fixed, so it stopped sending follow-ups from this "
-            "mailbox. Fix the problem, test the connection, then resume it. Your other "
-            "mailboxes keep sending."
-        ) % {"reason": reason}
-    else:
-        body = _(
-            "The server refused to send from this mailbox: %(reason)s. Fix the problem, test "
-            "the connection, then resume it. Your other mailboxes keep sending."
-        ) % {"reason": reason}
+    body = _paused_body(mailbox, reason, reading=reading)
     url = reverse("mailbox_detail", args=[mailbox.pk])
     notify(workspace=mailbox.workspace, title=title, body=body, url=url, level="error")
     notify_managers_by_email(workspace=mailbox.workspace, title=title, body=body, url=url)
+
+
+def _oauth_grant_recheck(mailbox: Mailbox) -> None:
+    """After a refused XOAUTH2 sign-in, ask the provider whether the grant still stands: a
+    revoked one has its tokens deleted at once (the refresh says invalid_grant)."""
+    from smtp_accounts.handshake import CredentialsUnavailable
+    from smtp_accounts.oauth.tokens import oauth_access_token
+
+    # Revoked: the tokens are gone. An outage: nothing more to learn now.
+    with contextlib.suppress(CredentialsUnavailable):
+        oauth_access_token(mailbox=mailbox, force=True)
 
 
 def dkim_signer_for(mailbox: Mailbox):
@@ -123,3 +130,31 @@ def dkim_key_create(*, workspace, domain: str) -> DkimKey:
         defaults={"private_key": generate_private_key().decode()},
     )
     return key
+
+
+def _paused_body(mailbox: Mailbox, reason: str, *, reading: bool) -> str:
+    """What the workspace is told: what happened, what to do, and that the rest goes on."""
+    if mailbox.oauth_provider:
+        return _(
+            "Signing in with %(provider)s failed: %(reason)s. Until the mailbox is reconnected "
+            "nothing is sent from it and its replies are not read. Open the mailbox and click "
+            "Reconnect: its history, limits and campaigns stay. Your other mailboxes keep sending."
+        ) % {"provider": mailbox.get_oauth_provider_display(), "reason": reason}
+    if basic_auth_disabled(reason):
+        return _(
+            "Microsoft 365 refused the password: %(reason)s. Basic authentication is switched "
+            "off for this mailbox, so it must be reconnected with Microsoft: on the Mailboxes "
+            "page, choose Connect mailbox, then Connect with Microsoft, and sign in as "
+            "%(email)s. Its history, limits and campaigns stay. Your other mailboxes keep sending."
+        ) % {"reason": reason, "email": mailbox.email}
+    if reading:
+        return _(
+            "Replies are read over IMAP, and the server refused: %(reason)s. Postigo cannot see "
+            "who answered until this is fixed, so it stopped sending follow-ups from this "
+            "mailbox. Fix the problem, test the connection, then resume it. Your other "
+            "mailboxes keep sending."
+        ) % {"reason": reason}
+    return _(
+        "The server refused to send from this mailbox: %(reason)s. Fix the problem, test "
+        "the connection, then resume it. Your other mailboxes keep sending."
+    ) % {"reason": reason}

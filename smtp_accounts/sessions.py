@@ -23,7 +23,9 @@ MAX_IDLE_SESSIONS = 64
 
 
 def session_key(mailbox: Mailbox) -> tuple:
-    secret = hashlib.sha256(f"{mailbox.smtp_username}\0{mailbox.smtp_password}".encode())
+    access = getattr(mailbox, "oauth_access", None)  # an OAuth mailbox's current token
+    password = access if isinstance(access, str) else mailbox.smtp_password
+    secret = hashlib.sha256(f"{mailbox.smtp_username}\0{password}".encode())
     return (
         mailbox.pk,
         mailbox.smtp_host,

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from smtp_accounts import domain_views, views
+from smtp_accounts import domain_views, oauth_views, views
 
 urlpatterns = [
     path("", views.mailbox_list, name="mailbox_list"),
@@ -12,6 +12,20 @@ urlpatterns = [
     path("<int:pk>/toggle/", views.mailbox_toggle, name="mailbox_toggle"),
     path("<int:pk>/delete/", views.mailbox_delete, name="mailbox_delete"),
     path("<int:pk>/dkim/", views.mailbox_dkim_create, name="mailbox_dkim_create"),
+    path(
+        "oauth/<str:provider>/connect/",
+        oauth_views.mailbox_oauth_connect,
+        name="mailbox_oauth_connect",
+    ),
+    path("oauth/callback/", oauth_views.mailbox_oauth_callback, name="mailbox_oauth_callback"),
+    path(
+        "<int:pk>/reconnect/", oauth_views.mailbox_oauth_reconnect, name="mailbox_oauth_reconnect"
+    ),
+    path(
+        "<int:pk>/disconnect/",
+        oauth_views.mailbox_oauth_disconnect,
+        name="mailbox_oauth_disconnect",
+    ),
     path("domains/", domain_views.domain_list, name="domain_list"),
     path("domains/<str:domain>/", domain_views.domain_detail, name="domain_detail"),
     path("domains/<str:domain>/check/", domain_views.domain_check_now, name="domain_check_now"),

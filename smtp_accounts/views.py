@@ -23,6 +23,13 @@ from smtp_accounts.domain_health import (
 )
 from smtp_accounts.forms import MailboxForm
 from smtp_accounts.models import DkimKey, Mailbox
+from smtp_accounts.oauth.forms import OAuthMailboxForm
+from smtp_accounts.oauth.providers import (
+    authorize_origins,
+    configured_providers,
+    oauth_advice,
+    provider_config,
+)
 from smtp_accounts.presets import PRESETS
 from smtp_accounts.services import (
     dkim_key_create,
@@ -70,10 +77,17 @@ def mailbox_create(request):
     template = "smtp_accounts/mailbox_form.html"
     if request.htmx and request.method == "GET":
         template += "#server-fields"
-    context = {"form": form, "presets": PRESETS.values(), "preset": preset, "detected": detected}
+    context = {
+        "form": form,
+        "presets": PRESETS.values(),
+        "preset": preset,
+        "detected": detected,
+        "oauth_providers": configured_providers(),
+        "oauth_hint": oauth_advice(preset),
+    }
     if detected is not None:
         context["mx_hosts"] = mx_hosts
-    return render(request, template, context)
+    return _oauth_forms_allowed(render(request, template, context))
 
 
 @login_required
@@ -81,25 +95,51 @@ def mailbox_create(request):
 @allowed_to(Action.MAILBOX_EDIT)
 def mailbox_detail(request, pk: int):
     mailbox = get_for_workspace_or_404(Mailbox, request.workspace, pk=pk)
-    form = MailboxForm(request.POST or None, instance=mailbox, workspace=request.workspace)
+    form_class = OAuthMailboxForm if mailbox.oauth_provider else MailboxForm
+    form = form_class(request.POST or None, instance=mailbox, workspace=request.workspace)
     if request.method == "POST" and form.is_valid():
         form.save()
         mailbox_test_connection(mailbox=mailbox)
         messages.success(request, _("Mailbox saved."))
         return redirect("mailbox_detail", pk=mailbox.pk)
-    return render(
-        request,
-        "smtp_accounts/mailbox_form.html",
-        {
-            "form": form,
-            "mailbox": mailbox,
-            "presets": PRESETS.values(),
-            "preset": mailbox.provider,
-            "dkim_key": DkimKey.objects.for_workspace(request.workspace)
-            .filter(domain=mailbox.domain)
-            .first(),
-        },
+    return _oauth_forms_allowed(
+        render(
+            request,
+            "smtp_accounts/mailbox_form.html",
+            {
+                "form": form,
+                "mailbox": mailbox,
+                "presets": PRESETS.values(),
+                "preset": mailbox.provider,
+                "oauth": _oauth_state(mailbox),
+                "dkim_key": DkimKey.objects.for_workspace(request.workspace)
+                .filter(domain=mailbox.domain)
+                .first(),
+            },
+        )
     )
+
+
+def _oauth_forms_allowed(response):
+    """The Connect/Reconnect forms post here and are redirected to the provider's sign-in page:
+    allow that origin as a form target on this page only."""
+    origins = authorize_origins()
+    if origins:
+        response._csp_update = {"form-action": origins}
+    return response
+
+
+def _oauth_state(mailbox: Mailbox) -> dict | None:
+    """An OAuth mailbox's connection, for its page."""
+    if not mailbox.oauth_provider:
+        return None
+    provider = provider_config(mailbox.oauth_provider)
+    connected = mailbox.oauth_connected
+    return {
+        "provider": provider,
+        "connected": connected,
+        "needs_reconnect": not connected or mailbox.status == Mailbox.Status.PAUSED_BY_ERROR,
+    }
 
 
 @login_required
@@ -121,6 +161,13 @@ def mailbox_toggle(request, pk: int):
     if mailbox.status == Mailbox.Status.ACTIVE:
         mailbox_pause(mailbox=mailbox, reason=_("Paused by %(who)s") % {"who": request.user.email})
         messages.info(request, _("%(email)s is paused.") % {"email": mailbox.email})
+    elif mailbox.oauth_provider and not mailbox.oauth_connected:
+        messages.warning(
+            request,
+            _("%(email)s must be reconnected with %(provider)s before it can send again.")
+            % {"email": mailbox.email, "provider": mailbox.get_oauth_provider_display()},
+        )
+        return redirect("mailbox_detail", pk=mailbox.pk)
     else:
         mailbox_resume(mailbox=mailbox)
         messages.success(request, _("%(email)s is sending again.") % {"email": mailbox.email})
@@ -160,7 +207,13 @@ def mailbox_import(request):
     return render(
         request,
         "smtp_accounts/mailbox_import.html",
-        {"results": results, "error": error, "columns": sorted(bulk.COLUMNS), **_status(mailboxes)},
+        {
+            "results": results,
+            "error": error,
+            "columns": sorted(bulk.COLUMNS),
+            "oauth_providers": configured_providers(),
+            **_status(mailboxes),
+        },
         status=400 if error else 200,
     )
 

@@ -23,6 +23,7 @@ from accounts.two_factor import backup_code_digest
 from postigo.celery import app as celery_app
 from tests.servers import imap
 from tests.servers.dns import TestDNSServer, unused_udp_port
+from tests.servers.oauth import FakeOAuthProvider
 from tests.servers.smtp import SilentServer, TestSMTPServer
 from tests.servers.tls import make_certificate
 
@@ -238,3 +239,67 @@ def imap_server(imap_server_session, settings):
     settings.MAILBOX_ALLOW_PRIVATE_NETWORKS = True
     settings.MAILBOX_TLS_CA_FILE = str(imap_server_session.cert)
     return imap_server_session
+
+
+# --- Mailboxes over OAuth: a fake Google/Microsoft, SMTP and dovecot checking its tokens -------
+
+
+@pytest.fixture(scope="session")
+def oauth_provider_session():
+    provider = FakeOAuthProvider().start()
+    yield provider
+    provider.stop()
+
+
+@pytest.fixture(scope="session")
+def oauth_imap_server_session(certificate, oauth_provider_session):
+    if not imap.available():
+        if os.environ.get("CI"):
+            pytest.fail("CI must run the IMAP tests, but dovecot is not installed (or not root)")
+        pytest.skip("Debian's dovecot-imapd is not installed (apt-get install dovecot-imapd)")
+    server = imap.TestIMAPServer(
+        certificate, introspection_url=f"{oauth_provider_session.base_url}/introspect"
+    ).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def oauth_smtp_server(tmp_path, settings, certificate, oauth_provider_session):
+    server = TestSMTPServer(
+        tmp_path,
+        certificate=certificate,
+        introspection_url=f"{oauth_provider_session.base_url}/introspect",
+    ).start()
+    settings.MAILBOX_ALLOW_PRIVATE_NETWORKS = True
+    settings.MAILBOX_TLS_CA_FILE = str(server.cert)
+    yield server
+    server.stop()
+
+
+def _oauth_configured(mode, settings, provider, smtp_server, imap_server):
+    provider.reset(mode)
+    settings.OAUTH_MAILBOX_PROVIDERS = {
+        **settings.OAUTH_MAILBOX_PROVIDERS,
+        mode: provider.settings(
+            smtp=("localhost", smtp_server.port, "starttls"),
+            imap=("localhost", imap_server.ssl_port, "ssl"),
+        ),
+    }
+    return provider
+
+
+@pytest.fixture
+def google_oauth(settings, oauth_provider_session, oauth_smtp_server, oauth_imap_server_session):
+    """The fake provider speaking as Google, configured; mail servers accept its tokens."""
+    return _oauth_configured(
+        "google", settings, oauth_provider_session, oauth_smtp_server, oauth_imap_server_session
+    )
+
+
+@pytest.fixture
+def microsoft_oauth(settings, oauth_provider_session, oauth_smtp_server, oauth_imap_server_session):
+    """The fake provider speaking as Microsoft (Entra ID), configured likewise."""
+    return _oauth_configured(
+        "microsoft", settings, oauth_provider_session, oauth_smtp_server, oauth_imap_server_session
+    )

@@ -7,13 +7,14 @@ import email.errors
 import hashlib
 import logging
 import re
-from email.header import decode_header, make_header
+from email.header import Header, decode_header, make_header
 from email.message import Message
 from email.utils import getaddresses, parseaddr
 
 from mailparser_reply import EmailReplyParser
 
 from campaigns.authoring.content import html_to_text
+from campaigns.inbox.quotes import cut_history, without_quoted_html
 from core.text import storable
 
 logger = logging.getLogger(__name__)
@@ -28,10 +29,24 @@ def header(parsed: Message, name: str) -> str:
     if value is None:
         return ""
     try:
-        text = str(make_header(decode_header(str(value))))
+        if isinstance(value, Header):  # raw 8-bit (RFC 6532 UTF-8) in the header: decode it
+            text = "".join(_chunk(chunk, charset) for chunk, charset in decode_header(value))
+        else:
+            text = str(make_header(decode_header(str(value))))
     except (UnicodeError, LookupError, ValueError, email.errors.MessageError):
         text = str(value)
     return storable(" ".join(text.split()))
+
+
+def _chunk(chunk: bytes | str, charset: str | None) -> str:
+    if isinstance(chunk, str):
+        return chunk
+    if charset in (None, "unknown-8bit"):
+        charset = "utf-8"
+    try:
+        return chunk.decode(charset, "replace")
+    except LookupError:
+        return chunk.decode("utf-8", "replace")
 
 
 # `Name <a@b>` or a bare `a@b`, nothing else: the common header, read without the full parser.
@@ -64,15 +79,6 @@ def thread_subject(subject: str) -> str:
     return SUBJECT_PREFIX.sub("", subject or "").strip().lower()
 
 
-def is_auto_reply(parsed: Message) -> bool:
-    auto = header(parsed, "Auto-Submitted").lower()
-    if auto and auto != "no":
-        return True
-    if parsed.get("X-Autoreply") or parsed.get("X-Autorespond") or parsed.get("X-Autoresponse"):
-        return True
-    return header(parsed, "Precedence").lower() in {"auto_reply", "bulk", "junk", "list"}
-
-
 # Of a reply's HTML, what is read for its text and kept (sanitised) for display: the sync reads
 # mail of up to 10 MB whole, and a person's answer is at the top.
 HTML_READ_AT_MOST = 1_000_000
@@ -98,7 +104,7 @@ def bodies(parsed: Message) -> tuple[str, str]:
         else:
             html = storable(decoded)
     if not text and html:
-        text = html_to_text(html[:HTML_READ_AT_MOST])
+        text = html_to_text(without_quoted_html(html[:HTML_READ_AT_MOST]))
     return text, html
 
 
@@ -111,13 +117,15 @@ PARSED_AT_MOST = 40_000
 LONG_LINE = 500
 
 
-def new_text(text: str) -> str:
-    """What the person wrote this time: quoted history, headers of it and signature removed."""
+def new_text(text: str, *, footer_lines: frozenset[str] = frozenset()) -> str:
+    """What the person wrote this time: quoted history, headers of it, signature and any line
+    of our own footer removed (`campaigns/inbox/quotes.py`, then mail-parser-reply)."""
     if not text.strip():
         return ""
+    text = cut_history(text[:PARSED_AT_MOST], footer_lines=footer_lines)
     lines: list[str] = []
     aside: dict[str, str] = {}
-    for line in text[:PARSED_AT_MOST].split("\n"):
+    for line in text.split("\n"):
         if len(line) > LONG_LINE:
             key = f"postigolongline{len(lines)}x"
             aside[key] = line.strip()

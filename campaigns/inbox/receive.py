@@ -1,18 +1,23 @@
 """Mail read back from a sending mailbox: tied to the campaign message it answers, then acted on.
 
 `receive_batch` gets a fetched batch from the inbox sync (`smtp_accounts/imap_sync.py`) and
-decides, for each mail (the reports in `inbound_reports.py`, the reading in `mail_reading.py`):
-- a **bounce** (a delivery status notification about one of our messages; `flufl.bounce` reads
-  the many formats): a permanent failure suppresses the address, marks the lead bounced and
-  stops its sequence; temporary ones only count, and suppress after TEMPORARY_LIMIT of them;
-- an **auto-reply** (RFC 3834 `Auto-Submitted`, `X-Autoreply`/`X-Autorespond`, `Precedence`)
-  or an out-of-office in words: kept, not counted as a reply unless the campaign says so; when it
-  names a return date, the lead's next follow-up waits until the day after;
-- a **spam complaint** (an ARF feedback report): the address is suppressed as a complaint and
-  every sequence of it stops;
-- a **reply**: kept with its new text (quoted history and signature removed) and a label from
-  the built-in classifier (`reply_labels.py`), counted once, and it stops the lead's sequence
-  (and the company's, when the campaign says so); "remove me" in words unsubscribes.
+decides, for each mail, in this order (the rules in docs/INBOX.md; the reports in `bounces.py`,
+the reading in `mail_reading.py` and `quotes.py`):
+- a **spam complaint** (an ARF report, or a feedback loop's forward): the recipient of our
+  message is suppressed as a complaint and every sequence of theirs stops;
+- a **bounce** (a report about one of our messages, read by `bounce_reading.py`; an auto-reply
+  with a null Return-Path is none): classified by `failure_kinds.py` — a recipient-side failure
+  suppresses our message's recipient, marks the lead bounced and stops its sequence; temporary
+  ones only count, and suppress after TEMPORARY_LIMIT of them; a sender-side refusal never
+  touches the lead and counts against the mailbox (`sender_refusals.py`);
+- an **auto-reply** (`auto_replies.py`: RFC 3834, `X-Auto-Response-Suppress`, vacation headers,
+  subject prefixes) or an out-of-office in words: kept, not counted as a reply unless the
+  campaign says so; when it names a return date, the lead's next follow-up waits until the day
+  after;
+- a **reply**: kept with its new text (quoted history, signature and our own footer removed) and
+  a label from the built-in classifier (`reply_labels.py`), counted once, and it stops the lead's
+  sequence (and the company's, when the campaign says so); "remove me" in words unsubscribes.
+  A reply-style bounce (a failure subject, in the thread) is read as a bounce first.
 Mail that answers none of our messages is not stored. Every outcome is idempotent: the same mail
 read twice (a crash before the sync's checkpoint, two folders) is one `Reply`.
 """
@@ -31,19 +36,23 @@ from functools import partial
 
 import nh3
 from django.db import transaction
-from django.db.models import F, Min, Q
+from django.db.models import Min, Q
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from api import events as webhook_events
+from campaigns.authoring.content import html_to_text
 from campaigns.authoring.rendering import UNSUBSCRIBE_MAILTO_SUBJECT
+from campaigns.inbox.auto_replies import is_auto_reply, reads_like_bounce
 from campaigns.inbox.bounces import (
     ANSWERABLE,
     Report,
     answerable_to_leads,
     bounces,
     complaint,
+    is_complaint,
     looks_like_bounce,
-    report_type,
+    looks_like_complaint,
 )
 from campaigns.inbox.mail_reading import (
     HTML_READ_AT_MOST,
@@ -51,22 +60,40 @@ from campaigns.inbox.mail_reading import (
     bodies,
     fingerprint,
     header,
-    is_auto_reply,
     new_text,
     sender,
     thread_subject,
 )
+from campaigns.inbox.quotes import footer_lines_of
 from campaigns.leads.addresses import company_domain
 from campaigns.leads.unsubscribe import unsubscribe
-from campaigns.models import Enrollment, Event, Lead, OutboundMessage, Reply, normalize_email
+from campaigns.lifecycle import (
+    enrollments_explain,
+    enrollments_stop,
+    messages_mark_first,
+    messages_promote,
+)
+from campaigns.models import (
+    Enrollment,
+    Event,
+    Lead,
+    OutboundMessage,
+    Reply,
+    StopReason,
+    normalize_email,
+)
 from campaigns.reply_labels import classify, return_date
 from campaigns.schedule import next_send_time, send_zone
-from campaigns.sending.delivery import delivered_after_all, interrupted_ends
 from campaigns.stats import Tally
-from campaigns.tracking.flush import mark_first
-from smtp_accounts.imap_sync import SyncError, SyncResult, mailbox_sync
+from smtp_accounts.imap_sync import (
+    SyncError,
+    SyncResult,
+    mailbox_read_failed,
+    mailbox_read_succeeded,
+    mailbox_sync,
+    mailboxes_due_for_reading,
+)
 from smtp_accounts.models import Mailbox
-from smtp_accounts.services import mailbox_paused_by_error
 
 logger = logging.getLogger(__name__)
 
@@ -97,17 +124,23 @@ def receive_batch(
     kinds: list[str | None] = [None] * len(items)
     incoming: list[_Incoming] = []
     reports: list[Report] = []
+    maybe_replies: dict[int, _Incoming] = {}
     for index, (raw, at) in enumerate(items):
         parsed = email.message_from_bytes(raw, policy=email.policy.compat32)
         mark = fingerprint(parsed, raw)
-        if report_type(parsed) == "feedback-report":  # rare: one by one
+        if is_complaint(parsed):  # rare: one by one
             kinds[index] = complaint(mailbox, parsed, raw, mark, at)
         elif looks_like_bounce(parsed):
             reports.append(Report(index, parsed, raw, mark, at))
+        elif reads_like_bounce(parsed) and not is_auto_reply(parsed):
+            reports.append(Report(index, parsed, raw, mark, at))  # a bounce written as a reply?
+            maybe_replies[index] = _Incoming(index, parsed, mark, at)
         else:
             incoming.append(_Incoming(index, parsed, mark, at))
     for index, kind in bounces(mailbox, reports).items():
         kinds[index] = kind
+        if kind is None and index in maybe_replies:  # names no failure of ours: a reply after all
+            incoming.append(maybe_replies[index])
     matched = [
         (mail, message)
         for mail, message in zip(incoming, _answered_batch(mailbox, incoming), strict=True)
@@ -130,7 +163,7 @@ def receive_batch(
         known[key] = kinds[mail.index] = reply.kind
         new.append((reply, message))
     with transaction.atomic():
-        delivered_after_all([message for _reply, message in new])
+        messages_promote([message for _reply, message in new])
         Reply.objects.bulk_create([reply for reply, _message in new])
         replied = []
         for reply, message in new:
@@ -140,6 +173,7 @@ def receive_batch(
             elif reply.label == Reply.Label.OUT_OF_OFFICE:
                 _wait_for_return(message, reply.text, reply.received_at)
         _replied(replied)
+        webhook_events.replies_received(mailbox.workspace_id, new)
     for reply, message in new:
         if reply.label == Reply.Label.UNSUBSCRIBE:  # "remove me" in words: as good as the link
             unsubscribe(message)
@@ -165,7 +199,9 @@ def wanted_batch(mailbox: Mailbox, headers: list[bytes]) -> list[bool]:
     messages. The owner's other mail is never downloaded."""
     parser = email.parser.BytesHeaderParser(policy=email.policy.compat32)
     parsed = [parser.parsebytes(head) for head in headers]
-    wanted = [looks_like_bounce(p) or report_type(p) == "feedback-report" for p in parsed]
+    wanted = [
+        looks_like_bounce(p) or looks_like_complaint(p) or reads_like_bounce(p) for p in parsed
+    ]
     rest = [_Incoming(n, p, "", timezone.now()) for n, p in enumerate(parsed) if not wanted[n]]
     for mail, message in zip(rest, _answered_batch(mailbox, rest, load=False), strict=True):
         wanted[mail.index] = message is not None
@@ -182,7 +218,8 @@ def _reply(mail: _Incoming, message: OutboundMessage) -> Reply:
     parsed = mail.parsed
     auto = is_auto_reply(parsed)
     text, html = bodies(parsed)
-    subject, written = header(parsed, "Subject")[:1000], new_text(text)
+    footer = footer_lines_of(html_to_text(message.enrollment.campaign.unsubscribe_footer or ""))
+    subject, written = header(parsed, "Subject")[:1000], new_text(text, footer_lines=footer)
     return Reply(
         message=message,
         fingerprint=mail.fingerprint,
@@ -280,7 +317,7 @@ def _replied(pairs: list[tuple[Reply, OutboundMessage]]) -> None:
     firsts: dict[int, datetime.datetime] = {}
     for reply, message in pairs:
         firsts[message.pk] = min(firsts.get(message.pk, reply.received_at), reply.received_at)
-    mark_first(firsts, "replied_at", "replied", tally)
+    messages_mark_first(firsts, "replied_at", "replied", tally)
     Lead.objects.filter(
         pk__in={message.enrollment.lead_id for _reply, message in pairs},
         status=Lead.Status.ACTIVE,
@@ -293,30 +330,15 @@ def _replied(pairs: list[tuple[Reply, OutboundMessage]]) -> None:
         company = company_domain(message.recipient) if campaign.stop_company_on_reply else None
         if company:
             stopping.update(
-                Enrollment.objects.filter(
-                    campaign=campaign,
-                    status=Enrollment.Status.ACTIVE,
-                    lead__email_normalized__endswith="@" + company,
-                ).values_list("pk", flat=True)
+                Enrollment.objects.active()
+                .filter(campaign=campaign, lead__email_normalized__endswith="@" + company)
+                .values_list("pk", flat=True)
             )
         else:
             stopping.add(message.enrollment_id)
-    interrupted_ends([message.enrollment for _reply, message in pairs], "replied")
-    active = list(
-        Enrollment.objects.select_for_update()
-        .filter(pk__in=stopping, status=Enrollment.Status.ACTIVE)
-        .values_list("pk", "campaign_id")
-    )
-    Enrollment.objects.filter(pk__in=[pk for pk, _c in active]).update(
-        status=Enrollment.Status.STOPPED, stop_reason="replied", next_due_at=None
-    )
-    for _pk, campaign_id in active:
-        tally.add(campaign_id, "stopped")
+    enrollments_explain([message.enrollment for _reply, message in pairs], StopReason.REPLIED)
+    enrollments_stop(enrollments=stopping, reason=StopReason.REPLIED, tally=tally)
     tally.save()
-    # Their messages queued and not yet sending will not go out.
-    OutboundMessage.objects.filter(
-        enrollment_id__in=[pk for pk, _c in active], state=State.QUEUED
-    ).delete()
 
 
 def _wait_for_return(message: OutboundMessage, text: str, at: datetime.datetime) -> None:
@@ -362,19 +384,9 @@ def mailbox_inbox_sync(mailbox_id: int) -> SyncResult | None:
             judged_on=JUDGED_ON,
         )
     except SyncError as exc:
-        Mailbox.objects.filter(pk=mailbox.pk).update(
-            imap_failures=F("imap_failures") + 1,
-            imap_error=str(exc)[:500],
-            imap_failed_at=timezone.now(),
-        )
-        if exc.auth:
-            mailbox_paused_by_error(mailbox=mailbox, reason=str(exc), reading=True)
-        else:
-            logger.warning("Mailbox %s: inbox not read: %s", mailbox.pk, exc)
+        mailbox_read_failed(mailbox=mailbox, error=exc)
         return None
-    Mailbox.objects.filter(pk=mailbox.pk).update(
-        imap_synced_at=timezone.now(), imap_failures=0, imap_error=""
-    )
+    mailbox_read_succeeded(mailbox=mailbox)
     return result
 
 
@@ -404,17 +416,4 @@ def mailboxes_to_sync() -> list[int]:
     recent = OutboundMessage.objects.filter(
         Q(state=State.SENT, sent_at__gte=since) | Q(state=State.UNKNOWN, sending_at__gte=since)
     )
-    candidates = (
-        Mailbox.objects.filter(status=Mailbox.Status.ACTIVE, pk__in=recent.values("mailbox_id"))
-        .exclude(imap_host="")
-        .values_list("pk", "imap_failures", "imap_failed_at")
-    )
-    return [
-        pk
-        for pk, failures, failed_at in candidates
-        if not failures or now - failed_at >= _backoff(failures)
-    ]
-
-
-def _backoff(failures: int) -> datetime.timedelta:
-    return datetime.timedelta(minutes=min(60, 2 ** min(failures, 6)))
+    return mailboxes_due_for_reading(Mailbox.objects.filter(pk__in=recent.values("mailbox_id")))

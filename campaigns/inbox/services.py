@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.html import escape
 from django.utils.translation import gettext as _
 
+from api import events as webhook_events
 from campaigns.authoring.rendering import build_mime
 from campaigns.authoring.services import signature
 from campaigns.leads.unsubscribe import unsubscribe
@@ -120,7 +121,11 @@ def reply_relabel(reply: Reply, label: str) -> bool:
     a label never lifts a suppression. True when that unsubscribed them."""
     with transaction.atomic():
         Reply.objects.filter(pk=reply.pk).update(label=label, labelled_by_user=True)
-        if label == Reply.Label.UNSUBSCRIBE and reply.label != label:
+        before, reply.label = reply.label, label
+        webhook_events.reply_relabelled(
+            reply.message.enrollment.campaign.workspace_id, reply, reply.message, before=before
+        )
+        if label == Reply.Label.UNSUBSCRIBE and before != label:
             unsubscribe(reply.message)
             return True
     return False

@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import AuditLog, Workspace
 from accounts.services import audit_log
-from campaigns.models import Suppression, normalize_email, value_hash
+from campaigns.models import Lead, Suppression, normalize_email, value_hash
 
 logger = logging.getLogger(__name__)
 LOOKUP_CHUNK = 5000  # hashes a query looks up at once (SQLite's limit on parameters)
@@ -160,12 +160,17 @@ def suppressions_csv(workspace: Workspace) -> Iterator[list]:
 
 def suppression_remove(*, suppression: Suppression, membership, request=None) -> None:
     """Remove an entry, if `membership` may (`Suppression.removable_by`): manual entries by
-    anyone in the workspace; a domain a campaign suppressed for a company by an owner or admin,
-    recorded in the audit log; never an address's unsubscribe, complaint or bounce."""
+    anyone in the workspace; a domain a campaign suppressed for a company, or a bounce (the lead
+    becomes active again), by an owner or admin, recorded in the audit log; never an address's
+    unsubscribe or complaint."""
     if not suppression.removable_by(membership):
         if suppression.added_automatically_for_a_company:
             raise SuppressionError(
                 _("Only an owner or an admin of the workspace can remove a suppressed domain.")
+            )
+        if suppression.is_bounce:
+            raise SuppressionError(
+                _("Only an owner or an admin of the workspace can remove a bounce.")
             )
         raise SuppressionError(
             _("Only entries added by hand can be removed; this one is a %(reason)s.")
@@ -185,6 +190,10 @@ def suppression_remove(*, suppression: Suppression, membership, request=None) ->
                 added_at=suppression.created_at.isoformat(timespec="seconds"),
             )
         suppression.delete()
+        if suppression.is_bounce:  # the report was read wrong: the lead can be mailed again
+            Lead.objects.for_workspace(suppression.workspace).filter(
+                email_normalized=suppression.value, status=Lead.Status.BOUNCED
+            ).update(status=Lead.Status.ACTIVE)
 
 
 def suppression_erase_address(*, workspace: Workspace, address: str) -> int:

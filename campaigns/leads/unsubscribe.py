@@ -1,13 +1,15 @@
-"""Unsubscribing a recipient: suppression first, then every enrollment of theirs stops."""
+"""Unsubscribing a recipient: suppression first, then every enrollment of theirs stops
+(`campaigns/lifecycle.py`)."""
 
 from __future__ import annotations
 
 from django.db import transaction
 
+from api import events as webhook_events
 from campaigns.leads.addresses import company_domain
 from campaigns.leads.suppression import suppression_add
-from campaigns.models import Enrollment, Event, Lead, OutboundMessage, Suppression
-from campaigns.sending.delivery import delivered_after_all, interrupted_ends
+from campaigns.lifecycle import enrollments_explain, enrollments_stop, messages_promote
+from campaigns.models import Enrollment, Event, Lead, OutboundMessage, StopReason, Suppression
 from campaigns.stats import Tally
 
 
@@ -18,8 +20,8 @@ def unsubscribe(message: OutboundMessage, *, reason: str = Suppression.Reason.UN
     workspace = campaign.workspace
     address = message.recipient.lower()
     with transaction.atomic():
-        delivered_after_all([message])  # it reached them: they acted on it
-        interrupted_ends([message.enrollment], "unsubscribed")
+        messages_promote([message])  # it reached them: they acted on it
+        enrollments_explain([message.enrollment], StopReason.UNSUBSCRIBED)
         suppression_add(
             workspace=workspace,
             entry=address,
@@ -38,22 +40,15 @@ def unsubscribe(message: OutboundMessage, *, reason: str = Suppression.Reason.UN
             status=Lead.Status.UNSUBSCRIBED
         )
         tally = Tally()
-        active = Enrollment.objects.select_for_update().filter(
-            campaign__workspace=workspace,
-            lead__email_normalized=address,
-            status=Enrollment.Status.ACTIVE,
+        enrollments_stop(
+            enrollments=Enrollment.objects.filter(
+                campaign__workspace=workspace, lead__email_normalized=address
+            ),
+            reason=StopReason.UNSUBSCRIBED,
+            tally=tally,
         )
-        for campaign_id in active.values_list("campaign_id", flat=True):
-            tally.add(campaign_id, "stopped")
-        active.update(
-            status=Enrollment.Status.STOPPED, stop_reason="unsubscribed", next_due_at=None
-        )
-        OutboundMessage.objects.filter(
-            enrollment__campaign__workspace=workspace,
-            recipient__iexact=address,
-            state=OutboundMessage.State.QUEUED,
-        ).delete()
         if not message.events.filter(kind=Event.Kind.UNSUBSCRIBE).exists():
             Event.objects.create(message=message, kind=Event.Kind.UNSUBSCRIBE)
             tally.message(campaign.pk, message, "unsubscribed")
+            webhook_events.lead_unsubscribed(workspace.pk, message, reason=reason)
         tally.save()

@@ -14,7 +14,14 @@ from campaigns.models.leads import (
     normalize_email,
     value_hash,
 )
-from campaigns.models.sending import Enrollment, Event, OutboundMessage, TrackedLink, TrackingHit
+from campaigns.models.sending import (
+    Enrollment,
+    Event,
+    OutboundMessage,
+    StopReason,
+    TrackedLink,
+    TrackingHit,
+)
 from campaigns.models.stats import METRICS, CampaignStat
 
 __all__ = [
@@ -27,6 +34,7 @@ __all__ = [
     "Enrollment",
     "Event",
     "OutboundMessage",
+    "StopReason",
     "TrackedLink",
     "TrackingHit",
     "Lead",

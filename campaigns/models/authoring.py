@@ -118,6 +118,11 @@ class Step(models.Model):
     def is_first(self) -> bool:
         return self.position == 1
 
+    @property
+    def wait(self) -> datetime.timedelta:
+        """How long after the previous step's send this one is due."""
+        return datetime.timedelta(days=self.delay_days, hours=self.delay_hours)
+
 
 class Variant(models.Model):
     """One version of a step's email; several make an A/B(/C…) test, chosen by weight."""

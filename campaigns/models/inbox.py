@@ -21,6 +21,11 @@ class Reply(models.Model):
         UNSUBSCRIBE = "unsubscribe", _("Unsubscribe")
         BOUNCE = "bounce", _("Bounce")
 
+    class Failure(models.TextChoices):
+        RECIPIENT = "recipient", _("The recipient's address")
+        TEMPORARY = "temporary", _("Temporary")
+        SENDER = "sender", _("Refused the sender")
+
     class Kind(models.TextChoices):
         REPLY = "reply", _("Reply")
         AUTO_REPLY = "auto_reply", _("Auto-reply")
@@ -39,6 +44,11 @@ class Reply(models.Model):
     text = models.TextField(blank=True)  # the new text, quoted history and signature removed
     html = models.TextField(blank=True)  # sanitised for display
     permanent = models.BooleanField(default=False)  # for bounces: a permanent failure
+    # For bounces: whose fault it is and why (campaigns/inbox/failure_kinds.py), and the enhanced
+    # status code the report gave. Only recipient-side failures suppress the lead.
+    failure = models.CharField(max_length=12, choices=Failure, blank=True)
+    failure_cause = models.CharField(max_length=20, blank=True)
+    status_code = models.CharField(max_length=12, blank=True)
     label = models.CharField(max_length=20, choices=Label, blank=True)
     labelled_by_user = models.BooleanField(default=False)  # a person's label: classifier feedback
     read_at = models.DateTimeField(null=True, blank=True)
@@ -54,6 +64,25 @@ class Reply(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} to {self.message_id}"
+
+    @property
+    def failure_summary(self) -> str:
+        """A bounce's side and cause in words: "refused the sender: blocklisted"."""
+        from campaigns.inbox.failure_kinds import cause_label
+
+        if not self.failure:
+            return _("permanent") if self.permanent else _("temporary")
+        side = self.get_failure_display().lower()
+        return f"{side}: {cause_label(self.failure_cause)}" if self.failure_cause else side
+
+    @property
+    def sender_fix(self) -> str:
+        """For a refusal of the sender: what to fix."""
+        from campaigns.inbox.failure_kinds import FIXES, Cause
+
+        if self.failure != self.Failure.SENDER:
+            return ""
+        return str(FIXES.get(self.failure_cause, FIXES[Cause.POLICY]))
 
     @property
     def display_html(self) -> str:

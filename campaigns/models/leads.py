@@ -184,14 +184,23 @@ class Suppression(models.Model):
         return self.kind == self.Kind.DOMAIN and self.reason != self.Reason.MANUAL
 
     def removable_by(self, membership) -> bool:
-        """Entries added by hand, and a domain a campaign added for a company: an owner or
-        admin (accounts/permissions.py: a removal may mail someone who asked not to be). An
-        address that unsubscribed, complained or bounced: nobody — the recipient's word."""
+        """Entries added by hand, a domain a campaign added for a company, an address a bounce
+        report suppressed: an owner or admin (accounts/permissions.py: a removal may mail
+        someone who asked not to be, or a report read wrong). An address that unsubscribed or
+        complained: nobody — that was the recipient's word."""
         from accounts.permissions import Action, can
 
-        if self.reason == self.Reason.MANUAL or self.added_automatically_for_a_company:
+        if (
+            self.reason == self.Reason.MANUAL
+            or self.added_automatically_for_a_company
+            or self.is_bounce
+        ):
             return can(membership, Action.SUPPRESSION_REMOVE)
         return False
+
+    @property
+    def is_bounce(self) -> bool:
+        return self.kind == self.Kind.ADDRESS and self.reason == self.Reason.HARD_BOUNCE
 
 
 class LeadImport(models.Model):

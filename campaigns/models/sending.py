@@ -8,7 +8,9 @@ failure answered by the server. `sending` is committed before SMTP starts; a mes
 
 from __future__ import annotations
 
+import datetime
 import secrets
+from collections.abc import Iterable
 
 from django.db import models
 from django.utils.timezone import now
@@ -16,11 +18,49 @@ from django.utils.translation import gettext_lazy as _
 
 from campaigns.models.authoring import Campaign, Step, Variant
 from campaigns.models.leads import Lead
-from core.tenancy import WorkspaceManager
+from core.tenancy import WorkspaceManager, WorkspaceQuerySet
 
 
 def new_token() -> str:
     return secrets.token_urlsafe(16)
+
+
+class StopReason(models.TextChoices):
+    """Why an enrollment stopped (`Enrollment.stop_reason`; the stored values predate this)."""
+
+    CAMPAIGN_STOPPED = "campaign stopped", _("Campaign stopped")
+    REPLIED = "replied", _("Replied")
+    UNSUBSCRIBED = "unsubscribed", _("Unsubscribed")
+    BOUNCED = "bounced", _("Bounced")
+    REJECTED = "rejected", _("Refused by the server")
+    GAVE_UP = "gave up after temporary failures", _("Gave up after temporary failures")
+    SUPPRESSED = "suppressed", _("Suppressed")
+    TEMPLATE_ERROR = "template error", _("Template error")
+    VARIANT_DELETED = "variant deleted", _("Variant deleted")
+    INTERRUPTED = "interrupted while sending", _("Interrupted while sending")
+
+
+class EnrollmentQuerySet(WorkspaceQuerySet):
+    def active(self) -> EnrollmentQuerySet:
+        return self.filter(status=Enrollment.Status.ACTIVE)
+
+    def stopped(self, reasons: Iterable[str] | None = None) -> EnrollmentQuerySet:
+        """Stopped ones, for any of `reasons` when given."""
+        stopped = self.filter(status=Enrollment.Status.STOPPED)
+        return stopped if reasons is None else stopped.filter(stop_reason__in=list(reasons))
+
+    def interrupted(self) -> EnrollmentQuerySet:
+        return self.stopped([StopReason.INTERRUPTED])
+
+
+class OutboundMessageQuerySet(WorkspaceQuerySet):
+    def queued(self) -> OutboundMessageQuerySet:
+        """Not handed to SMTP yet (a retry waiting included)."""
+        return self.filter(state=OutboundMessage.State.QUEUED)
+
+    def answerable(self) -> OutboundMessageQuerySet:
+        """Went out, or may have: what a reply, a bounce or a click can be about."""
+        return self.filter(state__in=OutboundMessage.ANSWERABLE)
 
 
 class Enrollment(models.Model):
@@ -50,7 +90,7 @@ class Enrollment(models.Model):
     next_due_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=now)
 
-    objects = WorkspaceManager()
+    objects = EnrollmentQuerySet.as_manager()
     workspace_path = "campaign__workspace"
 
     class Meta:
@@ -62,6 +102,15 @@ class Enrollment(models.Model):
     def __str__(self) -> str:
         return f"{self.lead_id} in {self.campaign_id}: {self.status}"
 
+    @property
+    def is_active(self) -> bool:
+        return self.status == self.Status.ACTIVE
+
+    @property
+    def was_interrupted(self) -> bool:
+        """Stopped because a send was interrupted: the user may let it go on."""
+        return self.status == self.Status.STOPPED and self.stop_reason == StopReason.INTERRUPTED
+
 
 class OutboundMessage(models.Model):
     class State(models.TextChoices):
@@ -70,6 +119,8 @@ class OutboundMessage(models.Model):
         SENT = "sent", _("Sent")
         FAILED = "failed", _("Failed")
         UNKNOWN = "unknown", _("Unknown (interrupted while sending)")
+
+    ANSWERABLE = (State.SENT, State.UNKNOWN)
 
     # enrollment: the unique (enrollment, step) serves its lookups; token and message_id are
     # indexed in Meta (a field's own unique/db_index adds a second, LIKE-only index on
@@ -103,7 +154,7 @@ class OutboundMessage(models.Model):
     clicked_at = models.DateTimeField(null=True, blank=True)
     replied_at = models.DateTimeField(null=True, blank=True)
 
-    objects = WorkspaceManager()
+    objects = OutboundMessageQuerySet.as_manager()
     workspace_path = "enrollment__campaign__workspace"
 
     class Meta:
@@ -120,6 +171,25 @@ class OutboundMessage(models.Model):
 
     def __str__(self) -> str:
         return f"{self.recipient} step {self.step_id}: {self.state}"
+
+    @property
+    def went_out(self) -> bool:
+        """Sent, or maybe (`unknown`: interrupted while the server had it)."""
+        return self.state in self.ANSWERABLE
+
+    @property
+    def handed_over_at(self):
+        """When it went to the server: sent, or claimed for an `unknown` one."""
+        return self.sent_at or self.sending_at
+
+    def may_retry(self, now, *, attempts_at_most: int, within) -> bool:
+        """After a temporary failure: another attempt, unless it has had its share or has
+        waited too long since it was queued."""
+        return self.attempts < attempts_at_most and now - self.queued_at <= within
+
+    def retry_backoff(self):
+        """5 minutes after the first attempt, doubling each time."""
+        return datetime.timedelta(minutes=5 * 2 ** (self.attempts - 1))
 
 
 class TrackedLink(models.Model):

@@ -3,11 +3,11 @@
 `campaign_people` filters a campaign's enrollments the way the People page offers them (in the
 sequence, finished, replied, bounced, unsubscribed, interrupted, other stops) and
 `people_counts` counts every filter in one query. `people_progress` summarises the messages of
-one page of enrollments in one query. `people_continue` is the user's answer to an interrupted
-send: the worker stopped between handing a message to the server and hearing back, so Postigo
-cannot tell whether it went out and never sends it again by itself (DESIGN invariant 2); the
-user, who may know (their Sent folder, the lead), can take it as delivered and let the
-sequence go on from the next step.
+one page of enrollments in one query. `lifecycle.enrollments_continue` is the user's answer to
+an interrupted send: the worker stopped between handing a message to the server and hearing
+back, so Postigo cannot tell whether it went out and never sends it again by itself (DESIGN
+invariant 2); the user, who may know (their Sent folder, the lead), can take it as delivered
+and let the sequence go on from the next step.
 """
 
 from __future__ import annotations
@@ -17,23 +17,17 @@ import zoneinfo
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from django.db import transaction
-from django.db.models import Count, Q, QuerySet
-from django.utils import timezone
+from django.db.models import Count, QuerySet
 from django.utils.translation import gettext_lazy as _
 
-from campaigns.leads.suppression import Suppressions
-from campaigns.models import Campaign, Enrollment, Lead, OutboundMessage, Reply
-from campaigns.schedule import next_send_time
-from campaigns.sending.delivery import FOLLOW_UP_JITTER, INTERRUPTED
-from campaigns.stats import Tally
-from core.db import search_words, update_each
+from campaigns.models import Campaign, Enrollment, Lead, OutboundMessage, Reply, StopReason
+from core.db import search_words
 
 _NAMED_STOPS = {
-    "replied": ("replied",),
-    "bounced": ("bounced",),
-    "unsubscribed": ("unsubscribed", "suppressed"),
-    "interrupted": (INTERRUPTED,),
+    "replied": (StopReason.REPLIED,),
+    "bounced": (StopReason.BOUNCED,),
+    "unsubscribed": (StopReason.UNSUBSCRIBED, StopReason.SUPPRESSED),
+    "interrupted": (StopReason.INTERRUPTED,),
 }
 FILTERS = [
     ("", _("Everyone")),
@@ -50,19 +44,19 @@ _OTHER_STOPS = [reason for reasons in _NAMED_STOPS.values() for reason in reason
 State = OutboundMessage.State
 
 
-def _condition(status: str) -> Q:
+def _filtered(people: QuerySet, status: str) -> QuerySet:
     if status in ("active", "completed"):
-        return Q(status=status)
+        return people.filter(status=status)
     if status in _NAMED_STOPS:
-        return Q(status=Enrollment.Status.STOPPED, stop_reason__in=_NAMED_STOPS[status])
+        return people.stopped(_NAMED_STOPS[status])
     if status == "stopped":
-        return Q(status=Enrollment.Status.STOPPED) & ~Q(stop_reason__in=_OTHER_STOPS)
-    return Q()
+        return people.stopped().exclude(stop_reason__in=_OTHER_STOPS)
+    return people
 
 
 def campaign_people(campaign: Campaign, *, status: str = "", q: str = "") -> QuerySet:
     """The campaign's enrollments under one filter, searched by address, name or company."""
-    people = Enrollment.objects.filter(campaign=campaign).filter(_condition(status))
+    people = _filtered(Enrollment.objects.filter(campaign=campaign), status)
     people = search_words(people, q, _SEARCHED)
     # In the order they were enrolled: the primary key, so a page of a large campaign is read
     # without sorting all of it.
@@ -80,7 +74,7 @@ def people_counts(campaign: Campaign) -> dict[str, int]:
     )
     for status, reason, n in rows:
         counts[""] += n
-        if status != Enrollment.Status.STOPPED:
+        if status in (Enrollment.Status.ACTIVE, Enrollment.Status.COMPLETED):
             counts[status] += n
             continue
         named = next((key for key, reasons in _NAMED_STOPS.items() if reason in reasons), None)
@@ -255,75 +249,3 @@ def lead_activity(lead: Lead) -> list[Enrollment]:
         ordered = sorted(events[enrollment.pk], key=lambda event: event[:2])
         enrollment.timeline = [(kind, item) for _at, _step, kind, item in ordered]
     return enrollments
-
-
-def people_continue(
-    campaign: Campaign, enrollment_ids: list[int], *, now: datetime.datetime | None = None
-) -> int:
-    """Interrupted enrollments chosen by the user go on after their last message, taken as
-    delivered (it stays `unknown` in the records: that is what Postigo knows). Their next step
-    is scheduled as after a send; one with no step left is finished. Left alone: leads that
-    replied, bounced or unsubscribed meanwhile, suppressed addresses, and any enrollment whose
-    last message is not `unknown` or `sent`. Returns how many go on."""
-    if campaign.status not in (Campaign.Status.RUNNING, Campaign.Status.PAUSED):
-        return 0
-    now = now or timezone.now()
-    with transaction.atomic():
-        enrollments = list(
-            Enrollment.objects.select_for_update(of=("self",))
-            .filter(
-                campaign=campaign,
-                pk__in=enrollment_ids,
-                status=Enrollment.Status.STOPPED,
-                stop_reason=INTERRUPTED,
-                lead__status=Lead.Status.ACTIVE,
-            )
-            .select_related("lead")
-        )
-        last: dict[int, OutboundMessage] = {}
-        answered: set[int] = set()
-        for message in (
-            OutboundMessage.objects.filter(enrollment__in=enrollments)
-            .select_related("step")
-            .only("enrollment_id", "step__position", "state", "sent_at", "sending_at", "replied_at")
-            .order_by("step__position")
-        ):
-            last[message.enrollment_id] = message
-            if message.replied_at:
-                answered.add(message.enrollment_id)
-        suppressed = Suppressions.for_addresses(
-            campaign.workspace, [e.lead.email for e in enrollments]
-        )
-        steps = {step.position: step for step in campaign.steps.all()}
-        going_on, tally = [], Tally()
-        for enrollment in enrollments:
-            message = last.get(enrollment.pk)
-            if (
-                message is None
-                or message.state not in (State.UNKNOWN, State.SENT)
-                or enrollment.pk in answered
-                or enrollment.lead.email in suppressed
-            ):
-                continue
-            _go_on(campaign, enrollment, message, steps.get(message.step.position + 1), now)
-            tally.add(campaign.pk, "stopped", -1)
-            if enrollment.status == Enrollment.Status.COMPLETED:
-                tally.add(campaign.pk, "completed")
-            going_on.append(enrollment)
-        update_each(going_on, ["status", "stop_reason", "next_step", "next_due_at"])
-        tally.save()
-    return len(going_on)
-
-
-def _go_on(campaign, enrollment: Enrollment, message: OutboundMessage, following, now) -> None:
-    enrollment.stop_reason = ""
-    if following is None:
-        enrollment.status, enrollment.next_due_at = Enrollment.Status.COMPLETED, None
-        enrollment.next_step = message.step.position + 1
-        return
-    wait = datetime.timedelta(days=following.delay_days, hours=following.delay_hours)
-    tried = message.sent_at or message.sending_at or now
-    enrollment.status, enrollment.next_step = Enrollment.Status.ACTIVE, following.position
-    enrollment.next_due_at = next_send_time(
-        campaign, max(now, tried + wait), lead=enrollment.lead, jitter_seconds=FOLLOW_UP_JITTER
-    )

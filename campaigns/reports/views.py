@@ -16,6 +16,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from accounts.permissions import Action, allowed_to
 from campaigns.authoring.views import campaign_for, wizard_steps
+from campaigns.lifecycle import enrollments_continue
 from campaigns.models import Campaign
 from campaigns.reports import numbers, people
 from core.csv_export import csv_response
@@ -110,7 +111,7 @@ def campaign_people_continue(request, pk: int):
     else:
         values = request.POST.getlist("enrollment")
         chosen = [pk for pk in map(as_id, values) if pk is not None][:PEOPLE_PAGE]
-    going_on = people.people_continue(campaign, list(chosen))
+    going_on = enrollments_continue(campaign=campaign, enrollment_ids=list(chosen))
     if going_on:
         messages.success(
             request,

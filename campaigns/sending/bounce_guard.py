@@ -25,6 +25,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from accounts.services import notify, notify_managers_by_email
+from api import events as webhook_events
 from campaigns.models import Campaign, CampaignStat
 
 MIN_ATTEMPTS = 50
@@ -84,6 +85,9 @@ def pause_on_bounces(
         )
         if changed:
             campaign.status, campaign.paused_reason = Campaign.Status.PAUSED, reason
+            webhook_events.campaign_status_changed(
+                campaign, before=Campaign.Status.RUNNING, reason=f"bounce_guard: {reason}"
+            )
             _tell(campaign, reason)
             paused.append(campaign)
     return paused

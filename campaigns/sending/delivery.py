@@ -4,7 +4,8 @@ Per message: `queued → sending` is committed, with what is about to be sent, b
 SMTP (a chunk of CHUNK at a time, as its turn comes); the answer is recorded right after the
 server gives it (`sent`, `failed`, or back to `queued` with backoff). A crash in between leaves
 `sending`, which `recover_interrupted` turns into `unknown`: never sent again automatically.
-What the batch had not claimed yet stays `queued` and is dispatched again.
+What the batch had not claimed yet stays `queued` and is dispatched again. Every change of a
+message's or an enrollment's state is made by `campaigns/lifecycle.py`.
 """
 
 from __future__ import annotations
@@ -15,22 +16,29 @@ import time
 from collections import deque
 
 from django.db import transaction
-from django.db.models import F
 from django.utils import timezone
 
+from api import events as webhook_events
 from campaigns.authoring.rendering import render_outbound
 from campaigns.authoring.templating import TemplateError
 from campaigns.leads.suppression import Suppressions, suppression_add
+from campaigns.lifecycle import (
+    enrollment_advance,
+    message_fail,
+    message_unclaim,
+    messages_defer,
+    messages_no_longer_unknown,
+)
 from campaigns.models import (
     Campaign,
     Enrollment,
     Lead,
     OutboundMessage,
     Step,
+    StopReason,
     Suppression,
     Variant,
 )
-from campaigns.schedule import next_send_time
 from campaigns.sending.bounce_guard import pause_on_bounces
 from campaigns.sending.dispatch import attach_campaigns
 from campaigns.stats import Tally
@@ -46,9 +54,6 @@ logger = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 6
 GIVE_UP_AFTER = datetime.timedelta(days=3)
-INTERRUPTED_AFTER = datetime.timedelta(minutes=15)
-FOLLOW_UP_JITTER = 1800
-INTERRUPTED = "interrupted while sending"  # the stop reason recovery gives
 CHUNK = 10  # messages claimed, rendered and stored at a time while the SMTP helper sends
 BUDGET = 30  # seconds a batch takes new chunks; the rest goes to a new task
 
@@ -122,7 +127,7 @@ def _send_in_chunks(mailbox: Mailbox, messages: list[OutboundMessage], *, previo
     counts: dict[str, int] = {}
     results: list[SendResult] = []
     in_flight: deque[OutboundMessage] = deque()  # handed over, in order, answer not read yet
-    sent = _SentBuffer()
+    sent = _SentBuffer(mailbox.workspace_id)
     prepared, deadline = 0, time.monotonic() + BUDGET
 
     def record(result: SendResult) -> None:
@@ -158,8 +163,8 @@ def _send_in_chunks(mailbox: Mailbox, messages: list[OutboundMessage], *, previo
         # Not attempted: the mailbox failed first (it is paused now); the leads are not at fault.
         wait = datetime.timedelta(minutes=30)
         for message in in_flight:
-            _unclaim(message, delay=wait)
-        _defer(rest, delay=wait)
+            message_unclaim(message=message, delay=wait)
+        messages_defer(messages=rest, delay=wait)
         rest = []
     return counts, rest
 
@@ -186,7 +191,11 @@ def _claimed_and_rendered(messages: list[OutboundMessage], previous: dict):
             try:
                 outgoing = render_outbound(message, previous=previous.get(message.enrollment_id))
             except TemplateError as exc:  # the launch gate prevents this; a bad edit may not
-                _fail(message, f"template error: {exc}", stop="template error")
+                message_fail(
+                    message=message,
+                    reason=StopReason.TEMPLATE_ERROR,
+                    response=f"template error: {exc}",
+                )
                 continue
             ready.append((message, outgoing))
         stored = [message for message, _outgoing in ready]
@@ -208,11 +217,19 @@ class _Allowed:
 
     def check(self, message: OutboundMessage) -> bool:
         if message.recipient in self.suppressed:
-            _fail(message, "suppressed before sending", stop="suppressed")
+            message_fail(
+                message=message,
+                reason=StopReason.SUPPRESSED,
+                response="suppressed before sending",
+            )
         elif message.pk not in self.running:
-            _unclaim(message)  # paused meanwhile: nothing went out; it waits for resume
+            message_unclaim(message=message)  # paused meanwhile: it waits for resume
         elif message.variant is None:  # deleted after the message was queued
-            _fail(message, "its variant was deleted", stop="variant deleted")
+            message_fail(
+                message=message,
+                reason=StopReason.VARIANT_DELETED,
+                response="its variant was deleted",
+            )
         else:
             return True
         return False
@@ -227,7 +244,8 @@ class _SentBuffer:
 
     SIZE = 25
 
-    def __init__(self):
+    def __init__(self, workspace_id: int | None = None):
+        self.workspace_id = workspace_id
         self.messages: list[OutboundMessage] = []
         self.settled: set[int] = set()  # campaigns whose sends can no longer pause them
 
@@ -244,15 +262,25 @@ class _SentBuffer:
         messages, self.messages = self.messages, []
         tally = Tally()
         with transaction.atomic():
-            _no_longer_unknown(messages, tally)
+            messages_no_longer_unknown(messages, tally)
             update_each(messages, ["state", "sent_at", "smtp_code", "smtp_response"])
             # Locked: a stop or an unsubscribe committing meanwhile is not overwritten.
             still_active = set(
                 Enrollment.objects.select_for_update()
-                .filter(pk__in=[m.enrollment_id for m in messages], status=Enrollment.Status.ACTIVE)
+                .active()
+                .filter(pk__in=[m.enrollment_id for m in messages])
                 .values_list("pk", flat=True)
             )
-            enrollments = [_advanced(m) for m in messages if m.enrollment_id in still_active]
+            enrollments = []
+            for message in messages:
+                if message.enrollment_id in still_active:
+                    enrollment_advance(
+                        enrollment=message.enrollment,
+                        position=message.step.position,
+                        following=message.following,
+                        after=message.sent_at,
+                    )
+                    enrollments.append(message.enrollment)
             update_each(enrollments, ["status", "next_step", "next_due_at"])
             for message in messages:
                 tally.message(message.enrollment.campaign_id, message, "sent", at=message.sent_at)
@@ -260,26 +288,9 @@ class _SentBuffer:
                 if enrollment.status == Enrollment.Status.COMPLETED:
                     tally.add(enrollment.campaign_id, "completed")
             tally.save()
+            webhook_events.emails_sent(self.workspace_id, messages)
             campaign_ids = {m.enrollment.campaign_id for m in messages} - self.settled
             pause_on_bounces(campaign_ids, settled=self.settled)
-
-
-def _advanced(message: OutboundMessage) -> Enrollment:
-    """The message's enrollment moved past its step: the next one scheduled, or completed."""
-    enrollment, following = message.enrollment, message.following
-    if following is None:
-        enrollment.status = Enrollment.Status.COMPLETED
-        enrollment.next_step, enrollment.next_due_at = message.step.position + 1, None
-        return enrollment
-    wait = datetime.timedelta(days=following.delay_days, hours=following.delay_hours)
-    enrollment.next_step = following.position
-    enrollment.next_due_at = next_send_time(
-        enrollment.campaign,
-        message.sent_at + wait,
-        lead=enrollment.lead,
-        jitter_seconds=FOLLOW_UP_JITTER,
-    )
-    return enrollment
 
 
 def _previous_messages(messages: list[OutboundMessage]) -> dict[int, OutboundMessage]:
@@ -309,150 +320,21 @@ def _record(message: OutboundMessage, result: SendResult) -> None:
                 note=f"{result.code} {result.response}"[:200],
             )
             Lead.objects.filter(pk=message.enrollment.lead_id).update(status=Lead.Status.BOUNCED)
-            _fail(message, None, stop="bounced")
+            message_fail(message=message, reason=StopReason.BOUNCED)
+            webhook_events.email_bounced(
+                message.enrollment.campaign.workspace_id,
+                message,
+                permanent=True,
+                reason=f"{result.code} {result.response}",
+                during="smtp",
+            )
             pause_on_bounces([message.enrollment.campaign_id])
     elif outcome is Outcome.REJECTED:
-        _fail(message, None, stop="rejected")
+        message_fail(message=message, reason=StopReason.REJECTED)
     elif outcome is Outcome.TEMPORARY:
-        if message.attempts >= MAX_ATTEMPTS or now - message.queued_at > GIVE_UP_AFTER:
-            _fail(message, None, stop="gave up after temporary failures")
+        if message.may_retry(now, attempts_at_most=MAX_ATTEMPTS, within=GIVE_UP_AFTER):
+            message_unclaim(message=message, delay=message.retry_backoff())
         else:
-            backoff = datetime.timedelta(minutes=5 * 2 ** (message.attempts - 1))
-            _unclaim(message, delay=backoff)
+            message_fail(message=message, reason=StopReason.GAVE_UP)
     else:  # the mailbox itself failed (it is paused now); the lead is not at fault
-        _unclaim(message, delay=datetime.timedelta(minutes=30))
-
-
-def _fail(message: OutboundMessage, response: str | None, *, stop: str) -> None:
-    message.state = State.FAILED
-    if response is not None:
-        message.smtp_response = response
-    campaign_id = message.enrollment.campaign_id
-    tally = Tally()
-    tally.message(campaign_id, message, "failed")
-    if stop == "bounced":
-        tally.message(campaign_id, message, "bounced")
-    with transaction.atomic():
-        _no_longer_unknown([message], tally)
-        message.save(update_fields=["state", "smtp_code", "smtp_response"])
-        stopped = Enrollment.objects.filter(
-            pk=message.enrollment_id, status=Enrollment.Status.ACTIVE
-        ).update(status=Enrollment.Status.STOPPED, stop_reason=stop, next_due_at=None)
-        tally.add(campaign_id, "stopped", stopped)
-        tally.save()
-
-
-def _no_longer_unknown(messages: list[OutboundMessage], tally: Tally) -> None:
-    """Recovery may have called a message `unknown` while its answer was still on its way (a
-    worker stalled past INTERRUPTED_AFTER): the answer wins, and it stops counting as unknown.
-    Locks the messages until the caller's transaction ends."""
-    late = set(
-        OutboundMessage.objects.select_for_update()
-        .filter(pk__in=[m.pk for m in messages], state=State.UNKNOWN)
-        .values_list("pk", flat=True)
-    )
-    for message in messages:
-        if message.pk in late:
-            campaign_id = message.enrollment.campaign_id
-            tally.message(campaign_id, message, "unknown", -1, at=message.sending_at)
-
-
-# What `delivered_after_all` reads of a message (and of its enrollment: the campaign).
-PROMOTED_FIELDS = ("sending_at", "step_id", "variant_id", "mailbox_id")
-
-
-def delivered_after_all(messages: list[OutboundMessage]) -> None:
-    """Mail came back about these messages (a reply, a bounce or complaint report): any the
-    records call `unknown` did go out. They become `sent`, at the moment they were handed to
-    the server, and are counted so. Inside the caller's transaction. Their sequences stay
-    stopped: what came back says why (`interrupted_ends`)."""
-    unknown = [m.pk for m in messages if m.state == State.UNKNOWN]  # as loaded: most are sent
-    if not unknown:
-        return
-    promoted = set(
-        OutboundMessage.objects.select_for_update()
-        .filter(pk__in=unknown, state=State.UNKNOWN)
-        .values_list("pk", flat=True)
-    )
-    if not promoted:
-        return
-    OutboundMessage.objects.filter(pk__in=promoted).update(
-        state=State.SENT, sent_at=F("sending_at")
-    )
-    tally = Tally()
-    for message in {m.pk: m for m in messages if m.pk in promoted}.values():
-        campaign_id = message.enrollment.campaign_id
-        tally.message(campaign_id, message, "unknown", -1, at=message.sending_at)
-        tally.message(campaign_id, message, "sent", at=message.sending_at)
-    for message in messages:
-        if message.pk in promoted:
-            message.state, message.sent_at = State.SENT, message.sending_at
-    tally.save()
-
-
-def interrupted_ends(enrollments, reason: str) -> None:
-    """Sequences stopped by an interrupted send (as loaded) now known to end for `reason`: a
-    reply or a bounce came back. Their status and counters stay (they were stopped already)."""
-    ids = {e.pk for e in enrollments if e.stop_reason == INTERRUPTED}
-    if ids:
-        Enrollment.objects.filter(pk__in=ids, stop_reason=INTERRUPTED).update(stop_reason=reason)
-
-
-def _unclaim(message: OutboundMessage, delay: datetime.timedelta | None = None) -> None:
-    """Back to queued: nothing was delivered. With a delay it is retried by the dispatcher;
-    without one it goes back to its enrollment (the message row is removed, the lead is due)."""
-    if delay is None:  # (still queued when the chunk's checks turn it back)
-        with transaction.atomic():
-            OutboundMessage.objects.filter(
-                pk=message.pk, state__in=(State.SENDING, State.QUEUED)
-            ).delete()
-            Enrollment.objects.filter(pk=message.enrollment_id).update(next_due_at=timezone.now())
-        return
-    # A message recovery already called unknown stays so: its sequence has stopped.
-    OutboundMessage.objects.filter(pk=message.pk, state=State.SENDING).update(
-        state=State.QUEUED,
-        next_attempt_at=timezone.now() + delay,
-        smtp_code=message.smtp_code,
-        smtp_response=message.smtp_response,
-    )
-
-
-def _defer(messages: list[OutboundMessage], *, delay: datetime.timedelta) -> None:
-    """Never claimed here: left queued, for the dispatcher to retry after `delay`."""
-    OutboundMessage.objects.filter(
-        pk__in=[m.pk for m in messages], state=State.QUEUED, next_attempt_at__isnull=True
-    ).update(next_attempt_at=timezone.now() + delay)
-
-
-def recover_interrupted(*, older_than: datetime.timedelta = INTERRUPTED_AFTER) -> int:
-    """Messages left in `sending` by a crash become `unknown`; their sequence stops there."""
-    cutoff = timezone.now() - older_than
-    tally = Tally()
-    with transaction.atomic():
-        stuck = list(
-            OutboundMessage.objects.select_for_update()
-            .filter(state=State.SENDING, sending_at__lt=cutoff)
-            .select_related("enrollment")
-            .only("step_id", "variant_id", "mailbox_id", "sending_at", "enrollment__campaign_id")
-        )
-        OutboundMessage.objects.filter(pk__in=[m.pk for m in stuck]).update(state=State.UNKNOWN)
-        active = Enrollment.objects.select_for_update().filter(
-            pk__in=[m.enrollment_id for m in stuck], status=Enrollment.Status.ACTIVE
-        )
-        for campaign_id in active.values_list("campaign_id", flat=True):
-            tally.add(campaign_id, "stopped")
-        active.update(
-            status=Enrollment.Status.STOPPED,
-            stop_reason=INTERRUPTED,
-            next_due_at=None,
-        )
-        for message in stuck:
-            tally.message(message.enrollment.campaign_id, message, "unknown", at=message.sending_at)
-        tally.save()
-    if stuck:
-        logger.warning("%s message(s) interrupted while sending are now unknown", len(stuck))
-    # Queued but never picked up (the send task was lost with a broker): dispatch them again.
-    OutboundMessage.objects.filter(
-        state=State.QUEUED, next_attempt_at__isnull=True, queued_at__lt=cutoff
-    ).update(next_attempt_at=timezone.now())
-    return len(stuck)
+        message_unclaim(message=message, delay=datetime.timedelta(minutes=30))

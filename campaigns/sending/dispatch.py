@@ -12,18 +12,23 @@ never Celery ETAs.
 from __future__ import annotations
 
 import datetime
+import logging
 import random
+import time
 
 from django.db import connection, transaction
 from django.utils import timezone
 
 from campaigns.leads.suppression import Suppressions
-from campaigns.models import Campaign, Enrollment, OutboundMessage, Step
+from campaigns.lifecycle import enrollment_complete, enrollments_stop
+from campaigns.models import Campaign, Enrollment, OutboundMessage, Step, StopReason
 from campaigns.schedule import in_window, next_send_time, send_zone
-from campaigns.stats import bump
+from core import heartbeat
 from core.db import create_each
 from smtp_accounts.models import Mailbox
 from smtp_accounts.rotation import reserve_send_slots
+
+logger = logging.getLogger(__name__)
 
 # Messages a mailbox hands to one send task (one SMTP session). The task claims them a chunk
 # at a time and passes what it has not reached after delivery.BUDGET seconds to a new task, so
@@ -39,12 +44,15 @@ def _locked(queryset):
 
 
 def due_mailboxes(now: datetime.datetime) -> list[int]:
-    enrollments = Enrollment.objects.filter(
-        status=Enrollment.Status.ACTIVE,
-        next_due_at__lte=now,
-        campaign__status=Campaign.Status.RUNNING,
-        mailbox__status=Mailbox.Status.ACTIVE,
-    ).values_list("mailbox_id", flat=True)
+    enrollments = (
+        Enrollment.objects.active()
+        .filter(
+            next_due_at__lte=now,
+            campaign__status=Campaign.Status.RUNNING,
+            mailbox__status=Mailbox.Status.ACTIVE,
+        )
+        .values_list("mailbox_id", flat=True)
+    )
     retries = OutboundMessage.objects.filter(
         state=OutboundMessage.State.QUEUED,
         next_attempt_at__lte=now,
@@ -82,11 +90,8 @@ def claim_for_mailbox(mailbox_id: int, now: datetime.datetime, batch: int = BATC
         )
         enrollments = list(
             _locked(Enrollment.objects.filter(mailbox_id=mailbox_id))
-            .filter(
-                status=Enrollment.Status.ACTIVE,
-                next_due_at__lte=now,
-                campaign__status=Campaign.Status.RUNNING,
-            )
+            .active()
+            .filter(next_due_at__lte=now, campaign__status=Campaign.Status.RUNNING)
             .select_related("lead")
             .order_by("next_due_at", "pk")[: batch - len(retries)]
         )
@@ -149,7 +154,7 @@ def _eligible(enrollments: list[Enrollment], now: datetime.datetime) -> list[tup
             open_now[zone] = in_window(campaign, now, lead)
         step = steps[campaign.pk].get(enrollment.next_step)
         if step is None:  # the sequence was shortened meanwhile
-            _finish(enrollment, Enrollment.Status.COMPLETED, "")
+            enrollment_complete(enrollment=enrollment)
         elif not open_now[zone]:
             later = next_send_time(campaign, now, lead=lead, jitter_seconds=RETRY_JITTER)
             _reschedule(enrollment, later)
@@ -158,7 +163,7 @@ def _eligible(enrollments: list[Enrollment], now: datetime.datetime) -> list[tup
             later = next_send_time(campaign, tomorrow, lead=lead, jitter_seconds=RETRY_JITTER)
             _reschedule(enrollment, later)
         elif enrollment.lead.email in suppressions[campaign.workspace_id]:
-            _finish(enrollment, Enrollment.Status.STOPPED, "suppressed")
+            enrollments_stop(enrollments=[enrollment.pk], reason=StopReason.SUPPRESSED)
         else:
             if step.position == 1:
                 new_today[campaign.pk] += 1
@@ -191,9 +196,27 @@ def _reschedule(enrollment: Enrollment, due: datetime.datetime | None) -> None:
     Enrollment.objects.filter(pk=enrollment.pk).update(next_due_at=due)
 
 
-def _finish(enrollment: Enrollment, status: str, reason: str) -> None:
-    """Inside the claim's transaction, with the enrollment locked."""
-    ended = Enrollment.objects.filter(pk=enrollment.pk, status=Enrollment.Status.ACTIVE).update(
-        status=status, stop_reason=reason, next_due_at=None
-    )
-    bump(enrollment.campaign_id, status, ended)
+TICK = "dispatch"
+TICK_SECONDS = 15  # the beat schedule's period (postigo/celery.py)
+
+
+def dispatch_tick_once(now: datetime.datetime | None = None) -> int | None:
+    """One tick at a time across every worker and beat: a tick published while another still
+    runs is skipped (None); a completed tick is recorded for /healthz, and one that overran
+    its period is logged with its size."""
+    with heartbeat.single_flight(TICK, timeout=10 * TICK_SECONDS) as held:
+        if not held:
+            logger.info("dispatch tick skipped: the previous one is still running")
+            return None
+        started = time.monotonic()
+        sent = dispatch_tick(now)
+        took = time.monotonic() - started
+        heartbeat.beat(TICK)
+        if took > TICK_SECONDS:
+            logger.warning(
+                "dispatch tick overran: %.1f s for %d messages (period %d s)",
+                took,
+                sent,
+                TICK_SECONDS,
+            )
+        return sent

@@ -17,13 +17,22 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from api import events as webhook_events
 from campaigns.authoring.services import SYSTEM_FIELDS, body_source, parse_variant
 from campaigns.authoring.templating import TemplateError
 from campaigns.leads.suppression import Suppressions
-from campaigns.models import STANDARD_FIELDS, Campaign, Enrollment, Lead, OutboundMessage
+from campaigns.lifecycle import enrollments_stop
+from campaigns.models import (
+    STANDARD_FIELDS,
+    Campaign,
+    Enrollment,
+    Lead,
+    StopReason,
+)
 from campaigns.schedule import next_send_time
 from campaigns.sending.bounce_guard import bounce_count_restart
 from campaigns.stats import bump
+from privacy import services as privacy
 from smtp_accounts.rotation import assign_mailboxes
 
 MAX_NAMED = 5  # leads named per unresolved field; the rest are counted
@@ -48,6 +57,8 @@ def enrolled_leads(campaign: Campaign):
 def launch_problems(campaign: Campaign) -> list[Problem]:
     problems: list[Problem] = []
     url = lambda name: reverse(name, args=[campaign.pk])  # noqa: E731
+    if privacy.is_restricted(campaign.workspace_id):
+        problems.append(Problem(privacy.RESTRICTED_MESSAGE, reverse("privacy_settings")))
 
     # Leads, and which of them lack a value that some template needs without a fallback
     steps = list(campaign.steps.prefetch_related("variants"))
@@ -251,26 +262,32 @@ def campaign_launch(campaign: Campaign) -> int:
             raise LaunchError([Problem(_("This campaign is already running."), "")])
         if campaign.status == Campaign.Status.PAUSED:
             bounce_count_restart(campaign)
-        campaign.status = Campaign.Status.RUNNING
+        before, campaign.status = campaign.status, Campaign.Status.RUNNING
         campaign.launched_at = campaign.launched_at or timezone.now()
         campaign.save(update_fields=["status", "launched_at"])
+        webhook_events.campaign_status_changed(campaign, before=before)
         return campaign_enroll(campaign)
 
 
 def campaign_pause(campaign: Campaign) -> None:
     """Nothing new is claimed; messages already handed to a send task finish."""
-    Campaign.objects.filter(pk=campaign.pk, status=Campaign.Status.RUNNING).update(
-        status=Campaign.Status.PAUSED
-    )
+    with transaction.atomic():
+        paused = Campaign.objects.filter(pk=campaign.pk, status=Campaign.Status.RUNNING).update(
+            status=Campaign.Status.PAUSED
+        )
+        if paused:
+            campaign.status = Campaign.Status.PAUSED
+            webhook_events.campaign_status_changed(campaign, before=Campaign.Status.RUNNING)
 
 
 def campaign_stop(campaign: Campaign) -> None:
     with transaction.atomic():
+        before = Campaign.objects.filter(pk=campaign.pk).values_list("status", flat=True).first()
         Campaign.objects.filter(pk=campaign.pk).update(status=Campaign.Status.COMPLETED)
-        stopped = Enrollment.objects.filter(
-            campaign=campaign, status=Enrollment.Status.ACTIVE
-        ).update(status=Enrollment.Status.STOPPED, stop_reason="campaign stopped", next_due_at=None)
-        bump(campaign.pk, "stopped", stopped)
-        OutboundMessage.objects.filter(
-            enrollment__campaign=campaign, state=OutboundMessage.State.QUEUED
-        ).delete()
+        if before != Campaign.Status.COMPLETED:
+            campaign.status = Campaign.Status.COMPLETED
+            webhook_events.campaign_status_changed(campaign, before=before)
+        enrollments_stop(
+            enrollments=Enrollment.objects.filter(campaign=campaign),
+            reason=StopReason.CAMPAIGN_STOPPED,
+        )

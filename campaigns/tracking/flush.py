@@ -14,13 +14,14 @@ import logging
 
 from django.db import transaction
 
+from api import events as webhook_events
+from campaigns.lifecycle import PROMOTED_FIELDS, messages_mark_first, messages_promote
 from campaigns.models import Event, OutboundMessage
-from campaigns.sending.delivery import PROMOTED_FIELDS, delivered_after_all
 from campaigns.stats import Tally
 from campaigns.tracking import buffer as tracking_buffer
 from campaigns.tracking.buffer import OPEN, Hit
 from campaigns.tracking.links import MACHINE_CLICK_WITHIN, MACHINE_OPEN_WITHIN, is_machine
-from core.db import update_each
+from privacy.services import untracked_workspace_ids
 
 logger = logging.getLogger(__name__)
 
@@ -42,16 +43,18 @@ def tracking_flush(*, batch: int = FLUSH_BATCH) -> int:
 def record_hits(hits: list[Hit]) -> int:
     """Events for these hits (those whose message still exists), first opens/clicks counted."""
     messages, unknown = {}, set()
-    for token, pk, sent_at, state in OutboundMessage.objects.filter(
-        token__in={hit.token for hit in hits}
-    ).values_list("token", "pk", "sent_at", "state"):
+    found = OutboundMessage.objects.filter(token__in={hit.token for hit in hits})
+    if untracked := untracked_workspace_ids():  # restricted, or objecting to analytics
+        found = found.exclude(enrollment__campaign__workspace_id__in=untracked)
+    for token, pk, sent_at, state in found.values_list("token", "pk", "sent_at", "state"):
         messages[token] = (pk, sent_at)
         if state == OutboundMessage.State.UNKNOWN:
             unknown.add(pk)
     events: list[Event] = []
     first: dict[str, dict[int, datetime.datetime]] = {"opened_at": {}, "clicked_at": {}}
     for hit in hits:
-        if hit.token not in messages:  # erased, or older than the retention period
+        # Erased, older than the retention period, or of a workspace that records no tracking
+        if hit.token not in messages:
             continue
         pk, sent_at = messages[hit.token]
         opened = hit.kind == OPEN
@@ -77,28 +80,13 @@ def record_hits(hits: list[Hit]) -> int:
     with transaction.atomic():
         if unknown:  # opened or clicked: it went out after all (rare: a send was interrupted)
             in_doubt = OutboundMessage.objects.filter(pk__in=unknown).select_related("enrollment")
-            delivered_after_all(
+            messages_promote(
                 list(in_doubt.only(*PROMOTED_FIELDS, "enrollment__campaign_id", "state"))
             )
         Event.objects.bulk_create(events, ignore_conflicts=True, batch_size=1000)
+        webhook_events.tracking_hits(events)
         tally = Tally()
-        mark_first(first["opened_at"], "opened_at", "opened", tally)
-        mark_first(first["clicked_at"], "clicked_at", "clicked", tally)
+        messages_mark_first(first["opened_at"], "opened_at", "opened", tally)
+        messages_mark_first(first["clicked_at"], "clicked_at", "clicked", tally)
         tally.save()
     return len(events)
-
-
-def mark_first(firsts: dict[int, datetime.datetime], field: str, metric: str, tally: Tally) -> None:
-    """Set `field` on the messages that do not have it yet (locked), and count each once."""
-    if not firsts:
-        return
-    fresh = list(
-        OutboundMessage.objects.select_for_update(of=("self",))
-        .filter(pk__in=list(firsts), **{f"{field}__isnull": True})
-        .select_related("enrollment")
-        .only("step_id", "variant_id", "mailbox_id", "enrollment__campaign_id")
-    )
-    for message in fresh:
-        setattr(message, field, firsts[message.pk])
-        tally.message(message.enrollment.campaign_id, message, metric, at=firsts[message.pk])
-    update_each(fresh, [field])

@@ -7,6 +7,7 @@ from email import policy
 import time_machine
 
 from campaigns.authoring.services import campaign_create, step_add, variant_add, variant_save
+from campaigns.lifecycle import messages_recover_interrupted
 from campaigns.models import Lead, LeadList, LeadMembership
 from campaigns.sending import delivery
 from campaigns.sending.dispatch import claim_for_mailbox, dispatch_tick
@@ -89,5 +90,5 @@ def interrupted_after_delivery(workspace, mailbox, monkeypatch, n=3):
         patch.setattr(delivery._SentBuffer, "flush", lambda self: None)
         delivery.send_batch(mailbox_id=mailbox.pk, message_ids=ids)
     with time_machine.travel(at + datetime.timedelta(hours=1), tick=False):
-        assert delivery.recover_interrupted() == n
+        assert messages_recover_interrupted() == n
     return campaign

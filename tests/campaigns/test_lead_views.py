@@ -139,8 +139,8 @@ def test_suppression_page_adds_imports_and_removes_only_manual_entries(
     client.force_login(alice)
     url = reverse("suppression_list")
     client.post(url, {"entry": "@Rival.example", "note": "competitor"})
-    bounced, _created = suppression_add(
-        workspace=workspace_a, entry="b@x.example", reason="hard_bounce"
+    complained, _created = suppression_add(
+        workspace=workspace_a, entry="b@x.example", reason="complaint"
     )
     data = b"address\nx@y.example\nnot an address\n\nrival.example\n"
     report = upload_suppressions(client, django_capture_on_commit_callbacks, data)
@@ -151,9 +151,9 @@ def test_suppression_page_adds_imports_and_removes_only_manual_entries(
     assert manual.kind == "domain"
     client.post(reverse("suppression_delete", args=[manual.pk]))
     assert not Suppression.objects.filter(pk=manual.pk).exists()
-    refused = client.post(reverse("suppression_delete", args=[bounced.pk]), follow=True)
+    refused = client.post(reverse("suppression_delete", args=[complained.pk]), follow=True)
     assert "Only entries added by hand can be removed" in refused.content.decode()
-    assert Suppression.objects.filter(pk=bounced.pk).exists()
+    assert Suppression.objects.filter(pk=complained.pk).exists()
 
 
 def exported_suppressions(client) -> list[dict[str, str]]:

@@ -14,10 +14,10 @@ from django.urls import reverse
 
 from campaigns.inbox.receive import receive
 from campaigns.leads.suppression import suppression_add
+from campaigns.lifecycle import enrollments_continue, messages_recover_interrupted
 from campaigns.models import Enrollment, Lead, OutboundMessage, Reply
 from campaigns.reports import people
-from campaigns.reports.people import EXPORT_HEADER, people_continue
-from campaigns.sending.delivery import recover_interrupted
+from campaigns.reports.people import EXPORT_HEADER
 from campaigns.sending.dispatch import claim_for_mailbox
 from campaigns.sending.launch import campaign_launch
 from tests.campaigns.inbound_mail import gmail_reply
@@ -216,13 +216,13 @@ def test_the_last_step_interrupted_finishes_the_sequence(workspace_a, mailbox, s
         ids = claim_for_mailbox(mailbox.pk, at)
         OutboundMessage.objects.filter(pk__in=ids).update(state="sending", sending_at=at)
     with time_machine.travel(at + HOUR, tick=False):
-        recover_interrupted()
+        messages_recover_interrupted()
     enrollment = Enrollment.objects.get()
     campaign.refresh_from_db()
-    assert people_continue(campaign, [enrollment.pk]) == 1
+    assert enrollments_continue(campaign=campaign, enrollment_ids=[enrollment.pk]) == 1
     enrollment.refresh_from_db()
     assert (enrollment.status, enrollment.next_due_at) == ("completed", None)
-    assert people_continue(campaign, [enrollment.pk]) == 0  # once
+    assert enrollments_continue(campaign=campaign, enrollment_ids=[enrollment.pk]) == 0  # once
 
 
 def test_another_workspace_cannot_see_or_continue(

@@ -160,7 +160,7 @@ def start_worker(env_worker) -> subprocess.Popen:
 
 
 def test_killing_the_worker_mid_batch_never_sends_twice(workspace_a, smtp_server, mailbox, worker):
-    from campaigns.sending.delivery import recover_interrupted
+    from campaigns.lifecycle import messages_recover_interrupted
 
     smtp_server.script.data_delay = 0.05  # a batch of 20 takes about a second
     mailbox.daily_cap = mailbox.hourly_cap = 500
@@ -175,7 +175,7 @@ def test_killing_the_worker_mid_batch_never_sends_twice(workspace_a, smtp_server
     moment = day0 + datetime.timedelta(hours=1, minutes=1)
     for _kill in range(4):
         with time_machine.travel(moment, tick=False):
-            recover_interrupted()  # the previous worker is dead: its `sending` is unknown now
+            messages_recover_interrupted()  # the previous worker died: `sending` is unknown
             sum(iter(dispatch_tick, 0))  # tick until nothing more is due
         time.sleep(1.2)  # mid-batch
         process.kill()  # kill -9
@@ -183,11 +183,11 @@ def test_killing_the_worker_mid_batch_never_sends_twice(workspace_a, smtp_server
         process = start_worker(recipe)
         moment += datetime.timedelta(minutes=20)
     with time_machine.travel(moment, tick=False):
-        recover_interrupted()
+        messages_recover_interrupted()
         sum(iter(dispatch_tick, 0))  # tick until nothing more is due
     wait_until_sent(timeout=180)
     with time_machine.travel(moment + datetime.timedelta(minutes=20), tick=False):
-        recover_interrupted()
+        messages_recover_interrupted()
     process.terminate()
     process.wait(timeout=30)
 

@@ -12,8 +12,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from campaigns.leads.suppression import is_suppressed, suppression_add
+from campaigns.lifecycle import messages_recover_interrupted
 from campaigns.models import Enrollment, Event, OutboundMessage
-from campaigns.sending.delivery import recover_interrupted, send_batch
+from campaigns.sending.delivery import send_batch
 from campaigns.sending.dispatch import claim_for_mailbox
 from campaigns.sending.launch import campaign_launch, campaign_pause
 from tests.campaigns.pipeline import START, UTC, build, parsed, run_until
@@ -120,7 +121,7 @@ def test_a_hard_bounce_is_recorded_whole_or_not_at_all(
     with time_machine.travel(START, tick=False):
         campaign = build(workspace_a, mailbox, n=1, steps=1)
         campaign_launch(campaign)
-    monkeypatch.setattr(delivery, "_fail", crashed)
+    monkeypatch.setattr(delivery, "message_fail", crashed)
     run_until(START + datetime.timedelta(hours=1, minutes=1))  # the send task fails
     assert [r.rcpt_tos for r in smtp_server.received] == []  # refused at RCPT
     assert not is_suppressed(workspace_a, "lead0@x.example")
@@ -167,7 +168,7 @@ def test_an_interrupted_send_becomes_unknown_and_is_never_resent(workspace_a, ma
         ids = claim_for_mailbox(mailbox.pk, START + datetime.timedelta(hours=2))
         _claimed_then_died(ids)
     with time_machine.travel(START + datetime.timedelta(hours=3), tick=False):
-        assert recover_interrupted() == 1
+        assert messages_recover_interrupted() == 1
     assert OutboundMessage.objects.get().state == "unknown"
     assert run_until(START + datetime.timedelta(days=3)) == 0
     assert smtp_server.received == []
@@ -193,7 +194,7 @@ def test_an_answer_arriving_after_recovery_wins_and_is_counted_once(
             claim_for_mailbox(mailbox.pk, START + datetime.timedelta(hours=2))
         )
     with time_machine.travel(START + datetime.timedelta(hours=3), tick=False):
-        assert recover_interrupted() == 1
+        assert messages_recover_interrupted() == 1
         assert campaign_report(campaign)["totals"]["unknown"] == 1
         message = OutboundMessage.objects.select_related("enrollment", "step").get(pk=pk)
         message.following = None
@@ -341,7 +342,7 @@ def test_a_crash_while_recording_sends_nothing_twice(
     assert OutboundMessage.objects.filter(state="queued").count() == 30 - len(sending)
     monkeypatch.undo()
     with time_machine.travel(START + datetime.timedelta(hours=3), tick=False):
-        assert recover_interrupted() == len(sending)
+        assert messages_recover_interrupted() == len(sending)
     assert run_until(START + datetime.timedelta(days=3)) == 30 - len(sending)
     received = [r.rcpt_tos[0] for r in smtp_server.received]
     assert len(received) == len(set(received)) == len(delivered) + 30 - len(sending)
@@ -374,7 +375,7 @@ def test_a_crash_strands_only_the_chunk_it_had_claimed(
     first_chunk = {r.rcpt_tos[0] for r in smtp_server.received}
     monkeypatch.undo()
     with time_machine.travel(START + datetime.timedelta(hours=3), tick=False):
-        assert recover_interrupted() == delivery.CHUNK
+        assert messages_recover_interrupted() == delivery.CHUNK
     assert run_until(START + datetime.timedelta(days=3)) == 30 - delivery.CHUNK
     received = [r.rcpt_tos[0] for r in smtp_server.received]
     assert len(received) == len(set(received)) == len(first_chunk) + 30 - delivery.CHUNK
@@ -460,7 +461,7 @@ def test_the_smtp_helper_dying_mid_batch_reaches_the_worker(workspace_a, mailbox
     assert states["sent"] == 2 and states["sending"] >= 1
     assert states["sent"] + states["sending"] + states["queued"] == 12
     with time_machine.travel(START + datetime.timedelta(hours=3), tick=False):
-        assert recover_interrupted() == states["sending"]
+        assert messages_recover_interrupted() == states["sending"]
     assert run_until(START + datetime.timedelta(days=3)) == states["queued"]
     assert helper().process.pid != victim
     received = [r.rcpt_tos[0] for r in smtp_server.received]

@@ -49,6 +49,8 @@ def test_pages_fit_a_phone(live_server, page, smtp_server):
         "/workspace/",
         "/settings/",
         "/settings/security/",
+        "/settings/privacy/",
+        "/legal/privacy/",
     ]
     wide = {}
     for path in pages:

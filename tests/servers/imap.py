@@ -28,12 +28,12 @@ ssl_cert = <{cert}
 ssl_key = <{key}
 ssl_min_protocol = TLSv1.2
 disable_plaintext_auth = no
-auth_mechanisms = plain login
+auth_mechanisms = plain login{mechanisms}
 default_internal_user = dovecot
 default_login_user = dovenull
 first_valid_uid = {uid}
 mail_location = maildir:~/Maildir
-passdb {{
+{oauth_passdb}passdb {{
   driver = passwd-file
   args = scheme=PLAIN username_format=%u {root}/passwd
 }}
@@ -62,7 +62,9 @@ class TestIMAPServer:
     username = "sender@acme.example"
     password = "imap-Passw0rd"
 
-    def __init__(self, certificate=None):
+    def __init__(self, certificate=None, *, introspection_url: str = ""):
+        """`introspection_url`: also accept AUTHENTICATE XOAUTH2/OAUTHBEARER, the bearer token
+        checked there (RFC 7662, as dovecot's oauth2 passdb does against a real provider)."""
         # pytest's tmp_path is private to root; dovecot's own users must reach this folder.
         self.root = Path(tempfile.mkdtemp(prefix="postigo-dovecot-"))
         self.root.chmod(0o755)
@@ -80,6 +82,17 @@ class TestIMAPServer:
         (self.root / "passwd").write_text(
             f"{self.username}:{{PLAIN}}{self.password}:{self.uid}:{self.gid}::{home}::\n"
         )
+        oauth_passdb = ""
+        if introspection_url:
+            (self.root / "oauth2.conf").write_text(
+                f"introspection_mode = post\nintrospection_url = {introspection_url}\n"
+                "force_introspection = yes\nusername_attribute = email\n"
+                "active_attribute = active\nactive_value = true\n"
+            )
+            oauth_passdb = (
+                "passdb {\n  driver = oauth2\n  mechanisms = xoauth2 oauthbearer\n"
+                f"  args = {self.root}/oauth2.conf\n}}\n"
+            )
         self.config = self.root / "dovecot.conf"
         self.config.write_text(
             CONFIG.format(
@@ -89,6 +102,8 @@ class TestIMAPServer:
                 uid=self.uid,
                 port=self.port,
                 ssl_port=self.ssl_port,
+                mechanisms=" xoauth2 oauthbearer" if introspection_url else "",
+                oauth_passdb=oauth_passdb,
             )
         )
 

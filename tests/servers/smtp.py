@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import asyncio
+import base64
+import json
 import socket
 import ssl
 import threading
+import urllib.parse
+import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from aiosmtpd.controller import Controller
-from aiosmtpd.smtp import AuthResult, LoginPassword
+from aiosmtpd.smtp import MISSING, AuthResult, LoginPassword
 
 from tests.servers.tls import make_certificate
 
@@ -36,6 +40,7 @@ class Script:
     rcpt: dict[str, str] = field(default_factory=dict)
     data_delay: float = 0.0
     disconnect_in_data: bool = False
+    auth_reply: str = ""  # refuse every password sign-in with this reply
 
 
 class ScriptedHandler:
@@ -64,6 +69,45 @@ class ScriptedHandler:
         return script.data_reply
 
 
+class XOAuth2Handler(ScriptedHandler):
+    """Also offers AUTH XOAUTH2, checking the bearer token by RFC 7662 introspection at
+    `introspection_url` (the fake OAuth provider), as Gmail and Exchange Online do with theirs."""
+
+    def __init__(self, server: TestSMTPServer, introspection_url: str):
+        super().__init__(server)
+        self.introspection_url = introspection_url
+
+    async def auth_XOAUTH2(self, smtp, args):
+        if len(args) > 1:
+            blob = base64.b64decode(args[1])
+        else:
+            blob = await smtp.challenge_auth("")
+            if blob is MISSING:
+                return AuthResult(success=False, handled=True)
+        fields = dict(
+            part.split("=", 1)
+            for part in blob.decode("utf-8", "replace").split("\x01")
+            if "=" in part
+        )
+        user, token = fields.get("user", ""), fields.get("auth", "").removeprefix("Bearer ")
+        info = await asyncio.get_running_loop().run_in_executor(None, self._introspect, token)
+        self.server.auth_attempts.append(f"xoauth2:{user}")
+        if info.get("active") and info.get("email") == user:
+            self.server.xoauth2_logins.append(user)
+            return AuthResult(success=True, auth_data=user)
+        # Gmail's way: a 334 challenge with a JSON status, the client's empty answer, then 535.
+        status = {"status": "401", "schemes": "bearer", "scope": "https://mail.google.com/"}
+        await smtp.challenge_auth(json.dumps(status))
+        return AuthResult(
+            success=False, handled=False, message="535 5.7.8 Username and Password not accepted"
+        )
+
+    def _introspect(self, token: str) -> dict:
+        data = urllib.parse.urlencode({"token": token}).encode()
+        with urllib.request.urlopen(self.introspection_url, data, timeout=5) as response:
+            return json.loads(response.read())
+
+
 class TestSMTPServer:
     __test__ = False  # a server, not a test class
 
@@ -72,20 +116,31 @@ class TestSMTPServer:
     username = "sender@acme.example"
     password = "s3cret-smtp-Passw0rd"
 
-    def __init__(self, folder: Path, *, implicit_tls: bool = False, certificate=None):
+    def __init__(
+        self,
+        folder: Path,
+        *,
+        implicit_tls: bool = False,
+        certificate=None,
+        introspection_url: str = "",
+    ):
         self.cert, self.key = certificate or make_certificate(folder)
         self.port = free_port()
         self.implicit_tls = implicit_tls
         self.script = Script()
         self.received: list[Received] = []
         self.auth_attempts: list[str] = []
+        self.xoauth2_logins: list[str] = []
         self.lock = threading.Lock()
         self.stopped = False
         context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         context.load_cert_chain(self.cert, self.key)
         kwargs = {"ssl_context": context} if implicit_tls else {"tls_context": context}
+        handler = (
+            XOAuth2Handler(self, introspection_url) if introspection_url else ScriptedHandler(self)
+        )
         self.controller = Controller(
-            ScriptedHandler(self),
+            handler,
             hostname="127.0.0.1",
             port=self.port,
             server_hostname="mx.test.localhost",
@@ -99,6 +154,8 @@ class TestSMTPServer:
         if not isinstance(auth_data, LoginPassword):
             return AuthResult(success=False, handled=False)
         self.auth_attempts.append(auth_data.login.decode())
+        if self.script.auth_reply:
+            return AuthResult(success=False, handled=False, message=self.script.auth_reply)
         ok = (
             auth_data.login.decode() == self.username
             and auth_data.password.decode() == self.password

@@ -33,7 +33,7 @@ def bind_existing(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("smtp_accounts", "0009_drop_unused_max_connections"),
+        ("smtp_accounts", "0010_oauth"),
     ]
 
     operations = [

@@ -8,8 +8,8 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('accounts', '0004_membership_viewer'),
-        ('campaigns', '0014_editor_angle_spintax'),
+        ('accounts', '0006_membership_viewer'),
+        ('campaigns', '0015_reply_failure'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

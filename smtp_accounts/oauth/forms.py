@@ -1,0 +1,49 @@
+"""The settings of a mailbox connected with OAuth: its servers and sign-in are the provider's,
+so only the sender's name, limits, warm-up, time zone and signature are edited here."""
+
+from __future__ import annotations
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from accounts.forms import timezone_choices
+from smtp_accounts.models import Mailbox
+
+
+class OAuthMailboxForm(forms.ModelForm):
+    timezone = forms.ChoiceField(label=_("Time zone"), choices=timezone_choices, initial="UTC")
+
+    class Meta:
+        model = Mailbox
+        fields = [
+            "from_name",
+            "daily_cap",
+            "hourly_cap",
+            "min_gap_seconds",
+            "gap_jitter_seconds",
+            "warmup_enabled",
+            "warmup_start",
+            "warmup_increment",
+            "timezone",
+            "signature_text",
+            "signature_html",
+        ]
+        widgets = {
+            "signature_text": forms.Textarea(attrs={"rows": 3}),
+            "signature_html": forms.Textarea(attrs={"rows": 3}),
+        }
+
+    def __init__(self, *args, workspace, **kwargs):
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
+        self.workspace = workspace
+
+    def clean(self):
+        data = super().clean()
+        if (
+            data.get("hourly_cap")
+            and data.get("daily_cap")
+            and data["hourly_cap"] > data["daily_cap"]
+        ):
+            self.add_error("hourly_cap", _("The hourly limit cannot be above the daily limit."))
+        return data
