@@ -41,6 +41,13 @@ def _fast_hashing_and_clean_cache(settings):
 
 
 @pytest.fixture(autouse=True)
+def _sessions_outlive_time_travel(settings):
+    # Tests travel days through time with a signed-in client; session expiry
+    # (accounts/session_expiry.py) is tested on its own, with its own settings.
+    settings.SESSION_IDLE_HOURS = settings.SESSION_LIFETIME_HOURS = 24 * 365 * 10
+
+
+@pytest.fixture(autouse=True)
 def _no_smtp_session_outlives_its_test():
     yield
     from smtp_accounts.background import clear_sessions
