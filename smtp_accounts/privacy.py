@@ -14,6 +14,7 @@ MAILBOX_COLUMNS = [
     "email",
     "from_name",
     "provider",
+    "oauth_provider",  # connected with Google/Microsoft; its tokens are never exported
     "smtp_host",
     "smtp_port",
     "smtp_security",
@@ -79,7 +80,13 @@ class MailboxShredder(Shredder):
 
     def workspace_closed(self, *, workspace):
         """Sending stops and the mailboxes' passwords are wiped: a closed workspace holds no
-        key to anyone's mailbox. Restoring it means entering them again."""
+        key to anyone's mailbox. Restoring it means entering them again (or reconnecting an
+        OAuth mailbox, whose grant is revoked at the provider where it can be)."""
+        from smtp_accounts.oauth.tokens import oauth_disconnect
+
+        connected = Mailbox.objects.for_workspace(workspace).filter(oauth_token__isnull=False)
+        for mailbox in connected:
+            oauth_disconnect(mailbox=mailbox)
         Mailbox.objects.for_workspace(workspace).update(
             smtp_password="",
             imap_password="",

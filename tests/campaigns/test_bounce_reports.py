@@ -394,3 +394,29 @@ def test_the_conversation_shows_whose_fault_a_bounce_is_and_what_to_fix(
     page = client.get(reverse("inbox_thread", args=[dead.pk])).content.decode()
     assert "the recipient&#x27;s address: unknown address · 5.1.1" in page
     assert "data-sender-side" not in page
+
+
+def test_blocklist_refusals_across_a_domains_mailboxes_pause_all_of_them(
+    workspace_a, mailbox, smtp_server, alice
+):
+    from tests.smtp_accounts.factories import sink_mailbox
+
+    sibling = sink_mailbox(workspace_a, smtp_server, email="bob.sender@acme.example")
+    elsewhere = sink_mailbox(workspace_a, smtp_server, email="carol@other.example")
+    with time_machine.travel(START, tick=False):
+        for box, prefix in ((mailbox, "a"), (sibling, "b"), (elsewhere, "c")):
+            campaign_launch(build(workspace_a, box, n=2, steps=2, prefix=prefix))
+    run_until(START + datetime.timedelta(hours=1, minutes=1))
+    by = {m.recipient: m for m in OutboundMessage.objects.all()}
+    receive(mailbox, shapes.postfix(returned(by["a0@x.example"], "spamhaus")), START)
+    receive(mailbox, shapes.postfix(returned(by["a1@x.example"], "s3140")), START)
+    receive(sibling, shapes.postfix(returned(by["b0@x.example"], "banned_ip")), START)
+    statuses = dict(
+        OutboundMessage.objects.values_list("mailbox__email", "mailbox__status").distinct()
+    )
+    assert statuses == {
+        mailbox.email: "paused_error",  # 2 of its own + 1 of its domain's: the domain's fault
+        "bob.sender@acme.example": "paused_error",
+        "carol@other.example": "active",
+    }
+    assert not Suppression.objects.exists()

@@ -23,6 +23,7 @@ from smtp_accounts.connection import check_smtp
 from smtp_accounts.imap_sync import SyncError, mailbox_sync
 from smtp_accounts.models import Mailbox, OAuthToken, SendLog
 from smtp_accounts.oauth.tokens import oauth_access_token
+from smtp_accounts.privacy import MailboxShredder
 from smtp_accounts.replies import Outcome
 from smtp_accounts.services import mailbox_send_batch
 from tests.conftest import dump_every_table
@@ -293,3 +294,25 @@ def test_reading_replies_with_a_revoked_grant_is_an_auth_failure(
     assert failure.value.auth is True  # the inbox sync pauses the mailbox and tells them
     assert "Reconnect" in str(failure.value)
     assert not OAuthToken.objects.filter(mailbox=mailbox).exists()
+
+
+def test_the_workspace_export_lists_the_oauth_mailbox_without_its_tokens(
+    google_oauth, connect_with, workspace_a
+):
+    mailbox = connect_with("google")
+    grant = OAuthToken.objects.get(mailbox=mailbox)
+    files = {f.name: list(f.rows) for f in MailboxShredder().export(workspace=workspace_a)}
+    [row] = files["mailboxes"]
+    assert row["oauth_provider"] == "google"
+    exported = repr(files)
+    assert grant.access_token not in exported and grant.refresh_token not in exported
+
+
+def test_closing_the_workspace_revokes_and_deletes_its_oauth_grants(
+    google_oauth, connect_with, workspace_a
+):
+    mailbox = connect_with("google")
+    MailboxShredder().workspace_closed(workspace=workspace_a)
+    assert not OAuthToken.objects.filter(mailbox=mailbox).exists()
+    assert google_oauth.revocations == 1
+    assert Mailbox.objects.get(pk=mailbox.pk).status == Mailbox.Status.PAUSED_BY_USER
