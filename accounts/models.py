@@ -105,6 +105,22 @@ class User(AbstractBaseUser, PermissionsMixin):
         return "".join(p[0] for p in parts[:2]).upper()
 
 
+class WorkspaceSendingQuerySet(models.QuerySet):
+    def allowed_to_send(self) -> WorkspaceSendingQuerySet:
+        """Workspaces that may send: open, not suspended, and not owned only by deactivated
+        people (a deactivated owner's workspace sends nothing, DESIGN invariant 9)."""
+        owned_by_the_deactivated_only = (
+            Membership.objects.filter(role=Membership.Role.OWNER)
+            .values("workspace_id")
+            .annotate(active=models.Count("pk", filter=models.Q(user__is_active=True)))
+            .filter(active=0)
+            .values("workspace_id")
+        )
+        return self.filter(closed_at__isnull=True, suspended_at__isnull=True).exclude(
+            pk__in=owned_by_the_deactivated_only
+        )
+
+
 class Workspace(models.Model):
     """A team's space: every piece of user data belongs to exactly one workspace."""
 
@@ -112,14 +128,27 @@ class Workspace(models.Model):
     name = models.CharField(_("name"), max_length=100)
     created_at = models.DateTimeField(auto_now_add=True)
     closed_at = models.DateTimeField(null=True, blank=True)
+    # Set by an operator after abuse review (ai admin); reversible. Nothing sends meanwhile.
+    suspended_at = models.DateTimeField(null=True, blank=True)
+    suspension_reason = models.TextField(blank=True)
     closed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     # Set when the purge erased its data but kept the row for records the law keeps (ledger).
     erased_at = models.DateTimeField(null=True, blank=True)
 
+    objects = WorkspaceSendingQuerySet.as_manager()
+
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def is_suspended(self) -> bool:
+        return self.suspended_at is not None
+
+    def may_send(self) -> bool:
+        """The same rule as `allowed_to_send`, for one workspace already loaded."""
+        return type(self).objects.allowed_to_send().filter(pk=self.pk).exists()
 
     @property
     def is_closed(self) -> bool:

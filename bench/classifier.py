@@ -11,7 +11,12 @@ printed here flatter the rules; a new round must be scored before it is learned 
 1 where the mail's headers would mark it automatic (RFC 3834). Reports, for each set, accuracy,
 per-label precision and recall, and the misses. The issue sets no threshold: these are figures
 to improve on, and the baseline the AI classifier will be compared with.
-Usage: .venv/bin/python bench/classifier.py [--set replies_round7.tsv]
+The remote path (issue 20): `remote_overhead` sends the first set's replies through what a
+refinement costs on our side — redaction, the official `openai` SDK, JSON-schema parsing —
+against the fake OpenAI server (tests/servers/ai_apis.py) on loopback, and the same requests
+as bare `httpx` POSTs of the already-built body (the baseline: network and server). The
+difference is our overhead per reply, network excluded; the issue sets no target.
+Usage: .venv/bin/python bench/classifier.py [--set replies_round7.tsv] [--remote-n 200]
 """
 
 from __future__ import annotations
@@ -36,7 +41,7 @@ SETS = {
 
 
 def evaluate(name: str, path: Path) -> None:
-    from campaigns.reply_labels import classify
+    from ai.providers.local import classify
 
     with path.open(encoding="utf-8") as file:
         rows = list(csv.DictReader(file, delimiter="\t"))
@@ -65,6 +70,73 @@ def evaluate(name: str, path: Path) -> None:
     result(name, "accuracy", accuracy, None, "report", True)
 
 
+def remote_overhead(n: int) -> None:
+    import json
+    import logging
+    import time
+
+    import httpx
+    from django.conf import settings
+
+    from ai.labels import DESCRIPTIONS
+    from ai.providers.base import REPLY_SCHEMA_NAME, REPLY_SYSTEM, reply_schema
+    from ai.providers.openai import OpenAIProvider
+    from ai.redaction import Redactor
+    from tests.servers.ai_apis import FakeOpenAI
+
+    for name in ("httpx", "httpx2", "openai"):
+        logging.getLogger(name).setLevel(logging.WARNING)
+    with SETS["classifier_accuracy"].open(encoding="utf-8") as file:
+        texts = [row["text"] for row in csv.DictReader(file, delimiter="\t")][:n]
+    labels = {str(k): v for k, v in DESCRIPTIONS.items()}
+    server = FakeOpenAI().start()
+    settings.OPENAI_BASE_URL = f"{server.url}/v1"
+    try:
+        provider = OpenAIProvider(api_key="sk-bench", model="gpt-4o-mini")
+        known = ["Margarethe", "Holland Foods", "margarethe@hollandfoods.nl", "+31 20 555 0199"]
+
+        def ours(text: str) -> None:
+            redactor = Redactor(known)
+            provider.classify_reply(text=redactor.redact(text), subject="Re: quick question",
+                                    labels=labels)  # fmt: skip
+
+        listed = "\n".join(f"- {name}: {text}" for name, text in labels.items())
+        bodies = [
+            json.dumps({"model": "gpt-4o-mini", "messages": [
+                {"role": "system", "content": REPLY_SYSTEM.format(labels=listed)},
+                {"role": "user", "content": f"Subject: Re: quick question\n\n{text}"}],
+                "response_format": {"type": "json_schema", "json_schema": {
+                    "name": REPLY_SCHEMA_NAME, "schema": reply_schema(labels), "strict": True}}})
+            for text in texts
+        ]  # fmt: skip
+        client = httpx.Client(base_url=settings.OPENAI_BASE_URL)
+
+        def bare(body: str) -> None:
+            client.post("/chat/completions", content=body,
+                        headers={"content-type": "application/json"}).json()  # fmt: skip
+
+        for text, body in zip(texts[:20], bodies[:20], strict=True):  # warm both paths up
+            ours(text)
+            bare(body)
+        timings = {}
+        for name, fn, items in (("ours", ours, texts), ("bare", bare, bodies)):
+            best = float("inf")
+            for _ in range(3):
+                start = time.perf_counter()
+                for item in items:
+                    fn(item)
+                best = min(best, time.perf_counter() - start)
+            timings[name] = best / len(items) * 1000
+    finally:
+        server.stop()
+    overhead = timings["ours"] - timings["bare"]
+    print(f"remote path per reply: {timings['ours']:.2f} ms with redaction + SDK + parsing, "
+          f"{timings['bare']:.2f} ms as a bare httpx POST; overhead {overhead:.2f} ms "
+          f"({len(texts)} replies, best of 3)")  # fmt: skip
+    result("classifier_remote_overhead", "ms_per_reply", timings["ours"], timings["bare"],
+           "report (overhead = value - baseline)", True)  # fmt: skip
+
+
 def main() -> None:
     import os
 
@@ -77,12 +149,14 @@ def main() -> None:
 
     parser = argparse.ArgumentParser()
     parser.add_argument("--set", help="one file of bench/data (a new round, on first sight)")
+    parser.add_argument("--remote-n", type=int, default=200, help="replies for the remote path")
     args = parser.parse_args()
     if args.set:
         evaluate("classifier_accuracy_first_sight", DATA / args.set)
         return
     for name, path in SETS.items():
         evaluate(name, path)
+    remote_overhead(args.remote_n)
 
 
 if __name__ == "__main__":

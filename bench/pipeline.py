@@ -24,6 +24,7 @@ from __future__ import annotations
 import argparse
 import datetime
 import json
+import os
 import sys
 import time
 from pathlib import Path
@@ -303,7 +304,8 @@ def stage_timers(server, n: int) -> None:
         print(f"  {label:32} {seconds * 1000 / n:6.3f}")
 
 
-BROKER = "redis://127.0.0.1:6379/14"
+# Its own Redis database; BENCH_BROKER_URL moves it (helpers sharing one Redis each take one).
+BROKER = os.environ.get("BENCH_BROKER_URL", "redis://127.0.0.1:6379/14")
 
 
 def _redis_up() -> bool:

@@ -10,3 +10,5 @@ class CampaignsConfig(AppConfig):
         from privacy.registry import register
 
         register(CampaignShredder)
+        # The content filter's decisions (ai.signals) resume or pause campaigns.
+        from campaigns.sending import content_gate  # noqa: F401

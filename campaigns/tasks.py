@@ -4,6 +4,7 @@ from celery import shared_task
 
 from campaigns import lifecycle
 from campaigns.inbox import receive
+from campaigns.inbox import services as inbox_services
 from campaigns.leads import imports
 from campaigns.sending import delivery, dispatch
 from campaigns.tracking import flush
@@ -50,3 +51,8 @@ def sync_inboxes() -> None:
 @shared_task(name="campaigns.tasks.sync_inbox", ignore_result=True)
 def sync_inbox(mailbox_id: int) -> None:
     receive.mailbox_inbox_sync(mailbox_id)
+
+
+@shared_task(name="campaigns.tasks.refine_reply_label", ignore_result=True)
+def refine_reply_label(reply_id: int) -> None:
+    inbox_services.reply_refine_label(reply_id=reply_id)

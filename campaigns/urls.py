@@ -1,5 +1,6 @@
 from django.urls import path
 
+from campaigns.authoring import ai_writing
 from campaigns.authoring import views as authoring_views
 from campaigns.inbox import views as inbox_views
 from campaigns.leads import suppression_views
@@ -13,6 +14,8 @@ urlpatterns = [
     path(
         "campaigns/<int:pk>/sequence/", authoring_views.campaign_sequence, name="campaign_sequence"
     ),
+    path("campaigns/<int:pk>/sequence/write/", ai_writing.sequence_write, name="sequence_write"),
+    path("campaigns/<int:pk>/sequence/check/", ai_writing.sequence_check, name="sequence_check"),
     path(
         "campaigns/<int:pk>/sequence/change/",
         authoring_views.sequence_change,

@@ -491,3 +491,12 @@ WEBHOOK_REQUIRE_HTTPS = envbool("WEBHOOK_REQUIRE_HTTPS", False)
 # resolvers, so production should point this at its own recursive resolver.
 DNS_NAMESERVERS = envlist("DNS_NAMESERVERS")
 DNS_TIMEOUT = envint("DNS_TIMEOUT", 4)
+
+# --- AI (issue 20): providers, timeouts, budgets -------------------------------------------------
+GEMINI_API_KEY = os.environ.get("GEMINI_API_KEY", "")
+GEMINI_MODEL = os.environ.get("GEMINI_MODEL", "gemini-2.5-flash")
+GEMINI_BASE_URL = os.environ.get("GEMINI_BASE_URL", "")  # tests point it at a local fake
+OPENAI_BASE_URL = os.environ.get("OPENAI_BASE_URL", "")  # tests point it at a local fake
+AI_TIMEOUT_SECONDS = float(os.environ.get("AI_TIMEOUT_SECONDS", "20"))
+AI_MAX_ATTEMPTS = 3  # per call, before the local provider answers
+AI_RETRY_BUDGET_SECONDS = float(os.environ.get("AI_RETRY_BUDGET_SECONDS", "30"))

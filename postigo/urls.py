@@ -26,6 +26,7 @@ urlpatterns = [
     path("", include("campaigns.urls")),
     path("mailboxes/", include("smtp_accounts.urls")),
     path("billing/", include("billing.urls")),
+    path("settings/ai/", include("ai.urls")),
     path("legal/", include("privacy.urls")),
     path("", include("api.urls")),
     path("", include("privacy.app_urls")),

@@ -22,6 +22,7 @@ from accounts.models import Membership, User, Workspace
 from accounts.two_factor import backup_code_digest
 from postigo.celery import app as celery_app
 from tests.servers import imap
+from tests.servers.ai_apis import FakeGemini, FakeOpenAI
 from tests.servers.dns import TestDNSServer, unused_udp_port
 from tests.servers.oauth import FakeOAuthProvider
 from tests.servers.smtp import SilentServer, TestSMTPServer
@@ -310,3 +311,49 @@ def microsoft_oauth(settings, oauth_provider_session, oauth_smtp_server, oauth_i
     return _oauth_configured(
         "microsoft", settings, oauth_provider_session, oauth_smtp_server, oauth_imap_server_session
     )
+
+
+# --- Fake AI providers (OpenAI and Gemini wire formats), started by fixtures -------------------
+
+OPENAI_KEY = "sk-test-alice-0123456789abcdef"
+
+
+@pytest.fixture
+def quick_ai(settings):
+    settings.AI_TIMEOUT_SECONDS = 0.5
+    settings.AI_RETRY_BUDGET_SECONDS = 5
+    settings.AI_MAX_ATTEMPTS = 3
+
+
+@pytest.fixture
+def fake_openai(settings, quick_ai):
+    server = FakeOpenAI().start()
+    settings.OPENAI_BASE_URL = f"{server.url}/v1"
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def fake_gemini(settings, quick_ai):
+    server = FakeGemini().start()
+    settings.GEMINI_BASE_URL = server.url
+    settings.GEMINI_API_KEY = "platform-gemini-key"
+    settings.GEMINI_MODEL = "gemini-2.5-flash"
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def openai_workspace(workspace_a, fake_openai):
+    """Workspace A answered by its own OpenAI key, through the fake server."""
+    from ai.models import AISettings, ProviderKey
+
+    AISettings.objects.create(workspace=workspace_a, provider=AISettings.Provider.OPENAI)
+    ProviderKey.objects.create(workspace=workspace_a, provider="openai", secret=OPENAI_KEY)
+    return workspace_a
+
+
+@pytest.fixture
+def gemini_workspace(workspace_a, fake_gemini):
+    """Workspace A on the built-in provider, with the operator's Gemini key set."""
+    return workspace_a

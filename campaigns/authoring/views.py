@@ -13,8 +13,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.permissions import Action, allowed_to
+from ai.services import provider_name_for
 from campaigns.authoring import content
 from campaigns.authoring import services as authoring
+from campaigns.authoring.ai_writing import BriefForm
 from campaigns.authoring.forms import (
     CampaignLeadsForm,
     CampaignMailboxesForm,
@@ -192,6 +194,8 @@ def campaign_sequence(request, pk: int):
             "steps": steps,
             "wizard": wizard_steps(campaign, "campaign_sequence"),
             "fields": _merge_fields(campaign),
+            "brief_form": BriefForm(),
+            "ai_provider": provider_name_for(campaign.workspace),
         },
     )
 

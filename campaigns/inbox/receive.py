@@ -15,7 +15,8 @@ the reading in `mail_reading.py` and `quotes.py`):
   campaign says so; when it names a return date, the lead's next follow-up waits until the day
   after;
 - a **reply**: kept with its new text (quoted history, signature and our own footer removed) and
-  a label from the built-in classifier (`reply_labels.py`), counted once, and it stops the lead's
+  a label from the built-in classifier (`ai.classifier.reply_classify`; a task refines it when
+  the workspace has a remote AI provider), counted once, and it stops the lead's
   sequence (and the company's, when the campaign says so); "remove me" in words unsubscribes.
   A reply-style bounce (a failure subject, in the thread) is read as a bounce first.
 Mail that answers none of our messages is not stored. Every outcome is idempotent: the same mail
@@ -40,6 +41,8 @@ from django.db.models import Min, Q
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from ai.classifier import reply_classify
+from ai.services import has_remote_provider
 from api import events as webhook_events
 from campaigns.authoring.content import html_to_text
 from campaigns.authoring.rendering import UNSUBSCRIBE_MAILTO_SUBJECT
@@ -64,6 +67,7 @@ from campaigns.inbox.mail_reading import (
     sender,
     thread_subject,
 )
+from campaigns.inbox.out_of_office import return_date
 from campaigns.inbox.quotes import footer_lines_of
 from campaigns.leads.addresses import company_domain
 from campaigns.leads.unsubscribe import unsubscribe
@@ -82,7 +86,6 @@ from campaigns.models import (
     StopReason,
     normalize_email,
 )
-from campaigns.reply_labels import classify, return_date
 from campaigns.schedule import next_send_time, send_zone
 from campaigns.stats import Tally
 from smtp_accounts.imap_sync import (
@@ -177,7 +180,20 @@ def receive_batch(
     for reply, message in new:
         if reply.label == Reply.Label.UNSUBSCRIBE:  # "remove me" in words: as good as the link
             unsubscribe(message)
+    _refine_later(mailbox, [reply for reply, _message in new])
     return kinds
+
+
+def _refine_later(mailbox: Mailbox, replies: list[Reply]) -> None:
+    """With a remote AI provider, a task refines each new reply's label; the sync never waits
+    on HTTP. Requests to stop are final already and are not sent anywhere."""
+    from campaigns.tasks import refine_reply_label
+
+    wanted = [r.pk for r in replies if r.kind == Reply.Kind.REPLY and r.pk
+              and r.label != Reply.Label.UNSUBSCRIBE]  # fmt: skip
+    if wanted and has_remote_provider(mailbox.workspace):
+        for pk in wanted:
+            refine_reply_label.delay_on_commit(pk)
 
 
 # The header fields `wanted_batch` reads (the sync fetches only these to judge a message).
@@ -226,7 +242,7 @@ def _reply(mail: _Incoming, message: OutboundMessage) -> Reply:
         kind=Reply.Kind.AUTO_REPLY if auto else Reply.Kind.REPLY,
         label=Reply.Label.UNSUBSCRIBE
         if _mailto_unsubscribe(thread_subject(subject))
-        else classify(written, subject, auto=auto),
+        else reply_classify(text=written, subject=subject, auto=auto),
         header_message_id=(MESSAGE_ID.findall(header(parsed, "Message-ID")) or [""])[0],
         received_at=mail.at,
         from_address=sender(parsed),

@@ -10,9 +10,10 @@ from django.utils import timezone
 from django.utils.html import escape
 from django.utils.translation import gettext as _
 
+from ai.classifier import reply_refine
 from api import events as webhook_events
 from campaigns.authoring.rendering import build_mime
-from campaigns.authoring.services import signature
+from campaigns.authoring.services import lead_values, signature
 from campaigns.leads.unsubscribe import unsubscribe
 from campaigns.models import OutboundMessage, Reply, SentReply
 from core.db import search_words
@@ -129,6 +130,35 @@ def reply_relabel(reply: Reply, label: str) -> bool:
             unsubscribe(reply.message)
             return True
     return False
+
+
+def reply_refine_label(*, reply_id: int) -> bool:
+    """Ask the workspace's AI provider for a better label than the offline rules gave, with the
+    redacted new text and subject; a person's label is never overwritten. True when stored.
+    A refined "unsubscribe" unsubscribes the lead, as a person's relabel does."""
+    reply = (
+        Reply.objects.select_related("message__enrollment__lead", "message__enrollment__campaign")
+        .filter(pk=reply_id, kind=Reply.Kind.REPLY)
+        .first()
+    )
+    if reply is None or reply.labelled_by_user or reply.label_provider:
+        return False
+    lead = reply.message.enrollment.lead
+    workspace = reply.message.enrollment.campaign.workspace
+    known = [reply.from_address, *lead_values(lead).values()]
+    verdict = reply_refine(
+        workspace=workspace, text=reply.text, subject=reply.subject, known_values=known
+    )
+    if verdict is None:
+        return False
+    with transaction.atomic():
+        updated = Reply.objects.filter(pk=reply.pk, labelled_by_user=False).update(
+            label=verdict.label, label_confidence=verdict.confidence,
+            label_reason=verdict.reason[:200], label_provider=verdict.provider,
+        )  # fmt: skip
+        if updated and verdict.label == Reply.Label.UNSUBSCRIBE and reply.label != verdict.label:
+            unsubscribe(reply.message)
+    return bool(updated)
 
 
 class AnswerError(ValueError):

@@ -74,6 +74,8 @@ class Campaign(models.Model):
         help_text=_("Counted once 50 emails have gone out since launch or resume; 0 never pauses."),
     )
     paused_reason = models.CharField(max_length=300, blank=True)  # set when Postigo paused it
+    # Held for review by the content filter (ai): no launch or resume until an operator decides.
+    held_at = models.DateTimeField(null=True, blank=True)
     # The counters' totals when the campaign was last resumed: the bounce limit counts from there.
     bounce_count_tried_before = models.PositiveIntegerField(default=0)
     bounce_count_bounced_before = models.PositiveIntegerField(default=0)

@@ -49,8 +49,14 @@ class Reply(models.Model):
     failure = models.CharField(max_length=12, choices=Failure, blank=True)
     failure_cause = models.CharField(max_length=20, blank=True)
     status_code = models.CharField(max_length=12, blank=True)
+    # One of Label, or a workspace's custom label (ai.CustomLabel), given by the AI refinement.
     label = models.CharField(max_length=20, choices=Label, blank=True)
     labelled_by_user = models.BooleanField(default=False)  # a person's label: classifier feedback
+    # Who gave `label`: "" (the offline rules at receive time) or the AI provider that refined
+    # it, with its confidence and one-line reason. A person's relabel always wins.
+    label_provider = models.CharField(max_length=10, blank=True)
+    label_confidence = models.FloatField(null=True, blank=True)
+    label_reason = models.CharField(max_length=200, blank=True)
     read_at = models.DateTimeField(null=True, blank=True)
 
     objects = WorkspaceManager()

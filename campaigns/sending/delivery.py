@@ -20,6 +20,7 @@ from django.utils import timezone
 
 from api import events as webhook_events
 from campaigns.authoring.rendering import render_outbound
+from campaigns.authoring.services import lead_values
 from campaigns.authoring.templating import TemplateError
 from campaigns.leads.suppression import Suppressions, suppression_add
 from campaigns.lifecycle import (
@@ -40,6 +41,7 @@ from campaigns.models import (
     Variant,
 )
 from campaigns.sending.bounce_guard import pause_on_bounces
+from campaigns.sending.content_gate import merge_values_blocked
 from campaigns.sending.dispatch import attach_campaigns
 from campaigns.stats import Tally
 from campaigns.tracking.links import store_links_batch
@@ -188,6 +190,10 @@ def _claimed_and_rendered(messages: list[OutboundMessage], previous: dict):
             message.attempts = locked[message.pk][0] + 1
             if not allowed.check(message):
                 continue
+            values = lead_values(message.enrollment.lead, sender=message.mailbox)
+            if merge_values_blocked(message, values):  # the local content filter, no HTTP
+                message_unclaim(message=message)  # not sent; it waits for the operator's decision
+                continue
             try:
                 outgoing = render_outbound(message, previous=previous.get(message.enrollment_id))
             except TemplateError as exc:  # the launch gate prevents this; a bad edit may not
@@ -214,6 +220,7 @@ class _Allowed:
         self.running = running
         workspace = messages[0].enrollment.campaign.workspace  # a batch is one workspace's
         self.suppressed = Suppressions.for_addresses(workspace, [m.recipient for m in messages])
+        self.may_send = workspace.may_send()  # suspended since the claim: nothing goes out
 
     def check(self, message: OutboundMessage) -> bool:
         if message.recipient in self.suppressed:
@@ -222,7 +229,7 @@ class _Allowed:
                 reason=StopReason.SUPPRESSED,
                 response="suppressed before sending",
             )
-        elif message.pk not in self.running:
+        elif not self.may_send or message.pk not in self.running:
             message_unclaim(message=message)  # paused meanwhile: it waits for resume
         elif message.variant is None:  # deleted after the message was queued
             message_fail(

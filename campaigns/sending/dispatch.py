@@ -19,6 +19,7 @@ import time
 from django.db import connection, transaction
 from django.utils import timezone
 
+from accounts.models import Workspace
 from campaigns.leads.suppression import Suppressions
 from campaigns.lifecycle import enrollment_complete, enrollments_stop
 from campaigns.models import Campaign, Enrollment, OutboundMessage, Step, StopReason
@@ -49,6 +50,7 @@ def due_mailboxes(now: datetime.datetime) -> list[int]:
         .filter(
             next_due_at__lte=now,
             campaign__status=Campaign.Status.RUNNING,
+            campaign__workspace__in=Workspace.objects.allowed_to_send(),
             mailbox__status=Mailbox.Status.ACTIVE,
         )
         .values_list("mailbox_id", flat=True)
@@ -57,6 +59,7 @@ def due_mailboxes(now: datetime.datetime) -> list[int]:
         state=OutboundMessage.State.QUEUED,
         next_attempt_at__lte=now,
         mailbox__status=Mailbox.Status.ACTIVE,
+        mailbox__workspace__in=Workspace.objects.allowed_to_send(),
     ).values_list("mailbox_id", flat=True)
     return sorted(set(enrollments.distinct()) | set(retries.distinct()))
 
@@ -85,13 +88,19 @@ def claim_for_mailbox(mailbox_id: int, now: datetime.datetime, batch: int = BATC
         retries = list(
             _locked(OutboundMessage.objects.filter(mailbox_id=mailbox_id))
             .filter(state=OutboundMessage.State.QUEUED, next_attempt_at__lte=now)
+            .filter(mailbox__workspace__in=Workspace.objects.allowed_to_send())
             .order_by("next_attempt_at")
             .values_list("pk", flat=True)[:batch]
         )
         enrollments = list(
             _locked(Enrollment.objects.filter(mailbox_id=mailbox_id))
             .active()
-            .filter(next_due_at__lte=now, campaign__status=Campaign.Status.RUNNING)
+            .filter(
+                next_due_at__lte=now,
+                campaign__status=Campaign.Status.RUNNING,
+                # A suspended workspace, or one whose only owners are deactivated, sends nothing.
+                campaign__workspace__in=Workspace.objects.allowed_to_send(),
+            )
             .select_related("lead")
             .order_by("next_due_at", "pk")[: batch - len(retries)]
         )

@@ -31,6 +31,7 @@ from campaigns.models import (
 )
 from campaigns.schedule import next_send_time
 from campaigns.sending.bounce_guard import bounce_count_restart
+from campaigns.sending.content_gate import launch_content_gate
 from campaigns.stats import bump
 from privacy import services as privacy
 from smtp_accounts.rotation import assign_mailboxes
@@ -123,6 +124,14 @@ def launch_problems(campaign: Campaign) -> list[Problem]:
         zoneinfo.ZoneInfo(campaign.timezone)
     except (zoneinfo.ZoneInfoNotFoundError, ValueError):
         problems.append(Problem(_("The time zone is not valid."), url("campaign_schedule")))
+
+    # Content review and the workspace's standing (ai)
+    if campaign.held_at:
+        problems.append(Problem(campaign.paused_reason or _("Held for review."),
+                                url("campaign_sequence")))  # fmt: skip
+    if not campaign.workspace.may_send():
+        problems.append(Problem(_("This workspace may not send: it is suspended, or its owner's "
+                                  "account is deactivated."), ""))  # fmt: skip
 
     # Mailboxes
     active = campaign.mailboxes.filter(status="active")
@@ -256,6 +265,9 @@ def campaign_launch(campaign: Campaign) -> int:
     problems = launch_problems(campaign)
     if problems:
         raise LaunchError(problems)
+    held = launch_content_gate(campaign)  # the AI content filter: may hold the campaign
+    if held:
+        raise LaunchError([Problem(held, reverse("campaign_sequence", args=[campaign.pk]))])
     with transaction.atomic():
         campaign = Campaign.objects.select_for_update().get(pk=campaign.pk)
         if campaign.status not in (Campaign.Status.DRAFT, Campaign.Status.PAUSED):

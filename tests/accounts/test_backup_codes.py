@@ -43,7 +43,7 @@ def test_the_migration_turns_readable_codes_into_digests_that_still_work(client,
     enable_two_factor(alice)  # (an authenticator, so the sign-in asks for a code)
     StaticDevice.objects.filter(user=alice).exclude(pk=static.pk).delete()
     static.token_set.create(token="abcd2345")  # how codes were stored before
-    migration = importlib.import_module("accounts.migrations.0005_hash_backup_codes")
+    migration = importlib.import_module("accounts.migrations.0006_hash_backup_codes")
     migration.hash_backup_codes(apps, None)
     migration.hash_backup_codes(apps, None)  # twice is harmless
     assert "abcd2345" not in dump_every_table()

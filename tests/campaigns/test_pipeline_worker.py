@@ -199,3 +199,35 @@ def test_killing_the_worker_mid_batch_never_sends_twice(workspace_a, smtp_server
     assert sent <= set(deliveries)  # "sent" is only ever said of delivered mail
     assert len(deliveries) >= states["sent"]
     assert sum(states.values()) + Enrollment.objects.filter(status="active").count() == 120
+
+
+def test_a_suspended_workspace_sends_nothing_through_the_worker(
+    workspace_a, alice, smtp_server, mailbox, worker
+):
+    from ai.review import workspace_suspend
+    from campaigns.models import Campaign
+    from campaigns.sending.dispatch import claim_for_mailbox
+    from campaigns.tasks import send_mailbox_batch
+    from tests.conftest import make_user
+
+    operator = make_user("ops@example.com", is_staff=True)
+    day0 = (timezone.now() + datetime.timedelta(days=1)).replace(
+        hour=9, minute=0, second=0, microsecond=0
+    )
+    with time_machine.travel(day0, tick=False):
+        campaign = build(workspace_a, mailbox, n=20, steps=1)
+        campaign_launch(campaign)
+    moment = day0 + datetime.timedelta(hours=1, minutes=1)
+    # Claimed while the workspace could send; suspended before the worker gets the batch.
+    claimed = claim_for_mailbox(mailbox.pk, moment)
+    assert len(claimed) == 20
+    workspace_suspend(workspace=workspace_a, operator=operator, reason="Phishing reports.")
+    send_mailbox_batch.delay(mailbox.pk, claimed)
+    wait_until_sent()  # the worker turns every message back: none stays queued or sending
+    # Even a campaign set running again is not claimed for a suspended workspace.
+    Campaign.objects.filter(pk=campaign.pk).update(status="running")
+    with time_machine.travel(moment + datetime.timedelta(hours=1), tick=False):
+        assert dispatch_tick() == 0
+    time.sleep(1)
+    assert smtp_server.received == []
+    assert not OutboundMessage.objects.exists()

@@ -4,7 +4,8 @@ import datetime
 
 import pytest
 
-from campaigns.reply_labels import classify, return_date
+from ai.providers.local import classify
+from campaigns.inbox.out_of_office import return_date
 
 RECEIVED = datetime.date(2026, 11, 24)
 

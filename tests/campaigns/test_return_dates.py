@@ -8,7 +8,7 @@ import datetime
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from campaigns.reply_labels import MAX_AHEAD, return_date
+from campaigns.inbox.out_of_office import MAX_AHEAD, return_date
 
 MONTH_NAMES = {
     "en": "January February March April May June July August September October November December",

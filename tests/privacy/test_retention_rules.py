@@ -85,6 +85,15 @@ def seed_export(ctx, at):
     return DataExport.objects.create(user=ctx.user, status="ready", expires_at=at)
 
 
+def seed_blocked_snapshot(ctx, at):
+    from ai.models import BlockedSnapshot
+
+    return BlockedSnapshot.objects.create(
+        workspace=ctx.workspace, stage="launch", subject="Verify your account",
+        provider="local", content_hash=secrets.token_hex(8), created_at=at,
+    )  # fmt: skip
+
+
 SIMPLE = {
     "data_exports": seed_export,
     "send_logs": seed_send_log,
@@ -94,6 +103,7 @@ SIMPLE = {
     "notifications": seed_notification,
     "sessions": seed_session,
     "invitations": seed_invitation,
+    "blocked_snapshots": seed_blocked_snapshot,
 }
 
 

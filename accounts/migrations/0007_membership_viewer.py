@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('accounts', '0005_hash_backup_codes'),
+        ('accounts', '0006_hash_backup_codes'),
     ]
 
     operations = [

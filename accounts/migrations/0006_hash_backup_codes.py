@@ -16,7 +16,7 @@ def hash_backup_codes(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("accounts", "0004_audit_actions"),
+        ("accounts", "0005_workspace_suspension"),
         ("otp_static", "0003_add_timestamps"),
     ]
 

@@ -8,8 +8,8 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('accounts', '0006_membership_viewer'),
-        ('campaigns', '0015_reply_failure'),
+        ('accounts', '0007_membership_viewer'),
+        ('campaigns', '0017_reply_label_refinement'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
