@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from allauth.account.adapter import get_adapter
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
@@ -156,6 +157,7 @@ def two_factor_login(request):
         except two_factor.TwoFactorError as exc:
             form.add_error("code", str(exc))
         else:
+            get_adapter(request).signed_in_message(request, request.user)
             return redirect(next_url)
     return render(request, "accounts/two_factor_login.html", {"form": form, "next": next_url})
 

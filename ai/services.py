@@ -16,12 +16,14 @@ from collections.abc import Callable
 
 from django.conf import settings
 from django.core.cache import cache
+from django.db import transaction
 from django.db.models import Count, Sum
 from django.utils import timezone
 
 from ai.models import AISettings, ProviderKey, Purpose, Usage
 from ai.providers.base import Answer, Provider, ProviderError
 from ai.providers.local import LocalProvider
+from billing.services import usage_charge
 
 log = logging.getLogger(__name__)
 
@@ -150,15 +152,18 @@ def ai_call(
                     break
                 time.sleep(wait)
                 continue
-            Usage.objects.create(
-                workspace=workspace,
-                purpose=purpose,
-                provider=answer.provider,
-                model=answer.model[:60],
-                input_tokens=answer.input_tokens,
-                output_tokens=answer.output_tokens,
-                attempts=attempts,
-            )
+            with transaction.atomic():  # recorded and charged together
+                usage = Usage.objects.create(
+                    workspace=workspace,
+                    purpose=purpose,
+                    provider=answer.provider,
+                    model=answer.model[:60],
+                    input_tokens=answer.input_tokens,
+                    output_tokens=answer.output_tokens,
+                    attempts=attempts,
+                )
+                if remote.name != "openai":  # the operator's provider; a workspace's own key is not
+                    usage_charge(workspace=workspace, purpose=purpose, reference=f"ai:{usage.pk}")
             return answer
     assert failure is not None
     if local is None:

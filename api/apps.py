@@ -5,3 +5,36 @@ class ApiConfig(AppConfig):
     name = "api"
     verbose_name = "API and webhooks"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from api.privacy import WebhookShredder
+        from privacy.registry import register
+
+        register(WebhookShredder)
+
+        from billing.signals import balance_exhausted, balance_low
+
+        balance_low.connect(_balance_low, dispatch_uid="api.balance_low")
+        balance_exhausted.connect(_balance_exhausted, dispatch_uid="api.balance_exhausted")
+
+
+def _balance_low(sender, workspace, balance, **kwargs) -> None:
+    _emit_balance(workspace, exhausted=False)
+
+
+def _balance_exhausted(sender, workspace, **kwargs) -> None:
+    _emit_balance(workspace, exhausted=True)
+
+
+def _emit_balance(workspace, *, exhausted: bool) -> None:
+    from api.events import balance_low
+    from billing.services import account_for
+
+    account = account_for(workspace)  # locked by the posting transaction that crossed
+    balance_low(
+        workspace,
+        balance=account.balance,
+        currency=account.currency,
+        threshold=account.low_balance_threshold,
+        exhausted=exhausted,
+    )

@@ -151,3 +151,18 @@ def tracking_hits(events) -> None:
 
 
 __all__ = ["lead_data"]
+
+
+def balance_low(workspace, *, balance: int, currency: str, threshold: int, exhausted: bool) -> None:
+    """Once per crossing, as billing tells the workspace (amounts in minor units)."""
+    webhooks_emit(
+        workspace=workspace,
+        event="balance.low",
+        data={
+            "balance": balance,
+            "currency": currency,
+            "threshold": threshold,
+            "exhausted": exhausted,
+            "at": now(),
+        },
+    )

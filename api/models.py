@@ -79,8 +79,7 @@ EVENTS = {
     "lead.unsubscribed": _("A lead unsubscribed"),
     "campaign.status_changed": _("A campaign started, paused, resumed or stopped"),
     "mailbox.error": _("A mailbox was paused by an error"),
-    # balance.low joins when billing keeps balances (issue 21): no event is listed before
-    # something emits it.
+    "balance.low": _("The prepaid balance fell below the low-balance threshold, or ran out"),
 }
 
 

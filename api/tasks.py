@@ -8,8 +8,3 @@ from api import webhooks
 @shared_task(ignore_result=True)
 def deliver_webhooks() -> int:
     return webhooks.deliver_due()
-
-
-@shared_task(ignore_result=True)
-def purge_webhook_events() -> int:
-    return webhooks.webhooks_purge()

@@ -287,6 +287,9 @@ def _claim(limit: int) -> list[WebhookDelivery]:
             status=WebhookDelivery.Status.PENDING,
             next_attempt_at__lte=now,
             endpoint__enabled=True,
+            # A closed workspace sends nothing, webhooks included: its pending deliveries
+            # wait (their payloads name leads) and go out only if it is restored.
+            endpoint__workspace__closed_at__isnull=True,
         ).order_by("next_attempt_at", "pk")
         if connection.features.has_select_for_update_skip_locked:
             due = due.select_for_update(skip_locked=True, of=("self",))
@@ -390,23 +393,3 @@ def _failing(endpoint: WebhookEndpoint, now: datetime.datetime) -> None:
                 workspace=workspace, title=title, body=body, url="/settings/api/"
             )
         )
-
-
-# --- Retention ----------------------------------------------------------------------------------
-
-KEEP_EVENTS = datetime.timedelta(days=30)
-
-
-def webhooks_purge(*, older_than: datetime.timedelta = KEEP_EVENTS) -> int:
-    """Forget events (and their delivery logs) older than `older_than`: payloads name leads and
-    quote replies. Pending deliveries are never that old (retries end after ~28 hours)."""
-    cutoff = timezone.now() - older_than
-    deleted = 0
-    while True:
-        ids = list(
-            WebhookEvent.objects.filter(created_at__lt=cutoff).values_list("pk", flat=True)[:5000]
-        )
-        if not ids:
-            return deleted
-        WebhookEvent.objects.filter(pk__in=ids).delete()
-        deleted += len(ids)

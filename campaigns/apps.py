@@ -7,6 +7,7 @@ class CampaignsConfig(AppConfig):
 
     def ready(self) -> None:
         from campaigns.privacy import CampaignShredder
+        from campaigns.sending import billing_gate  # noqa: F401  (pauses and resumes on the balance)
         from privacy.registry import register
 
         register(CampaignShredder)

@@ -318,6 +318,9 @@ def messages_promote(messages: list[OutboundMessage]) -> None:
     OutboundMessage.objects.filter(pk__in=promoted).update(
         state=State.SENT, sent_at=F("sending_at")
     )
+    from campaigns.sending.billing_gate import charge_sent  # (billing imports the models)
+
+    charge_sent([m for m in {m.pk: m for m in messages}.values() if m.pk in promoted])
     tally = Tally()
     for message in {m.pk: m for m in messages if m.pk in promoted}.values():
         campaign_id = message.enrollment.campaign_id

@@ -42,6 +42,7 @@ urlpatterns = [
     path("campaigns/<int:pk>/review/", authoring_views.campaign_review, name="campaign_review"),
     path("campaigns/<int:pk>/report/", report_views.campaign_report, name="campaign_report"),
     path("campaigns/<int:pk>/people/", report_views.campaign_people, name="campaign_people"),
+    path("campaigns/<int:pk>/log/", report_views.campaign_log, name="campaign_log"),
     path(
         "campaigns/<int:pk>/people/export/",
         report_views.campaign_people_export,
@@ -99,4 +100,5 @@ urlpatterns = [
     path("inbox/<int:pk>/unread/", inbox_views.inbox_unread, name="inbox_unread"),
     path("inbox/<int:pk>/answer/", inbox_views.inbox_answer, name="inbox_answer"),
     path("reports/", report_views.reports, name="reports"),
+    path("reports/export/", report_views.reports_export, name="reports_export"),
 ]

@@ -48,10 +48,6 @@ app.conf.update(
             "task": "api.tasks.deliver_webhooks",
             "schedule": 10.0,
         },
-        "purge-webhook-events": {  # payloads name leads: kept 30 days (api/webhooks.py)
-            "task": "api.tasks.purge_webhook_events",
-            "schedule": crontab(minute=29, hour=3),
-        },
         "dispatch-due-messages": {
             "task": "campaigns.tasks.dispatch_due",
             "schedule": 15.0,

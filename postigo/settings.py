@@ -146,6 +146,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "django.forms",  # the widget templates, for FORM_RENDERER below
     "django_otp",
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
@@ -213,6 +214,10 @@ TEMPLATES = [
         },
     },
 ]
+
+# Forms render with the project's templates first (templates/django/forms/: errors inside
+# their own field, labels without colons).
+FORM_RENDERER = "django.forms.renderers.TemplatesSetting"
 
 # --- Database -----------------------------------------------------------------------------
 DATABASE_URL = env("DATABASE_URL", f"sqlite:///{VAR_DIR / 'postigo.sqlite3'}")
@@ -301,6 +306,7 @@ ACCOUNT_USER_MODEL_USERNAME_FIELD = None
 ACCOUNT_EMAIL_VERIFICATION = "mandatory"
 ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_FORMS = {"signup": "accounts.forms.SignupForm"}
+ACCOUNT_ADAPTER = "accounts.adapter.AccountAdapter"
 ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Postigo] "
 ACCOUNT_DEFAULT_HTTP_PROTOCOL = "http" if DEVELOPMENT else "https"
@@ -500,3 +506,32 @@ OPENAI_BASE_URL = os.environ.get("OPENAI_BASE_URL", "")  # tests point it at a l
 AI_TIMEOUT_SECONDS = float(os.environ.get("AI_TIMEOUT_SECONDS", "20"))
 AI_MAX_ATTEMPTS = 3  # per call, before the local provider answers
 AI_RETRY_BUDGET_SECONDS = float(os.environ.get("AI_RETRY_BUDGET_SECONDS", "30"))
+
+# --- Billing (prepaid balance; docs/BILLING.md) -------------------------------------------------
+# Every amount is in the currency's minor unit (cents for EUR/USD), as an integer.
+BILLING_CURRENCY = env("BILLING_CURRENCY", "EUR").upper()
+BILLING_PRICE_EMAIL = envint("BILLING_PRICE_EMAIL", 1)  # per sent email
+# Per AI call, by purpose ("purpose=price,..."); "default" prices any purpose not listed.
+BILLING_PRICE_AI = {
+    name.strip(): int(price)
+    for name, _sep, price in (
+        item.partition("=") for item in envlist("BILLING_PRICE_AI", "default=2")
+    )
+}
+BILLING_STARTER_CREDIT = envint("BILLING_STARTER_CREDIT", 500)  # 0: no free credit
+BILLING_TOPUP_MIN = envint("BILLING_TOPUP_MIN", 500)
+BILLING_TOPUP_MAX = envint("BILLING_TOPUP_MAX", 1_000_000)
+BILLING_TOPUP_PRESETS = [int(v) for v in envlist("BILLING_TOPUP_PRESETS", "1000,2500,5000,10000")]
+BILLING_LOW_BALANCE_DEFAULT = envint("BILLING_LOW_BALANCE_DEFAULT", 200)
+BILLING_RECEIPT_PREFIX = env("BILLING_RECEIPT_PREFIX", "R-")
+OPERATOR_LEGAL_NAME = env("OPERATOR_LEGAL_NAME", "Postigo operator")
+OPERATOR_ADDRESS = env("OPERATOR_ADDRESS").replace("\\n", "\n")
+OPERATOR_VAT_ID = env("OPERATOR_VAT_ID")
+# Gateways are enabled by setting their keys. The API bases exist for local fakes in tests.
+STRIPE_SECRET_KEY = env("STRIPE_SECRET_KEY")
+STRIPE_WEBHOOK_SECRET = env("STRIPE_WEBHOOK_SECRET")
+STRIPE_API_BASE = env("STRIPE_API_BASE")  # empty: Stripe's own
+STRIPE_WEBHOOK_TOLERANCE = envint("STRIPE_WEBHOOK_TOLERANCE", 300)  # seconds
+COINGATE_API_KEY = env("COINGATE_API_KEY")
+COINGATE_API_BASE = env("COINGATE_API_BASE", "https://api.coingate.com").rstrip("/")
+COINGATE_RECEIVE_CURRENCY = env("COINGATE_RECEIVE_CURRENCY", "DO_NOT_CONVERT")

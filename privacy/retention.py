@@ -147,6 +147,14 @@ RULES: tuple[Rule, ...] = (
         date_field="created_at",
     ),
     Rule(
+        key="webhook_events",
+        model="api.WebhookEvent",
+        data=_("Webhook events sent to your endpoints, and their delivery log"),
+        counts_from=_("the event (retries end after about 28 hours)"),
+        period=Period(days=30),
+        date_field="created_at",
+    ),
+    Rule(
         key="tracking_hits",
         model="campaigns.TrackingHit",
         data=_("Opens and clicks not yet counted"),

@@ -264,7 +264,9 @@ def _missing_include(resolver, domain: str, record: str, include: str, lookups) 
 
 def check_spf(resolver, domain: str, provider_keys: Iterable[str] = ()) -> list[Finding]:
     includes = [p.spf_include for p in _providers(provider_keys) if p.spf_include]
-    fresh = " ".join(["v=spf1", *(f"include:{i}" for i in includes), "~all"])
+    # Without a known provider there is no record to offer: "v=spf1 ~all" alone authorises
+    # no server at all, so publishing it as offered would fail every message.
+    fresh = " ".join(["v=spf1", *(f"include:{i}" for i in includes), "~all"]) if includes else ""
     try:
         query(resolver, domain, "TXT")  # tells "the DNS did not answer" from "no record"
         result = checkdmarc.spf.check_spf(domain, resolver=resolver, timeout=resolver.lifetime)
@@ -289,11 +291,13 @@ def check_spf(resolver, domain: str, provider_keys: Iterable[str] = ()) -> list[
                 _("Publish this TXT record at the domain itself.")
                 if includes
                 else _(
-                    "Publish a TXT record naming your mail provider's servers, e.g. "
-                    "include:your-provider's SPF domain."
+                    "Publish a TXT record at the domain that names the servers your mail "
+                    "provider sends from: v=spf1, then the include: your provider documents "
+                    "(or ip4:/ip6: for your own servers), then ~all. Postigo does not know "
+                    "your provider, so it cannot write the record for you."
                 ),
-                "TXT",
-                domain,
+                "TXT" if includes else "",
+                domain if includes else "",
                 fresh,
             )
         ]
@@ -320,7 +324,12 @@ def check_spf(resolver, domain: str, provider_keys: Iterable[str] = ()) -> list[
                     "with their ip4:/ip6: ranges."
                 )
                 if too_many
-                else _("Correct the record; a minimal valid one is shown below."),
+                else _("Correct the record; a minimal valid one is shown below.")
+                if fresh
+                else _(
+                    "Correct the record: v=spf1, then the include: your mail provider documents "
+                    "(or ip4:/ip6: for your own servers), then ~all."
+                ),
                 "TXT",
                 domain,
                 fresh if not too_many else "",

@@ -24,6 +24,25 @@ class Security(models.TextChoices):
     NONE = "none", _("None (loopback in development only)")
 
 
+# The settings that decide when a full cap frees up (`Mailbox.capped_until`).
+CAP_FIELDS = frozenset(
+    {
+        "daily_cap",
+        "hourly_cap",
+        "warmup_enabled",
+        "warmup_start",
+        "warmup_increment",
+        "warmup_started_on",
+        "timezone",
+        "sent_today",
+        "sent_today_date",
+        "sent_this_hour",
+        "hour_window_start",
+        "status",
+    }
+)
+
+
 class Mailbox(models.Model):
     class Status(models.TextChoices):
         ACTIVE = "active", _("Active")
@@ -97,6 +116,10 @@ class Mailbox(models.Model):
     sent_this_hour = models.PositiveIntegerField(default=0)
     hour_window_start = models.DateTimeField(null=True, blank=True)
     next_send_at = models.DateTimeField(null=True, blank=True)
+    # When the day's or the hour's cap, full at the last reservation, lets it send again: the
+    # dispatcher does not visit the mailbox before then (a hint; the limits are checked at
+    # reservation). Saving the mailbox's settings clears it, so a raised cap applies at once.
+    capped_until = models.DateTimeField(null=True, blank=True)
     last_sent_at = models.DateTimeField(null=True, blank=True)
     consecutive_failures = models.PositiveIntegerField(default=0)
     # Reading replies over IMAP: when it last worked, and the error of the failing runs since.
@@ -130,6 +153,10 @@ class Mailbox(models.Model):
         if self.warmup_enabled and self.warmup_started_on is None:
             self.warmup_started_on = self.local_date()
         update_fields = kwargs.get("update_fields")
+        if update_fields is None or CAP_FIELDS.intersection(update_fields):
+            self.capped_until = None
+            if update_fields is not None:
+                kwargs["update_fields"] = {*update_fields, "capped_until"}
         if self._state.adding:
             # A new mailbox's passwords were entered together with its servers.
             self.bind_secrets()
@@ -147,7 +174,7 @@ class Mailbox(models.Model):
                 self.bind_secrets(smtp=smtp_new, imap=imap_new or imap_uses_smtp)
                 if update_fields is not None:
                     kwargs["update_fields"] = {
-                        *update_fields,
+                        *kwargs["update_fields"],
                         "smtp_secret_binding",
                         "imap_secret_binding",
                     }

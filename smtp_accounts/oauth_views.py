@@ -86,6 +86,7 @@ def mailbox_oauth_callback(request):
             workspace=request.workspace,
             redirect_uri=redirect_uri(),
             params=request.GET,
+            may_take_over=bool(request.membership and request.membership.can_manage_members),
         )
     except OAuthFlowError as exc:
         return render(request, "smtp_accounts/oauth_failed.html", {"message": str(exc)}, status=400)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime
 import random
+import zoneinfo
 from collections.abc import Sequence
 
 from django.db import transaction
@@ -82,7 +83,11 @@ def reserve_send_slots(*, mailbox_id: int, wanted: int) -> int:
         )
         if mailbox.min_gap_seconds or mailbox.gap_jitter_seconds:
             granted = min(granted, 1)
-        if granted <= 0:
+        if granted <= 0:  # a full cap: the dispatcher need not come back before it frees up
+            capped = capped_until(
+                mailbox, now, sent_today=sent_today, sent_this_hour=sent_this_hour
+            )
+            Mailbox.objects.filter(pk=mailbox.pk).update(capped_until=capped)
             return 0
         gap = mailbox.min_gap_seconds + random.randint(0, mailbox.gap_jitter_seconds)
         Mailbox.objects.filter(pk=mailbox.pk).update(
@@ -91,5 +96,27 @@ def reserve_send_slots(*, mailbox_id: int, wanted: int) -> int:
             sent_this_hour=sent_this_hour + granted,
             hour_window_start=hour,
             next_send_at=now + datetime.timedelta(seconds=gap) if gap else None,
+            capped_until=capped_until(
+                mailbox,
+                now,
+                sent_today=sent_today + granted,
+                sent_this_hour=sent_this_hour + granted,
+            ),
         )
         return granted
+
+
+def capped_until(
+    mailbox: Mailbox, now: datetime.datetime, *, sent_today: int, sent_this_hour: int
+) -> datetime.datetime | None:
+    """When the mailbox's full caps free up (the next clock hour; midnight in its time zone),
+    or None while neither is full."""
+    today = mailbox.local_date(now)
+    frees = []
+    if sent_this_hour >= mailbox.hourly_cap:
+        frees.append(now.replace(minute=0, second=0, microsecond=0) + datetime.timedelta(hours=1))
+    if sent_today >= mailbox.effective_daily_cap(today):
+        tz = zoneinfo.ZoneInfo(mailbox.timezone)
+        tomorrow = today + datetime.timedelta(days=1)
+        frees.append(datetime.datetime.combine(tomorrow, datetime.time(0), tzinfo=tz))
+    return max(frees, default=None)

@@ -41,7 +41,18 @@ def mailbox_pause(*, mailbox: Mailbox, reason: str = "", by_error: bool = False)
     return mailbox
 
 
+class MailboxNotResumable(ValueError):
+    """The mailbox cannot send again as it is; the message says what to do."""
+
+
 def mailbox_resume(*, mailbox: Mailbox) -> Mailbox:
+    """Send again. An OAuth mailbox without its grant (disconnected, revoked, or its workspace
+    closed) must be reconnected first: resuming it would only fail at the next send."""
+    if mailbox.oauth_provider and not mailbox.oauth_connected:
+        raise MailboxNotResumable(
+            _("%(email)s must be reconnected with %(provider)s before it can send again.")
+            % {"email": mailbox.email, "provider": mailbox.get_oauth_provider_display()}
+        )
     mailbox.status = Mailbox.Status.ACTIVE
     mailbox.status_reason = ""
     mailbox.status_changed_at = timezone.now()

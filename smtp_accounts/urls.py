@@ -1,6 +1,6 @@
 from django.urls import path
 
-from smtp_accounts import domain_views, oauth_views, views
+from smtp_accounts import domain_views, log_views, oauth_views, views
 
 urlpatterns = [
     path("", views.mailbox_list, name="mailbox_list"),
@@ -9,6 +9,7 @@ urlpatterns = [
     path("import/status/", views.mailbox_import_status, name="mailbox_import_status"),
     path("<int:pk>/", views.mailbox_detail, name="mailbox_detail"),
     path("<int:pk>/test/", views.mailbox_test, name="mailbox_test"),
+    path("<int:pk>/log/", log_views.mailbox_log, name="mailbox_log"),
     path("<int:pk>/toggle/", views.mailbox_toggle, name="mailbox_toggle"),
     path("<int:pk>/delete/", views.mailbox_delete, name="mailbox_delete"),
     path("<int:pk>/dkim/", views.mailbox_dkim_create, name="mailbox_dkim_create"),

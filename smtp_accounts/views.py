@@ -32,6 +32,7 @@ from smtp_accounts.oauth.providers import (
 )
 from smtp_accounts.presets import PRESETS
 from smtp_accounts.services import (
+    MailboxNotResumable,
     dkim_key_create,
     mailbox_pause,
     mailbox_resume,
@@ -161,15 +162,12 @@ def mailbox_toggle(request, pk: int):
     if mailbox.status == Mailbox.Status.ACTIVE:
         mailbox_pause(mailbox=mailbox, reason=_("Paused by %(who)s") % {"who": request.user.email})
         messages.info(request, _("%(email)s is paused.") % {"email": mailbox.email})
-    elif mailbox.oauth_provider and not mailbox.oauth_connected:
-        messages.warning(
-            request,
-            _("%(email)s must be reconnected with %(provider)s before it can send again.")
-            % {"email": mailbox.email, "provider": mailbox.get_oauth_provider_display()},
-        )
-        return redirect("mailbox_detail", pk=mailbox.pk)
     else:
-        mailbox_resume(mailbox=mailbox)
+        try:
+            mailbox_resume(mailbox=mailbox)
+        except MailboxNotResumable as exc:
+            messages.warning(request, str(exc))
+            return redirect("mailbox_detail", pk=mailbox.pk)
         messages.success(request, _("%(email)s is sending again.") % {"email": mailbox.email})
     return redirect("mailbox_list")
 

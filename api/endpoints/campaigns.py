@@ -256,8 +256,10 @@ def _check_ids(workspace, body: CampaignIn | CampaignPatch) -> None:
         ("list_ids", LeadList, body.list_ids),
         ("mailbox_ids", Mailbox, body.mailbox_ids),
     ):
-        if ids and model.objects.for_workspace(workspace).filter(pk__in=set(ids)).count() != len(
-            set(ids)
+        if ids and (
+            any(not 0 < pk < 2**63 for pk in ids)  # no row has it, and SQLite cannot compare it
+            or model.objects.for_workspace(workspace).filter(pk__in=set(ids)).count()
+            != len(set(ids))
         ):
             raise ApiProblem(
                 404, "not_found", f"{field}: no such object in this workspace.", field=field

@@ -6,10 +6,10 @@ import datetime
 
 from ninja import Query, Router, Schema
 
-from api.core import ERRORS, MAX_LIMIT, page
+from api.core import ERRORS, MAX_LIMIT, ApiProblem, page
 from core.tenancy import get_for_workspace_or_404
 from smtp_accounts.models import Mailbox
-from smtp_accounts.services import mailbox_pause, mailbox_resume
+from smtp_accounts.services import MailboxNotResumable, mailbox_pause, mailbox_resume
 
 router = Router(tags=["mailboxes"])
 
@@ -123,4 +123,7 @@ def pause_mailbox(request, mailbox_id: int, body: PauseIn | None = None):
 )
 def resume_mailbox(request, mailbox_id: int):
     mailbox = get_for_workspace_or_404(Mailbox, request.workspace, pk=mailbox_id)
-    return _out(mailbox_resume(mailbox=mailbox))
+    try:
+        return _out(mailbox_resume(mailbox=mailbox))
+    except MailboxNotResumable as exc:
+        raise ApiProblem(409, "not_connected", str(exc)) from exc

@@ -80,9 +80,10 @@ def add_suppression(request, body: SuppressionIn):
 @router.delete(
     "/suppressions/{int:suppression_id}",
     response={204: None, **ERRORS},
-    summary="Remove a manual suppression",
-    description="Manual entries; a domain suppressed for a company needs a key made by an "
-    "owner or admin. Unsubscribes, bounces and complaints are the recipient's word: 409.",
+    summary="Remove a suppression",
+    description="Manual entries with any key; a domain suppressed for a company or a bounce "
+    "with a key made by an owner or admin (the lead is active again). Unsubscribes and "
+    "complaints are the recipient's word: 409 not_removable.",
 )
 def remove_suppression(request, suppression_id: int):
     row = get_for_workspace_or_404(Suppression, request.workspace, pk=suppression_id)
@@ -92,5 +93,5 @@ def remove_suppression(request, suppression_id: int):
     try:
         suppression_remove(suppression=row, membership=membership, request=request)
     except SuppressionError as exc:
-        raise ApiProblem(409, "not_manual", str(exc)) from exc
+        raise ApiProblem(409, "not_removable", str(exc)) from exc
     return HttpResponse(status=204)

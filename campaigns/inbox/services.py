@@ -177,6 +177,10 @@ def reply_answer(reply: Reply, *, subject: str, body: str, user) -> SentReply:
     mailbox = message.mailbox
     if mailbox is None or mailbox.status != Mailbox.Status.ACTIVE:
         raise AnswerError(_("The mailbox this conversation went through is not active."))
+    if not mailbox.workspace.may_send():  # DESIGN §5.9: a suspended workspace sends nothing
+        raise AnswerError(
+            _("This workspace is suspended (or has no active owner): nothing can be sent.")
+        )
     to = reply.from_address or message.recipient
     subject = " ".join(subject.split())[:300] or answer_subject(reply)  # one line, always
     answering = reply.header_message_id or message.message_id

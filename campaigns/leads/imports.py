@@ -263,12 +263,13 @@ def _has_mail_server(run: _Run, domain: str) -> bool:
 
 def _commit_chunk(run: _Run, chunk: list[tuple[int, list[str]]]) -> None:
     imp = run.lead_import
-    counts = {"imported": 0, "updated": 0, "duplicates": 0, "invalid": 0, "suppressed": 0}
+    counts = dict.fromkeys(LeadImport.COUNTS, 0)
     problems: list[dict] = []
     candidates: dict[str, _Row] = {}
     for number, cells in chunk:
         if not any(c.strip() for c in cells):
-            continue  # empty rows are no leads and no errors
+            counts["blank"] += 1  # empty rows are no leads and no errors
+            continue
         parsed = _parse_row(run, number, cells)
         if isinstance(parsed, str):
             counts["invalid"] += 1
@@ -329,6 +330,7 @@ def _commit_chunk(run: _Run, chunk: list[tuple[int, list[str]]]) -> None:
         Lead.objects.bulk_create(new)
         counts["imported"] = len(new)
         counts["updated"] = _fill_existing(imp, existing, candidates)
+        counts["unchanged"] = len(existing) - counts["updated"]
         _add_to_list(imp, [lead.pk for lead in [*new, *existing.values()]], now)
         for name, value in counts.items():
             setattr(locked, name, getattr(locked, name) + value)

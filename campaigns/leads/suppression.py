@@ -164,6 +164,13 @@ def suppression_remove(*, suppression: Suppression, membership, request=None) ->
     becomes active again), by an owner or admin, recorded in the audit log; never an address's
     unsubscribe or complaint."""
     if not suppression.removable_by(membership):
+        if suppression.is_erased:
+            raise SuppressionError(
+                _(
+                    "This address was erased on the person's request; its entry stays so that "
+                    "they are never mailed again."
+                )
+            )
         if suppression.added_automatically_for_a_company:
             raise SuppressionError(
                 _("Only an owner or an admin of the workspace can remove a suppressed domain.")

@@ -15,6 +15,7 @@ from campaigns.models.leads import (
     value_hash,
 )
 from campaigns.models.sending import (
+    CampaignDay,
     Enrollment,
     Event,
     OutboundMessage,
@@ -30,6 +31,7 @@ __all__ = [
     "WEEKDAYS",
     "METRICS",
     "Campaign",
+    "CampaignDay",
     "CampaignStat",
     "Enrollment",
     "Event",

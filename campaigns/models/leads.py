@@ -187,9 +187,13 @@ class Suppression(models.Model):
         """Entries added by hand, a domain a campaign added for a company, an address a bounce
         report suppressed: an owner or admin (accounts/permissions.py: a removal may mail
         someone who asked not to be, or a report read wrong). An address that unsubscribed or
-        complained: nobody — that was the recipient's word."""
+        complained: nobody — that was the recipient's word. Nor an entry kept as a hash alone
+        after the address was erased on the person's request: it is what keeps them from being
+        mailed again."""
         from accounts.permissions import Action, can
 
+        if self.is_erased:
+            return False
         if (
             self.reason == self.Reason.MANUAL
             or self.added_automatically_for_a_company
@@ -197,6 +201,11 @@ class Suppression(models.Model):
         ):
             return can(membership, Action.SUPPRESSION_REMOVE)
         return False
+
+    @property
+    def is_erased(self) -> bool:
+        """Only the hash is left: the address was forgotten on request (privacy)."""
+        return not self.value and bool(self.value_hash)
 
     @property
     def is_bounce(self) -> bool:
@@ -234,6 +243,10 @@ class LeadImport(models.Model):
     duplicates = models.PositiveIntegerField(default=0)
     invalid = models.PositiveIntegerField(default=0)
     suppressed = models.PositiveIntegerField(default=0)
+    # Rows of a lead already there with nothing new (added to the list only), and empty rows:
+    # with these, the counts above add up to the rows processed.
+    unchanged = models.PositiveIntegerField(default=0)
+    blank = models.PositiveIntegerField(default=0)
     problems = models.JSONField(default=list)  # [{"row": n, "reason": "…"}], the first 1,000
     error = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -248,6 +261,13 @@ class LeadImport(models.Model):
 
     def __str__(self) -> str:
         return f"{self.filename} → {self.lead_list}"
+
+    COUNTS = ("imported", "updated", "unchanged", "duplicates", "invalid", "suppressed", "blank")
+
+    @property
+    def counted(self) -> int:
+        """Rows accounted for by the counts: the rows processed, once a chunk is committed."""
+        return sum(getattr(self, name) for name in self.COUNTS)
 
     @property
     def percent(self) -> int:

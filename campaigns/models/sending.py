@@ -192,6 +192,27 @@ class OutboundMessage(models.Model):
         return datetime.timedelta(minutes=5 * 2 ** (self.attempts - 1))
 
 
+class CampaignDay(models.Model):
+    """New leads (first steps) a campaign queued on one of its local days: the daily cap's
+    counter, kept in the dispatcher's claim transaction (row-locked, then incremented) so the
+    cap is exact under concurrent claims and reading it costs one row whatever the history."""
+
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="+")
+    day = models.DateField()  # in the campaign's time zone
+    new_leads = models.PositiveIntegerField(default=0)
+
+    objects = WorkspaceManager()
+    workspace_path = "campaign__workspace"
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["campaign", "day"], name="campaign_day_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"campaign {self.campaign_id} on {self.day}: {self.new_leads}"
+
+
 class TrackedLink(models.Model):
     """A link of one sent message; a click redirects only to a URL stored here."""
 

@@ -33,13 +33,21 @@ def _with_rates(row: dict) -> dict:
     return row
 
 
+def outcome(row: dict) -> dict:
+    """Summed counters made into what a report shows: delivered (sent, less the bounce reports
+    received after acceptance), every bounce (during SMTP or reported later) and the rates.
+    The campaign report and the workspace Reports page both read their numbers through this."""
+    row = _with_rates(row)
+    row["delivered"] = row["sent"] - row["returned"]
+    row["bounced"] += row["returned"]
+    row["bounced_rate"] = rate(row["bounced"], row["sent"] + row["failed"])
+    return row
+
+
 def campaign_report(campaign: Campaign) -> dict:
     stats = CampaignStat.objects.filter(campaign=campaign)
-    totals = _with_rates(stats.aggregate(**_sums()))
+    totals = outcome(stats.aggregate(**_sums()))
     totals["active"] = totals["enrolled"] - totals["completed"] - totals["stopped"]
-    totals["delivered"] = totals["sent"] - totals["returned"]
-    totals["bounced"] += totals["returned"]
-    totals["bounced_rate"] = rate(totals["bounced"], totals["sent"] + totals["failed"])
     totals["queued"] = OutboundMessage.objects.filter(
         state__in=[State.QUEUED, State.SENDING], enrollment__campaign=campaign
     ).count()

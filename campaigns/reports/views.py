@@ -1,5 +1,5 @@
 """Reports: a campaign's report and its people (list, CSV export, continuing interrupted leads),
-and the workspace-wide reports section, still to be built, showing what it will hold."""
+and the workspace's Reports page across campaigns (with its CSV export)."""
 
 from __future__ import annotations
 
@@ -8,34 +8,56 @@ from urllib.parse import urlencode
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
+from django.db.models import OuterRef, Subquery
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, ngettext
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.permissions import Action, allowed_to
 from campaigns.authoring.views import campaign_for, wizard_steps
 from campaigns.lifecycle import enrollments_continue
-from campaigns.models import Campaign
-from campaigns.reports import numbers, people
+from campaigns.models import Campaign, OutboundMessage
+from campaigns.reports import across, numbers, people
+from campaigns.reports.forms import report_filter
+from campaigns.stats import today
 from core.csv_export import csv_response
-from core.pages import Placeholder, placeholder_view
 from core.tenancy import as_id
+from smtp_accounts.log_views import render_log
+from smtp_accounts.models import SendLog
 
-reports = placeholder_view(
-    Placeholder(
-        title=gettext_lazy("Reports"),
-        icon="chart-bar",
-        heading=gettext_lazy("Campaign results will be charted here"),
-        body=gettext_lazy("Numbers you can trust, counted from the messages actually sent."),
-        will_show=[
-            gettext_lazy("Funnels by campaign, step, A/B variant and mailbox"),
-            gettext_lazy("Human opens and clicks, with machine opens filtered out"),
-            gettext_lazy("A/B winners declared only once the sample is large enough"),
-        ],
+
+@login_required
+@require_GET
+def reports(request):
+    """Every campaign of the workspace over a date range, by campaign, mailbox or day."""
+    form, period, by = report_filter(request.GET, today())
+    report = across.workspace_report(workspace=request.workspace, period=period, by=by)
+    query = urlencode({"start": period.start, "end": period.end, "by": by})
+    return render(
+        request,
+        "campaigns/reports.html",
+        {
+            "form": form,
+            "report": report,
+            "figures": across.FIGURES,
+            "groupings": [(key, label, key == by) for key, label in across.GROUPINGS.items()],
+            "period": period,
+            "query": query,
+            "has_any": across.has_any(report),
+        },
     )
-)
+
+
+@login_required
+@require_GET
+def reports_export(request):
+    """What the Reports page shows, as CSV: one line per row, then the totals."""
+    form, period, by = report_filter(request.GET, today())
+    report = across.workspace_report(workspace=request.workspace, period=period, by=by)
+    filename = f"postigo-report-by-{by}-{period.start}-{period.end}.csv"
+    return csv_response(filename, across.csv_header(by), across.csv_rows(report))
 
 
 @login_required
@@ -49,6 +71,38 @@ def campaign_report(request, pk: int):
             "campaign": campaign,
             "report": numbers.campaign_report(campaign),
             "wizard": wizard_steps(campaign, ""),
+        },
+    )
+
+
+# --- delivery log ---------------------------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def campaign_log(request, pk: int):
+    """Every SMTP attempt for this campaign's messages, with each message's state now."""
+    campaign = campaign_for(request, pk)
+    messages_of = OutboundMessage.objects.filter(enrollment__campaign=campaign).exclude(
+        message_id=""
+    )
+    state_now = messages_of.filter(message_id=OuterRef("message_id")).values("state")[:1]
+    logs = (
+        SendLog.objects.for_workspace(request.workspace)
+        .filter(message_id__in=messages_of.values("message_id"))
+        .annotate(state_now=Subquery(state_now))
+    )
+    return render_log(
+        request,
+        logs,
+        template_context={
+            "title": campaign.name,
+            "campaign": campaign,
+            "wizard": wizard_steps(campaign, ""),
+            "back_url": reverse("campaign_report", args=[campaign.pk]),
+            "log_url": reverse("campaign_log", args=[campaign.pk]),
+            "show_mailbox": True,
+            "states": dict(OutboundMessage.State.choices),
         },
     )
 

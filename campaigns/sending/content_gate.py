@@ -99,6 +99,12 @@ def campaign_hold(*, campaign: Campaign, explanation: str) -> None:
     Campaign.objects.filter(pk=campaign.pk).update(**changes)
     for name, value in changes.items():
         setattr(campaign, name, value)
+    if status:
+        from api import events as webhook_events
+
+        webhook_events.campaign_status_changed(
+            campaign, before=Campaign.Status.RUNNING, reason=f"held_for_review: {explanation}"
+        )
 
 
 def _phrase_or_link(value: str) -> bool:

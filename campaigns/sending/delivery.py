@@ -40,6 +40,7 @@ from campaigns.models import (
     Suppression,
     Variant,
 )
+from campaigns.sending.billing_gate import charge_sent
 from campaigns.sending.bounce_guard import pause_on_bounces
 from campaigns.sending.content_gate import merge_values_blocked
 from campaigns.sending.dispatch import attach_campaigns
@@ -271,6 +272,7 @@ class _SentBuffer:
         with transaction.atomic():
             messages_no_longer_unknown(messages, tally)
             update_each(messages, ["state", "sent_at", "smtp_code", "smtp_response"])
+            charge_sent(messages)  # paid for in the transaction that records them sent
             # Locked: a stop or an unsubscribe committing meanwhile is not overwritten.
             still_active = set(
                 Enrollment.objects.select_for_update()

@@ -5,8 +5,10 @@ Claims lock rows with `SELECT … FOR UPDATE SKIP LOCKED` on PostgreSQL, so disp
 at once never claim the same enrollment; on SQLite, whose writers are serialised (IMMEDIATE
 transactions), the same code is safe without the lock clause. Capacity is spent through
 `reserve_send_slots`, and `OutboundMessage` is unique per (enrollment, step): a message can be
-created once (a duplicate would abort the whole claim). Due times are columns polled here —
-never Celery ETAs.
+created once (a duplicate would abort the whole claim). The campaign's daily cap is a
+`CampaignDay` counter row, locked and incremented in the claim, so it is exact under concurrent
+claims and costs the same whatever the history; mailboxes that cannot send now (gap, full cap,
+paused) are left out of `due_mailboxes`. Due times are columns polled here — never Celery ETAs.
 """
 
 from __future__ import annotations
@@ -17,13 +19,22 @@ import random
 import time
 
 from django.db import connection, transaction
+from django.db.models import F, Q
 from django.utils import timezone
 
 from accounts.models import Workspace
 from campaigns.leads.suppression import Suppressions
 from campaigns.lifecycle import enrollment_complete, enrollments_stop
-from campaigns.models import Campaign, Enrollment, OutboundMessage, Step, StopReason
+from campaigns.models import (
+    Campaign,
+    CampaignDay,
+    Enrollment,
+    OutboundMessage,
+    Step,
+    StopReason,
+)
 from campaigns.schedule import in_window, next_send_time, send_zone
+from campaigns.sending.billing_gate import admissible
 from core import heartbeat
 from core.db import create_each
 from smtp_accounts.models import Mailbox
@@ -45,20 +56,28 @@ def _locked(queryset):
 
 
 def due_mailboxes(now: datetime.datetime) -> list[int]:
+    """The mailboxes with due work that may send now: active, past their gap, their caps not
+    full (`Mailbox.capped_until`). Any other costs nothing per tick."""
+    sendable = (
+        Mailbox.objects.filter(status=Mailbox.Status.ACTIVE)
+        .filter(Q(next_send_at__isnull=True) | Q(next_send_at__lte=now))
+        .filter(Q(capped_until__isnull=True) | Q(capped_until__lte=now))
+        .values("pk")
+    )
     enrollments = (
         Enrollment.objects.active()
         .filter(
             next_due_at__lte=now,
             campaign__status=Campaign.Status.RUNNING,
             campaign__workspace__in=Workspace.objects.allowed_to_send(),
-            mailbox__status=Mailbox.Status.ACTIVE,
+            mailbox_id__in=sendable,
         )
         .values_list("mailbox_id", flat=True)
     )
     retries = OutboundMessage.objects.filter(
         state=OutboundMessage.State.QUEUED,
         next_attempt_at__lte=now,
-        mailbox__status=Mailbox.Status.ACTIVE,
+        mailbox_id__in=sendable,
         mailbox__workspace__in=Workspace.objects.allowed_to_send(),
     ).values_list("mailbox_id", flat=True)
     return sorted(set(enrollments.distinct()) | set(retries.distinct()))
@@ -106,7 +125,8 @@ def claim_for_mailbox(mailbox_id: int, now: datetime.datetime, batch: int = BATC
         )
         attach_campaigns(enrollments)
         eligible = _eligible(enrollments, now)
-        granted = reserve_send_slots(mailbox_id=mailbox_id, wanted=len(retries) + len(eligible))
+        wanted = admissible(len(retries), eligible)  # what the balance pays for
+        granted = reserve_send_slots(mailbox_id=mailbox_id, wanted=wanted)
         retries, eligible = retries[:granted], eligible[: max(0, granted - len(retries))]
         OutboundMessage.objects.filter(pk__in=retries).update(next_attempt_at=None)
         messages = [
@@ -121,6 +141,7 @@ def claim_for_mailbox(mailbox_id: int, now: datetime.datetime, batch: int = BATC
             for enrollment, step in eligible
         ]
         create_each(messages)
+        _count_new_leads(eligible, now)
         # In flight: the send result schedules each lead's next step.
         Enrollment.objects.filter(pk__in=[e.pk for e, _step in eligible]).update(next_due_at=None)
     return retries + [m.pk for m in messages]
@@ -139,7 +160,9 @@ def _eligible(enrollments: list[Enrollment], now: datetime.datetime) -> list[tup
     eligible = []
     steps: dict[int, dict[int, Step]] = {}
     open_now: dict[tuple[int, str], bool] = {}  # (campaign, the zone its leads are timed in)
-    new_today: dict[int, int] = {}
+    new_today = _new_today(
+        [e.campaign for e in enrollments if e.next_step == 1], now
+    )  # locked until the claim commits
     suppressions: dict[int, Suppressions] = {}
     for enrollment in enrollments:
         campaign = enrollment.campaign
@@ -147,7 +170,6 @@ def _eligible(enrollments: list[Enrollment], now: datetime.datetime) -> list[tup
             steps[campaign.pk] = {
                 s.position: s for s in campaign.steps.prefetch_related("variants")
             }
-            new_today[campaign.pk] = _new_today(campaign, now)
         if campaign.workspace_id not in suppressions:
             addresses = [
                 e.lead.email
@@ -186,11 +208,41 @@ def _choose_variant(step: Step, enrollment: Enrollment):
     return rng.choices(variants, weights=[max(v.weight, 1) for v in variants])[0]
 
 
-def _new_today(campaign: Campaign, now: datetime.datetime) -> int:
-    start = _local_midnight_after(campaign, now) - datetime.timedelta(days=1)
-    return OutboundMessage.objects.filter(
-        enrollment__campaign=campaign, step__position=1, queued_at__gte=start
-    ).count()
+def _new_today(campaigns: list[Campaign], now: datetime.datetime) -> dict[int, int]:
+    """New leads each campaign has queued on its local day so far, its counter row locked until
+    the claim commits (a concurrent claim for the same campaign waits, then reads the sum)."""
+    days = {c.pk: _local_day(c, now) for c in campaigns}
+    if not days:
+        return {}
+    CampaignDay.objects.bulk_create(
+        [CampaignDay(campaign_id=pk, day=day) for pk, day in days.items()],
+        ignore_conflicts=True,
+    )
+    rows = (
+        CampaignDay.objects.select_for_update()
+        .filter(campaign_id__in=days, day__in=set(days.values()))
+        .order_by("campaign_id", "day")  # one locking order for every claim: no deadlock
+        .values_list("campaign_id", "day", "new_leads")
+    )
+    return {pk: n for pk, day, n in rows if days[pk] == day}
+
+
+def _count_new_leads(eligible: list[tuple], now: datetime.datetime) -> None:
+    """Add the first steps this claim queued to their campaigns' counters (rows already locked)."""
+    queued: dict[Campaign, int] = {}
+    for enrollment, step in eligible:
+        if step.position == 1:
+            queued[enrollment.campaign] = queued.get(enrollment.campaign, 0) + 1
+    for campaign, n in queued.items():
+        CampaignDay.objects.filter(campaign=campaign, day=_local_day(campaign, now)).update(
+            new_leads=F("new_leads") + n
+        )
+
+
+def _local_day(campaign: Campaign, now: datetime.datetime) -> datetime.date:
+    import zoneinfo
+
+    return now.astimezone(zoneinfo.ZoneInfo(campaign.timezone)).date()
 
 
 def _local_midnight_after(campaign: Campaign, now: datetime.datetime) -> datetime.datetime:

@@ -30,6 +30,7 @@ from campaigns.models import (
     StopReason,
 )
 from campaigns.schedule import next_send_time
+from campaigns.sending.billing_gate import balance_problems
 from campaigns.sending.bounce_guard import bounce_count_restart
 from campaigns.sending.content_gate import launch_content_gate
 from campaigns.stats import bump
@@ -141,6 +142,7 @@ def launch_problems(campaign: Campaign) -> list[Problem]:
                 _("Choose at least one active mailbox to send from."), url("campaign_mailboxes")
             )
         )
+    problems.extend(balance_problems(campaign))  # billing: the balance pays for an email
     return problems
 
 

@@ -24,7 +24,7 @@ from joserfc.errors import JoseError
 from joserfc.jwk import KeySet
 
 from accounts.models import Workspace
-from smtp_accounts.models import Mailbox
+from smtp_accounts.models import Mailbox, OAuthToken
 from smtp_accounts.oauth.client import oauth_client, timeout
 from smtp_accounts.oauth.providers import EXTRA_AUTHORIZE_PARAMS, Provider, provider_config
 from smtp_accounts.oauth.tokens import oauth_grant_store
@@ -89,9 +89,13 @@ def _take_flow(session, state: str) -> dict | None:
 
 
 def oauth_authorization_finish(
-    *, session, workspace: Workspace, redirect_uri: str, params
+    *, session, workspace: Workspace, redirect_uri: str, params, may_take_over: bool = False
 ) -> tuple[Mailbox, bool]:
-    """Complete the sign-in the provider redirected back with: (the mailbox, whether new)."""
+    """Complete the sign-in the provider redirected back with: (the mailbox, whether new).
+
+    `may_take_over`: the user may turn a mailbox of the workspace that is not theirs to
+    reconnect (a password mailbox of the same address) into this OAuth account's (owners and
+    admins); see `_connect`."""
     flow = _take_flow(session, params.get("state", ""))
     if flow is None or flow["workspace"] != workspace.pk:
         raise OAuthFlowError(
@@ -130,7 +134,7 @@ def oauth_authorization_finish(
             _("%(provider)s gave no lasting access (no refresh token). Start again.")
             % {"provider": provider.label}
         )
-    return _connect(workspace, provider, claims, token, flow["mailbox"])
+    return _connect(workspace, provider, claims, token, flow["mailbox"], may_take_over)
 
 
 def verified_identity(provider: Provider, id_token: str, *, nonce: str) -> dict:
@@ -197,9 +201,32 @@ def _check_scopes(provider: Provider, token: dict) -> None:
         )
 
 
+def _may_become_oauth(
+    mailbox: Mailbox, provider: Provider, claims: dict, may_take_over: bool
+) -> bool:
+    """Whether a sign-in may take over an existing mailbox of the same address.
+
+    The same account (its stable id) always may. Otherwise the address is only as good as the
+    provider's word for it: Google verifies it (`email_verified`), Microsoft's `email` and
+    `preferred_username` are not verified, so a member could sign in to a tenant of their own
+    under a colleague's address and wipe that mailbox's password. Then only an owner or admin
+    may take it over."""
+    grant = OAuthToken.objects.filter(mailbox=mailbox).first()
+    if grant is not None:
+        return grant.provider == provider.key and grant.subject == str(claims["sub"])
+    if provider.key == "google" and claims.get("email_verified") is True:
+        return True
+    return may_take_over
+
+
 @transaction.atomic
 def _connect(
-    workspace: Workspace, provider: Provider, claims: dict, token: dict, mailbox_id: int | None
+    workspace: Workspace,
+    provider: Provider,
+    claims: dict,
+    token: dict,
+    mailbox_id: int | None,
+    may_take_over: bool = False,
 ) -> tuple[Mailbox, bool]:
     email = identity_email(provider, claims)
     mailboxes = Mailbox.objects.for_workspace(workspace).select_for_update()
@@ -217,6 +244,15 @@ def _connect(
             )
     else:
         mailbox = mailboxes.filter(email__iexact=email).first()
+        if mailbox is not None and not _may_become_oauth(mailbox, provider, claims, may_take_over):
+            raise OAuthFlowError(
+                _(
+                    "%(email)s is already a mailbox of this workspace, connected another way. "
+                    "An owner or admin can connect it with %(provider)s, or use Reconnect on "
+                    "its page."
+                )
+                % {"email": email, "provider": provider.label}
+            )
     created = mailbox is None
     if created:
         preset = provider.preset

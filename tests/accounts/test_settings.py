@@ -48,14 +48,6 @@ def test_profile_rejects_an_unknown_timezone(client, alice):
     assert alice.timezone == "UTC"
 
 
-@pytest.mark.parametrize("name", ["reports", "billing_overview"])
-def test_sections_not_built_yet_say_so(client, alice, name):
-    client.force_login(alice)
-    body = client.get(reverse(name)).content.decode()
-    assert "What will appear here" in body
-    assert "not available yet" in body
-
-
 @pytest.mark.parametrize(
     "name", ["dashboard", "campaign_list", "settings_profile", "workspace_members"]
 )

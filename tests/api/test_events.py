@@ -196,3 +196,19 @@ def test_an_answer_goes_through_the_same_mailbox_in_the_thread(api, mailbox, smt
     assert f"In-Reply-To: <CAF=gmail{message.pk}x@mail.gmail.com>" in text
     assert "Thursday at 10 works." in text
     assert [item["direction"] for item in thread] == ["sent", "received", "answered"]
+
+
+@pytest.mark.django_db
+def test_a_campaign_held_for_review_is_announced_with_the_reason(api, mailbox, receiver, endpoint):
+    from campaigns.models import Campaign
+    from campaigns.sending.content_gate import campaign_hold
+
+    campaign_id = run_campaign_through_the_api(api, mailbox, n=1)
+    campaign_hold(campaign=Campaign.objects.get(pk=campaign_id), explanation="Looks like phishing.")
+    [held] = [
+        e["data"]
+        for e in events(receiver, endpoint.secret)
+        if e["type"] == "campaign.status_changed" and e["data"]["status"] == "paused"
+    ]
+    assert held["previous_status"] == "running"
+    assert held["reason"] == "held_for_review: Looks like phishing."

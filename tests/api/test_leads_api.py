@@ -154,13 +154,25 @@ def test_custom_field_names_are_listed(api):
     assert api.get("custom-fields").json() == {"data": ["plan", "region", "seats"]}
 
 
-def test_suppressions_are_added_listed_and_manual_ones_removed(api, workspace_a):
+def test_suppressions_are_added_listed_and_removed_as_the_rules_allow(api, workspace_a):
     added = api.post("suppressions", {"entry": "rival.example", "note": "competitor"})
     assert (added.status_code, added.json()["kind"]) == (201, "domain")
     assert api.post("suppressions", {"entry": "rival.example"}).status_code == 200
     unsubscribed = Suppression.objects.create(
         workspace=workspace_a, value="u@x.example", reason="unsubscribed"
     )
-    assert api.delete(f"suppressions/{unsubscribed.pk}").status_code == 409  # their own word
+    refused = api.delete(f"suppressions/{unsubscribed.pk}")
+    assert (refused.status_code, refused.json()["code"]) == (409, "not_removable")
     assert api.delete(f"suppressions/{added.json()['id']}").status_code == 204
     assert [s["value"] for s in api.get("suppressions").json()["data"]] == ["u@x.example"]
+
+
+def test_a_bounce_is_removed_only_with_an_owners_or_admins_key(api, bob, workspace_a):
+    from tests.api.conftest import ApiClient, make_key
+
+    bounced = Suppression.objects.create(
+        workspace=workspace_a, value="b@x.example", reason="hard_bounce"
+    )
+    bobs = ApiClient(make_key(workspace_a, bob)[1])  # bob is a member, not an admin
+    assert bobs.delete(f"suppressions/{bounced.pk}").status_code == 409
+    assert api.delete(f"suppressions/{bounced.pk}").status_code == 204

@@ -93,3 +93,20 @@ def test_the_api_refuses_urls_that_are_not_plain_http(api, url):
     response = api.post("webhooks/endpoints", {"url": url})
     assert response.status_code == 422
     assert response.json()["field"] == "url"
+
+
+@pytest.mark.parametrize(
+    "host",
+    [
+        "100.100.100.200",  # Alibaba Cloud's metadata service (shared address space, RFC 6598)
+        "100.64.0.1",  # carrier-grade NAT: another customer's or the provider's network
+        "[64:ff9b::a9fe:a9fe]",  # NAT64 of 169.254.169.254
+    ],
+)
+def test_an_address_outside_the_public_internet_is_refused_before_connecting(
+    production_guard, host
+):
+    from api.webhooks import WebhookUrlError, checked_address
+
+    with pytest.raises(WebhookUrlError, match="internal address"):
+        checked_address(f"http://{host}/hook")

@@ -251,13 +251,13 @@ class django_capture:  # noqa: N801
 
 
 def test_events_older_than_30_days_are_forgotten_with_their_log(workspace_a, endpoint, receiver):
-    from api.webhooks import webhooks_purge
+    from privacy.purge import purge_rule
 
-    with time_machine.travel(timezone.now() - datetime.timedelta(days=31)):
+    with time_machine.travel(timezone.now() - datetime.timedelta(days=32)):
         webhooks_emit(workspace=workspace_a, event="email.sent", data={"lead": "old@x.example"})
         deliver_due()
     webhooks_emit(workspace=workspace_a, event="email.sent", data={"lead": "new@x.example"})
-    assert webhooks_purge() == 1
+    purge_rule(key="webhook_events")
     assert [e.data["lead"] for e in WebhookEvent.objects.all()] == ["new@x.example"]
     assert WebhookDelivery.objects.count() == 1
 
@@ -268,3 +268,35 @@ def test_an_endpoint_secret_is_encrypted_at_rest(endpoint):
     dump = dump_every_table()
     assert endpoint.secret not in dump
     assert endpoint.secret.removeprefix("whsec_") not in dump
+
+
+def test_a_balance_falling_low_and_running_out_is_announced_once_each(
+    workspace_a, receiver, django_capture_on_commit_callbacks
+):
+    from api.services import webhook_endpoint_create
+    from billing import services as billing
+
+    endpoint = webhook_endpoint_create(
+        workspace=workspace_a, url=receiver.url(), events=["balance.low"]
+    )
+    account = billing.account_for(workspace_a)
+    billing.account_settings_update(
+        account=account,
+        low_balance_threshold=account.balance - 10,
+        resume_after_topup=True,
+        billing_name="",
+        billing_address="",
+        vat_id="",
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        for _ in range(3):  # crosses the threshold once
+            billing.balance_charge(workspace=workspace_a, amount=5, reason="use")
+        left = billing.balance_of(workspace_a)
+        billing.balance_charge(workspace=workspace_a, amount=left, reason="use")
+    deliver_due()
+    payloads = [verify(endpoint.secret, got) for got in receiver.received]
+    assert [(p["type"], p["data"]["exhausted"]) for p in payloads] == [
+        ("balance.low", False),
+        ("balance.low", True),
+    ]
+    assert payloads[1]["data"]["balance"] == 0

@@ -15,7 +15,7 @@ from campaigns.leads.suppression import is_suppressed, suppression_add
 from campaigns.lifecycle import messages_recover_interrupted
 from campaigns.models import Enrollment, Event, OutboundMessage
 from campaigns.sending.delivery import send_batch
-from campaigns.sending.dispatch import claim_for_mailbox
+from campaigns.sending.dispatch import claim_for_mailbox, due_mailboxes
 from campaigns.sending.launch import campaign_launch, campaign_pause
 from tests.campaigns.pipeline import START, UTC, build, parsed, run_until
 
@@ -67,8 +67,10 @@ def test_caps_and_the_window_hold(workspace_a, mailbox, smtp_server):
     assert run_until(START + datetime.timedelta(hours=1, minutes=30)) == 0
     # After the window closes nothing goes out, even though two leads are due.
     assert run_until(START + datetime.timedelta(hours=5)) == 0
-    due = Enrollment.objects.filter(status="active").values_list("next_due_at", flat=True)
-    assert all(d >= datetime.datetime(2026, 11, 25, 0, 0, tzinfo=UTC) for d in due)
+    # Its day is full: the mailbox is not even visited again before its midnight (issue 27).
+    assert Enrollment.objects.filter(status="active", next_due_at__isnull=False).count() == 2
+    assert due_mailboxes(START + datetime.timedelta(hours=5)) == []
+    assert due_mailboxes(datetime.datetime(2026, 11, 25, 0, 0, tzinfo=UTC)) == [mailbox.pk]
     # Next morning, a fresh day's cap.
     assert run_until(datetime.datetime(2026, 11, 25, 11, 0, tzinfo=UTC)) == 2
     assert len(smtp_server.received) == 5

@@ -28,6 +28,11 @@ PARAMETERS = [
     "id",
     "list",
     "next",
+    "start",
+    "end",
+    "by",
+    "result",
+    "after",
 ]
 
 
@@ -43,6 +48,7 @@ def pages(workspace_a):
         reverse("campaign_people_export", args=[campaign.pk]),
         reverse("campaign_preview", args=[campaign.pk]),
         reverse("campaign_report", args=[campaign.pk]),
+        reverse("campaign_log", args=[campaign.pk]),
         reverse("lead_list"),
         reverse("lead_export"),
         reverse("lead_detail", args=[lead.pk]),
@@ -50,10 +56,12 @@ def pages(workspace_a):
         reverse("suppression_export"),
         reverse("inbox"),
         reverse("reports"),
+        reverse("reports_export"),
         reverse("dashboard"),
         reverse("mailbox_list"),
         reverse("mailbox_create"),
         reverse("mailbox_detail", args=[mailbox.pk]),
+        reverse("mailbox_log", args=[mailbox.pk]),
         reverse("domain_list"),
     ]
 
@@ -111,3 +119,11 @@ def test_hostile_form_values_never_fail_an_action(client, alice, workspace_a, va
     for url, data in posts:
         response = client.post(url, data)
         assert response.status_code in (200, 302, 400, 404), (url, data, response.status_code)
+
+
+def test_a_multipart_post_without_its_boundary_is_a_400_that_says_so(client):
+    response = client.generic(
+        "POST", "/accounts/login/", b"x=1", content_type="multipart/form-data"
+    )
+    assert response.status_code == 400
+    assert b"not valid multipart" in response.content

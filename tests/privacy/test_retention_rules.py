@@ -81,8 +81,33 @@ def seed_invitation(ctx, at):
     )
 
 
+def seed_webhook_event(ctx, at):
+    from api.models import WebhookEvent
+
+    return WebhookEvent.objects.create(
+        workspace=ctx.workspace,
+        type="email.sent",
+        data={"recipient": "x@example.com"},
+        created_at=at,
+    )
+
+
 def seed_export(ctx, at):
     return DataExport.objects.create(user=ctx.user, status="ready", expires_at=at)
+
+
+def seed_ledger_entry(ctx, at):
+    from billing.models import LedgerEntry
+
+    return LedgerEntry.objects.create(
+        workspace=ctx.workspace,
+        kind=LedgerEntry.Kind.ADJUSTMENT,
+        amount=0,
+        balance_after=0,
+        currency="EUR",
+        reason="a record",
+        created_at=at,
+    )
 
 
 def seed_blocked_snapshot(ctx, at):
@@ -96,9 +121,11 @@ def seed_blocked_snapshot(ctx, at):
 
 SIMPLE = {
     "data_exports": seed_export,
+    "financial_records": seed_ledger_entry,
     "send_logs": seed_send_log,
     "tracking_events": seed_event,
     "tracking_hits": seed_hit,
+    "webhook_events": seed_webhook_event,
     "audit_log": seed_audit,
     "notifications": seed_notification,
     "sessions": seed_session,

@@ -169,3 +169,29 @@ def test_a_disconnected_mailbox_cannot_be_resumed_without_reconnecting(
     assert b"must be reconnected with Google" in response.content
     mailbox.refresh_from_db()
     assert mailbox.status == Mailbox.Status.PAUSED_BY_USER
+
+
+def test_a_member_cannot_take_over_a_password_mailbox_with_an_unverified_microsoft_address(
+    client, bob, workspace_a, microsoft_oauth, consent
+):
+    # Microsoft does not verify `email`/`preferred_username`: anyone can sign in to a tenant of
+    # their own under a colleague's address.
+    old = make_mailbox(workspace_a, provider="microsoft", smtp_password="alice-password")
+    client.force_login(bob)
+    response = client.get(consent(start(client, "microsoft")))
+    assert response.status_code == 400
+    assert b"already a mailbox of this workspace" in response.content
+    old.refresh_from_db()
+    assert (old.oauth_provider, old.smtp_password) == ("", "alice-password")
+    assert not OAuthToken.objects.exists()
+
+
+def test_an_owner_may_move_a_password_microsoft_mailbox_to_oauth(
+    client, alice, workspace_a, microsoft_oauth, consent
+):
+    old = make_mailbox(workspace_a, provider="microsoft", smtp_password="app-password")
+    client.force_login(alice)
+    client.get(consent(start(client, "microsoft")))
+    old.refresh_from_db()
+    assert old.oauth_provider == "microsoft"
+    assert old.smtp_password == ""

@@ -9,7 +9,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('accounts', '0007_membership_viewer'),
-        ('campaigns', '0017_reply_label_refinement'),
+        ('campaigns', '0019_import_counts_add_up'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -33,7 +33,7 @@ def bind_existing(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("smtp_accounts", "0010_oauth"),
+        ("smtp_accounts", "0011_mailbox_capped_until"),
     ]
 
     operations = [
