@@ -160,6 +160,10 @@ class Membership(models.Model):
         OWNER = "owner", _("Owner")
         ADMIN = "admin", _("Admin")
         MEMBER = "member", _("Member")
+        VIEWER = (
+            "viewer",
+            _("Viewer"),
+        )  # reads everything, changes nothing (accounts/permissions.py)
 
     workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="memberships")
     user = models.ForeignKey(
@@ -181,7 +185,9 @@ class Membership(models.Model):
 
     @property
     def can_manage_members(self) -> bool:
-        return self.role in {self.Role.OWNER, self.Role.ADMIN}
+        from accounts.permissions import Action, can
+
+        return can(self, Action.MEMBERS_MANAGE)
 
     @property
     def is_owner(self) -> bool:

@@ -325,3 +325,11 @@ def notifications_mark_read(*, workspace: Workspace, user: User, pk: int | None 
     if pk is not None:
         qs = qs.filter(pk=pk)
     return qs.update(read_at=timezone.now())
+
+
+def sessions_purge_expired() -> int:
+    """Delete the sessions past their expiry (database sessions are never purged otherwise)."""
+    from django.contrib.sessions.models import Session
+
+    deleted, _rows = Session.objects.filter(expire_date__lt=timezone.now()).delete()
+    return deleted

@@ -1,6 +1,7 @@
 """Audit receivers for authentication events raised by Django and allauth."""
 
 from allauth.account.signals import (
+    email_changed,
     email_confirmed,
     password_changed,
     password_reset,
@@ -10,7 +11,16 @@ from django.contrib.auth.signals import user_logged_in, user_logged_out, user_lo
 from django.dispatch import receiver
 
 from accounts.models import AuditLog, User
-from accounts.services import audit_log, default_workspace_name, workspace_create
+from accounts.services import audit_log, client_ip, default_workspace_name, workspace_create
+
+
+def security_alert(user, event: str, request=None, *, extra_to: str = "") -> None:
+    """Email the account about a security event, once the transaction commits."""
+    from accounts.tasks import send_security_alert
+
+    ip = (client_ip(request) or "") if request is not None else ""
+    agent = request.META.get("HTTP_USER_AGENT", "")[:300] if request is not None else ""
+    send_security_alert.delay_on_commit(user.pk, str(event), ip, agent, extra_to)
 
 
 @receiver(user_signed_up)
@@ -33,6 +43,11 @@ def on_email_confirmed(sender, request, email_address, **kwargs):
 def on_logged_in(sender, request, user, **kwargs):
     if request is not None:
         audit_log(action=AuditLog.Action.LOGIN, request=request, user=user, workspace=None)
+        from accounts.security_alerts import is_new_device
+
+        agent = request.META.get("HTTP_USER_AGENT", "")
+        if is_new_device(user=user, ip=client_ip(request), user_agent=agent):
+            security_alert(user, "new_sign_in", request)
 
 
 @receiver(user_logged_out)
@@ -58,8 +73,21 @@ def on_login_failed(sender, credentials, request=None, **kwargs):
 @receiver(password_changed)
 def on_password_changed(sender, request, user, **kwargs):
     audit_log(action=AuditLog.Action.PASSWORD_CHANGED, request=request, user=user)
+    security_alert(user, AuditLog.Action.PASSWORD_CHANGED, request)
 
 
 @receiver(password_reset)
 def on_password_reset(sender, request, user, **kwargs):
     audit_log(action=AuditLog.Action.PASSWORD_RESET, request=request, user=user)
+    security_alert(user, AuditLog.Action.PASSWORD_RESET, request)
+    # The real owner's way back in: strangers' failed admin sign-ins no longer count.
+    from accounts.admin_login import admin_throttle_clear
+
+    admin_throttle_clear(email=user.email)
+
+
+@receiver(email_changed)
+def on_email_changed(sender, request, user, from_email_address, to_email_address, **kwargs):
+    # The old address hears of it too: it may be the owner's only way to notice a takeover.
+    old = from_email_address.email if from_email_address is not None else ""
+    security_alert(user, "email_changed", request, extra_to=old)

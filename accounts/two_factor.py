@@ -1,4 +1,8 @@
-"""TOTP two-factor authentication with single-use backup codes (django-otp)."""
+"""TOTP two-factor authentication with single-use backup codes (django-otp).
+
+Backup codes are stored as keyed digests (`backup_code_digest`), never as the codes: the codes
+are shown once, when made. A code is used up by deleting its row, and only one request can
+delete it, so a code opens one session even when sent twice at once."""
 
 from __future__ import annotations
 
@@ -9,15 +13,18 @@ from dataclasses import dataclass
 
 import django_otp
 import segno
+from django.conf import settings
 from django.db import transaction
 from django.http import HttpRequest
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext as _
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.models import AuditLog, User
 from accounts.services import audit_log
+from accounts.signals import security_alert
 
 BACKUP_CODE_COUNT = 10
 TOTP_NAME = "Authenticator app"
@@ -54,6 +61,44 @@ def normalise_code(code: str) -> str:
     return re.sub(r"[\s-]", "", code or "").lower()
 
 
+DIGEST_PREFIX = "$"  # never in a code (base32): tells a digest from a legacy plaintext row
+
+
+def backup_code_digest(code: str, *, key: str | None = None) -> str:
+    """What is stored for a backup code: an HMAC keyed by SECRET_KEY, so a copy of the
+    database alone reveals no code. Fits django-otp's 16-character token column."""
+    mac = salted_hmac(
+        "postigo.backup_code",
+        normalise_code(code),
+        secret=key or settings.SECRET_KEY,
+        algorithm="sha256",
+    ).digest()
+    return DIGEST_PREFIX + base64.b32encode(mac).decode().lower()[:15]
+
+
+def _use_backup_code(device: StaticDevice, code: str) -> bool:
+    """Use up the backup code if the device holds it (throttled like django-otp's own)."""
+    if not device.verify_is_allowed()[0]:
+        return False
+    keys = [settings.SECRET_KEY, *getattr(settings, "SECRET_KEY_FALLBACKS", [])]
+    digests = [backup_code_digest(code, key=k) for k in keys]
+    match = device.token_set.filter(token__in=digests).first()
+    used = match is not None and StaticToken.objects.filter(pk=match.pk).delete()[0] == 1
+    if used:
+        device.throttle_reset(commit=False)
+        device.set_last_used_timestamp(commit=False)
+        device.save()
+    else:
+        device.throttle_increment()
+    return used
+
+
+def _check(device, code: str) -> bool:
+    if isinstance(device, StaticDevice):
+        return _use_backup_code(device, code)
+    return device.verify_token(code)
+
+
 def _throttle_message(device) -> str | None:
     allowed, info = device.verify_is_allowed()
     if allowed:
@@ -69,7 +114,7 @@ def _verify(device, code: str) -> bool:
     message = _throttle_message(device)
     if message:
         raise TwoFactorError(message)
-    return device.verify_token(code)
+    return _check(device, code)
 
 
 def _new_backup_codes(user: User) -> list[str]:
@@ -78,7 +123,9 @@ def _new_backup_codes(user: User) -> list[str]:
     )
     device.token_set.all().delete()
     codes = [StaticToken.random_token() for _ in range(BACKUP_CODE_COUNT)]
-    StaticToken.objects.bulk_create([StaticToken(device=device, token=c) for c in codes])
+    StaticToken.objects.bulk_create(
+        [StaticToken(device=device, token=backup_code_digest(c)) for c in codes]
+    )
     return codes
 
 
@@ -96,6 +143,7 @@ def two_factor_enable(*, request: HttpRequest, device: TOTPDevice, code: str) ->
     codes = _new_backup_codes(user)
     django_otp.login(request, device)
     audit_log(action=AuditLog.Action.TWO_FACTOR_ENABLED, request=request)
+    security_alert(request.user, AuditLog.Action.TWO_FACTOR_ENABLED, request)
     return codes
 
 
@@ -121,6 +169,17 @@ def two_factor_check(*, request: HttpRequest, code: str) -> bool:
     return False
 
 
+def device_for_code(user: User, code: str):
+    """The confirmed device of `user` that accepts `code` (a TOTP or a backup code, used up),
+    or None. A device locked by too many wrong codes accepts nothing, silently."""
+    code = normalise_code(code)
+    model = TOTPDevice if _TOTP_CODE.match(code) else StaticDevice
+    for device in model.objects.filter(user=user, confirmed=True):
+        if device.verify_is_allowed()[0] and _check(device, code):
+            return device
+    return None
+
+
 def two_factor_verify_login(*, request: HttpRequest, code: str) -> None:
     """The second step of signing in; raises TwoFactorError on a wrong code."""
     if not two_factor_check(request=request, code=code):
@@ -136,6 +195,7 @@ def two_factor_disable(*, request: HttpRequest, code: str) -> None:
     TOTPDevice.objects.filter(user=request.user).delete()
     StaticDevice.objects.filter(user=request.user).delete()
     audit_log(action=AuditLog.Action.TWO_FACTOR_DISABLED, request=request)
+    security_alert(request.user, AuditLog.Action.TWO_FACTOR_DISABLED, request)
 
 
 @transaction.atomic
@@ -144,6 +204,7 @@ def backup_codes_regenerate(*, request: HttpRequest, code: str) -> list[str]:
         raise TwoFactorError(_("That code is not right."))
     codes = _new_backup_codes(request.user)
     audit_log(action=AuditLog.Action.BACKUP_CODES_REGENERATED, request=request)
+    security_alert(request.user, AuditLog.Action.BACKUP_CODES_REGENERATED, request)
     return codes
 
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from accounts import views
+from accounts import audit_views, views
 
 urlpatterns = [
     path("settings/", views.settings_profile, name="settings_profile"),
@@ -16,6 +16,7 @@ urlpatterns = [
     path("accounts/2fa/", views.two_factor_login, name="two_factor_login"),
     path("workspace/", views.workspace_members, name="workspace_members"),
     path("workspace/rename/", views.workspace_rename, name="workspace_rename"),
+    path("workspace/audit/", audit_views.workspace_audit_log, name="workspace_audit_log"),
     path("workspace/new/", views.workspace_new, name="workspace_new"),
     path("workspace/switch/<int:workspace_id>/", views.workspace_switch, name="workspace_switch"),
     path(

@@ -16,6 +16,7 @@ from accounts import two_factor
 from accounts.forms import CodeForm, InvitationForm, ProfileForm, RoleForm, ThemeForm, WorkspaceForm
 from accounts.middleware import SESSION_KEY
 from accounts.models import AuditLog, Invitation, Membership, Notification
+from accounts.permissions import Action, allowed_to
 from accounts.services import (
     AccountsError,
     audit_log,
@@ -166,6 +167,7 @@ def two_factor_login(request):
 
 @login_required
 @require_http_methods(["GET", "POST"])
+@allowed_to(Action.MEMBERS_MANAGE)  # inviting (the page itself is open to every role)
 def workspace_members(request):
     membership = request.membership
     invite_form = InvitationForm(request.POST or None)
@@ -203,10 +205,8 @@ def workspace_members(request):
 
 @login_required
 @require_POST
+@allowed_to(Action.WORKSPACE_RENAME)
 def workspace_rename(request):
-    if not request.membership.can_manage_members:
-        messages.error(request, _("Only owners and admins can rename the workspace."))
-        return redirect("workspace_members")
     form = WorkspaceForm(request.POST, instance=request.workspace)
     if form.is_valid():
         form.save()
@@ -242,17 +242,15 @@ def workspace_switch(request, workspace_id: int):
 
 @login_required
 @require_POST
+@allowed_to(Action.MEMBERS_MANAGE)
 def invitation_revoke_view(request, pk: int):
     invitation = get_for_workspace_or_404(Invitation, request.workspace, pk=pk)
-    if not request.membership.can_manage_members:
-        messages.error(request, _("Only owners and admins can withdraw invitations."))
+    try:
+        invitation_revoke(invitation=invitation, request=request)
+    except AccountsError as exc:
+        messages.error(request, str(exc))
     else:
-        try:
-            invitation_revoke(invitation=invitation, request=request)
-        except AccountsError as exc:
-            messages.error(request, str(exc))
-        else:
-            messages.success(request, _("Invitation withdrawn."))
+        messages.success(request, _("Invitation withdrawn."))
     return redirect("workspace_members")
 
 

@@ -9,6 +9,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from accounts.permissions import Action, can
 from ai.forms import AISettingsForm, CustomLabelForm
 from ai.labels import DESCRIPTIONS
 from ai.models import AISettings, CustomLabel, ProviderKey, Purpose, Usage
@@ -28,8 +29,8 @@ SAMPLE_REPLY = "Sounds interesting — could we talk on Tuesday afternoon?"
 
 
 def _may_manage(request) -> bool:
-    """Owners and admins change AI settings (the one check of this app; see the report)."""
-    return request.membership.can_manage_members
+    """Who changes AI settings: the permission matrix (accounts/permissions.py)."""
+    return can(request.membership, Action.AI_SETTINGS)
 
 
 def _page(request, form, label_form, test=None, status=200):

@@ -9,6 +9,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from accounts.permissions import Action, can
 from api.forms import ApiKeyForm
 from api.models import ApiKey, WebhookEndpoint
 from api.services import ApiError, apikey_create, apikey_revoke
@@ -16,8 +17,8 @@ from core.tenancy import get_for_workspace_or_404
 
 
 def can_manage_keys(request) -> bool:
-    """The one place this app decides who manages API keys: owners and admins."""
-    return bool(request.membership and request.membership.can_manage_members)
+    """Who manages API keys and webhooks: the permission matrix (accounts/permissions.py)."""
+    return can(request.membership, Action.API_KEYS_MANAGE)
 
 
 def _page(request, form: ApiKeyForm, created: tuple[ApiKey, str] | None = None, status=200):

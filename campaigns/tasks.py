@@ -10,6 +10,13 @@ from campaigns.sending import delivery, dispatch
 from campaigns.tracking import flush
 
 
+@shared_task(name="campaigns.tasks.run_suppression_import", ignore_result=True)
+def run_suppression_import(suppression_import_id: int) -> None:
+    from campaigns.leads.suppression_imports import suppression_import_run
+
+    suppression_import_run(suppression_import_id)
+
+
 @shared_task(name="campaigns.tasks.run_lead_import", ignore_result=True)
 def run_lead_import(lead_import_id: int) -> None:
     imports.lead_import_run(lead_import_id=lead_import_id)

@@ -79,6 +79,11 @@ urlpatterns = [
     ),
     path("leads/suppressions/", suppression_views.suppression_list, name="suppression_list"),
     path(
+        "leads/suppressions/imports/<int:pk>/",
+        suppression_views.suppression_import_progress,
+        name="suppression_import_progress",
+    ),
+    path(
         "leads/suppressions/export/",
         suppression_views.suppression_export,
         name="suppression_export",

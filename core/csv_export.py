@@ -4,18 +4,34 @@ of rows in memory, and with every cell that a spreadsheet would run as a formula
 from __future__ import annotations
 
 import csv
+import re
 from collections.abc import Iterable
 
 from django.http import StreamingHttpResponse
 
 # Cells starting with these are formulas to spreadsheet programs (CSV injection, OWASP): they
-# get a leading apostrophe, which the spreadsheet shows as text.
+# get a leading apostrophe, which the spreadsheet shows as text. Spreadsheets skip leading
+# spaces (and some control characters) before deciding, so " =1+1" is a formula too; the
+# full-width signs are read as their ASCII selves by some of them.
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_FORMULA = re.compile(r"[\s\x00-\x1f]*[=+\-@\uff1d\uff0b\uff0d\uff20]|[\t\r]")
+
+
+def is_formula(text: str) -> bool:
+    return bool(_FORMULA.match(text))
 
 
 def safe_cell(value) -> str:
     text = "" if value is None else str(value)
-    return "'" + text if text.startswith(FORMULA_START) else text
+    return "'" + text if is_formula(text) else text
+
+
+def restore_cell(text: str) -> str:
+    """What `safe_cell` was given: a cell read back from one of our exports loses the
+    apostrophe that defused it (so an exported "+tag@x.example" imports as itself)."""
+    if text.startswith("'") and is_formula(text[1:]):
+        return text[1:]
+    return text
 
 
 class _Echo:

@@ -19,10 +19,12 @@ def _nameserver(entry: str) -> dns.nameserver.Do53Nameserver:
     return dns.nameserver.Do53Nameserver(host, port)
 
 
-def make_resolver() -> dns.resolver.Resolver:
-    if settings.DNS_NAMESERVERS:
+def make_resolver(nameservers: list[str] | None = None) -> dns.resolver.Resolver:
+    """A resolver asking `nameservers` (default: DNS_NAMESERVERS; empty: the system's)."""
+    nameservers = settings.DNS_NAMESERVERS if nameservers is None else nameservers
+    if nameservers:
         resolver = dns.resolver.Resolver(configure=False)
-        resolver.nameservers = [_nameserver(e) for e in settings.DNS_NAMESERVERS]
+        resolver.nameservers = [_nameserver(e) for e in nameservers]
     else:
         resolver = dns.resolver.Resolver()
     resolver.timeout = resolver.lifetime = float(settings.DNS_TIMEOUT)

@@ -38,6 +38,10 @@ app.conf.update(
             "task": "privacy.tasks.purge_expired",
             "schedule": crontab(minute=17, hour=3),
         },
+        "purge-expired-sessions": {
+            "task": "accounts.tasks.purge_expired_sessions",
+            "schedule": crontab(minute=23, hour=3),
+        },
         "deliver-webhooks": {  # retries come due here; new events also kick a run
             "task": "api.tasks.deliver_webhooks",
             "schedule": 10.0,

@@ -52,9 +52,10 @@ def envlist(name: str, default: str = "") -> list[str]:
 
 
 DEBUG = envbool("DEBUG", False)
-# pytest sets PYTEST_VERSION before anything is imported; the suite runs with DEBUG off
-# but may use the generated development secrets.
-TESTING = "PYTEST_VERSION" in os.environ or "pytest" in sys.modules
+# The suite runs with DEBUG off but may use the generated development secrets. Tests are
+# recognised by their settings module (postigo/settings_test.py) being chosen, never by an
+# environment variable: PYTEST_VERSION on a production host must not switch it to development.
+TESTING = getattr(sys.modules["postigo"], "TEST_SETTINGS", False)
 DEVELOPMENT = DEBUG or TESTING
 
 
@@ -168,6 +169,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "core.middleware.RejectNulMiddleware",
+    "core.request_guards.ExplainRefusalsMiddleware",
+    "core.request_guards.BoundedIdsMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -175,6 +178,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "accounts.session_expiry.SessionExpiryMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "accounts.middleware.UserPreferencesMiddleware",
@@ -317,6 +321,9 @@ ACCOUNT_RATE_LIMITS = {
     "change_password": "5/m/user",
 }
 
+# The admin sign-in: (failures, seconds) per account and address, and per address overall.
+ADMIN_LOGIN_RATE_LIMITS = ((5, 15 * 60), (30, 15 * 60))
+
 OTP_TOTP_ISSUER = "Postigo"
 OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 INVITATION_MAX_AGE_DAYS = 7
@@ -362,6 +369,12 @@ MEDIA_ROOT = VAR_DIR / "media"
 X_FRAME_OPTIONS = "DENY"
 SECURE_REFERRER_POLICY = "strict-origin-when-cross-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+# A session lasts SESSION_LIFETIME_HOURS from the sign-in, and ends sooner after
+# SESSION_IDLE_HOURS without a request (accounts/session_expiry.py); expired ones are purged
+# daily by a beat job. docs/SECURITY.md.
+SESSION_LIFETIME_HOURS = envint("SESSION_LIFETIME_HOURS", 14 * 24)
+SESSION_IDLE_HOURS = envint("SESSION_IDLE_HOURS", 3 * 24)
+SESSION_COOKIE_AGE = SESSION_LIFETIME_HOURS * 3600
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_HTTPONLY = True  # htmx sends the token from the page (hx-headers), not the cookie
@@ -424,8 +437,12 @@ LOGGING = {
 # --- Mailboxes ----------------------------------------------------------------------------
 # Users' SMTP/IMAP hosts may not resolve to loopback, private, link-local or metadata
 # addresses (SSRF), unless development allows it or the operator lists the host here.
+# Only globally routable addresses (ipaddress `is_global`) are allowed; the allow-list takes
+# host names or networks (e.g. "smtp.internal.example,10.20.0.0/16"). docs/SECURITY.md.
 MAILBOX_ALLOW_PRIVATE_NETWORKS = envbool("MAILBOX_ALLOW_PRIVATE_NETWORKS", DEBUG)
 MAILBOX_HOST_ALLOWLIST = envlist("MAILBOX_HOST_ALLOWLIST")
+# Resolvers for users' mail, webhook and OAuth hosts ("ip" or "ip:port"); empty = the system's.
+MAILBOX_DNS_NAMESERVERS = envlist("MAILBOX_DNS_NAMESERVERS")
 # Unencrypted SMTP/IMAP is only ever allowed to loopback, and only when this is on.
 MAILBOX_ALLOW_PLAINTEXT = envbool("MAILBOX_ALLOW_PLAINTEXT", DEBUG)
 # Extra CA bundle for verifying mail servers' certificates (e.g. a private CA).

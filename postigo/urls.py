@@ -3,12 +3,17 @@ from django.contrib import admin
 from django.urls import include, path
 from django_otp.admin import OTPAdminSite
 
+from accounts.admin_login import AdminSignInForm
 from postigo import home, views
 
 # Operators must pass a second factor before the admin opens (DESIGN §1).
 admin.site.__class__ = OTPAdminSite
 admin.site.site_header = "Postigo operations"
 admin.site.site_title = "Postigo admin"
+# One step (email, password, code), one answer for every failure, throttled per account and
+# address (accounts/admin_login.py).
+admin.site.login_form = AdminSignInForm
+admin.site.login_template = "admin/postigo_login.html"
 
 urlpatterns = [
     path("", include("campaigns.tracking.public_urls")),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from email import policy
 from email.parser import BytesParser
@@ -73,9 +74,23 @@ def favicon(request):
 _MAIL_NAME = re.compile(r"^[\w.-]+\.eml$")
 
 
-def _require_debug() -> None:
+def _require_debug(request) -> None:
+    """The caught mail holds sign-up links and password resets: development only, and only for
+    this machine (a dev server bound to a LAN address) or a signed-in staff user."""
     if not settings.DEBUG:
         raise Http404
+    staff = request.user.is_authenticated and request.user.is_staff
+    if not staff and not _from_this_machine(request):
+        raise Http404
+
+
+def _from_this_machine(request) -> bool:
+    if "HTTP_X_FORWARDED_FOR" in request.META:  # came through a proxy: the client is elsewhere
+        return False
+    try:
+        return ipaddress.ip_address(request.META.get("REMOTE_ADDR", "")).is_loopback
+    except ValueError:
+        return False
 
 
 def _read_message(path):
@@ -86,7 +101,7 @@ def _read_message(path):
 @never_cache
 def dev_mail_list(request):
     """List what the local mail catcher caught (DEBUG only)."""
-    _require_debug()
+    _require_debug(request)
     folder = settings.MAIL_CATCHER_DIR
     files = sorted(folder.glob("*.eml"), reverse=True)[:200] if folder.exists() else []
     messages = []
@@ -101,7 +116,7 @@ def dev_mail_list(request):
 @never_cache
 def dev_mail_detail(request, name: str):
     """Show one caught message's headers and text (DEBUG only)."""
-    _require_debug()
+    _require_debug(request)
     if not _MAIL_NAME.match(name):
         raise Http404
     path = settings.MAIL_CATCHER_DIR / name

@@ -33,18 +33,22 @@ class PrivacyError(Exception):
     """A privacy request cannot be carried out as asked; the message says why, to the user."""
 
 
-# --- Who may do what (kept in one place until accounts/permissions.py lands) ------------------
+# --- Who may do what: the permission matrix (accounts/permissions.py) -------------------------
 
 
 def can_close_workspace(membership: Membership | None) -> bool:
     """Closing, restoring, restricting a workspace, objecting for it, erasing one of its
     recipients: the workspace's owners."""
-    return membership is not None and membership.is_owner
+    from accounts.permissions import Action, can
+
+    return can(membership, Action.WORKSPACE_DELETE)
 
 
 def can_erase_recipient(membership: Membership | None) -> bool:
     """Forgetting a recipient on request: owners and admins."""
-    return membership is not None and membership.can_manage_members
+    from accounts.permissions import Action, can
+
+    return can(membership, Action.PRIVACY_REQUESTS)
 
 
 # --- Deadlines ---------------------------------------------------------------------------------

@@ -17,6 +17,7 @@ from smtp_accounts.presets import PRESETS
 
 MAX_ROWS = 500
 MAX_BYTES = 1_000_000
+MAX_CELL = csv.field_size_limit()  # 131,072 characters: the csv module's own limit
 # Every form field can be a column, except the ones a bulk upload has no use for.
 COLUMNS = {
     name for name in MailboxForm.Meta.fields if not name.startswith(("signature", "warmup"))
@@ -69,7 +70,21 @@ def read_rows(data: bytes) -> list[tuple[int, dict[str, str]]]:
         dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
     except csv.Error:
         dialect = csv.excel
-    reader = csv.DictReader(io.StringIO(text), dialect=dialect)
+    # Universal newlines: files saved with CR-only line ends (old Mac Excel) read as rows too.
+    reader = csv.DictReader(io.StringIO(text, newline=None), dialect=dialect)
+    try:
+        return _rows(reader)
+    except csv.Error as exc:
+        raise BulkFileError(
+            _(
+                "Line %(line)s cannot be read as CSV (%(error)s). Cells may hold at most "
+                "%(limit)s characters; a line break inside a cell needs the cell in quotes."
+            )
+            % {"line": reader.line_num + 1, "error": exc, "limit": f"{MAX_CELL:,}"}
+        ) from exc
+
+
+def _rows(reader: csv.DictReader) -> list[tuple[int, dict[str, str]]]:
     headers = {(h or "").strip().lower() for h in reader.fieldnames or []}
     missing = REQUIRED - headers
     if missing:

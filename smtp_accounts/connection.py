@@ -185,9 +185,6 @@ def imap_resolve(mailbox: Mailbox) -> CheckResult | None:
 def check_imap(mailbox: Mailbox, *, timeout: float | None = None) -> CheckResult:
     timeout = timeout or settings.MAILBOX_CONNECT_TIMEOUT
     host, port, security = mailbox.imap_host, mailbox.imap_port, mailbox.imap_security
-    problem = imap_resolve(mailbox)
-    if problem is not None:
-        return problem
     stages = [Stage.TLS if security == Security.SSL else Stage.CONNECT]
     try:
         client = imap_open(mailbox, timeout=timeout, on_stage=stages.append)

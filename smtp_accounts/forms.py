@@ -1,4 +1,6 @@
-"""Mailbox forms. Passwords are write-only: never rendered back, blank on edit keeps them."""
+"""Mailbox forms. Passwords are write-only: never rendered back; blank on edit keeps them, but
+only while their server stays the same (a stored password only goes where it was entered for:
+core/secret_binding.py)."""
 
 from __future__ import annotations
 
@@ -92,9 +94,71 @@ class MailboxForm(forms.ModelForm):
 
     def _clean_password(self, name: str) -> str:
         value = self.cleaned_data.get(name, "")
-        if not value and self.instance.pk:
-            return getattr(Mailbox.objects.get(pk=self.instance.pk), name)
+        if value:
+            self.entered.add(name)
+        elif self.instance.pk:
+            return getattr(self.stored, name)
         return value
+
+    @property
+    def stored(self) -> Mailbox:
+        """The mailbox as saved (the instance itself is being updated by the form)."""
+        if not hasattr(self, "_stored"):
+            self._stored = Mailbox.objects.get(pk=self.instance.pk)
+        return self._stored
+
+    entered: set[str]
+
+    def full_clean(self):
+        self.entered = set()
+        super().full_clean()
+
+    def _check_secret_destinations(self, data: dict) -> None:
+        """A kept (not re-entered) password must have been entered for the server it would
+        now be sent to: else the editor could point the mailbox at a server of their own and
+        receive the stored password. Refuse the edit, naming the field to fill in."""
+        if not self.instance.pk:
+            return
+        candidate = Mailbox(
+            **{
+                name: data.get(name, getattr(self.stored, name))
+                for name in (
+                    "smtp_host",
+                    "smtp_port",
+                    "smtp_security",
+                    "smtp_username",
+                    "smtp_password",
+                    "imap_host",
+                    "imap_port",
+                    "imap_security",
+                    "imap_username",
+                    "imap_password",
+                )
+            },
+            smtp_secret_binding=self.stored.smtp_secret_binding,
+            imap_secret_binding=self.stored.imap_secret_binding,
+        )
+        if "smtp_password" not in self.entered and not candidate.smtp_secret_matches():
+            self.add_error(
+                "smtp_password",
+                _(
+                    "Enter the SMTP password again: the server, port, security or username "
+                    "changed, and a stored password is only sent to the server it was "
+                    "entered for."
+                ),
+            )
+        imap_entered = "imap_password" in self.entered or (
+            "smtp_password" in self.entered and not candidate.imap_password
+        )
+        if candidate.imap_host and not imap_entered and not candidate.imap_secret_matches():
+            self.add_error(
+                "imap_password",
+                _(
+                    "Enter the IMAP password again (or the SMTP password, if IMAP uses it): "
+                    "the IMAP server, port, security or username changed, and a stored "
+                    "password is only sent to the server it was entered for."
+                ),
+            )
 
     def clean_smtp_password(self):
         return self._clean_password("smtp_password")
@@ -116,8 +180,14 @@ class MailboxForm(forms.ModelForm):
                 and not settings.MAILBOX_ALLOW_PLAINTEXT
             ):
                 self.add_error(f"{prefix}_security", _("Choose SSL/TLS or STARTTLS."))
+        self._check_secret_destinations(data)
         return data
 
     def save(self, commit=True):
         self.instance.workspace = self.workspace
+        # Passwords typed into this form were entered for the servers saved with them.
+        smtp = "smtp_password" in self.entered
+        imap = "imap_password" in self.entered or (smtp and not self.instance.imap_password)
+        if self.instance.pk and (smtp or imap):
+            self.instance.bind_secrets(smtp=smtp, imap=imap)
         return super().save(commit)

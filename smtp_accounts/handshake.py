@@ -6,8 +6,11 @@ SMTP: the host is resolved and checked (SSRF guard), the connection goes to the 
 AUTH — by password (smtplib's LOGIN/PLAIN) or by `AUTH XOAUTH2` with an OAuth access token.
 IMAP: LOGIN or `AUTHENTICATE XOAUTH2` likewise.
 
-A secret goes only to the host it belongs to: an OAuth token is sent only to its provider's own
-SMTP and IMAP hosts (`oauth.providers`), whatever the mailbox row says.
+A secret goes only to the host it belongs to: a password only to the server (host, port,
+security, username) it was entered for (core/secret_binding.py: else `HostRefused` at stage
+"secret", before any connection), an OAuth token only to its provider's own SMTP and IMAP hosts
+(`oauth.providers`), whatever the mailbox row says. IMAP, like SMTP, connects to the address
+that was checked: the name is not looked up again (DNS rebinding).
 
 Errors are the libraries' own (smtplib, ssl, imapclient) plus `HostRefused` (the host cannot be
 used) and `CredentialsUnavailable` (no usable OAuth token); each caller turns them into its own
@@ -25,6 +28,7 @@ import imapclient
 from django.conf import settings
 from django.utils.translation import gettext as _
 
+from core.secret_binding import SecretNotBound
 from smtp_accounts import network
 from smtp_accounts.models import Mailbox, Security
 
@@ -32,6 +36,7 @@ from smtp_accounts.models import Mailbox, Security
 class Stage:
     DNS = "dns"
     BLOCKED = "blocked"
+    SECRET = "secret"  # the stored password was entered for another server
     CONNECT = "connect"
     TLS = "tls"
     AUTH = "auth"
@@ -108,9 +113,16 @@ def credentials(mailbox: Mailbox, protocol: str) -> Credentials:
     A worker prepares the token before handing a batch to the SMTP helper process
     (`oauth.tokens.mailbox_prepare_access`), which must not touch the database."""
     if not mailbox.oauth_provider:
-        if protocol == "smtp":
-            return Credentials(mailbox.smtp_username, mailbox.smtp_password)
-        return Credentials(*mailbox.imap_login)
+        try:
+            if protocol == "smtp":
+                return Credentials(*mailbox.smtp_credentials)
+            return Credentials(*mailbox.imap_credentials)
+        except SecretNotBound as exc:
+            raise HostRefused(
+                Stage.SECRET,
+                str(exc),
+                _("Edit the mailbox and type the password again: it is then kept for this server."),
+            ) from exc
     from smtp_accounts.oauth.tokens import mailbox_prepare_access
 
     access = getattr(mailbox, "oauth_access", None)
@@ -196,10 +208,14 @@ def smtp_authenticate(client: smtplib.SMTP, login: Credentials) -> None:
 def imap_open(
     mailbox: Mailbox, *, timeout: float, on_stage: Callable[[str], None] = _nothing
 ) -> imapclient.IMAPClient:
-    """A signed-in IMAP client (the host already resolved and allowed by the caller)."""
+    """A signed-in IMAP client, connected to the address the SSRF guard checked (the name is
+    resolved once, here). Raises HostRefused, CredentialsUnavailable, imapclient's errors,
+    ssl.SSLError, OSError."""
     security = mailbox.imap_security
+    addresses = checked_addresses(mailbox.imap_host, mailbox.imap_port, security)
     login = credentials(mailbox, "imap")
-    client = imapclient.IMAPClient(
+    client = network.PinnedIMAPClient(
+        addresses[0],
         mailbox.imap_host,
         port=mailbox.imap_port,
         ssl=security == Security.SSL,

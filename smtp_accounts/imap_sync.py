@@ -32,8 +32,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from imapclient.exceptions import IMAPClientError, LoginError
 
-from smtp_accounts.connection import imap_error_text, imap_resolve
-from smtp_accounts.handshake import CredentialsUnavailable, HostRefused, imap_open
+from smtp_accounts.connection import imap_error_text
+from smtp_accounts.handshake import CredentialsUnavailable, HostRefused, Stage, imap_open
 from smtp_accounts.models import ImapFolderState, Mailbox
 
 logger = logging.getLogger(__name__)
@@ -90,16 +90,13 @@ def mailbox_sync(
     `wanted` sees the header fields named in `judged_on` (all of the header if none: real
     headers carry kilobytes of Received and DKIM lines a judge rarely needs). `read` counts
     every message looked at, whole or not."""
-    problem = imap_resolve(mailbox)
-    if problem is not None:
-        raise SyncError(problem.message)
     result = SyncResult()
     try:
         client = imap_open(mailbox, timeout=settings.MAILBOX_CONNECT_TIMEOUT)
     except CredentialsUnavailable as exc:  # revoked: pause; provider outage: try next run
         raise SyncError(exc.message, auth=not exc.temporary) from exc
-    except HostRefused as exc:
-        raise SyncError(exc.message) from exc
+    except HostRefused as exc:  # a password entered for another server: pause, as a refusal
+        raise SyncError(exc.message, auth=exc.stage == Stage.SECRET) from exc
     except LoginError as exc:
         raise SyncError(
             _("The IMAP server rejected the username or password: %(reply)s")

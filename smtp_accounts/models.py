@@ -10,9 +10,12 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Workspace, validate_timezone
+from core import secret_binding
 from core.fields import EncryptedTextField
 from core.tenancy import WorkspaceManager
 from smtp_accounts.presets import PRESETS
+
+_NOT_LOADED = object()
 
 
 class Security(models.TextChoices):
@@ -75,6 +78,11 @@ class Mailbox(models.Model):
     # Empty: the SMTP credentials are used for IMAP too.
     imap_username = models.CharField(_("IMAP username"), max_length=255, blank=True)
     imap_password = EncryptedTextField(_("IMAP password"), blank=True)
+    # Where each stored password may be sent (core/secret_binding.py): made when the
+    # password is entered, checked before every sign-in. Changing a host, port, security or
+    # username without entering the password again leaves it unmatched, so nothing is sent.
+    smtp_secret_binding = models.CharField(max_length=64, blank=True, editable=False)
+    imap_secret_binding = models.CharField(max_length=64, blank=True, editable=False)
 
     # "google" or "microsoft": connected with OAuth (smtp_accounts/oauth), its token in
     # `oauth_token` (absent once revoked or disconnected: the mailbox must be reconnected).
@@ -149,7 +157,92 @@ class Mailbox(models.Model):
             self.capped_until = None
             if update_fields is not None:
                 kwargs["update_fields"] = {*update_fields, "capped_until"}
+        if self._state.adding:
+            # A new mailbox's passwords were entered together with its servers.
+            self.bind_secrets()
+        elif getattr(self, "_stored_secrets", None) is not None and (
+            update_fields is None or {"smtp_password", "imap_password"} & set(update_fields)
+        ):
+            # A password set anew (not the one loaded) was entered for the servers it is
+            # saved with. Keeping the stored password never rebinds it.
+            smtp_stored, imap_stored = self._stored_secrets
+            # (A deferred, never-loaded password is the stored one: never "new".)
+            smtp_new = smtp_stored is not _NOT_LOADED and self.smtp_password != smtp_stored
+            imap_new = imap_stored is not _NOT_LOADED and self.imap_password != imap_stored
+            if smtp_new or imap_new:
+                imap_uses_smtp = smtp_new and not self.imap_password
+                self.bind_secrets(smtp=smtp_new, imap=imap_new or imap_uses_smtp)
+                if update_fields is not None:
+                    kwargs["update_fields"] = {
+                        *kwargs["update_fields"],
+                        "smtp_secret_binding",
+                        "imap_secret_binding",
+                    }
         super().save(*args, **kwargs)
+        self._stored_secrets = (self.smtp_password, self.imap_password)
+
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        instance = super().from_db(db, field_names, values)
+        instance._stored_secrets = (  # to tell a secret entered anew from the stored one
+            instance.__dict__.get("smtp_password", _NOT_LOADED),
+            instance.__dict__.get("imap_password", _NOT_LOADED),
+        )
+        return instance
+
+    # --- where the passwords may go (secret binding) -------------------------------------
+    @property
+    def smtp_destination(self) -> secret_binding.Destination:
+        return secret_binding.Destination(
+            "smtp", self.smtp_host, self.smtp_port, self.smtp_security, self.smtp_username
+        )
+
+    @property
+    def imap_destination(self) -> secret_binding.Destination:
+        return secret_binding.Destination(
+            "imap",
+            self.imap_host,
+            self.imap_port,
+            self.imap_security,
+            self.imap_username or self.smtp_username,
+        )
+
+    def bind_secrets(self, *, smtp: bool = True, imap: bool = True) -> None:
+        """Record that the passwords were entered for the current servers. Only call this
+        where the password was just entered (a form field, an import row)."""
+        if smtp:
+            self.smtp_secret_binding = secret_binding.bind(
+                self.smtp_password, self.smtp_destination
+            )
+        if imap:
+            self.imap_secret_binding = secret_binding.bind(
+                self.imap_login[1], self.imap_destination
+            )
+
+    def smtp_secret_matches(self) -> bool:
+        return secret_binding.matches(
+            self.smtp_password, self.smtp_destination, self.smtp_secret_binding
+        )
+
+    def imap_secret_matches(self) -> bool:
+        return secret_binding.matches(
+            self.imap_login[1], self.imap_destination, self.imap_secret_binding
+        )
+
+    @property
+    def smtp_credentials(self) -> tuple[str, str]:
+        """The SMTP username and password, only if the password was entered for this server
+        (raises secret_binding.SecretNotBound)."""
+        secret_binding.require(self.smtp_password, self.smtp_destination, self.smtp_secret_binding)
+        return self.smtp_username, self.smtp_password
+
+    @property
+    def imap_credentials(self) -> tuple[str, str]:
+        """The IMAP username and password (defaulting to the SMTP ones), only if the password
+        was entered for this IMAP server (raises secret_binding.SecretNotBound)."""
+        username, password = self.imap_login
+        secret_binding.require(password, self.imap_destination, self.imap_secret_binding)
+        return username, password
 
     @property
     def domain(self) -> str:

@@ -15,6 +15,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from accounts.permissions import Action, allowed_to
 from core.tenancy import get_for_workspace_or_404
 from smtp_accounts.domains.health import domain_checks_ensure
 from smtp_accounts.models import Mailbox
@@ -45,6 +46,7 @@ def _configured(key: str):
 
 @login_required
 @require_POST
+@allowed_to(Action.MAILBOX_CONNECT)
 def mailbox_oauth_connect(request, provider: str):
     """Send the user to the provider's consent page."""
     url = oauth_authorization_start(
@@ -58,6 +60,7 @@ def mailbox_oauth_connect(request, provider: str):
 
 @login_required
 @require_POST
+@allowed_to(Action.MAILBOX_EDIT)
 def mailbox_oauth_reconnect(request, pk: int):
     mailbox = get_for_workspace_or_404(Mailbox, request.workspace, pk=pk)
     if not mailbox.oauth_provider:
@@ -74,6 +77,7 @@ def mailbox_oauth_reconnect(request, pk: int):
 
 @login_required
 @require_GET
+@allowed_to(Action.MAILBOX_CONNECT, methods=None)
 def mailbox_oauth_callback(request):
     """Where the provider sends the user back (with a code, or an error)."""
     try:
@@ -98,6 +102,7 @@ def mailbox_oauth_callback(request):
 
 @login_required
 @require_POST
+@allowed_to(Action.MAILBOX_EDIT)
 def mailbox_oauth_disconnect(request, pk: int):
     """Revoke the grant at the provider (when it can) and delete the tokens now."""
     mailbox = get_for_workspace_or_404(Mailbox, request.workspace, pk=pk)

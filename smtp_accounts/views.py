@@ -10,6 +10,8 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from accounts.permissions import Action, allowed_to
+from core.request_guards import bounded_id
 from core.tenancy import get_for_workspace_or_404
 from smtp_accounts import bulk
 from smtp_accounts.bulk import mailboxes_connect_from_csv
@@ -50,6 +52,7 @@ def mailbox_list(request):
 
 @login_required
 @require_http_methods(["GET", "POST"])
+@allowed_to(Action.MAILBOX_CONNECT, methods=None)
 def mailbox_create(request):
     preset = request.GET.get("provider", "custom")
     detected = None
@@ -90,6 +93,7 @@ def mailbox_create(request):
 
 @login_required
 @require_http_methods(["GET", "POST"])
+@allowed_to(Action.MAILBOX_EDIT)
 def mailbox_detail(request, pk: int):
     mailbox = get_for_workspace_or_404(Mailbox, request.workspace, pk=pk)
     form_class = OAuthMailboxForm if mailbox.oauth_provider else MailboxForm
@@ -141,6 +145,7 @@ def _oauth_state(mailbox: Mailbox) -> dict | None:
 
 @login_required
 @require_POST
+@allowed_to(Action.MAILBOX_TEST)
 def mailbox_test(request, pk: int):
     mailbox = get_for_workspace_or_404(Mailbox, request.workspace, pk=pk)
     mailbox_test_connection(mailbox=mailbox)
@@ -151,6 +156,7 @@ def mailbox_test(request, pk: int):
 
 @login_required
 @require_POST
+@allowed_to(Action.MAILBOX_PAUSE)
 def mailbox_toggle(request, pk: int):
     mailbox = get_for_workspace_or_404(Mailbox, request.workspace, pk=pk)
     if mailbox.status == Mailbox.Status.ACTIVE:
@@ -168,6 +174,7 @@ def mailbox_toggle(request, pk: int):
 
 @login_required
 @require_POST
+@allowed_to(Action.MAILBOX_DELETE)
 def mailbox_delete(request, pk: int):
     mailbox = get_for_workspace_or_404(Mailbox, request.workspace, pk=pk)
     mailbox.delete()
@@ -177,6 +184,7 @@ def mailbox_delete(request, pk: int):
 
 @login_required
 @require_http_methods(["GET", "POST"])
+@allowed_to(Action.MAILBOX_CONNECT, methods=None)
 def mailbox_import(request):
     """Connect many mailboxes from a CSV file; each row is reported on its own."""
     results, error = None, None
@@ -221,13 +229,15 @@ def _status(mailboxes: list[Mailbox]) -> dict:
 @require_GET
 def mailbox_import_status(request):
     """The connection results of just-imported mailboxes (polled by htmx until all are in)."""
-    ids = [int(i) for i in request.GET.getlist("id") if i.isdigit()][: bulk.MAX_ROWS]
+    ids = [bounded_id(i) for i in request.GET.getlist("id")[: bulk.MAX_ROWS]]
+    ids = [i for i in ids if i is not None]
     mailboxes = list(Mailbox.objects.for_workspace(request.workspace).filter(pk__in=ids))
     return render(request, "smtp_accounts/mailbox_import.html#status", _status(mailboxes))
 
 
 @login_required
 @require_POST
+@allowed_to(Action.DOMAIN_MANAGE)
 def mailbox_dkim_create(request, pk: int):
     mailbox = get_for_workspace_or_404(Mailbox, request.workspace, pk=pk)
     key = dkim_key_create(workspace=request.workspace, domain=mailbox.domain)

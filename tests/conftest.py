@@ -1,4 +1,5 @@
-"""Shared fixtures: alice owns workspace A, bob is a member of A, charlie owns workspace B."""
+"""Shared fixtures: alice owns workspace A, dave is its admin, bob a member and vera a viewer;
+charlie owns workspace B."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.models import Membership, User, Workspace
+from accounts.two_factor import backup_code_digest
 from postigo.celery import app as celery_app
 from tests.servers import imap
 from tests.servers.ai_apis import FakeGemini, FakeOpenAI
@@ -37,6 +39,13 @@ def _fast_hashing_and_clean_cache(settings):
     cache.clear()
     yield
     cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def _sessions_outlive_time_travel(settings):
+    # Tests travel days through time with a signed-in client; session expiry
+    # (accounts/session_expiry.py) is tested on its own, with its own settings.
+    settings.SESSION_IDLE_HOURS = settings.SESSION_LIFETIME_HOURS = 24 * 365 * 10
 
 
 @pytest.fixture(autouse=True)
@@ -127,6 +136,22 @@ def bob(workspace_a) -> User:
 
 
 @pytest.fixture
+def dave(workspace_a) -> User:
+    """An admin of workspace A."""
+    user = make_user("dave@example.com", name="Dave Dixon")
+    Membership.objects.create(workspace=workspace_a, user=user, role=Membership.Role.ADMIN)
+    return user
+
+
+@pytest.fixture
+def vera(workspace_a) -> User:
+    """A viewer of workspace A (e.g. an agency's client): reads, changes nothing."""
+    user = make_user("vera@example.com", name="Vera Vance")
+    Membership.objects.create(workspace=workspace_a, user=user, role=Membership.Role.VIEWER)
+    return user
+
+
+@pytest.fixture
 def charlie(workspace_b) -> User:
     user = make_user("charlie@example.com", name="Charlie Chen")
     Membership.objects.create(workspace=workspace_b, user=user, role=Membership.Role.OWNER)
@@ -151,7 +176,7 @@ def enable_two_factor(user: User) -> tuple[TOTPDevice, list[str]]:
     static = StaticDevice.objects.create(user=user, name="Backup codes", confirmed=True)
     codes = [StaticToken.random_token() for _ in range(10)]
     for code in codes:
-        static.token_set.create(token=code)
+        static.token_set.create(token=backup_code_digest(code))  # stored as the flow stores them
     return device, codes
 
 

@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from accounts.permissions import Action, allowed_to
 from ai.content_filter import content_check
 from ai.providers.base import Copy, ProviderError
 from ai.writer import LANGUAGES, LENGTHS, TONES, Brief, copy_write
@@ -97,6 +98,7 @@ def _store(step: Step, subject: str, copy: Copy) -> int:
 
 @login_required
 @require_POST
+@allowed_to(Action.CAMPAIGN_EDIT)
 def sequence_write(request, pk: int):
     """Write a step's subject lines and body from a brief; or the next follow-up."""
     campaign = get_for_workspace_or_404(Campaign, request.workspace, pk=pk)
@@ -155,6 +157,7 @@ def sequence_write(request, pk: int):
 
 @login_required
 @require_POST
+@allowed_to(Action.CAMPAIGN_EDIT)
 def sequence_check(request, pk: int):
     """“Check content”: the launch-time content check, run now, without holding anything."""
     from campaigns.authoring.coverage import campaign_variants

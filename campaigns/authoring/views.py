@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from accounts.permissions import Action, allowed_to
 from ai.services import provider_name_for
 from campaigns.authoring import content, rendering
 from campaigns.authoring import services as authoring
@@ -62,6 +63,7 @@ def _next(current: str) -> str:
 
 @login_required
 @require_http_methods(["GET", "POST"])
+@allowed_to(Action.CAMPAIGN_EDIT)
 def campaign_list(request):
     form = CampaignNameForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -102,6 +104,7 @@ def _form_page(request, pk: int, name: str, form_class, template: str):
 
 @login_required
 @require_http_methods(["GET", "POST"])
+@allowed_to(Action.CAMPAIGN_EDIT)
 def campaign_leads(request, pk: int):
     return _form_page(
         request, pk, "campaign_leads", CampaignLeadsForm, "campaigns/wizard_leads.html"
@@ -110,6 +113,7 @@ def campaign_leads(request, pk: int):
 
 @login_required
 @require_http_methods(["GET", "POST"])
+@allowed_to(Action.CAMPAIGN_EDIT)
 def campaign_schedule(request, pk: int):
     return _form_page(
         request, pk, "campaign_schedule", CampaignScheduleForm, "campaigns/wizard_schedule.html"
@@ -118,6 +122,7 @@ def campaign_schedule(request, pk: int):
 
 @login_required
 @require_http_methods(["GET", "POST"])
+@allowed_to(Action.CAMPAIGN_EDIT)
 def campaign_mailboxes(request, pk: int):
     return _form_page(
         request, pk, "campaign_mailboxes", CampaignMailboxesForm, "campaigns/wizard_mailboxes.html"
@@ -197,6 +202,7 @@ def campaign_sequence(request, pk: int):
 
 @login_required
 @require_POST
+@allowed_to(Action.CAMPAIGN_EDIT)
 def variant_update(request, pk: int, variant_pk: int):
     campaign = campaign_for(request, pk)
     variant = get_for_workspace_or_404(
@@ -221,6 +227,7 @@ def variant_update(request, pk: int, variant_pk: int):
 
 @login_required
 @require_POST
+@allowed_to(Action.CAMPAIGN_EDIT)
 def step_update(request, pk: int, step_pk: int):
     campaign = campaign_for(request, pk)
     step = get_for_workspace_or_404(Step, request.workspace, pk=step_pk, campaign=campaign)
@@ -234,6 +241,7 @@ def step_update(request, pk: int, step_pk: int):
 
 @login_required
 @require_POST
+@allowed_to(Action.CAMPAIGN_EDIT)
 def sequence_change(request, pk: int):
     """Add or remove a step or a variant (whole-page actions)."""
     campaign = campaign_for(request, pk)
@@ -286,6 +294,7 @@ def campaign_review(request, pk: int):
 
 @login_required
 @require_http_methods(["GET", "POST"])
+@allowed_to(Action.CAMPAIGN_EDIT)
 def campaign_preview(request, pk: int):
     campaign = campaign_for(request, pk)
     variants = list(
@@ -353,6 +362,7 @@ def campaign_preview(request, pk: int):
 
 @login_required
 @require_POST
+@allowed_to(Action.CAMPAIGN_EDIT)
 def campaign_duplicate(request, pk: int):
     copy = authoring.campaign_duplicate(campaign=campaign_for(request, pk))
     messages.success(request, _("Duplicated as “%(name)s”.") % {"name": copy.name})

@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
+from accounts.permissions import Action, allowed_to
 from campaigns.inbox import services as inbox
 from campaigns.models import Campaign, Reply
 from smtp_accounts.models import Mailbox
@@ -106,6 +107,7 @@ def inbox_list(request):
 
 @login_required
 @require_POST
+@allowed_to(Action.INBOX_TRIAGE)
 def inbox_read_all(request):
     """Mark read every reply the inbox shows under the posted filters (all pages)."""
     form = InboxFilterForm(request.POST, workspace=request.workspace)
@@ -150,6 +152,7 @@ def inbox_thread(request, pk: int):
 
 @login_required
 @require_POST
+@allowed_to(Action.INBOX_ANSWER)
 def inbox_answer(request, pk: int):
     reply = _reply(request, pk)
     form = AnswerForm(request.POST)
@@ -172,6 +175,7 @@ def inbox_answer(request, pk: int):
 
 @login_required
 @require_POST
+@allowed_to(Action.INBOX_TRIAGE)
 def inbox_label(request, pk: int):
     reply = _reply(request, pk)
     form = LabelForm(request.POST)
@@ -191,6 +195,7 @@ def inbox_label(request, pk: int):
 
 @login_required
 @require_POST
+@allowed_to(Action.INBOX_TRIAGE)
 def inbox_unread(request, pk: int):
     inbox.reply_mark_unread(reply=_reply(request, pk))
     return redirect("inbox")

@@ -16,6 +16,10 @@ from django.utils.translation import gettext as _
 from campaigns.models import STANDARD_FIELDS
 
 MAX_BYTES = 50 * 1024 * 1024
+# A row wider than this is not a lead list (a 100,000-column file rendered a 60 MB mapping
+# page); a cell longer than the csv module's own limit cannot be read at all.
+MAX_COLUMNS = 300
+MAX_CELL = csv.field_size_limit()  # 131,072 characters
 DELIMITERS = (",", ";", "\t", "|")
 # Mapping targets besides the template fields: tags, and "" (skip the column).
 TARGETS = (*STANDARD_FIELDS, "tags")
@@ -107,9 +111,15 @@ def rows(text: str, delimiter: str) -> Iterator[tuple[int, list[str]]]:
             if number > 1:
                 yield number, cells
     except csv.Error as exc:
-        raise CsvFileError(
-            _("Row %(row)s cannot be read: %(error)s.") % {"row": number + 1, "error": exc}
-        ) from exc
+        raise CsvFileError(_unreadable(number + 1, exc)) from exc
+
+
+def _unreadable(row: int, exc: csv.Error) -> str:
+    if "field larger than field limit" in str(exc):
+        return _(
+            "Row %(row)s has a cell longer than %(max)s characters, the most a cell may hold."
+        ) % {"row": row, "max": f"{MAX_CELL:,}"}
+    return _("Row %(row)s cannot be read: %(error)s.") % {"row": row, "error": exc}
 
 
 def read(data: bytes) -> CsvFile:
@@ -124,10 +134,18 @@ def read(data: bytes) -> CsvFile:
     try:
         header = next((row for row in reader if any(c.strip() for c in row)), None)
     except csv.Error as exc:
-        raise CsvFileError(_("The first row cannot be read: %(error)s.") % {"error": exc}) from exc
+        raise CsvFileError(_unreadable(1, exc)) from exc
     if header is None:
         raise CsvFileError(_("The file has no rows."))
     header = [cell.strip() for cell in header]
+    if len(header) > MAX_COLUMNS:
+        raise CsvFileError(
+            _(
+                "The file has %(n)s columns; at most %(max)s can be imported. Remove the "
+                "columns you do not need and upload it again."
+            )
+            % {"n": f"{len(header):,}", "max": MAX_COLUMNS}
+        )
     if len(header) < 1 or not any(header):
         raise CsvFileError(_("The first row must name the columns (e.g. Email, First Name)."))
     # Anything before the header row (blank lines) is dropped, so row numbers start at it.

@@ -10,6 +10,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from accounts.permissions import Action, allowed_to
 from campaigns.leads import csv_reader
 from campaigns.leads.forms import LeadFilterForm, LeadForm, UploadForm, mapping_choices
 from campaigns.leads.imports import (
@@ -73,6 +74,7 @@ def lead_list(request):
 
 @login_required
 @require_GET
+@allowed_to(Action.LEAD_EXPORT, methods=None)
 def lead_export(request):
     form = LeadFilterForm(request.GET or None, workspace=request.workspace)
     leads = _filtered(request, form).order_by("pk")
@@ -91,6 +93,7 @@ def lead_export(request):
 
 @login_required
 @require_http_methods(["GET", "POST"])
+@allowed_to(Action.LEAD_EDIT)
 def lead_detail(request, pk: int):
     lead = get_for_workspace_or_404(Lead, request.workspace, pk=pk)
     form = LeadForm(request.POST or None, instance=lead, workspace=request.workspace)
@@ -104,6 +107,7 @@ def lead_detail(request, pk: int):
 
 @login_required
 @require_POST
+@allowed_to(Action.LEAD_DELETE)
 def lead_delete(request, pk: int):
     lead = get_for_workspace_or_404(Lead, request.workspace, pk=pk)
     lead.delete()  # its suppression entries, if any, stay: they belong to the workspace
@@ -116,6 +120,7 @@ def lead_delete(request, pk: int):
 
 @login_required
 @require_http_methods(["GET", "POST"])
+@allowed_to(Action.LEAD_EDIT, methods=None)
 def lead_import_new(request):
     form = UploadForm(request.POST or None, request.FILES or None, workspace=request.workspace)
     if request.method == "POST" and form.is_valid():
@@ -157,6 +162,7 @@ def _mapping_context(imp: LeadImport, mapping: list[str], error: str = "") -> di
 
 @login_required
 @require_http_methods(["GET", "POST"])
+@allowed_to(Action.LEAD_EDIT)
 def lead_import_detail(request, pk: int):
     imp = get_for_workspace_or_404(
         LeadImport.objects.select_related("lead_list"), request.workspace, pk=pk
@@ -191,6 +197,7 @@ def lead_import_progress(request, pk: int):
 
 @login_required
 @require_POST
+@allowed_to(Action.LEAD_DELETE)
 def lead_import_undo(request, pk: int):
     imp = get_for_workspace_or_404(LeadImport, request.workspace, pk=pk)
     try:
@@ -208,6 +215,7 @@ def lead_import_undo(request, pk: int):
 
 @login_required
 @require_POST
+@allowed_to(Action.LEAD_EDIT)
 def lead_import_continue(request, pk: int):
     imp = get_for_workspace_or_404(LeadImport, request.workspace, pk=pk)
     try:

@@ -10,6 +10,7 @@ from campaigns.models.leads import (
     LeadList,
     LeadMembership,
     Suppression,
+    SuppressionImport,
     normalize_email,
     value_hash,
 )
@@ -47,6 +48,7 @@ __all__ = [
     "Reply",
     "SentReply",
     "Suppression",
+    "SuppressionImport",
     "Variant",
     "normalize_email",
     "value_hash",

@@ -185,17 +185,22 @@ class Suppression(models.Model):
         return self.kind == self.Kind.DOMAIN and self.reason != self.Reason.MANUAL
 
     def removable_by(self, membership) -> bool:
-        """Entries added by hand: anyone in the workspace. A domain a campaign added for a
-        company, or an address a bounce report suppressed: an owner or admin (a judgement about
-        many people; a report read wrong). An address that unsubscribed or complained: nobody —
-        that was the recipient's word. Nor an entry kept as a hash alone after the address was
-        erased on the person's request: it is what keeps them from being mailed again."""
+        """Entries added by hand, a domain a campaign added for a company, an address a bounce
+        report suppressed: an owner or admin (accounts/permissions.py: a removal may mail
+        someone who asked not to be, or a report read wrong). An address that unsubscribed or
+        complained: nobody — that was the recipient's word. Nor an entry kept as a hash alone
+        after the address was erased on the person's request: it is what keeps them from being
+        mailed again."""
+        from accounts.permissions import Action, can
+
         if self.is_erased:
             return False
-        if self.reason == self.Reason.MANUAL:
-            return membership is not None
-        if self.added_automatically_for_a_company or self.is_bounce:
-            return membership is not None and membership.can_manage_members
+        if (
+            self.reason == self.Reason.MANUAL
+            or self.added_automatically_for_a_company
+            or self.is_bounce
+        ):
+            return can(membership, Action.SUPPRESSION_REMOVE)
         return False
 
     @property
@@ -291,3 +296,50 @@ class LeadImportFill(models.Model):
 
     def __str__(self) -> str:
         return f"import {self.lead_import_id} filled {self.fields} of lead {self.lead_id}"
+
+
+class SuppressionImport(models.Model):
+    """A file of addresses and domains for the suppression list, read and applied by a task
+    (campaigns/leads/suppression_imports.py) so a large file never holds a request or the
+    database's write lock; the page polls its progress."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Waiting to start")
+        RUNNING = "running", _("Importing")
+        DONE = "done", _("Done")
+        FAILED = "failed", _("Failed")
+
+    workspace = models.ForeignKey(
+        Workspace, on_delete=models.CASCADE, related_name="suppression_imports"
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    filename = models.CharField(max_length=255)
+    data = models.BinaryField(editable=False)  # the uploaded bytes; emptied when done
+    status = models.CharField(max_length=10, choices=Status, default=Status.QUEUED)
+    total_rows = models.PositiveIntegerField(default=0)
+    processed_rows = models.PositiveIntegerField(default=0)
+    added = models.PositiveIntegerField(default=0)
+    existing = models.PositiveIntegerField(default=0)
+    problems = models.JSONField(default=list)  # [{"row": n, "reason": "…"}], the first ones
+    more_problems = models.PositiveIntegerField(default=0)
+    error = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    objects = WorkspaceManager()
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.filename} ({self.status})"
+
+    @property
+    def percent(self) -> int:
+        return int(100 * self.processed_rows / self.total_rows) if self.total_rows else 0
+
+    @property
+    def in_progress(self) -> bool:
+        return self.status in (self.Status.QUEUED, self.Status.RUNNING)

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
+from accounts.permissions import Action, allowed_to
 from campaigns.authoring.views import campaign_for, wizard_steps
 from campaigns.lifecycle import enrollments_continue
 from campaigns.models import Campaign, OutboundMessage
@@ -144,6 +145,7 @@ def _people_filter(request) -> tuple[str, str]:
 
 @login_required
 @require_GET
+@allowed_to(Action.LEAD_EXPORT, methods=None)
 def campaign_people_export(request, pk: int):
     """Everyone the People page shows under its filter and search, as CSV."""
     campaign = campaign_for(request, pk)
@@ -155,6 +157,7 @@ def campaign_people_export(request, pk: int):
 
 @login_required
 @require_POST
+@allowed_to(Action.CAMPAIGN_RUN)
 def campaign_people_continue(request, pk: int):
     campaign = campaign_for(request, pk)
     if request.POST.get("all"):

@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
+from accounts.permissions import Action, allowed_to, can, forbidden
 from campaigns.authoring.views import campaign_for
 from campaigns.models import Campaign, Enrollment
 from campaigns.sending.launch import (
@@ -22,9 +23,12 @@ from campaigns.sending.launch import (
 
 @login_required
 @require_POST
+@allowed_to(Action.CAMPAIGN_RUN)
 def campaign_control(request, pk: int):
     campaign = campaign_for(request, pk)
     action = request.POST.get("action")
+    if action == "stop" and not can(request.membership, Action.CAMPAIGN_STOP):
+        return forbidden(request, Action.CAMPAIGN_STOP)
     if action in ("launch", "resume"):
         resuming = campaign.status == Campaign.Status.PAUSED
         try:

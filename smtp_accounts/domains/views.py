@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from accounts.permissions import Action, allowed_to
 from smtp_accounts.domains.health import (
     domain_check_for,
     domain_check_request,
@@ -87,6 +88,7 @@ def _report_context(check: DomainCheck) -> dict:
 
 @login_required
 @require_http_methods(["GET", "POST"])
+@allowed_to(Action.DOMAIN_MANAGE)
 def domain_detail(request, domain: str):
     check = _check_or_404(request, domain)
     form = SelectorsForm(request.POST or None, instance=check)
@@ -102,6 +104,7 @@ def domain_detail(request, domain: str):
 
 @login_required
 @require_POST
+@allowed_to(Action.DOMAIN_MANAGE)
 def domain_check_now(request, domain: str):
     check = _check_or_404(request, domain)
     domain_check_request(domain_check=check)

@@ -50,7 +50,10 @@ def test_the_demo_mailbox_follows_the_mail_catcher_when_its_port_moves(demo, set
 def test_the_demo_campaign_goes_out_through_the_mail_catcher(demo, tmp_path):
     campaign, start = demo
     port = free_port()
-    Mailbox.objects.update(smtp_port=port)  # the catcher of this test, not make run's
+    mailbox = Mailbox.objects.get()
+    mailbox.smtp_port = port  # the catcher of this test, not make run's
+    mailbox.bind_secrets()  # as if its password were typed in again for this server
+    mailbox.save()
     controller = catcher(tmp_path / "mail", "127.0.0.1", port)
     controller.start()
     try:

@@ -1,3 +1,4 @@
+import re
 import time
 
 import pytest
@@ -7,6 +8,7 @@ from django_otp.plugins.otp_static.models import StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.models import AuditLog
+from accounts.two_factor import backup_code_digest
 from tests.conftest import enable_two_factor, totp_now
 
 pytestmark = pytest.mark.django_db
@@ -39,15 +41,21 @@ def test_the_right_code_enables_and_shows_ten_backup_codes_once(signed_in, alice
     device = TOTPDevice.objects.get(user=alice)
     response = signed_in.post(reverse("two_factor_setup"), {"code": totp_now(device)})
     assert response.status_code == 200
-    codes = list(StaticToken.objects.filter(device__user=alice).values_list("token", flat=True))
-    assert len(codes) == 10
     body = response.content.decode()
-    assert all(code in body for code in codes)
+    codes = shown_codes(body)
+    assert len(codes) == 10
+    stored = set(StaticToken.objects.filter(device__user=alice).values_list("token", flat=True))
+    assert stored == {backup_code_digest(code) for code in codes}  # digests, never the codes
     assert AuditLog.objects.filter(action=AuditLog.Action.TWO_FACTOR_ENABLED).exists()
     # Afterwards the security page never shows them again.
     security = signed_in.get(reverse("settings_security")).content.decode()
     assert not any(code in security for code in codes)
     assert "10 backup codes left" in security
+
+
+def shown_codes(body: str) -> list[str]:
+    listing = re.search(r"<ul class=\"codes\" data-backup-codes>(.*?)</ul>", body, re.S)
+    return re.findall(r"<code>([^<]+)</code>", listing.group(1))
 
 
 def verify_session(client, device):
@@ -82,6 +90,8 @@ def test_regenerating_backup_codes_replaces_the_old_ones(signed_in, alice):
     verify_session(signed_in, device)
     response = signed_in.post(reverse("backup_codes_regenerate"), {"code": old_codes[3]})
     assert response.status_code == 200
-    new_codes = set(StaticToken.objects.filter(device__user=alice).values_list("token", flat=True))
+    new_codes = set(shown_codes(response.content.decode()))
     assert len(new_codes) == 10
     assert not new_codes & set(old_codes)
+    stored = set(StaticToken.objects.filter(device__user=alice).values_list("token", flat=True))
+    assert stored == {backup_code_digest(code) for code in new_codes}

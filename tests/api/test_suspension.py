@@ -15,12 +15,11 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def answerable(world, smtp_server):
     """World's reply, its mailbox pointed at the test SMTP server."""
-    Mailbox.objects.filter(pk=world["mailbox"]).update(
-        smtp_host="localhost",
-        smtp_port=smtp_server.port,
-        smtp_username=smtp_server.username,
-        smtp_password=smtp_server.password,
-    )
+    mailbox = Mailbox.objects.get(pk=world["mailbox"])
+    mailbox.smtp_host, mailbox.smtp_port = "localhost", smtp_server.port
+    mailbox.smtp_username, mailbox.smtp_password = smtp_server.username, smtp_server.password
+    mailbox.bind_secrets()  # the password entered for this server (core/secret_binding.py)
+    mailbox.save()
     return world["reply"]
 
 

@@ -347,7 +347,10 @@ def test_a_failing_inbox_is_shown_and_retried_later(
     from campaigns.inbox.receive import mailboxes_to_sync
 
     assert mailboxes_to_sync() == [mailbox.pk]
-    Mailbox.objects.filter(pk=mailbox.pk).update(imap_port=1)  # nothing listens there
+    moved = Mailbox.objects.get(pk=mailbox.pk)
+    moved.imap_port = 1  # nothing listens there (the owner typed the password for it)
+    moved.bind_secrets()
+    moved.save()
     assert mailbox_inbox_sync(mailbox_id=mailbox.pk) is None
     mailbox.refresh_from_db()
     assert mailbox.imap_failures == 1 and mailbox.status == "active"
@@ -357,7 +360,9 @@ def test_a_failing_inbox_is_shown_and_retried_later(
     assert "Replies not read" in client.get(reverse("mailbox_list")).content.decode()
     with time_machine.travel(mailbox.imap_failed_at + datetime.timedelta(minutes=3)):
         assert mailboxes_to_sync() == [mailbox.pk]
-    Mailbox.objects.filter(pk=mailbox.pk).update(imap_port=imap_server.port)  # fixed
+    moved.imap_port = imap_server.port  # fixed
+    moved.bind_secrets()
+    moved.save()
     assert mailbox_inbox_sync(mailbox_id=mailbox.pk).read == 0
     mailbox.refresh_from_db()
     assert (mailbox.imap_failures, mailbox.imap_error) == (0, "")

@@ -1,7 +1,9 @@
 """Lead CSV import: encodings, delimiters, broken rows, duplicates, suppression, resume, undo."""
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db.models import QuerySet
+from django.urls import reverse
 
 from campaigns.leads import csv_reader
 from campaigns.leads.imports import (
@@ -132,6 +134,24 @@ def test_quoted_newlines_keep_spreadsheet_row_numbers(workspace_a, prospects):
 )
 def test_files_that_are_not_csv_are_refused_with_a_reason(data, message):
     with pytest.raises(csv_reader.CsvFileError, match=message):
+        csv_reader.read(data)
+
+
+def test_a_file_wider_than_the_column_limit_is_refused_with_the_limit(client, alice):
+    wide = ",".join(f"c{i}" for i in range(100_000)) + "\n" + ",".join(["x"] * 100_000) + "\n"
+    client.force_login(alice)
+    upload = SimpleUploadedFile("wide.csv", wide.encode())
+    response = client.post(reverse("lead_import_new"), {"file": upload, "new_list": "Wide"})
+    assert response.status_code == 400
+    assert "The file has 100,000 columns; at most 300 can be imported." in (
+        response.content.decode()
+    )
+    assert not LeadImport.objects.exists()
+
+
+def test_a_cell_over_the_size_limit_is_refused_with_its_row_and_the_limit():
+    data = ("email,notes\na@x.example,short\nb@x.example," + "n" * 140_000 + "\n").encode()
+    with pytest.raises(csv_reader.CsvFileError, match=r"Row 3 has a cell longer than 131,072"):
         csv_reader.read(data)
 
 

@@ -9,13 +9,13 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from campaigns.leads import suppression_views
+from campaigns.leads import suppression_imports
 from campaigns.leads.suppression import (
     SUPPRESSION_HEADER,
     suppression_add,
     suppression_erase_address,
 )
-from campaigns.models import Lead, LeadImport, LeadList, Suppression
+from campaigns.models import Lead, LeadImport, LeadList, Suppression, SuppressionImport
 from tests.factories import FIXTURE
 
 pytestmark = pytest.mark.django_db
@@ -123,15 +123,27 @@ def test_editing_and_deleting_a_lead_keeps_its_suppression(client, alice, worksp
     assert Suppression.objects.filter(value="ana@x.example").exists()
 
 
-def test_suppression_page_adds_imports_and_removes_only_manual_entries(client, alice, workspace_a):
+def upload_suppressions(client, capture, data: bytes, name="s.csv") -> str:
+    """Post a suppression file; its import runs as the task (after the commit) and the page
+    the upload leads to shows the outcome."""
+    with capture(execute=True):
+        response = client.post(
+            reverse("suppression_list"), {"file": SimpleUploadedFile(name, data)}
+        )
+    return client.get(response["Location"]).content.decode()
+
+
+def test_suppression_page_adds_imports_and_removes_only_manual_entries(
+    client, alice, workspace_a, django_capture_on_commit_callbacks
+):
     client.force_login(alice)
     url = reverse("suppression_list")
     client.post(url, {"entry": "@Rival.example", "note": "competitor"})
     complained, _created = suppression_add(
         workspace=workspace_a, entry="b@x.example", reason="complaint"
     )
-    file = SimpleUploadedFile("s.csv", b"address\nx@y.example\nnot an address\n\nrival.example\n")
-    report = client.post(url, {"file": file}).content.decode()
+    data = b"address\nx@y.example\nnot an address\n\nrival.example\n"
+    report = upload_suppressions(client, django_capture_on_commit_callbacks, data)
     assert "1 added, 1 already there." in report
     assert "Row 3" in report and "neither an address nor a domain" in report
 
@@ -149,8 +161,8 @@ def exported_suppressions(client) -> list[dict[str, str]]:
     return list(csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode())))
 
 
-def test_a_large_suppression_file_is_added_at_once_and_exports_for_another_workspace(
-    client, alice, charlie, workspace_a, workspace_b
+def test_a_large_suppression_file_is_imported_by_a_task_and_exports_for_another_workspace(
+    client, alice, charlie, workspace_a, workspace_b, django_capture_on_commit_callbacks
 ):
     client.force_login(alice)
     suppression_add(workspace=workspace_a, entry="b@x.example", reason="hard_bounce")
@@ -160,9 +172,7 @@ def test_a_large_suppression_file_is_added_at_once_and_exports_for_another_works
     lines += ["B@X.example", "=cmd|' /C calc'!A0", "person7@big.example", "@rival.example"]
     data = "\n".join(lines).encode()
     with CaptureQueriesContext(connection) as queries:
-        report = client.post(
-            reverse("suppression_list"), {"file": SimpleUploadedFile("dnc.csv", data)}
-        ).content.decode()
+        report = upload_suppressions(client, django_capture_on_commit_callbacks, data, "dnc.csv")
     assert "20001 added, 1 already there." in report
     assert "Row 20003" in report and "neither an address nor a domain" in report
     assert len(queries.captured_queries) < len(lines) / 50  # not a query or two per row
@@ -178,28 +188,24 @@ def test_a_large_suppression_file_is_added_at_once_and_exports_for_another_works
     client.force_login(charlie)  # the file reads back in, into another workspace
     assert exported_suppressions(client) == []
     export = "\n".join(["entry,kind", *(f"{r['entry']},{r['kind']}" for r in rows)]).encode()
-    client.post(reverse("suppression_list"), {"file": SimpleUploadedFile("s.csv", export)})
+    upload_suppressions(client, django_capture_on_commit_callbacks, export)
     assert {r["entry"] for r in exported_suppressions(client)} == {r["entry"] for r in rows}
 
 
 def test_a_suppression_file_too_long_or_mostly_wrong_says_so_and_adds_nothing(
-    client, alice, monkeypatch
+    client, alice, monkeypatch, django_capture_on_commit_callbacks
 ):
     client.force_login(alice)
-    monkeypatch.setattr(suppression_views, "MAX_FILE_ROWS", 3)
+    monkeypatch.setattr(suppression_imports, "MAX_FILE_ROWS", 3)
     data = b"a@x.example\nb@x.example\nc@x.example\nd@x.example\n"
-    page = client.post(
-        reverse("suppression_list"), {"file": SimpleUploadedFile("s.csv", data)}, follow=True
-    ).content.decode()
+    page = upload_suppressions(client, django_capture_on_commit_callbacks, data)
     assert "The file has more than 3 rows; split it and import the parts." in page
     assert not Suppression.objects.exists()
 
-    monkeypatch.setattr(suppression_views, "MAX_FILE_ROWS", 5)  # exactly the limit is read
-    monkeypatch.setattr(suppression_views, "SHOWN_PROBLEMS", 2)
+    monkeypatch.setattr(suppression_imports, "MAX_FILE_ROWS", 5)  # exactly the limit is read
+    monkeypatch.setattr(suppression_imports, "SHOWN_PROBLEMS", 2)
     data = b"a@x.example\nnope\nnada\nniente\nnichts\n"
-    page = client.post(
-        reverse("suppression_list"), {"file": SimpleUploadedFile("s.csv", data)}
-    ).content.decode()
+    page = upload_suppressions(client, django_capture_on_commit_callbacks, data)
     assert "Row 2" in page and "Row 3" in page and "Row 4" not in page
     assert "…and 2 more rows that are not addresses or domains." in page
     assert list(Suppression.objects.values_list("value", flat=True)) == ["a@x.example"]
@@ -232,3 +238,35 @@ def test_another_workspace_sees_none_of_it(
         assert client.post(reverse(name, args=args)).status_code == 404
     assert "rival.example" not in client.get(reverse("suppression_list")).content.decode()
     assert Lead.objects.count() == 64
+
+
+def test_a_suppression_file_is_not_read_in_the_request(
+    client, alice, django_capture_on_commit_callbacks
+):
+    """The upload only queues the import: the task reads and applies it, and the page polls
+    its progress until it is done."""
+    client.force_login(alice)
+    data = b"a@x.example\nb@x.example\n"
+    with django_capture_on_commit_callbacks(execute=False) as queued:
+        response = client.post(
+            reverse("suppression_list"), {"file": SimpleUploadedFile("s.csv", data)}
+        )
+    imp = SuppressionImport.objects.get()
+    assert imp.status == "queued" and not Suppression.objects.exists()
+    page = client.get(response["Location"]).content.decode()
+    assert 'data-import-status="queued"' in page and 'hx-trigger="every 1s"' in page
+    for callback in queued:
+        callback()  # the task, as the worker runs it
+    progress = client.get(reverse("suppression_import_progress", args=[imp.pk]))
+    assert "2 added, 0 already there." in progress.content.decode()
+    assert "hx-trigger" not in progress.content.decode()  # done: the polling stops
+    imp.refresh_from_db()
+    assert imp.data == b"" and imp.status == "done"
+
+
+def test_another_workspace_cannot_see_an_import(client, alice, charlie, workspace_a):
+    imp = SuppressionImport.objects.create(workspace=workspace_a, filename="s.csv", data=b"x")
+    client.force_login(charlie)
+    assert client.get(reverse("suppression_import_progress", args=[imp.pk])).status_code == 404
+    page = client.get(reverse("suppression_list") + f"?import={imp.pk}").content.decode()
+    assert "data-import-status" not in page

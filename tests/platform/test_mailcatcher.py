@@ -33,3 +33,34 @@ def test_the_viewer_does_not_exist_outside_debug(client):
     with pytest.raises(NoReverseMatch):
         reverse("dev_mail_list")
     assert client.get("/dev/mail/").status_code == 404
+
+
+@pytest.fixture
+def caught(settings, tmp_path):
+    settings.DEBUG = True
+    settings.ROOT_URLCONF = "tests.platform.dev_mail_urls"
+    settings.MAIL_CATCHER_DIR = tmp_path
+    (tmp_path / "1.eml").write_bytes(b"Subject: Reset your password\r\nTo: a@x.example\r\n\r\nlink")
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("path", ["/dev/mail/", "/dev/mail/1.eml/"])
+def test_in_development_the_caught_mail_is_shown_to_this_machine(client, caught, path):
+    response = client.get(path, REMOTE_ADDR="127.0.0.1")
+    assert response.status_code == 200 and "Reset your password" in response.content.decode()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("path", ["/dev/mail/", "/dev/mail/1.eml/"])
+def test_others_on_the_network_and_behind_a_proxy_get_nothing(client, caught, path):
+    assert client.get(path, REMOTE_ADDR="192.168.1.20").status_code == 404
+    proxied = client.get(path, REMOTE_ADDR="127.0.0.1", HTTP_X_FORWARDED_FOR="203.0.113.5")
+    assert proxied.status_code == 404
+
+
+@pytest.mark.django_db
+def test_a_signed_in_staff_user_sees_it_from_anywhere(client, caught):
+    from tests.conftest import make_user
+
+    client.force_login(make_user("ops@example.com", is_staff=True))
+    assert client.get("/dev/mail/", REMOTE_ADDR="192.168.1.20").status_code == 200

@@ -82,3 +82,9 @@ def test_production_refuses_a_malformed_encryption_key():
     result = run_manage("check", **env)
     assert result.returncode != 0
     assert "must be 32 bytes" in result.stderr
+
+
+def test_a_pytest_variable_on_a_production_host_does_not_switch_to_development():
+    result = run_manage("check", PYTEST_VERSION="8.3.0", PYTEST_CURRENT_TEST="x")
+    assert result.returncode != 0
+    assert "Production mode (DEBUG is off) needs these environment variables" in result.stderr

@@ -40,6 +40,7 @@ def txt(value: str) -> str:
 class TestDNSServer:
     def __init__(self) -> None:
         self._zones: list[dns.zone.Zone] = []
+        self._rebind: tuple[dns.name.Name, list[dns.zone.Zone]] | None = None
         self.queries: list[tuple[str, str]] = []
         self._lock = threading.Lock()
         owner = self
@@ -87,6 +88,14 @@ class TestDNSServer:
     def set_zones(self, *zones: dns.zone.Zone) -> None:
         with self._lock:
             self._zones = list(zones)
+            self._rebind = None
+
+    def rebind_after_first_answer(self, name: str, *zones: dns.zone.Zone) -> None:
+        """DNS rebinding: once the first A/AAAA question for `name` is answered, answer every
+        later question from `zones` instead (a name that is public when checked, internal when
+        connected to)."""
+        with self._lock:
+            self._rebind = (dns.name.from_text(name), list(zones))
 
     def _zone_for(self, qname: dns.name.Name) -> dns.zone.Zone | None:
         best = None
@@ -128,6 +137,8 @@ class TestDNSServer:
                 response.answer.append(_rrset(question.name, cname))
             else:
                 self._add_soa(response, z)
+            if self._rebind is not None and question.name == self._rebind[0]:
+                self._zones, self._rebind = self._rebind[1], None
         return response.to_wire()
 
     @staticmethod

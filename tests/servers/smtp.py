@@ -109,6 +109,8 @@ class XOAuth2Handler(ScriptedHandler):
 
 
 class TestSMTPServer:
+    __test__ = False  # a server, not a test class
+
     """Start with `start()`; credentials are `username` / `password`."""
 
     username = "sender@acme.example"

@@ -87,3 +87,43 @@ def test_status_only_shows_your_own_mailboxes(client, alice, charlie, workspace_
     client.force_login(charlie)
     response = client.get(reverse("mailbox_import_status") + f"?id={mailbox.pk}")
     assert mailbox.email not in response.content.decode()
+
+
+def test_a_file_with_cr_only_line_ends_is_read_row_by_row(client, alice):
+    client.force_login(alice)
+    response = upload(
+        client, "email,smtp_host,smtp_password\rann@acme.example,mail.acme.example,pw\r"
+    )
+    assert response.status_code == 200
+    assert Mailbox.objects.get().email == "ann@acme.example"
+
+
+def test_a_stray_cr_in_a_later_row_is_reported_not_a_server_error(client, alice):
+    client.force_login(alice)
+    text = (
+        "email,smtp_host,smtp_password\n"
+        "ann@acme.example,mail.acme.example,pw\n"
+        "bob@acme.example,mail.acme\r.example,pw\n"
+    )
+    response = upload(client, text)
+    assert response.status_code == 200
+    assert 'data-line="2" data-ok="yes"' in response.content.decode()
+    assert 'data-ok="no"' in response.content.decode()  # the broken row, by its line
+
+
+def test_a_cell_over_the_csv_limit_gets_a_clear_error_and_nothing_is_saved(client, alice):
+    client.force_login(alice)
+    text = "email,smtp_host,smtp_password\nann@acme.example,mail.acme.example,pw\n"
+    text += "bob@acme.example," + "x" * 140_000 + ",pw\n"
+    response = upload(client, text)
+    assert response.status_code == 400
+    assert "Line 3 cannot be read" in response.content.decode()
+    assert "at most 131,072 characters" in response.content.decode()
+    assert not Mailbox.objects.exists()
+
+
+@pytest.mark.parametrize("value", ["99999999999999999999999", "²", "-1", "１２"])
+def test_status_ignores_ids_no_row_can_have(client, alice, value):
+    client.force_login(alice)
+    response = client.get(reverse("mailbox_import_status") + f"?id={value}")
+    assert response.status_code == 200

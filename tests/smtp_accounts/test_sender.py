@@ -169,6 +169,7 @@ def test_the_next_batch_of_a_mailbox_reuses_its_session(mailbox, smtp_server):
 
     # New credentials never find the old session.
     mailbox.smtp_password = "another-password"
+    mailbox.save()  # (entered anew: it is bound to this server)
     [result] = mailbox_send_batch(mailbox=mailbox, messages=outgoing(1))
     assert result.outcome is Outcome.MAILBOX and len(smtp_server.auth_attempts) > 2
 
