@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
-# Make the real peers the tests talk to available: Debian's Chromium (browser tests) and
-# dovecot (a real IMAP server). Never downloads a browser build: it installs distribution
-# packages when running as root, else it says what is missing (those tests then skip,
-# except under CI=true, where they fail).
+# Make the real peers the tests talk to available: Debian's Chromium (browser tests), dovecot
+# (a real IMAP server) and wrk (bench/tracking.py's load generator). Never downloads a browser
+# build: it installs distribution packages when running as root, else it says what is missing
+# (those tests then skip, except under CI=true, where they fail).
 set -euo pipefail
 missing=()
 command -v chromium >/dev/null 2>&1 || missing+=(chromium)
 [ -x /usr/sbin/dovecot ] || missing+=(dovecot-imapd)
+command -v wrk >/dev/null 2>&1 || missing+=(wrk)
 [ ${#missing[@]} -eq 0 ] && exit 0
 if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
   echo "Installing Debian packages for the tests: ${missing[*]}"
