@@ -56,13 +56,16 @@ class Plan:
     protected: list[tuple[type[models.Model], str]] = field(default_factory=list)
 
 
-def _cascade_relations(model: type[models.Model]):
+def _cascade_relations(model: type[models.Model], *, every: bool = False):
+    """The models whose rows go with a row of `model` (their foreign key cascades); with
+    `every`, also those that only point at it (e.g. the ledger, DO_NOTHING, which must keep its
+    workspace row when the workspace is erased)."""
     for rel in model._meta.get_fields(include_hidden=True):
         if (
             rel.auto_created
             and not rel.concrete
             and (rel.one_to_many or rel.one_to_one)
-            and getattr(rel, "on_delete", None) is models.CASCADE
+            and (every or getattr(rel, "on_delete", None) is models.CASCADE)
         ):
             yield rel.related_model, rel.field.name
 
@@ -79,12 +82,14 @@ def cascade_plan(root: type[models.Model], *, protected: set[str] | None = None)
     queue: list[tuple[type[models.Model], str]] = [(root, "")]
     while queue:
         parent, path = queue.pop(0)
-        for child, fk_name in _cascade_relations(parent):
+        for child, fk_name in _cascade_relations(parent, every=True):
             lookup = f"{fk_name}__{path}" if path else fk_name
             if child._meta.label_lower in protected_labels:
                 if all(child is not m for m, _p in plan.protected):
                     plan.protected.append((child, lookup))
                 continue
+            if not any(c is child for c, _f in _cascade_relations(parent)):
+                continue  # it only points here: nothing of it goes with the row
             edges.setdefault(parent, []).append(child)
             if child not in paths and child is not root:
                 paths[child] = lookup

@@ -106,3 +106,18 @@ def around(cutoff: datetime.datetime) -> dict[str, datetime.datetime]:
 
 
 EXPIRED = {"day_before", "last_instant_before"}
+
+
+def erased(workspace_id: int) -> bool:
+    """Erased by the purge: gone, or (when rows kept through erasure, such as its ledger, hang
+    from it) pseudonymised, with nothing else of it left."""
+    from accounts.models import Membership, Workspace
+
+    workspace = Workspace.objects.filter(pk=workspace_id).first()
+    if workspace is None:
+        return True
+    return (
+        workspace.erased_at is not None
+        and workspace.name == "Erased workspace"
+        and not Membership.objects.filter(workspace_id=workspace_id).exists()
+    )

@@ -15,7 +15,7 @@ from campaigns.models import Campaign, Lead
 from privacy.purge import purge_rule
 from smtp_accounts.models import Mailbox
 from tests.conftest import PASSWORD, enable_two_factor, totp_now
-from tests.privacy.factories import make_campaign
+from tests.privacy.factories import erased, make_campaign
 
 pytestmark = pytest.mark.django_db
 
@@ -139,7 +139,7 @@ def test_close_restore_close_then_the_purge_erases_it_after_30_days(client, alic
 
     with time_machine.travel(start + datetime.timedelta(days=29 + 31), tick=False):
         purge_rule(key="closed_workspaces")
-    assert not Workspace.objects.filter(pk=workspace_id).exists()
+    assert erased(workspace_id)
     assert not Lead.objects.filter(workspace_id=workspace_id).exists()
     assert not Campaign.objects.filter(pk=running.pk).exists()
     assert User.objects.filter(pk=alice.pk).exists()  # the person stays; only the workspace goes
@@ -264,7 +264,7 @@ def test_a_closed_account_is_erased_by_the_purge_after_30_days(client, charlie, 
         purge_rule(key="closed_accounts")
         purge_rule(key="closed_workspaces")
     assert not User.objects.filter(pk=charlie.pk).exists()
-    assert not Workspace.objects.filter(pk=workspace_b.pk).exists()
+    assert erased(workspace_b.pk)
 
 
 def test_an_owner_signs_in_on_the_restore_page_to_reopen_a_closed_workspace(client, alice, running):

@@ -34,7 +34,7 @@ from privacy import retention
 from privacy.models import DataExport, PurgeRun
 from privacy.purge import purge_rule
 from smtp_accounts.models import Mailbox, SendLog
-from tests.privacy.factories import EXPIRED, NOW, around, make_campaign
+from tests.privacy.factories import EXPIRED, NOW, around, erased, make_campaign
 
 pytestmark = pytest.mark.django_db
 
@@ -309,13 +309,13 @@ def test_a_closed_workspace_is_erased_30_days_after_closure(workspace_a, alice, 
 
     run = purge_rule(key="closed_workspaces", now=NOW)
 
-    gone = {n for n, ws in workspaces.items() if not Workspace.objects.filter(pk=ws.pk).exists()}
+    gone = {n for n, ws in workspaces.items() if erased(ws.pk)}
     assert gone == EXPIRED
     for name in EXPIRED:
         assert not Lead.objects.filter(email=f"{name}@example.com").exists()
         assert not Suppression.objects.filter(value=f"{name}@example.com").exists()
         assert not OutboundMessage.objects.filter(recipient=f"{name}@example.com").exists()
-    assert run.deleted == 2
+    assert run.deleted + run.redacted == 2  # a workspace with a ledger is kept, pseudonymised
     # Open workspaces and the people in them are untouched.
     assert Campaign.objects.filter(pk=open_campaign.pk).exists()
     assert User.objects.filter(pk=alice.pk).exists()
@@ -445,3 +445,26 @@ def test_a_cutoff_is_a_utc_midnight_that_only_moves_forward_and_keeps_the_whole_
     back = relativedelta(years=period.years, months=period.months, days=period.days)
     assert cutoff <= now - back
     assert now - back - cutoff < datetime.timedelta(days=1)
+
+
+def test_a_purged_workspaces_ledger_stays_with_the_workspace_pseudonymised(workspace_a):
+    from billing.models import LedgerEntry
+    from billing.services import balance_charge, balance_credit
+
+    balance_credit(workspace=workspace_a, amount=5000, reason="top-up")
+    balance_charge(workspace=workspace_a, amount=120, reason="120 emails")
+    entries = set(LedgerEntry.objects.filter(workspace=workspace_a).values_list("pk", "amount"))
+    make_campaign(workspace_a, at=timezone.now(), recipient="kept@example.com")
+    cutoff = retention.rule("closed_workspaces").cutoff(NOW)
+    Workspace.objects.filter(pk=workspace_a.pk).update(closed_at=cutoff - relativedelta(days=1))
+
+    purge_rule(key="closed_workspaces", now=NOW)
+
+    workspace_a.refresh_from_db()
+    assert workspace_a.name == "Erased workspace" and workspace_a.erased_at is not None
+    assert not Campaign.objects.filter(workspace=workspace_a).exists()
+    # The financial records stay (7 years), every entry as it was.
+    assert (
+        set(LedgerEntry.objects.filter(workspace=workspace_a).values_list("pk", "amount"))
+        == entries
+    )
