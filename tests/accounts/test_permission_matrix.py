@@ -17,7 +17,7 @@ from accounts.permissions import MATRIX, Action, can
 from campaigns.authoring.services import campaign_create
 from campaigns.models import Campaign, Lead, Suppression
 from smtp_accounts.models import Mailbox
-from tests.smtp_accounts.factories import make_mailbox
+from tests.factories import make_mailbox
 
 pytestmark = pytest.mark.django_db
 

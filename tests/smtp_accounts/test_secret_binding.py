@@ -9,8 +9,8 @@ from smtp_accounts.connection import check_imap, check_smtp
 from smtp_accounts.imap_sync import SyncError, mailbox_sync
 from smtp_accounts.models import Mailbox
 from smtp_accounts.services import mailbox_send_batch
+from tests.factories import make_mailbox, outgoing
 from tests.servers.smtp import TestSMTPServer
-from tests.smtp_accounts.factories import make_mailbox, outgoing
 
 pytestmark = pytest.mark.django_db
 

@@ -9,10 +9,10 @@ import pytest
 from smtp_accounts import network
 from smtp_accounts.connection import Stage, check_imap, check_smtp
 from smtp_accounts.sender import MailboxSender
+from tests.factories import make_mailbox, outgoing
 from tests.servers.dns import zone
 from tests.servers.smtp import TestSMTPServer
 from tests.servers.tls import make_certificate
-from tests.smtp_accounts.factories import make_mailbox, outgoing
 
 pytestmark = pytest.mark.django_db
 
