@@ -25,6 +25,8 @@ from django.conf import settings
 from django.db import connection
 from django.utils import timezone
 
+from billing import prices
+from billing.services import balance_credit
 from campaigns.models import Enrollment, OutboundMessage
 from campaigns.sending.dispatch import dispatch_tick
 from campaigns.sending.launch import campaign_launch
@@ -93,6 +95,8 @@ def tick_until_idle(moment: datetime.datetime) -> int:
 def test_two_hundred_leads_three_steps_exactly_once(workspace_a, smtp_server, mailbox, worker):
     mailbox.daily_cap = mailbox.hourly_cap = 150
     mailbox.save()
+    # 600 emails: more than the starter credit pays for (the balance gate is tested on its own).
+    balance_credit(workspace=workspace_a, amount=600 * prices.price_email(), reason="top-up")
     day0 = (timezone.now() + datetime.timedelta(days=1)).replace(
         hour=9, minute=0, second=0, microsecond=0
     )
