@@ -13,6 +13,24 @@ from smtp_accounts.models import Mailbox, Security
 from smtp_accounts.presets import PRESETS
 
 PASSWORD_FIELDS = ("smtp_password", "imap_password")
+# What a mailbox's owner tunes however it signs in (password or OAuth): limits, warm-up, clock,
+# signature.
+SENDING_FIELDS = [
+    "daily_cap",
+    "hourly_cap",
+    "min_gap_seconds",
+    "gap_jitter_seconds",
+    "warmup_enabled",
+    "warmup_start",
+    "warmup_increment",
+    "timezone",
+    "signature_text",
+    "signature_html",
+]
+SIGNATURE_WIDGETS = {
+    "signature_text": forms.Textarea(attrs={"rows": 3}),
+    "signature_html": forms.Textarea(attrs={"rows": 3}),
+}
 
 
 class MailboxForm(forms.ModelForm):
@@ -34,16 +52,7 @@ class MailboxForm(forms.ModelForm):
             "imap_security",
             "imap_username",
             "imap_password",
-            "daily_cap",
-            "hourly_cap",
-            "min_gap_seconds",
-            "gap_jitter_seconds",
-            "warmup_enabled",
-            "warmup_start",
-            "warmup_increment",
-            "timezone",
-            "signature_text",
-            "signature_html",
+            *SENDING_FIELDS,
         ]
         widgets = {
             "smtp_password": forms.PasswordInput(
@@ -52,8 +61,7 @@ class MailboxForm(forms.ModelForm):
             "imap_password": forms.PasswordInput(
                 render_value=False, attrs={"autocomplete": "new-password"}
             ),
-            "signature_text": forms.Textarea(attrs={"rows": 3}),
-            "signature_html": forms.Textarea(attrs={"rows": 3}),
+            **SIGNATURE_WIDGETS,
         }
         help_texts = {
             "imap_username": _("Leave empty to use the SMTP username."),

@@ -7,6 +7,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from accounts.forms import timezone_choices
+from smtp_accounts.forms import SENDING_FIELDS, SIGNATURE_WIDGETS
 from smtp_accounts.models import Mailbox
 
 
@@ -15,23 +16,8 @@ class OAuthMailboxForm(forms.ModelForm):
 
     class Meta:
         model = Mailbox
-        fields = [
-            "from_name",
-            "daily_cap",
-            "hourly_cap",
-            "min_gap_seconds",
-            "gap_jitter_seconds",
-            "warmup_enabled",
-            "warmup_start",
-            "warmup_increment",
-            "timezone",
-            "signature_text",
-            "signature_html",
-        ]
-        widgets = {
-            "signature_text": forms.Textarea(attrs={"rows": 3}),
-            "signature_html": forms.Textarea(attrs={"rows": 3}),
-        }
+        fields = ["from_name", *SENDING_FIELDS]
+        widgets = SIGNATURE_WIDGETS
 
     def __init__(self, *args, workspace, **kwargs):
         kwargs.setdefault("label_suffix", "")
