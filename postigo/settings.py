@@ -340,6 +340,9 @@ EMAIL_TIMEOUT = 15
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "Postigo <no-reply@postigo.localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 MAIL_CATCHER_DIR = VAR_DIR / "mail"
+# The catcher's IMAP side, serving the demo mailbox (1143, or a free port when that is taken).
+MAIL_CATCHER_IMAP_PORT = int(env("POSTIGO_IMAP_PORT", "1143"))
+MAIL_CATCHER_IMAP_DIR = VAR_DIR / "imap"
 
 # --- i18n ---------------------------------------------------------------------------------
 LANGUAGE_CODE = "en"
