@@ -114,7 +114,15 @@ def dev_mail_list(request):
         messages.append(
             {"name": path.name, "subject": msg["subject"], "to": msg["to"], "date": msg["date"]}
         )
-    return render(request, "postigo/dev_mail_list.html", {"mails": messages})
+    return render(
+        request,
+        "postigo/dev_mail_list.html",
+        {
+            "mails": messages,
+            "smtp_port": settings.MAIL_CATCHER_PORT,
+            "imap_port": settings.MAIL_CATCHER_IMAP_PORT,
+        },
+    )
 
 
 def _caught(name: str):

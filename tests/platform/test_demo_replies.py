@@ -25,6 +25,8 @@ def demo(settings, tmp_path):
     settings.MAILBOX_ALLOW_PRIVATE_NETWORKS = settings.MAILBOX_ALLOW_PLAINTEXT = True
     settings.VAR_DIR = tmp_path
     settings.MAIL_CATCHER_PORT, settings.MAIL_CATCHER_IMAP_PORT = free_port(), free_port()
+    settings.MAIL_CATCHER_DIR = tmp_path / "mail"
+    settings.ROOT_URLCONF = "tests.platform.dev_mail_urls"
     catcher = MailCatcher(
         mail_dir=tmp_path / "mail",
         smtp_port=settings.MAIL_CATCHER_PORT,
@@ -118,3 +120,35 @@ def test_a_message_not_sent_yet_cannot_be_answered(demo):
     )
     with pytest.raises(DemoReplyError):
         demo_reply_send(message=message, kind=DemoReply.INTERESTED)
+
+
+def caught_name(message: OutboundMessage, settings) -> str:
+    for path in settings.MAIL_CATCHER_DIR.glob("*.eml"):
+        if message.message_id in path.read_text():
+            return path.name
+    raise AssertionError("not caught")
+
+
+def test_the_mail_viewer_offers_the_answers_and_sends_the_chosen_one(
+    demo, client, settings, django_capture_on_commit_callbacks
+):
+    [message] = sent_messages(demo, 1)
+    name = caught_name(message, settings)
+    page = client.get(f"/dev/mail/{name}/", REMOTE_ADDR="127.0.0.1").content.decode()
+    assert "Make this lead answer" in page and 'value="bounce"' in page
+    with django_capture_on_commit_callbacks(execute=True):
+        answered = client.post(
+            f"/dev/mail/{name}/reply/", {"kind": "interested"}, REMOTE_ADDR="127.0.0.1"
+        )
+    assert answered.status_code == 302
+    assert Reply.objects.get(message=message).label == "interested"
+
+
+def test_nobody_else_on_the_network_can_make_a_lead_answer(demo, client, settings):
+    [message] = sent_messages(demo, 1)
+    name = caught_name(message, settings)
+    refused = client.post(
+        f"/dev/mail/{name}/reply/", {"kind": "interested"}, REMOTE_ADDR="192.168.1.20"
+    )
+    assert refused.status_code == 404
+    assert not Reply.objects.exists()
