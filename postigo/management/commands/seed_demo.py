@@ -52,7 +52,9 @@ class Command(BaseCommand):
             title="Welcome to Postigo",
             body=(
                 f"This is a demo workspace. “{campaign.name}” is a draft ready to review and"
-                " launch: its mailbox delivers to the local mail catcher (/dev/mail/)."
+                " launch; its first emails arrive within a minute at the local mail catcher"
+                " (/dev/mail/), where you can make each lead answer, be away or bounce, and"
+                " watch the inbox read it."
             ),
             level=Notification.Level.SUCCESS,
         )
