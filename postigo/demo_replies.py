@@ -29,6 +29,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from campaigns.models import OutboundMessage
+from campaigns.tasks import sync_inbox
 from postigo.mailcatcher import is_local
 
 OUT_OF_OFFICE_DAYS = 5  # the demo lead is back this many days after the reply
@@ -70,8 +71,6 @@ def demo_reply_send(*, message: OutboundMessage, kind: str) -> EmailMessage:
     envelope_from = "" if kind == DemoReply.BOUNCE else message.recipient
     with smtplib.SMTP("127.0.0.1", settings.MAIL_CATCHER_PORT, timeout=10) as smtp:
         smtp.send_message(mail, from_addr=envelope_from, to_addrs=[message.mailbox.email])
-    from campaigns.tasks import sync_inbox  # the project's floor may call an app's task
-
     transaction.on_commit(lambda: sync_inbox.delay(message.mailbox_id))
     return mail
 

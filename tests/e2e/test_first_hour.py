@@ -211,6 +211,7 @@ def test_the_first_hour_of_a_new_user(live_server, page, catcher, settings):
     page.goto(base + "/dev/mail/")
     page.click(f"text={to_ana['Subject']} >> nth=0")
     expect(page.locator("[data-demo-reply]")).to_contain_text("ana@rio.example")
+    caught_page = page.url.removeprefix(base)
     shoot(page, "first-hour-dev-mail")
     page.click("[data-reply-kind=interested]")
     expect(page.locator(".messages, [role=status], .toast").first).to_contain_text("Interested")
@@ -246,6 +247,7 @@ def test_the_first_hour_of_a_new_user(live_server, page, catcher, settings):
         ("people", f"/campaigns/{campaign.pk}/people/"),
         ("inbox", "/inbox/"),
         ("dev-mail", "/dev/mail/"),
+        ("dev-mail-detail", caught_page),
     ]:
         page.goto(base + path)
         assert no_sideways_scroll(page), f"{path} scrolls sideways at 420 px"
