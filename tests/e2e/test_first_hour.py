@@ -178,6 +178,8 @@ def review_says_what_will_happen(page):
     expect(page.locator("[data-problems]")).to_have_attribute("data-problems", "0")
     expect(page.get_by_text("Ready to launch")).to_be_visible()
     expect(page.locator("[data-launch]")).to_contain_text("Launch to 2 leads")
+    expect(page.locator(".summary")).to_contain_text("00:00–23:59 UTC")
+    expect(page.locator(".summary")).to_contain_text(MAILBOX)
     shoot(page, "first-hour-review")
 
 
