@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
+from django.utils.translation import gettext_lazy
 from django_otp.admin import OTPAdminSite
 
 from accounts.admin_login import AdminSignInForm
@@ -8,8 +9,8 @@ from postigo import home, views
 
 # Operators must pass a second factor before the admin opens (DESIGN §1).
 admin.site.__class__ = OTPAdminSite
-admin.site.site_header = "Postigo operations"
-admin.site.site_title = "Postigo admin"
+admin.site.site_header = gettext_lazy("Postigo operations")
+admin.site.site_title = gettext_lazy("Postigo admin")
 # One step (email, password, code), one answer for every failure, throttled per account and
 # address (accounts/admin_login.py).
 admin.site.login_form = AdminSignInForm

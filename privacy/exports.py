@@ -27,6 +27,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from accounts.models import AuditLog, Membership, Notification, User, Workspace
 from accounts.services import audit_log, notify
@@ -178,13 +179,13 @@ def _write(archive: zipfile.ZipFile, folder: str, export_file: ExportFile) -> in
     return count
 
 
-README = """Your Postigo data, exported {when}.
+README = gettext_noop("""Your Postigo data, exported {when}.
 
 profile, memberships, notifications, security_log: about you.
 workspaces/<id>-<name>/: each workspace you own, one JSON and one CSV file per table:
 {tables}.
 Secrets (passwords, DKIM private keys, API keys) are never exported.
-"""
+""")
 
 
 def export_build(*, export_id: int) -> DataExport | None:
@@ -227,7 +228,7 @@ def export_build(*, export_id: int) -> DataExport | None:
                         tables.add(export_file.name)
             archive.writestr(
                 "README.txt",
-                README.format(
+                _(README).format(
                     when=timezone.now().isoformat(timespec="seconds"),
                     tables=", ".join(sorted(tables)) or "-",
                 ),
