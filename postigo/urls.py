@@ -22,6 +22,9 @@ urlpatterns = [
     path("favicon.ico", views.favicon),
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),
+    # set_language: a CSRF-protected POST that sets the language cookie and returns to a `next`
+    # on this site only (Django refuses other hosts).
+    path("i18n/", include("django.conf.urls.i18n")),
     path("", home.dashboard, name="dashboard"),
     path("", include("accounts.urls")),
     path("", include("campaigns.urls")),

@@ -24,7 +24,8 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 from django.http import HttpRequest
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.formats import date_format
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
@@ -254,10 +255,11 @@ def export_build(*, export_id: int) -> DataExport | None:
 
 def _tell(export: DataExport) -> None:
     user = export.user
-    title = _("Your data export is ready")
-    body = _("Download it from Settings → Privacy until %(date)s.") % {
-        "date": f"{export.expires_at:%d %B %Y}"
-    }
+    with translation.override(user.language or settings.LANGUAGE_CODE):
+        title = _("Your data export is ready")
+        body = _("Download it from Settings → Privacy until %(date)s.") % {
+            "date": date_format(export.expires_at, "DATE_FORMAT")
+        }
     url = reverse("privacy_settings")
     membership = Membership.objects.filter(user=user).select_related("workspace").first()
     if membership is not None:
