@@ -7,6 +7,7 @@ from __future__ import annotations
 from allauth.account.adapter import DefaultAccountAdapter
 from django.conf import settings
 from django.contrib import messages
+from django.utils import translation
 
 from accounts import throttle
 from accounts.two_factor import user_has_two_factor
@@ -59,6 +60,21 @@ class AccountAdapter(DefaultAccountAdapter):
 
     def authentication_failed(self, request, **credentials) -> None:
         throttle.record_failure(SCOPE, **_who(request, credentials), **_limits())
+
+    def save_user(self, request, user, form, commit=True):
+        """A new account keeps the language its owner signed up in (cookie or browser)."""
+        language = translation.get_language() or settings.LANGUAGE_CODE
+        if language in dict(settings.LANGUAGES):
+            user.language = language
+        return super().save_user(request, user, form, commit=commit)
+
+    def send_mail(self, template_prefix, email, context):
+        """Verification, password reset and the other account emails go out in the recipient's
+        language when they have an account, else in the language of the page that asked."""
+        user = context.get("user")
+        language = getattr(user, "language", "") or translation.get_language()
+        with translation.override(language):
+            super().send_mail(template_prefix, email, context)
 
     def signed_in_message(self, request, user) -> None:
         """allauth's own "Successfully signed in as …", for the moment signing in is done."""

@@ -1,9 +1,10 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy
 
 
 class ApiConfig(AppConfig):
     name = "api"
-    verbose_name = "API and webhooks"
+    verbose_name = gettext_lazy("API and webhooks")
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:

@@ -47,7 +47,7 @@ class ApiKey(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-pk"]
-        verbose_name = "API key"
+        verbose_name = _("API key")
 
     def __str__(self) -> str:
         return f"{self.name} ({self.prefix}…)"
@@ -183,7 +183,7 @@ class WebhookDelivery(models.Model):
     class Meta:
         ordering = ["-pk"]
         indexes = [models.Index(fields=["status", "next_attempt_at"])]
-        verbose_name_plural = "webhook deliveries"
+        verbose_name_plural = _("webhook deliveries")
 
     def __str__(self) -> str:
         return f"{self.event_id} → {self.endpoint_id}: {self.status}"

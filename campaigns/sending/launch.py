@@ -131,8 +131,9 @@ def launch_problems(campaign: Campaign) -> list[Problem]:
 
     # Content review and the workspace's standing (ai)
     if campaign.held_at:
-        problems.append(Problem(campaign.paused_reason or _("Held for review."),
-                                url("campaign_sequence")))  # fmt: skip
+        # paused_reason may be a stored English msgid (billing_gate, content_gate): translate it.
+        held = _(campaign.paused_reason) if campaign.paused_reason else _("Held for review.")
+        problems.append(Problem(held, url("campaign_sequence")))
     if not campaign.workspace.may_send():
         problems.append(Problem(_("This workspace may not send: it is suspended, or its owner's "
                                   "account is deactivated."), ""))  # fmt: skip
