@@ -25,6 +25,7 @@ from postigo.mailcatcher import IMAP_PASSWORD, IMAP_USERNAME
 from smtp_accounts.models import Mailbox, Security
 
 DEMO_MAILBOX = "alex@postigo.localhost"
+DEMO_LAUNCH_SPREAD = 30  # seconds: the demo's first emails leave within a minute of launch
 
 _PEOPLE = [
     ("Ingrid", "Larsen", "Blue Fjord", "VP Growth"),
@@ -116,7 +117,7 @@ def demo_campaign_create(workspace: Workspace) -> Campaign:
     campaign.send_days = "0123456"
     campaign.window_start, campaign.window_end = datetime.time(0, 0), datetime.time(23, 59)
     campaign.track_clicks = True
-    campaign.launch_spread_seconds = 30  # the first emails within a minute of launch
+    campaign.launch_spread_seconds = DEMO_LAUNCH_SPREAD
     campaign.save()
     campaign.lead_lists.add(lead_list)
     campaign.mailboxes.add(mailbox)
@@ -162,3 +163,13 @@ def demo_mailbox_follow_catcher() -> int:
         mailbox.save()
         moved += 1
     return moved
+
+
+def demo_drafts_pace() -> int:
+    """Give demo drafts seeded before the demo had its own pacing the demo's short launch
+    spread; returns how many changed."""
+    return (
+        Campaign.objects.filter(status=Campaign.Status.DRAFT, mailboxes__email=DEMO_MAILBOX)
+        .exclude(launch_spread_seconds=DEMO_LAUNCH_SPREAD)
+        .update(launch_spread_seconds=DEMO_LAUNCH_SPREAD)
+    )

@@ -40,6 +40,13 @@ def test_it_seeds_once(demo, settings):
     assert launch_problems(campaign) == []  # ready to launch as it is
 
 
+def test_a_demo_seeded_before_the_demo_pacing_gets_it(demo):
+    campaign, _start = demo
+    Campaign.objects.update(launch_spread_seconds=3600)  # as the migration left it
+    call_command("seed_demo", stdout=io.StringIO())
+    assert Campaign.objects.get().launch_spread_seconds == 30
+
+
 def test_the_demo_mailbox_follows_the_mail_catcher_when_its_port_moves(demo, settings):
     mailbox = Mailbox.objects.get()
     assert mailbox.smtp_port == settings.MAIL_CATCHER_PORT

@@ -10,7 +10,7 @@ from django.db import transaction
 
 from accounts.models import Notification, User
 from accounts.services import notify, workspace_create
-from postigo.demo import demo_campaign_create, demo_mailbox_follow_catcher
+from postigo.demo import demo_campaign_create, demo_drafts_pace, demo_mailbox_follow_catcher
 from privacy.policies import PRIVACY_VERSION, TERMS_VERSION
 
 DEMO_EMAIL = "demo@postigo.localhost"
@@ -29,6 +29,7 @@ class Command(BaseCommand):
                 self.stdout.write(
                     f"Demo mailbox moved to the mail catcher's port {settings.MAIL_CATCHER_PORT}."
                 )
+            demo_drafts_pace()
             self.stdout.write(f"Demo user {DEMO_EMAIL} exists (password in {credentials}).")
             return
         password = secrets.token_urlsafe(12)
