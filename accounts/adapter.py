@@ -28,3 +28,10 @@ class AccountAdapter(DefaultAccountAdapter):
     def signed_in_message(self, request, user) -> None:
         """allauth's own "Successfully signed in as …", for the moment signing in is done."""
         super().add_message(request, messages.SUCCESS, LOGGED_IN, {"user": user})
+
+    def send_mail(self, template_prefix: str, email: str, context: dict) -> None:
+        """allauth's mails (verification, password reset…) carry the product's name and
+        address, like every platform email (templates/account/email/, emails/base.html)."""
+        from accounts.emails import email_context
+
+        super().send_mail(template_prefix, email, email_context(context))
