@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts.emails import email_context
 from accounts.models import AuditLog, User
 
 TITLES = {
@@ -51,10 +52,13 @@ def security_alert_send(
         "reset_url": settings.PUBLIC_BASE_URL + reverse("account_reset_password"),
     }
     recipients = [user.email] + ([extra_to] if extra_to and extra_to != user.email else [])
+    context = email_context(context)
     message = EmailMultiAlternatives(
-        subject="[Postigo] " + str(TITLES[event]),
+        subject=f"[{settings.PRODUCT_NAME}] " + str(TITLES[event]),
         body=render_to_string("emails/security_alert.txt", context),
+        from_email=settings.DEFAULT_FROM_EMAIL,
         to=recipients,
     )
+    message.attach_alternative(render_to_string("emails/security_alert.html", context), "text/html")
     message.send()
     return True

@@ -26,7 +26,7 @@ class CampaignNameForm(forms.Form):
         ] if workspace is not None else []  # fmt: skip
         starters = [(f"starter:{slug}", s["name"]) for slug, s in STARTERS.items()]
         self.fields["start_from"].choices = [
-            ("", _("Blank: write the sequence yourself")),
+            ("", _("Blank")),
             *([(_("Your templates"), own)] if own else []),
             (_("Starter templates"), starters),
         ]

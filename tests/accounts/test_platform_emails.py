@@ -66,3 +66,18 @@ def test_the_invitation_email_is_branded_with_both_parts(
     text, html = parts_of(message)
     link = first_link(text)
     assert "/invite/" in link and link in html
+
+
+def test_a_security_alert_has_both_parts_with_the_same_reset_link(alice, branded):
+    from accounts.security_alerts import security_alert_send
+
+    assert security_alert_send(
+        user_id=alice.pk, event="new_sign_in", ip="203.0.113.9", user_agent="Firefox"
+    )
+    [message] = mail.outbox
+    assert message.from_email == "Acme Reach <hello@reach.example>"
+    assert message.subject.startswith("[Acme Reach] ")
+    text, html = parts_of(message)
+    reset = reverse("account_reset_password")
+    assert reset in text and reset in html
+    assert "203.0.113.9" in text and "203.0.113.9" in html
