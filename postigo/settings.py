@@ -307,7 +307,6 @@ ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_FORMS = {"signup": "accounts.forms.SignupForm"}
 ACCOUNT_ADAPTER = "accounts.adapter.AccountAdapter"
 ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
-ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Postigo] "
 ACCOUNT_DEFAULT_HTTP_PROTOCOL = "http" if DEVELOPMENT else "https"
 ACCOUNT_LOGOUT_REDIRECT_URL = "account_login"
 ACCOUNT_RATE_LIMITS = {
@@ -340,6 +339,9 @@ vars().update(dj_email_url.parse(EMAIL_URL))
 EMAIL_TIMEOUT = 15
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "Postigo <no-reply@postigo.localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# The name platform emails (and their subjects) carry: a white-label deployment changes it here.
+PRODUCT_NAME = env("POSTIGO_PRODUCT_NAME", "Postigo")
+ACCOUNT_EMAIL_SUBJECT_PREFIX = f"[{PRODUCT_NAME}] "
 MAIL_CATCHER_DIR = VAR_DIR / "mail"
 
 # --- i18n ---------------------------------------------------------------------------------

@@ -26,6 +26,7 @@ from campaigns.authoring.forms import (
     StepForm,
     VariantForm,
 )
+from campaigns.authoring.sequence_templates import campaign_create_started_from
 from campaigns.authoring.templating import TemplateError
 from campaigns.models import STANDARD_FIELDS, Campaign, Lead, Step, Variant
 from campaigns.sending.launch import (
@@ -66,12 +67,18 @@ def _next(current: str) -> str:
 @require_http_methods(["GET", "POST"])
 @allowed_to(Action.CAMPAIGN_EDIT)
 def campaign_list(request):
-    form = CampaignNameForm(request.POST or None)
+    form = CampaignNameForm(request.POST or None, workspace=request.workspace)
     if request.method == "POST" and form.is_valid():
-        campaign = authoring.campaign_create(
-            workspace=request.workspace, name=form.cleaned_data["name"]
-        )
-        return redirect("campaign_leads", pk=campaign.pk)
+        try:
+            campaign = campaign_create_started_from(
+                workspace=request.workspace,
+                name=form.cleaned_data["name"],
+                start_from=form.cleaned_data["start_from"],
+            )
+        except authoring.AuthoringError as exc:
+            form.add_error("start_from", str(exc))
+        else:
+            return redirect("campaign_leads", pk=campaign.pk)
     campaigns = (
         Campaign.objects.for_workspace(request.workspace)
         .exclude(status=Campaign.Status.ARCHIVED)

@@ -157,6 +157,11 @@ def reply_refine_label(*, reply_id: int) -> bool:
         )  # fmt: skip
         if updated and verdict.label == Reply.Label.UNSUBSCRIBE and reply.label != verdict.label:
             recipient_unsubscribe(message=reply.message)
+        if updated and verdict.label == Reply.Label.INTERESTED:
+            from campaigns.notices import reply_notify_interested
+
+            reply.label = verdict.label
+            reply_notify_interested(reply=reply)
     return bool(updated)
 
 

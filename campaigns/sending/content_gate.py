@@ -26,6 +26,7 @@ from ai.content_filter import content_check_local, content_gate
 from ai.models import BlockedSnapshot
 from campaigns.authoring.coverage import campaign_variants
 from campaigns.models import Campaign
+from campaigns.notices import campaign_notify_paused
 
 log = logging.getLogger(__name__)
 
@@ -57,6 +58,12 @@ def campaign_hold(*, campaign: Campaign, explanation: str) -> None:
         webhook_events.campaign_status_changed(
             campaign, before=Campaign.Status.RUNNING, reason=f"held_for_review: {explanation}"
         )
+    campaign_notify_paused(
+        campaign=campaign,
+        guard="review",
+        title=_("Campaign %(name)s is held for review") % {"name": campaign.name},
+        body=explanation,
+    )
 
 
 def _phrase_or_link(value: str) -> bool:

@@ -100,7 +100,7 @@ def test_confirm_keeps_the_content_blocked_and_tells_the_user_why(
     assert campaign.held_at is not None
     snapshot.refresh_from_db()
     assert snapshot.status == "confirmed"
-    note = Notification.objects.get(user=alice)
+    note = Notification.objects.get(user=alice, title__contains="stays blocked")
     assert "Imitates a bank login." in note.body
     assert mail.outbox[-1].to == [alice.email] and "stays blocked" in mail.outbox[-1].subject
 
