@@ -117,9 +117,7 @@ def _lookalike_brand(host: str) -> str | None:
     labels = host.lower().translate(_LOOKALIKE).replace("rn", "m").replace("vv", "w").split(".")
     for brand in BRANDS:
         if brand in _SHORT_BRANDS:
-            if any(
-                re.fullmatch(rf"{brand}([-_].*)?|.*[-_]{brand}([-_].*)?", lab) for lab in labels
-            ):
+            if any(_WHOLE[brand].fullmatch(label) for label in labels):
                 return brand
         elif any(brand in label for label in labels):
             return brand
