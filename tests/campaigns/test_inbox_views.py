@@ -212,3 +212,52 @@ def test_labelling_a_reply_unsubscribe_unsubscribes_the_lead(client, alice, repl
     ).content.decode()
     assert is_suppressed(workspace, "lead0@x.example")  # a label never lifts a suppression
     assert "Label saved." in back
+
+
+def test_the_relabel_form_offers_the_workspaces_own_labels(client, alice, replies):
+    from ai.models import CustomLabel
+
+    CustomLabel.objects.create(workspace=replies.workspace, name="referral",
+                               description="points us to a colleague")  # fmt: skip
+    client.force_login(alice)
+    reply = Reply.objects.get(kind="reply")
+    thread = client.get(reverse("inbox_thread", args=[reply.pk])).content.decode()
+    assert '<option value="referral"' in thread and '<option value="interested"' in thread
+    response = client.post(reverse("inbox_label", args=[reply.pk]), {"label": "referral"},
+                           follow=True)  # fmt: skip
+    assert "Label saved." in response.content.decode()
+    reply.refresh_from_db()
+    assert (reply.label, reply.labelled_by_user) == ("referral", True)
+    listed = client.get(reverse("inbox"), {"label": "referral"}).content.decode()
+    assert listed.count("inbox-row") == 1 and 'data-label="referral"' in listed
+
+
+def test_another_workspaces_labels_are_not_offered_nor_accepted(client, alice, replies,
+                                                                workspace_b):  # fmt: skip
+    from ai.models import CustomLabel
+
+    CustomLabel.objects.create(workspace=workspace_b, name="partner", description="theirs")
+    client.force_login(alice)
+    reply = Reply.objects.get(kind="reply")
+    thread = client.get(reverse("inbox_thread", args=[reply.pk])).content.decode()
+    assert 'value="partner"' not in thread
+    refused = client.post(reverse("inbox_label", args=[reply.pk]), {"label": "partner"},
+                          follow=True)  # fmt: skip
+    assert "Choose one of the labels." in refused.content.decode()
+    reply.refresh_from_db()
+    assert reply.label != "partner"
+
+
+def test_a_custom_label_has_no_effect_of_its_own(client, alice, replies):
+    """Only the built-in "unsubscribe" unsubscribes; leaving it for a custom label lifts nothing."""
+    from ai.models import CustomLabel
+    from campaigns.leads.suppression import is_suppressed
+
+    CustomLabel.objects.create(workspace=replies.workspace, name="later", description="not now")
+    client.force_login(alice)
+    reply = Reply.objects.get(kind="reply")
+    client.post(reverse("inbox_label", args=[reply.pk]), {"label": "later"})
+    assert not is_suppressed(replies.workspace, "lead0@x.example")
+    client.post(reverse("inbox_label", args=[reply.pk]), {"label": "unsubscribe"})
+    client.post(reverse("inbox_label", args=[reply.pk]), {"label": "later"})
+    assert is_suppressed(replies.workspace, "lead0@x.example")
