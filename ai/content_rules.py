@@ -144,6 +144,15 @@ CREDENTIAL_REQUEST = re.compile(
     r"security code|ssn|social security)"
     r"|\b(verify|confirm|validate|unlock|reactivate|restore) " + _YOUR + r" (account|mailbox|"
     r"identity|wallet|card)\b"
+    # "reconnectez-vous avec vos identifiants", "introduzca su usuario y contraseña",
+    # "inserisci l'indirizzo email e la password", "introduza o seu e-mail e a palavra-passe",
+    # "vult u uw bankgegevens en pincode in", "uw wachtwoord ... opnieuw in te voeren"
+    r"|\b(reconnectez-vous|connectez-vous|identifiez-vous) (avec|a l'aide de) (vos|votre) "
+    r"(identifiants|mot de passe)"
+    r"|\b(introduzca|ingrese|indique|inserisci|inserire|introduza|insira|indique|vul|vult|voer|"
+    r"wpisz|podaj|saisissez|geben sie)\b[^.!?\n]{0,50}\b(contrasena|password|palavra-passe|"
+    r"senha|wachtwoord|pincode|haslo|mot de passe|passwort|kennwort|pin-?code)\b"
+    r"|\b(wachtwoord|pincode|bankgegevens)\b[^.!?\n]{0,40}\b(opnieuw )?in (te )?(voeren|vullen)"
     r"|\b(passwort|kennwort|zugangsdaten|pin|kartendaten|bankdaten)\w* (bestatigen|eingeben|"
     r"verifizieren|aktualisieren)"
     r"|\b(bestatigen|verifizieren|aktualisieren) sie (ihr\w* )?(konto|passwort|zugangsdaten|"
@@ -179,6 +188,13 @@ URGENCY = _any(
     r"w ciagu 24 godzin", r"natychmiast", r"ostateczne wezwanie", r"em 24 horas",
     r"ultimo aviso",
 )  # fmt: skip
+# "log in with your work email and password", "sign in with your email password": blocks with
+# a link to go and do it (alone, it may describe a product's sign-in)
+LOGIN_WITH_PASSWORD = re.compile(
+    r"\b(log ?in|logging in|sign ?in|signing in|re-?authenticate)\s+(again\s+)?(with|using)\s+"
+    + _YOUR
+    + r"\s+(\w+\s+){0,3}(password|passcode)\b"
+)
 PARCEL_FEE = re.compile(
     r"\b(parcel|package|shipment|delivery|paket|sendung|colis|livraison|paquete|envio|pacco|"
     r"spedizione|pakket|zending|paczk|przesylk|encomenda|pacote)\w*\b.{0,120}\b(fee|customs|"
@@ -224,7 +240,8 @@ CRYPTO_PAYMENT = _any(
 GIFT_CARDS = re.compile(
     r"\b(gift ?cards?|itunes cards?|google play cards?|steam cards?|amazon cards?|"
     r"geschenkkarten?|gutscheinkarten?|cartes? cadeaux?|tarjetas? (de )?regalo|"
-    r"carte regalo|cadeaukaart\w*|karty? podarunkow\w*|cart(ao|oes) (de )?presente|vale-presente)"
+    r"carte regalo|cadeaukaart\w*|karty? podarunkow\w*|cart(ao|oes)[- ](de )?presente|"
+    r"vale-presente)"
     r"\b[^.!?\n]{0,100}\b(buy|purchase|get me|pick up|send|scratch|codes?|kaufen|besorgen|schicken|"
     r"acheter|envoyer|comprar|enviar|acquista|compra|invia|kopen|sturen|kup|wyslij|comprar|envie)"
     r"|\b(buy|purchase|kaufen|acheter|comprar|acquista|kopen|kup)\w*\b[^.!?\n]{0,60}"
@@ -245,12 +262,46 @@ PROMISED_RETURNS = _any(
     r"rendimento garantito", r"raddoppia", r"gegarandeerd rendement", r"verdubbel",
     r"gwarantowany zysk", r"podwoj", r"retorno garantido", r"dobre seu",
 )  # fmt: skip
+# "no risk" next to promised returns: the investment scam's second breath (alone: a free trial)
+NO_RISK = _any(
+    r"no risk", r"without (any )?risk", r"risk-?free", r"sans (aucun )?risque", r"ohne risiko",
+    r"sin (ningun )?riesgo", r"senza (alcun )?rischio", r"zonder risico", r"bez ryzyka",
+    r"sem risco",
+)  # fmt: skip
+# Secrecy around a payment: the "CEO" wire-transfer and gift-card fraud.
+SECRET_PAYMENT = re.compile(
+    r"\b(keep (this|it) between us|don'?t tell anyone|do not tell "
+    r"anyone|non parlarne con nessuno|non dirlo a nessuno|sagen sie (es )?niemandem|"
+    r"n'en parlez a personne|no se lo (diga|digas) a nadie|no lo comente|vertel (het )?aan niemand|"
+    r"nie mow nikomu|nao conte a ninguem)"
+    r"[^\n]{0,200}?\b(wire|transfer|bonifico|uberweis|virement|transferencia|overboeking|"
+    r"przelew|payment|pagamento|zahlung|paiement|pago|betaling|gift ?cards?)"
+    r"|\b(wire|transfer|bonifico|uberweis|virement|transferencia|overboeking|przelew)\w*\b"
+    r"[^\n]{0,200}?\b(keep (this|it) between us|don'?t tell anyone|"
+    r"non parlarne con nessuno|sagen sie (es )?niemandem|n'en parlez a personne|"
+    r"no se lo (diga|digas) a nadie|vertel (het )?aan niemand|nie mow nikomu|"
+    r"nao conte a ninguem|non chiamarmi|don'?t call me|rufen sie mich nicht an)"
+)
 EXTORTION = re.compile(
-    r"\b(i|we) (have )?(recorded|hacked|have access to|infected|filmed|have your)\b"
+    r"\b(i|we) (have )?(had )?(recorded|hacked|have access to|access to your (device|computer|"
+    r"camera|webcam|phone)|infected|filmed|have your)\b"
+    r"|\b(recorded|filmed) you\b|\b(we|i) (have )?(encrypted|copied|stolen|downloaded) "
+    r"(\d+ ?[gt]b of )?(all )?your\b"
+    r"|\b(zugriff auf|acces a|acceso a|accesso alla|accesso al|toegang tot|dostep do|acesso a) "
+    r"(ihre|deine|votre|ta|su|tu|tua|uw|je|twojej|twoj|sua|seu) (kamera|webcam|camera|camara|"
+    r"telecamera|kamery|computer|ordinateur|ordenador|gerat)"
+    r"|\b(hemos|wir haben|nous avons|abbiamo|we hebben|zaszyfrowalismy|criptografamos)\b.{0,20}"
+    r"(cifrado|verschlusselt|chiffre|crittografato|criptato|versleuteld|zaszyfrow)"
+    r"|\bnagranie z (twojej|pana|pani) kamery"
+    r"|\b(video|recording|photos|footage|data|files|nagranie|aufnahme|videos?)\b.{0,80}"
+    r"\b(an (ihre|deine) (familie|kontakte|kollegen)|wszystkim (twoim )?(znajomym|kontaktom)|"
+    r"a (todos )?(sus|tus) contactos|a tous vos contacts|to (all (of )?)?your (contacts|family|"
+    r"friends|colleagues))"
     r"|\b(video|recording|photos|footage|data)\b.{0,80}\b(to (all )?your contacts|publish|"
     r"leak|release|send it to)\b"
-    r"|\b(pay|send)\b.{0,40}\b(bitcoin|btc|monero|xmr|usdt)\b.{0,80}\b(or|otherwise|else|"
-    r"before)\b"
+    r"|\b(pay|send|transfer|uberweisen|payez|pague|paga|przelej|betaal|pagar)\w*\b.{0,40}"
+    r"\b(bitcoin|btc|monero|xmr|usdt)\w*\b.{0,80}\b(or|otherwise|else|before|sonst|sinon|antes|"
+    r"altrimenti|anders|inaczej|ou|si|se|jesli|wenn)\b"
     r"|\b(ich habe|wir haben) (sie |dich )?(gefilmt|aufgenommen|gehackt)"
     r"|\b(j'ai|nous avons) (pirate|enregistre|filme|acces a)"
     r"|\b(he|hemos) (grabado|hackeado|pirateado)"
@@ -274,6 +325,10 @@ ADVANCE_FEE = _any(
     r"herencia", r"ha ganado", r"has ganado", r"eredita", r"hai vinto", r"ha vinto",
     r"erfenis", r"u heeft gewonnen", r"je hebt gewonnen", r"spadek", r"wygrales",
     r"wygrala", r"heranca", r"voce ganhou", r"premio de loteria", r"barrister",
+    r"(internationalen |nationalen )?lotterie", r"loterie", r"loteria", r"lotteria", r"loterij",
+    r"\d+([.,]\d+)? ?(millones|millionen|milioni|miljoen|milionow|milhoes|millions) (de |di |)"
+    r"(euros?|dolares|dollars?|usd|eur|€|\$)", r"sin herederos", r"ohne erben", r"sans heritiers",
+    r"died without (an )?heirs?", r"difunto", r"verstorben\w*", r"defunt",
 )  # fmt: skip
 ILLEGAL_GOODS = _any(
     r"cocaine", r"heroin", r"fentanyl", r"methamphetamine", r"crystal meth", r"mdma",
@@ -286,6 +341,11 @@ ILLEGAL_GOODS = _any(
     r"sin receta", r"passaporti falsi", r"senza ricetta", r"valse paspoorten", r"zonder recept",
     r"falszywe (paszporty|dowody)", r"bez recepty", r"passaportes falsos", r"sem receita",
     r"dinheiro falso", r"billetes falsos", r"banconote false",
+    r"(real|genuine) registered (passports?|id cards?|driver'?s licen[cs]es?)",
+    r"(passports?|id cards?|driver'?s licen[cs]es?)[^.]{0,60}for any country",
+    r"(armas|pistolas|municion|waffen|armes|pistolets|armi|pistole|wapens|bron|guns|firearms|"
+    r"handguns)[^.]{0,40}(sin licencia|ohne (waffenschein|lizenz)|sans permis|senza licenza|"
+    r"zonder vergunning|bez pozwolenia|sem licenca|without (a )?licen[cs]e|no licen[cs]e)",
 )  # fmt: skip
 ADULT = _any(
     r"porn\w*", r"xxx", r"nude (photos|pics|videos)", r"naked (photos|pics|girls)",
@@ -303,6 +363,15 @@ IMPERSONATION = re.compile(
     r"irs|hmrc|finanzamt|your bank|ihrer bank|votre banque|su banco|la tua banca|uw bank|"
     r"twojego banku|seu banco|deutsche post|la poste|correos|poste italiane|postnl|inpost|"
     r"ctt)\b"
+)
+RISKY_SCRIPT = re.compile(
+    r"\b(download|open|run|descarregue|baixe|abra|descargue|abre|ejecute|telecharg\w*|ouvrez|"
+    r"executez|scarica|apri|esegui|herunterladen|laden sie|offnen|downloaden|open|pobierz|"
+    r"otworz|uruchom)\b[^.!?\n]{0,30}\b(file|ficheiro|arquivo|datei|fichier|archivo|bestand|"
+    r"plik|attachment|anexo|anhang|allegato|bijlage|piece jointe|zalacznik)\b[^.!?\n]{0,30}"
+    r"\w\.(js|jse|wsf|vbe|vbs|hta|scr|bat|cmd|ps1)\b"
+    r"|\w\.(zip|rar|7z)\b[^.!?\n]{0,80}\b(fuhren sie|ausfuhren|run the|execute|ejecute|ejecutar|"
+    r"esegui|eseguire|voer\w* .{0,20}uit|uruchom|execute|executez|lancez|start the)"
 )
 MACROS = _any(
     r"enable (content|editing|macros)", r"inhalt aktivieren", r"bearbeitung aktivieren",
@@ -347,8 +416,12 @@ def signals_of(*, subject: str, body: str) -> list[Signal]:
     text = fold(unescape(re.sub(r"<[^>]+>", " ", f"{subject}\n{body}")))
     if RISKY_ATTACHMENT.search(text):
         found.append(Signal("names an executable or macro attachment", "malware", 0.75))
+    if RISKY_SCRIPT.search(text):
+        found.append(Signal("asks to open a script or run an archived program", "malware", 0.8))
     if MACROS.search(text):
         found.append(Signal("asks to enable macros or content", "malware", 0.8))
+    if LOGIN_WITH_PASSWORD.search(text):
+        found.append(Signal("asks to sign in with a password", "phishing", 0.75 if hosts else 0.4))
     if CREDENTIAL_REQUEST.search(text):
         found.append(Signal("asks for credentials or payment details", "phishing", 0.75))
     threat = ACCOUNT_THREAT.search(text)
@@ -374,7 +447,10 @@ def signals_of(*, subject: str, body: str) -> list[Signal]:
     if wallet:
         found.append(Signal("a crypto wallet address", "fraud", 0.3))
     if PROMISED_RETURNS.search(text):
-        found.append(Signal("promises investment returns", "fraud", 0.6 if wallet else 0.45))
+        sure = wallet or NO_RISK.search(text)
+        found.append(Signal("promises investment returns", "fraud", 0.6 if sure else 0.45))
+        if sure and not wallet:
+            found.append(Signal("promises returns without risk", "fraud", 0.4))
     crypto = wallet or CRYPTO_PAYMENT.search(text)
     if EXTORTION.search(text):
         found.append(Signal("threatens to publish unless paid", "extortion",
@@ -383,6 +459,8 @@ def signals_of(*, subject: str, body: str) -> list[Signal]:
     if story:
         found.append(Signal("prize, inheritance or advance-fee story", "fraud",
                             0.8 if len(story) > 1 else 0.6))  # fmt: skip
+    if SECRET_PAYMENT.search(text):
+        found.append(Signal("asks for a payment kept secret", "fraud", 0.8))
     if BANK_DETAILS_REQUEST.search(text):
         found.append(Signal("asks for bank details", "fraud", 0.45))
     if ILLEGAL_GOODS.search(text):
