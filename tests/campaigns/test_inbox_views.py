@@ -261,3 +261,29 @@ def test_a_custom_label_has_no_effect_of_its_own(client, alice, replies):
     client.post(reverse("inbox_label", args=[reply.pk]), {"label": "unsubscribe"})
     client.post(reverse("inbox_label", args=[reply.pk]), {"label": "later"})
     assert is_suppressed(replies.workspace, "lead0@x.example")
+
+
+def test_an_answer_to_a_suppressed_address_is_refused(client, alice, replies, smtp_server):
+    from campaigns.leads.suppression import suppression_add
+    from campaigns.models import SentReply
+
+    suppression_add(workspace=replies.workspace, entry="lead0@x.example")
+    client.force_login(alice)
+    reply = Reply.objects.get(kind="reply")
+    before = len(smtp_server.received)
+    refused = client.post(
+        reverse("inbox_answer", args=[reply.pk]), {"subject": "Re: x", "body": "y"}, follow=True
+    )
+    assert "lead0@x.example is on the suppression list" in refused.content.decode()
+    assert len(smtp_server.received) == before and not SentReply.objects.exists()
+
+
+def test_a_suppressed_domain_refuses_the_answer_too(client, alice, replies, smtp_server):
+    from campaigns.leads.suppression import suppression_add
+
+    suppression_add(workspace=replies.workspace, entry="@x.example")
+    client.force_login(alice)
+    reply = Reply.objects.get(kind="reply")
+    before = len(smtp_server.received)
+    client.post(reverse("inbox_answer", args=[reply.pk]), {"subject": "Re: x", "body": "y"})
+    assert len(smtp_server.received) == before
