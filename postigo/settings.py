@@ -514,6 +514,9 @@ OPENAI_BASE_URL = os.environ.get("OPENAI_BASE_URL", "")  # tests point it at a l
 AI_TIMEOUT_SECONDS = float(os.environ.get("AI_TIMEOUT_SECONDS", "20"))
 AI_MAX_ATTEMPTS = 3  # per call, before the local provider answers
 AI_RETRY_BUDGET_SECONDS = float(os.environ.get("AI_RETRY_BUDGET_SECONDS", "30"))
+# The send-time check of merge values (campaigns/sending/content_gate.py). Not an environment
+# variable: only bench/pipeline.py turns it off, to measure what it costs.
+AI_CONTENT_CHECK_AT_SEND = True
 
 # --- Billing (prepaid balance; docs/BILLING.md) -------------------------------------------------
 # Every amount is in the currency's minor unit (cents for EUR/USD), as an integer.
