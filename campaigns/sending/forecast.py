@@ -243,7 +243,7 @@ class _Simulation:
     def run(self, groups: list[_Group]) -> None:
         for group in groups:
             if group.in_flight:
-                self._sent(group, group.count, self.now)
+                self._sent(group, group.count, self.now, self.now)
             else:
                 self._add(group)
         hour = self.now.replace(minute=0, second=0, microsecond=0)
@@ -351,9 +351,10 @@ class _Simulation:
                 take = min(take, allowed)
                 allowed -= take
             if take:
-                at = plan["first"] + datetime.timedelta(seconds=plan["gap"] * (used + take - 1))
+                first = plan["first"] + datetime.timedelta(seconds=plan["gap"] * used)
+                last = first + datetime.timedelta(seconds=plan["gap"] * (take - 1))
                 used += take
-                self._sent(group, take, min(at, plan["first"] + HOUR))
+                self._sent(group, take, first, min(last, plan["first"] + HOUR))
                 group.count -= take
             if group.step == 1 and group.count and cap_full:
                 # Over the campaign's daily cap: the dispatcher moves it to the next local day.
@@ -373,8 +374,9 @@ class _Simulation:
         later = next_send_time(self.campaign, midnight, lead=_zone_lead(self.campaign, group.zone))
         return later or group.due + datetime.timedelta(days=HORIZON_DAYS)
 
-    def _sent(self, group: _Group, n: int, at: datetime.datetime) -> None:
-        """`n` leads of `group` got their step at `at`: count them, and queue the next step."""
+    def _sent(self, group: _Group, n: int, first: datetime.datetime, at: datetime.datetime):
+        """`n` leads of `group` got their step from `first` to `at`: count them, and queue the
+        next step (after the last of them, to be safe)."""
         forecast = self.forecast
         if group.initial and not group.in_flight:
             key = (group.mailbox_id, group.step)
@@ -388,8 +390,8 @@ class _Simulation:
                 self.new_on[date] += n
             else:
                 day.follow_ups += n
-            if forecast.first_send is None or at < forecast.first_send:
-                forecast.first_send = at
+            if forecast.first_send is None or first < forecast.first_send:
+                forecast.first_send = first
             if forecast.last_send is None or at > forecast.last_send:
                 forecast.last_send = at
         following = next((p for p in self.positions if p > group.step), None)
