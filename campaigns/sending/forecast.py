@@ -118,12 +118,12 @@ def campaign_forecast(*, campaign: Campaign, now: datetime.datetime) -> Forecast
     groups = [g for g in groups if g.mailbox_id in sendable]
     forecast.leads = sum(g.count for g in groups) + forecast.stalled
     _capacity(forecast, campaign, [mailboxes[pk] for pk in sorted(sendable)], now)
+    new_today = (  # read even with nothing to send: the same queries for every campaign
+        CampaignDay.objects.filter(campaign=campaign, day=_local_date(campaign.timezone, now))
+        .values_list("new_leads", flat=True)
+        .first()
+    )
     if groups:
-        new_today = (
-            CampaignDay.objects.filter(campaign=campaign, day=_local_date(campaign.timezone, now))
-            .values_list("new_leads", flat=True)
-            .first()
-        )
         _Simulation(campaign, steps, mailboxes, now, forecast, new_today or 0, seq).run(groups)
     return forecast
 
