@@ -29,6 +29,7 @@ from campaigns.authoring.forms import (
 )
 from campaigns.authoring.templating import TemplateError
 from campaigns.models import STANDARD_FIELDS, Campaign, Lead, Step, Variant
+from campaigns.reports.numbers import campaigns_outcomes
 from campaigns.sending.forecast import campaign_forecast
 from campaigns.sending.launch import (
     enrolled_leads,
@@ -82,6 +83,10 @@ def campaign_list(request):
         .annotate(step_count=Count("steps", distinct=True))
         .prefetch_related("lead_lists")
     )
+    campaigns = list(campaigns)
+    outcomes = campaigns_outcomes([c.pk for c in campaigns])
+    for campaign in campaigns:
+        campaign.numbers = outcomes.get(campaign.pk)
     return render(request, "campaigns/campaign_list.html", {"campaigns": campaigns, "form": form})
 
 

@@ -200,24 +200,22 @@ def _enrolled_groups(campaign, now, seq) -> list[_Group]:
 
 
 def _capacity(forecast: Forecast, campaign: Campaign, mailboxes: list[Mailbox], now) -> None:
-    """New leads a day the limits allow: on the first sending day, and once warmed up."""
-    first = next_send_time(campaign, now)
-    day = (first or now).date()
-    allowed = sum(m.effective_daily_cap(m.local_date(first or now)) for m in mailboxes)
-    forecast.capacity_now = min(campaign.daily_cap, allowed)
+    """New leads a day the limits allow: on the first sending day, once warmed up, and the day
+    warm-up stops being the limit."""
+    first = next_send_time(campaign, now) or now
+
+    def allowed(moment: datetime.datetime) -> int:
+        caps = sum(m.effective_daily_cap(m.local_date(moment)) for m in mailboxes)
+        return min(campaign.daily_cap, caps)
+
+    forecast.capacity_now = allowed(first)
     forecast.capacity_warm = min(campaign.daily_cap, sum(m.daily_cap for m in mailboxes))
-    ends = []
-    for mailbox in mailboxes:
-        if mailbox.warmup_cap(day) is None:
-            continue
-        if not mailbox.warmup_increment:
-            forecast.capacity_warm = forecast.capacity_now
+    day = datetime.timedelta(days=1)
+    for n in range(HORIZON_DAYS):  # warm-up ramps by whole days: the first day it allows all
+        if allowed(first + n * day) >= forecast.capacity_warm:
+            forecast.warm_on = _local_date(campaign.timezone, first + n * day) if n else None
             return
-        later = day
-        while mailbox.warmup_cap(later) is not None:  # at most daily_cap / increment days
-            later += datetime.timedelta(days=1)
-        ends.append(later)
-    forecast.warm_on = max(ends, default=None)
+    forecast.capacity_warm = allowed(first + HORIZON_DAYS * day)  # e.g. a ramp of 0 a day
 
 
 def _local_date(zone: str, moment: datetime.datetime) -> datetime.date:
