@@ -337,7 +337,7 @@ class _Simulation:
             new += taken if group.step == 1 else 0
             left -= taken
         return {"ready": ready, "slots": slots, "new": new, "first": first, "gap": gap,
-                "day": day, "hour": hour}  # fmt: skip
+                "day": day, "hour": hour, "end": end}  # fmt: skip
 
     def _send(self, mailbox_id: int, plan: dict, allowed: int, cap_full: bool) -> None:
         used = 0
@@ -359,7 +359,7 @@ class _Simulation:
                 group.due = self._tomorrow(group)
                 group.seq = next(self.seq)
         queue = self.queues[mailbox_id]
-        queue[:] = sorted((g for g in queue if g.count), key=_Group.key)
+        queue[:] = _merged(sorted((g for g in queue if g.count), key=_Group.key), plan.get("end"))
         self.day_used[(mailbox_id, plan.get("day"))] += used
         self.hour_used[(mailbox_id, plan.get("hour"))] += used
         if not queue:
@@ -404,6 +404,28 @@ class _Simulation:
             forecast.complete = False
             return
         self._add(_Group(due, next(self.seq), group.mailbox_id, following, group.zone, n))
+
+
+def _merged(queue: list[_Group], due_by: datetime.datetime | None) -> list[_Group]:
+    """The queue with neighbours that are alike and both due by `due_by` made one group: the
+    dispatcher takes them one after the other anyway (a backlog of follow-ups waiting behind
+    new leads would otherwise be one group per hour of sending). Groups read from the database
+    stay apart: the People page reads their timelines."""
+    if due_by is None:
+        return queue
+    merged: list[_Group] = []
+    for group in queue:
+        last = merged[-1] if merged else None
+        if (
+            last is not None
+            and not (last.initial or group.initial)
+            and (last.step, last.zone) == (group.step, group.zone)
+            and group.due < due_by
+        ):
+            last.count += group.count
+        else:
+            merged.append(group)
+    return merged
 
 
 def _share(total: int, wanted: dict[int, int]) -> dict[int, int]:

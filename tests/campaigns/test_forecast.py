@@ -279,3 +279,13 @@ def test_the_first_send_is_never_before_now_nor_outside_the_window(
     assert forecast.first_send >= now
     assert in_window(campaign, forecast.first_send)
     assert sum(d.new_leads for d in forecast.days) == 5
+
+
+def test_follow_ups_wait_behind_new_leads_due_earlier_when_the_mailbox_is_full(workspace_a):
+    # The dispatcher takes the oldest due first: every lead was due at launch, so a full
+    # mailbox sends all first steps before any follow-up (merged as they pile up).
+    mailbox = mailbox_for(workspace_a, daily_cap=10)
+    campaign = campaign_of(workspace_a, mailbox, 30, steps=2)
+    forecast = campaign_forecast(campaign=campaign, now=MONDAY)
+    assert [(d.new_leads, d.follow_ups) for d in forecast.days] == [(10, 0)] * 3 + [(0, 10)] * 3
+    assert forecast.last_send.date() == datetime.date(2026, 12, 12)
