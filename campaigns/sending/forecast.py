@@ -2,18 +2,21 @@
 leads a day its limits let through, and when the last lead gets its last step (the Review page's
 forecast, and the People page's "next send").
 
-`campaign_forecast` simulates the dispatcher hour by hour (`forecast_replay.py`) (clock hours in UTC, as the mailboxes'
-hourly caps count them) with the dispatcher's own rules, taken from where they live: the
-schedule (`campaigns/schedule.py`: days, window, start date, time zones, clock changes), each
-mailbox's daily cap with its warm-up, hourly cap and minimum gap (`Mailbox`), the campaign's
-daily cap on new leads (a lead over it waits for the next local day, as `dispatch._eligible`
-does), sticky mailboxes, work due oldest first, and each step's wait after the previous send.
-It assumes nobody replies, bounces or unsubscribes and that the mailboxes send for this campaign
-only, so it is the latest the sequence can end, given the mailboxes keep working.
+`campaign_forecast` simulates the dispatcher hour by hour in `forecast_replay.py` (clock hours
+in UTC, as the mailboxes' hourly caps count them) with the dispatcher's own rules, taken from
+where they live: the schedule (`campaigns/schedule.py`: days, window, start date, time zones,
+clock changes), each mailbox's daily cap with its warm-up, hourly cap and minimum gap
+(`Mailbox`), the campaign's daily cap on new leads (a lead over it waits for the next local day,
+as `dispatch._eligible` does), sticky mailboxes, work due oldest first, and each step's wait
+after the previous send. It assumes nobody replies, bounces or unsubscribes and that the
+mailboxes send for this campaign only, so it is the latest the sequence can end, given the
+mailboxes keep working.
 
 The leads are read as groups that the dispatcher treats alike (mailbox, step, zone, due hour),
 so the forecast costs a constant number of queries whatever the campaign's size.
 """
+
+from __future__ import annotations
 
 import bisect
 import datetime
