@@ -6,6 +6,7 @@ from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import translation
 
 from accounts.models import Invitation
 
@@ -25,12 +26,25 @@ def send_invitation(*, invitation_id: int) -> bool:
         "invitation_accept", kwargs={"token": invitation_token(invitation)}
     )
     context = {"invitation": invitation, "url": url}
-    subject = render_to_string("emails/invitation_subject.txt", context).strip()
-    message = EmailMultiAlternatives(
-        subject=subject,
-        body=render_to_string("emails/invitation.txt", context),
-        to=[invitation.email],
-    )
-    message.attach_alternative(render_to_string("emails/invitation.html", context), "text/html")
+    with translation.override(_invitee_language(invitation)):
+        subject = render_to_string("emails/invitation_subject.txt", context).strip()
+        message = EmailMultiAlternatives(
+            subject=subject,
+            body=render_to_string("emails/invitation.txt", context),
+            to=[invitation.email],
+        )
+        html = render_to_string("emails/invitation.html", context)
+    message.attach_alternative(html, "text/html")
     message.send()
     return True
+
+
+def _invitee_language(invitation: Invitation) -> str:
+    """The invitee's own language when they have an account, else the inviter's."""
+    from accounts.models import User
+
+    invitee = User.objects.filter(email__iexact=invitation.email).only("language").first()
+    if invitee is not None and invitee.language:
+        return invitee.language
+    inviter = invitation.invited_by
+    return (inviter.language if inviter is not None else "") or settings.LANGUAGE_CODE

@@ -73,7 +73,7 @@ class ProfileForm(forms.ModelForm):
 
 
 class ThemeForm(forms.Form):
-    theme = forms.ChoiceField(choices=User.Theme.choices)
+    theme = forms.ChoiceField(label=_("Theme"), choices=User.Theme.choices)
 
 
 class CodeForm(forms.Form):
@@ -98,4 +98,4 @@ class InvitationForm(forms.Form):
 
 
 class RoleForm(forms.Form):
-    role = forms.ChoiceField(choices=Membership.Role.choices)
+    role = forms.ChoiceField(label=_("Role"), choices=Membership.Role.choices)

@@ -20,6 +20,7 @@ class CampaignLeadsForm(forms.ModelForm):
         model = Campaign
         fields = ["name", "lead_lists"]
         widgets = {"lead_lists": forms.CheckboxSelectMultiple}
+        labels = {"lead_lists": _("Lead lists")}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -99,6 +100,7 @@ class CampaignMailboxesForm(forms.ModelForm):
         model = Campaign
         fields = ["mailboxes"]
         widgets = {"mailboxes": forms.CheckboxSelectMultiple}
+        labels = {"mailboxes": _("Mailboxes")}
 
     def __init__(self, *args, **kwargs):
         from smtp_accounts.models import Mailbox

@@ -12,6 +12,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.permissions import Action, allowed_to
@@ -41,11 +42,11 @@ from smtp_accounts.models import Mailbox
 
 FORECAST_NOW = datetime.timedelta(minutes=2)  # a first send this soon reads "right away"
 WIZARD = [
-    ("campaign_leads", _("Leads")),
-    ("campaign_sequence", _("Sequence")),
-    ("campaign_schedule", _("Schedule")),
-    ("campaign_mailboxes", _("Mailboxes")),
-    ("campaign_review", _("Review")),
+    ("campaign_leads", gettext_lazy("Leads")),
+    ("campaign_sequence", gettext_lazy("Sequence")),
+    ("campaign_schedule", gettext_lazy("Schedule")),
+    ("campaign_mailboxes", gettext_lazy("Mailboxes")),
+    ("campaign_review", gettext_lazy("Review")),
 ]
 
 

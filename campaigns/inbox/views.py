@@ -23,17 +23,24 @@ PAGE_SIZE = 50
 
 class InboxFilterForm(forms.Form):
     label = forms.ChoiceField(
+        label=_("Label"),
         required=False,
         choices=[("", _("All labels")), (inbox.UNLABELLED, _("To label")), *Reply.Label.choices],
     )
     campaign = forms.ModelChoiceField(
-        queryset=Campaign.objects.none(), required=False, empty_label=_("All campaigns")
+        label=_("Campaign"),
+        queryset=Campaign.objects.none(),
+        required=False,
+        empty_label=_("All campaigns"),
     )
     mailbox = forms.ModelChoiceField(
-        queryset=Mailbox.objects.none(), required=False, empty_label=_("All mailboxes")
+        label=_("Mailbox"),
+        queryset=Mailbox.objects.none(),
+        required=False,
+        empty_label=_("All mailboxes"),
     )
     unread = forms.BooleanField(required=False, label=_("Unread only"))
-    q = forms.CharField(required=False, max_length=200, strip=True)
+    q = forms.CharField(label=_("Q"), required=False, max_length=200, strip=True)
 
     def __init__(self, *args, workspace, **kwargs):
         super().__init__(*args, **kwargs)
@@ -65,7 +72,7 @@ class InboxFilterForm(forms.Form):
 
 
 class LabelForm(forms.Form):
-    label = forms.ChoiceField(choices=Reply.Label.choices)
+    label = forms.ChoiceField(label=_("Label"), choices=Reply.Label.choices)
 
 
 class AnswerForm(forms.Form):

@@ -17,6 +17,7 @@ from __future__ import annotations
 from django.dispatch import receiver
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from api import events as webhook_events
 from billing import prices
@@ -25,8 +26,9 @@ from billing.signals import balance_exhausted, balance_restored
 from campaigns.models import Campaign, Enrollment, OutboundMessage
 from campaigns.sending.problems import Problem
 
-# Stored as the campaign's paused_reason: what tells a balance pause from the others.
-OUT_OF_BALANCE = "Out of balance: top up to resume sending."
+# Stored as the campaign's paused_reason: what tells a balance pause from the others. Stored in
+# English (the key); pages show it with {% translate campaign.paused_reason %}.
+OUT_OF_BALANCE = gettext_noop("Out of balance: top up to resume sending.")
 IN_FLIGHT = (OutboundMessage.State.QUEUED, OutboundMessage.State.SENDING)
 
 

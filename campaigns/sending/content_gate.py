@@ -18,6 +18,8 @@ import logging
 from django.db import transaction
 from django.dispatch import receiver
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from ai import signals
 from ai.content_filter import content_check_local, content_gate
@@ -85,9 +87,12 @@ def merge_values_blocked(message, values: dict[str, str]) -> bool:
         return False
     campaign_hold(
         campaign=campaign,
-        explanation=(f"Held for review: a lead's merge values ({message.recipient}) look like "
-                     f"{', '.join(verdict.categories) or 'abuse'}: {verdict.reason} Nothing was "
-                     "sent to that lead; an operator will look at it."),
+        explanation=_("Held for review: a lead's merge values (%(recipient)s) look like "
+                      "%(categories)s: %(reason)s Nothing was sent to that lead; an operator "
+                      "will look at it.") % {"recipient": message.recipient,
+                                             "categories": ", ".join(verdict.categories)
+                                             or _("abuse"),
+                                             "reason": verdict.reason},
     )  # fmt: skip
     return True
 
@@ -98,5 +103,6 @@ def pause_suspended(sender, *, workspace, **kwargs):
     with transaction.atomic():
         Campaign.objects.filter(workspace=workspace, status=Campaign.Status.RUNNING).update(
             status=Campaign.Status.PAUSED,
-            paused_reason="Paused: the workspace is suspended after an abuse review.",
+            # Stored in English; pages translate it ({% translate campaign.paused_reason %}).
+            paused_reason=gettext_noop("Paused: the workspace is suspended after an abuse review."),
         )

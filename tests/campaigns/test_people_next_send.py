@@ -48,7 +48,7 @@ def test_leads_beyond_the_mailboxs_daily_cap_go_on_the_following_days(client, al
         page = client.get(reverse("campaign_people", args=[campaign.pk])).content.decode()
     # Launch spread the leads' due times over the first hour: the earliest due go first.
     days = sorted(when.split(",")[0] for when in next_sends(page).values())
-    assert days == ["Dec 7"] * 10 + ["Dec 8"] * 10 + ["Dec 9"] * 5
+    assert days == ["December 7"] * 10 + ["December 8"] * 10 + ["December 9"] * 5
     due = dict(campaign.enrollments.values_list("lead__email", "next_due_at"))
     order = sorted(next_sends(page), key=due.get)
     assert [next_sends(page)[email].split(",")[0] for email in order] == days
