@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import random
 
 from django.contrib import messages
@@ -9,6 +10,7 @@ from django.contrib.auth.decorators import login_required
 from django.db.models import Count
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -29,13 +31,17 @@ from campaigns.authoring.forms import (
 from campaigns.authoring.sequence_templates import campaign_create_started_from
 from campaigns.authoring.templating import TemplateError
 from campaigns.models import STANDARD_FIELDS, Campaign, Lead, Step, Variant
+from campaigns.reports.numbers import campaigns_outcomes
+from campaigns.sending.forecast import campaign_forecast
 from campaigns.sending.launch import (
     enrolled_leads,
     launch_problems,
 )
+from campaigns.sending.warnings import launch_warnings
 from core.tenancy import as_id, get_for_workspace_or_404
 from smtp_accounts.models import Mailbox
 
+FORECAST_NOW = datetime.timedelta(minutes=2)  # a first send this soon reads "right away"
 WIZARD = [
     ("campaign_leads", gettext_lazy("Leads")),
     ("campaign_sequence", gettext_lazy("Sequence")),
@@ -85,6 +91,10 @@ def campaign_list(request):
         .annotate(step_count=Count("steps", distinct=True))
         .prefetch_related("lead_lists")
     )
+    campaigns = list(campaigns)
+    outcomes = campaigns_outcomes([c.pk for c in campaigns])
+    for campaign in campaigns:
+        campaign.numbers = outcomes.get(campaign.pk)
     return render(request, "campaigns/campaign_list.html", {"campaigns": campaigns, "form": form})
 
 
@@ -286,6 +296,7 @@ def sequence_change(request, pk: int):
 def campaign_review(request, pk: int):
     campaign = campaign_for(request, pk)
     leads = enrolled_leads(campaign).count()
+    now = timezone.now()
     return render(
         request,
         "campaigns/wizard_review.html",
@@ -293,6 +304,9 @@ def campaign_review(request, pk: int):
             "campaign": campaign,
             "wizard": wizard_steps(campaign, "campaign_review"),
             "problems": launch_problems(campaign),
+            "warnings": launch_warnings(campaign),
+            "forecast": campaign_forecast(campaign=campaign, now=now),
+            "soon": now + FORECAST_NOW,
             "leads": leads,
             "steps": campaign.steps.annotate(variant_count=Count("variants")),
             "mailboxes": campaign.mailboxes.all(),

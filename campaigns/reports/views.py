@@ -11,6 +11,7 @@ from django.core.paginator import Paginator
 from django.db.models import OuterRef, Subquery
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
@@ -121,6 +122,7 @@ def campaign_people(request, pk: int):
     page = Paginator(found, PEOPLE_PAGE).get_page(request.GET.get("page"))
     page.object_list = list(page.object_list)
     people.people_progress(page.object_list)
+    people.people_next_sends(campaign, page.object_list, now=timezone.now())
     counts = people.people_counts(campaign)
     context = {
         "campaign": campaign,
