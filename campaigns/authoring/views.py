@@ -6,7 +6,7 @@ import random
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db.models import Count
+from django.db.models import Count, Q
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -71,13 +71,21 @@ def campaign_list(request):
             workspace=request.workspace, name=form.cleaned_data["name"]
         )
         return redirect("campaign_leads", pk=campaign.pk)
+    showing_archived = request.GET.get("show") == "archived"
+    own = Campaign.objects.for_workspace(request.workspace)
+    archived = Q(archived_at__isnull=False) | Q(status=Campaign.Status.ARCHIVED)
     campaigns = (
-        Campaign.objects.for_workspace(request.workspace)
-        .exclude(status=Campaign.Status.ARCHIVED)
+        (own.filter(archived) if showing_archived else own.exclude(archived))
         .annotate(step_count=Count("steps", distinct=True))
         .prefetch_related("lead_lists")
     )
-    return render(request, "campaigns/campaign_list.html", {"campaigns": campaigns, "form": form})
+    context = {
+        "campaigns": campaigns,
+        "form": form,
+        "showing_archived": showing_archived,
+        "archived_count": own.filter(archived).count(),
+    }
+    return render(request, "campaigns/campaign_list.html", context)
 
 
 def _form_page(request, pk: int, name: str, form_class, template: str):
