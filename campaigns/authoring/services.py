@@ -22,9 +22,11 @@ class AuthoringError(ValueError):
     """A change to a sequence that its rules forbid; the message is for the user."""
 
 
-def campaign_create(*, workspace: Workspace, name: str) -> Campaign:
+def campaign_create(*, workspace: Workspace, name: str, timezone_name: str = "") -> Campaign:
+    """A draft with one empty step; its schedule in `timezone_name` (the creator's) or UTC."""
+    fields = {"timezone": timezone_name} if timezone_name else {}
     with transaction.atomic():
-        campaign = Campaign.objects.create(workspace=workspace, name=name.strip()[:120])
+        campaign = Campaign.objects.create(workspace=workspace, name=name.strip()[:120], **fields)
         step_add(campaign=campaign)
     return campaign
 

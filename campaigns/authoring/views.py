@@ -24,6 +24,7 @@ from campaigns.authoring.forms import (
     CampaignScheduleForm,
     StepForm,
     VariantForm,
+    time_zone_names,
 )
 from campaigns.authoring.templating import TemplateError
 from campaigns.models import STANDARD_FIELDS, Campaign, Lead, Step, Variant
@@ -68,7 +69,9 @@ def campaign_list(request):
     form = CampaignNameForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         campaign = authoring.campaign_create(
-            workspace=request.workspace, name=form.cleaned_data["name"]
+            workspace=request.workspace,
+            name=form.cleaned_data["name"],
+            timezone_name=request.user.timezone,
         )
         return redirect("campaign_leads", pk=campaign.pk)
     showing_archived = request.GET.get("show") == "archived"
@@ -88,10 +91,11 @@ def campaign_list(request):
     return render(request, "campaigns/campaign_list.html", context)
 
 
-def _form_page(request, pk: int, name: str, form_class, template: str):
+def _form_page(request, pk: int, name: str, form_class, template: str, extra=None):
     """A wizard page whose one form autosaves (htmx) or saves and moves on (plain POST)."""
     campaign = campaign_for(request, pk)
     form = form_class(request.POST or None, instance=campaign)
+    context = extra(request, campaign, form) if extra else {}
     saved = None  # opened: what is shown is what is stored, nothing to report
     if request.method == "POST":
         saved = campaign.editable and form.is_valid()
@@ -99,7 +103,7 @@ def _form_page(request, pk: int, name: str, form_class, template: str):
             form.save()
             if not request.htmx:
                 return redirect(_next(name), pk=campaign.pk)
-    context = {
+    context |= {
         "campaign": campaign,
         "form": form,
         "wizard": wizard_steps(campaign, name),
@@ -124,8 +128,27 @@ def campaign_leads(request, pk: int):
 @allowed_to(Action.CAMPAIGN_EDIT)
 def campaign_schedule(request, pk: int):
     return _form_page(
-        request, pk, "campaign_schedule", CampaignScheduleForm, "campaigns/wizard_schedule.html"
+        request,
+        pk,
+        "campaign_schedule",
+        CampaignScheduleForm,
+        "campaigns/wizard_schedule.html",
+        extra=_schedule_extra,
     )
+
+
+def _schedule_extra(request, campaign: Campaign, form) -> dict:
+    """The searchable list of zones; a zone never chosen (UTC for the campaign and the user)
+    starts as the browser's."""
+    suggest = (
+        request.method == "GET"
+        and campaign.editable
+        and campaign.timezone == "UTC"
+        and request.user.timezone == "UTC"
+    )
+    if suggest:
+        form.fields["timezone"].widget.attrs["data-browser-timezone"] = "1"
+    return {"time_zones": time_zone_names(), "suggest_browser_zone": suggest}
 
 
 @login_required

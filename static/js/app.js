@@ -182,6 +182,8 @@
       var zone = window.Intl && Intl.DateTimeFormat().resolvedOptions().timeZone;
       if (!zone || zone === input.value) return;
       input.value = zone;
+      var note = document.querySelector("[data-browser-zone-note]");
+      if (note) note.hidden = false;
       input.dispatchEvent(new Event("change", { bubbles: true }));
     });
   });
