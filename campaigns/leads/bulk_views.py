@@ -59,15 +59,15 @@ def lead_bulk(request):
         return _back(request, back)
     if not can(request.membership, ACTIONS[action]):
         return forbidden(request, ACTIONS[action])
-    leads = selected_leads(request)
-    count = leads.count()
-    if not count:
-        messages.error(request, _("Select at least one lead first."))
-        return _back(request, back)
     try:
         target = _target(request, action)
     except ValueError as exc:
         messages.error(request, str(exc))
+        return _back(request, back)
+    leads = selected_leads(request)
+    count = leads.count()
+    if not count:
+        messages.error(request, _("Select at least one lead first."))
         return _back(request, back)
     if not is_confirmed(request):
         return confirm_response(request, _confirmation(request, action, leads, count, target, back))
