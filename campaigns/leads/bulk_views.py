@@ -14,7 +14,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
-from accounts.permissions import Action, can, forbidden
+from accounts.permissions import Action, allowed_to, can, forbidden
 from campaigns.leads import bulk
 from campaigns.leads.forms import LeadFilterForm
 from campaigns.models import Campaign, Lead, LeadList
@@ -51,6 +51,7 @@ def _back(request, url: str):
 
 @login_required
 @require_POST
+@allowed_to(Action.LEAD_EDIT)  # the least any bulk action needs; each is checked below
 def lead_bulk(request):
     action = request.POST.get("action", "")
     back = reverse("lead_list") + _query_suffix(request.POST.get("filter", ""))
