@@ -1,0 +1,92 @@
+"""Destructive actions ask first, in a dialog the server renders (Chromium), or on a page of
+its own without JavaScript: Stop a campaign, delete leads in bulk."""
+
+import pytest
+from playwright.sync_api import expect
+
+from campaigns.models import Campaign, Lead
+from campaigns.sending.launch import campaign_launch
+from tests.e2e.accounts import owner_with_campaign, sign_in
+from tests.e2e.browser import shoot
+
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+
+
+def test_stop_asks_in_a_dialog_and_cancel_changes_nothing(live_server, page, smtp_server):
+    _mailbox, campaign = owner_with_campaign(smtp_server, n=5)
+    campaign_launch(campaign=campaign)
+    base = live_server.url
+    sign_in(page, base, "owner@example.com")
+    page.goto(f"{base}/campaigns/{campaign.pk}/report/")
+
+    page.click("[data-stop]")
+    dialog = page.locator("#confirm-dialog")
+    expect(dialog).to_be_visible()
+    expect(dialog).to_contain_text("Stops 5 leads' sequences")
+    expect(dialog).to_contain_text("cannot be undone")
+    shoot(page, "confirm-stop")
+    dialog.locator("[data-confirm-cancel]").click()
+    expect(dialog).to_be_hidden()
+    assert Campaign.objects.get(pk=campaign.pk).status == Campaign.Status.RUNNING
+
+    page.click("[data-stop]")
+    page.click("#confirm-dialog [data-confirm-yes]")
+    expect(page.locator("[data-campaign-status]")).to_have_attribute(
+        "data-campaign-status", "completed"
+    )
+    assert Campaign.objects.get(pk=campaign.pk).status == Campaign.Status.COMPLETED
+
+
+def test_stop_asks_on_a_page_of_its_own_without_javascript(live_server, browser, smtp_server):
+    _mailbox, campaign = owner_with_campaign(smtp_server, n=3)
+    campaign_launch(campaign=campaign)
+    context = browser.new_context(java_script_enabled=False, viewport={"width": 420, "height": 860})
+    page = context.new_page()
+    base = live_server.url
+    sign_in(page, base, "owner@example.com")
+    page.goto(f"{base}/campaigns/{campaign.pk}/report/")
+    page.click("[data-stop]")
+    expect(page.locator("h2#confirm-title")).to_contain_text("Stop “Pipeline” for good?")
+    shoot(page, "confirm-stop-page-phone")
+    page.click("[data-confirm-yes]")
+    expect(page.locator("[data-campaign-status]")).to_have_attribute(
+        "data-campaign-status", "completed"
+    )
+    context.close()
+
+
+def test_bulk_delete_ticks_rows_asks_and_reports_the_count(live_server, page, smtp_server):
+    owner_with_campaign(smtp_server, n=4, steps=1)
+    base = live_server.url
+    sign_in(page, base, "owner@example.com")
+    page.goto(f"{base}/leads/")
+
+    page.check("[data-lead='lead0@x.example'] [data-select-row]")
+    page.check("[data-lead='lead1@x.example'] [data-select-row]")
+    expect(page.locator("[data-selected-count]")).to_have_text("2")
+    shoot(page, "leads-bulk-selected")
+    page.click("[data-bulk-delete]")
+    dialog = page.locator("#confirm-dialog")
+    expect(dialog).to_contain_text("Delete 2 leads?")
+    shoot(page, "confirm-bulk-delete")
+    dialog.locator("[data-confirm-yes]").click()
+    expect(page.locator(".flash-stack")).to_contain_text("2 leads deleted.")
+    expect(page.locator("[data-lead]")).to_have_count(2)
+    assert set(Lead.objects.values_list("email", flat=True)) == {
+        "lead2@x.example",
+        "lead3@x.example",
+    }
+
+
+def test_select_all_matching_offers_every_lead_of_the_filter(live_server, page, smtp_server):
+    owner_with_campaign(smtp_server, n=3, steps=1)
+    base = live_server.url
+    sign_in(page, base, "owner@example.com")
+    page.goto(f"{base}/leads/")
+    page.check("[data-select-all]")
+    expect(page.locator("[data-matching-offer]")).to_be_visible()
+    page.check("[data-select-matching]")
+    page.fill("input[name=bulk_tag]", "warm")
+    page.click("button[name=action][value=tag]")
+    page.click("#confirm-dialog [data-confirm-yes]")
+    expect(page.locator(".flash-stack")).to_contain_text("Tag “warm” added to 3 leads.")
