@@ -17,6 +17,7 @@ from accounts.models import AuditLog, Workspace
 from accounts.services import audit_log
 from campaigns.leads.suppression import suppressions_add
 from campaigns.models import (
+    Campaign,
     Enrollment,
     Lead,
     LeadImport,
@@ -99,6 +100,17 @@ def leads_suppress(*, workspace: Workspace, leads: QuerySet, request=None) -> tu
                 count=added,
             )  # fmt: skip
     return added, already
+
+
+def bulk_context(workspace) -> dict:
+    """What the bulk bar offers: the workspace's lists and the campaigns that take leads."""
+    return {
+        "lists": LeadList.objects.for_workspace(workspace).annotate(size=Count("leads")),
+        "bulk_campaigns": Campaign.objects.for_workspace(workspace).filter(
+            status__in=[Campaign.Status.DRAFT, Campaign.Status.RUNNING, Campaign.Status.PAUSED],
+            archived_at__isnull=True,
+        ),
+    }
 
 
 # --- what a confirmation says ------------------------------------------------------------------

@@ -18,6 +18,7 @@ from accounts.permissions import Action, allowed_to, can, forbidden
 from campaigns.leads import bulk
 from campaigns.leads.forms import LeadFilterForm
 from campaigns.models import Campaign, Lead, LeadList
+from campaigns.reports import people
 from campaigns.sending.launch import campaign_add_leads
 from core.confirm import Confirmation, confirm_response, is_confirmed
 from core.tenancy import get_for_workspace_or_404
@@ -33,8 +34,19 @@ MAX_IDS = 1000  # a page holds 50; "all matching" carries the filter, not the id
 
 
 def selected_leads(request):
-    """The chosen leads of this workspace: every one matching the carried filter, or the ids."""
+    """The chosen leads of this workspace: every one matching the carried filter (the Leads
+    page's, or a campaign's People page's), or the ticked ids."""
     leads = Lead.objects.for_workspace(request.workspace)
+    campaign = _people_campaign(request)
+    if request.POST.get("all_matching") == "1" and campaign is not None:
+        query = QueryDict(request.POST.get("filter", ""))
+        status = query.get("status", "")
+        found = people.campaign_people(
+            campaign,
+            status=status if status in dict(people.FILTERS) else "",
+            q=query.get("q", "")[:100],
+        )
+        return leads.filter(pk__in=found.values("lead_id"))
     if request.POST.get("all_matching") == "1":
         from campaigns.leads.views import filtered_leads
 
@@ -49,12 +61,27 @@ def _back(request, url: str):
     return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
 
 
+def _people_campaign(request) -> Campaign | None:
+    pk = request.POST.get("people_campaign", "")
+    if not pk.isdigit():
+        return None
+    return get_for_workspace_or_404(Campaign, request.workspace, pk=pk)
+
+
+def _back_url(request) -> str:
+    """Where the action came from: the Leads page or a campaign's People page, filter kept."""
+    query = request.POST.get("filter", "")
+    campaign = _people_campaign(request)
+    url = reverse("campaign_people", args=[campaign.pk]) if campaign else reverse("lead_list")
+    return url + _query_suffix(query)
+
+
 @login_required
 @require_POST
 @allowed_to(Action.LEAD_EDIT)  # the least any bulk action needs; each is checked below
 def lead_bulk(request):
     action = request.POST.get("action", "")
-    back = reverse("lead_list") + _query_suffix(request.POST.get("filter", ""))
+    back = _back_url(request)
     if action not in ACTIONS:
         messages.error(request, _("Choose what to do with the selected leads."))
         return _back(request, back)
@@ -110,7 +137,15 @@ def _target(request, action: str):
 def _confirmation(request, action, leads, count, target, back) -> Confirmation:
     fields = {
         key: request.POST.getlist(key)
-        for key in ("action", "ids", "all_matching", "filter", "bulk_list", "bulk_campaign")
+        for key in (
+            "action",
+            "ids",
+            "all_matching",
+            "filter",
+            "people_campaign",
+            "bulk_list",
+            "bulk_campaign",
+        )
         if key in request.POST
     }
     fields["bulk_tag"] = request.POST.get("bulk_tag", "")

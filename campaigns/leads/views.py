@@ -14,7 +14,11 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from accounts.permissions import Action, allowed_to
 from campaigns.leads import csv_reader
-from campaigns.leads.bulk import lead_import_rollback_forecast, leads_delete_confirmation
+from campaigns.leads.bulk import (
+    bulk_context,
+    lead_import_rollback_forecast,
+    leads_delete_confirmation,
+)
 from campaigns.leads.forms import LeadFilterForm, LeadForm, UploadForm, mapping_choices
 from campaigns.leads.imports import (
     LeadImportError,
@@ -24,7 +28,7 @@ from campaigns.leads.imports import (
     lead_import_rollback,
     lead_import_start,
 )
-from campaigns.models import STANDARD_FIELDS, Campaign, Lead, LeadImport, LeadList
+from campaigns.models import STANDARD_FIELDS, Lead, LeadImport, LeadList
 from campaigns.reports import people
 from core.confirm import Confirmation, confirm_response
 from core.csv_export import csv_response
@@ -77,10 +81,7 @@ def lead_list(request):
         ],
         "matching": page.paginator.count,
         "filter_query": query.urlencode(),
-        "bulk_campaigns": Campaign.objects.for_workspace(request.workspace).filter(
-            status__in=[Campaign.Status.DRAFT, Campaign.Status.RUNNING, Campaign.Status.PAUSED],
-            archived_at__isnull=True,
-        ),
+        **bulk_context(request.workspace),
     }
     template = "campaigns/lead_list.html#results" if request.htmx else "campaigns/lead_list.html"
     return render(request, template, context)

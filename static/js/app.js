@@ -123,29 +123,34 @@
 
   // Bulk selection: [data-select-all] ticks every [data-select-row] of its form; the bar shows
   // how many are chosen, and the "all N matching" choice is offered once the page is ticked.
+  function formBoxes(form, selector) {
+    // Rows may sit outside their form (in a table beside it) and join it with form="…".
+    return Array.prototype.filter.call(form.elements, function (el) { return el.matches(selector); });
+  }
   function updateSelection(form) {
-    var rows = form.querySelectorAll("[data-select-row]");
-    var ticked = form.querySelectorAll("[data-select-row]:checked").length;
-    var all = form.querySelector("[data-select-all]");
-    if (all) { all.checked = rows.length > 0 && ticked === rows.length; all.indeterminate = ticked > 0 && ticked < rows.length; }
+    var rows = formBoxes(form, "[data-select-row]");
+    var ticked = rows.filter(function (row) { return row.checked; }).length;
+    formBoxes(form, "[data-select-all]").forEach(function (all) {
+      all.checked = rows.length > 0 && ticked === rows.length;
+      all.indeterminate = ticked > 0 && ticked < rows.length;
+    });
     var matching = form.querySelector("[data-select-matching]");
+    if (matching && ticked < rows.length) matching.checked = false;
     var everyone = matching && matching.checked;
     var count = form.querySelector("[data-selected-count]");
     if (count) count.textContent = everyone ? matching.dataset.total : String(ticked);
     var offer = form.querySelector("[data-matching-offer]");
     if (offer) offer.hidden = !(rows.length && ticked === rows.length);
-    if (matching && ticked < rows.length) matching.checked = false;
     var bar = form.querySelector("[data-bulk-bar]");
     if (bar) bar.classList.toggle("is-active", ticked > 0 || everyone);
   }
   document.addEventListener("change", function (event) {
     var box = event.target.closest("[data-select-all], [data-select-row], [data-select-matching]");
-    if (!box) return;
-    var form = box.closest("form");
+    if (!box || !box.form) return;
     if (box.matches("[data-select-all]")) {
-      form.querySelectorAll("[data-select-row]").forEach(function (row) { row.checked = box.checked; });
+      formBoxes(box.form, "[data-select-row]").forEach(function (row) { row.checked = box.checked; });
     }
-    updateSelection(form);
+    updateSelection(box.form);
   });
 
   // CSV upload: drop a file on the zone instead of choosing it (the file input still works).

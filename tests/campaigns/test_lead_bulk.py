@@ -142,3 +142,39 @@ def test_from_the_dialog_an_error_reloads_the_page(client, alice, leads):
     client.force_login(alice)
     response = client.post(reverse("lead_bulk"), {"action": "tag", "ids": ids(leads)}, headers=HTMX)
     assert response.headers["HX-Redirect"] == reverse("lead_list")
+
+
+def test_from_a_campaigns_people_page_all_matching_means_its_people(client, alice, workspace_a):
+    from campaigns.sending.launch import campaign_launch
+    from tests.factories import build, make_mailbox
+
+    campaign = build(workspace_a, make_mailbox(workspace_a), n=3, steps=1)
+    campaign_launch(campaign=campaign)
+    add_leads(workspace_a, {"email": "outsider@x.example"}, list_name="Elsewhere")
+    client.force_login(alice)
+    response = client.post(
+        reverse("lead_bulk"),
+        {
+            "action": "tag",
+            "bulk_tag": "pipeline",
+            "all_matching": "1",
+            "filter": "status=&q=",
+            "people_campaign": campaign.pk,
+            "confirmed": "1",
+        },  # fmt: skip
+    )
+    assert response.url == reverse("campaign_people", args=[campaign.pk]) + "?status=&q="
+    tagged = Lead.objects.filter(tags__contains=",pipeline,")
+    assert tagged.count() == 3 and not tagged.filter(email="outsider@x.example").exists()
+
+
+def test_the_people_page_shows_the_bulk_bar(client, alice, workspace_a):
+    from tests.factories import build, make_mailbox
+
+    campaign = build(workspace_a, make_mailbox(workspace_a), n=2, steps=1)
+    from campaigns.sending.launch import campaign_launch
+
+    campaign_launch(campaign=campaign)
+    client.force_login(alice)
+    page = client.get(reverse("campaign_people", args=[campaign.pk])).content.decode()
+    assert 'id="people-bulk"' in page and page.count('form="people-bulk" name="ids"') == 2

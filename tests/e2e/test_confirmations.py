@@ -90,3 +90,26 @@ def test_select_all_matching_offers_every_lead_of_the_filter(live_server, page, 
     page.click("button[name=action][value=tag]")
     page.click("#confirm-dialog [data-confirm-yes]")
     expect(page.locator(".flash-stack")).to_contain_text("Tag “warm” added to 3 leads.")
+
+
+def test_a_csv_file_dropped_on_the_import_page_is_uploaded(live_server, page, smtp_server):
+    owner_with_campaign(smtp_server, n=1, steps=1)
+    base = live_server.url
+    sign_in(page, base, "owner@example.com")
+    page.goto(f"{base}/leads/import/")
+    # What the browser does when a file is dragged from the desktop: a drop carrying it.
+    page.evaluate(
+        """() => {
+            const data = new DataTransfer();
+            data.items.add(new File(["email,first_name\\nnew@x.example,Nia\\n"], "dropped.csv",
+                                    {type: "text/csv"}));
+            const zone = document.querySelector("[data-dropzone]");
+            zone.dispatchEvent(new DragEvent("dragover", {dataTransfer: data, bubbles: true}));
+            zone.dispatchEvent(new DragEvent("drop", {dataTransfer: data, bubbles: true}));
+        }"""
+    )
+    expect(page.locator("[data-dropzone-file]")).to_have_text("dropped.csv")
+    page.fill("#id_new_list", "Dropped")
+    shoot(page, "lead-upload-dropped")
+    page.click("text=Upload and preview")
+    expect(page.locator(".card-title")).to_contain_text("1 row into “Dropped”")
