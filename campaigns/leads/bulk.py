@@ -135,14 +135,18 @@ def leads_delete_confirmation(
             n,
         )
         % {"n": f"{n:,}"},
-        ngettext(
-            "%(n)s running sequence ends at once; its queued messages are removed.",
-            "%(n)s running sequences end at once; their queued messages are removed.",
-            active,
-        )
-        % {"n": f"{active:,}"},
         _("Unsubscribes and bounces stay on the suppression list."),
     ]
+    if active:
+        consequences.insert(
+            1,
+            ngettext(
+                "%(n)s running sequence ends at once; its queued messages are removed.",
+                "%(n)s running sequences end at once; their queued messages are removed.",
+                active,
+            )
+            % {"n": f"{active:,}"},
+        )
     return Confirmation(
         title=title or ngettext("Delete %(n)s lead?", "Delete %(n)s leads?", n) % {"n": f"{n:,}"},
         consequences=consequences,
