@@ -9,6 +9,7 @@ from django.conf import settings
 from django.core import signing
 from django.core.mail import send_mail
 from django.db import transaction
+from django.dispatch import Signal
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -130,6 +131,11 @@ def _ensure_another_owner(membership: Membership) -> None:
         )
 
 
+# A member left or was removed (kwargs: workspace, user); sent inside the removing transaction.
+# The API connects to it to revoke the keys that member made.
+member_left = Signal()
+
+
 @transaction.atomic
 def membership_remove(
     *, membership: Membership, by: Membership, request: HttpRequest | None = None
@@ -149,6 +155,7 @@ def membership_remove(
         left=leaving,
     )
     membership.delete()
+    member_left.send(sender=Membership, workspace=membership.workspace, user=membership.user)
 
 
 # --- Invitations ----------------------------------------------------------------------------

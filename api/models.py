@@ -56,6 +56,12 @@ class ApiKey(models.Model):
     def can_write(self) -> bool:
         return self.scope == self.Scope.WRITE
 
+    @property
+    def can_write_as_creator(self) -> bool:
+        """A write key whose creator's current role may change things (a viewer's may not).
+        `creator_role` is annotated by `apikey_authenticate`."""
+        return self.can_write and getattr(self, "creator_role", None) != "viewer"
+
     def is_usable(self, now=None) -> bool:
         now = now or timezone.now()
         return self.revoked_at is None and (self.expires_at is None or self.expires_at > now)

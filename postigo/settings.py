@@ -313,7 +313,6 @@ ACCOUNT_DEFAULT_HTTP_PROTOCOL = "http" if DEVELOPMENT else "https"
 ACCOUNT_LOGOUT_REDIRECT_URL = "account_login"
 ACCOUNT_RATE_LIMITS = {
     "login": "30/m/ip",
-    "login_failed": "10/m/ip,5/5m/key",
     "signup": "20/m/ip",
     "confirm_email": "1/3m/key",
     "reset_password": "20/m/ip,5/m/key",
@@ -321,6 +320,9 @@ ACCOUNT_RATE_LIMITS = {
     "change_password": "5/m/user",
 }
 
+# Failed sign-ins, (failures, seconds): per account from one address, and per address over all
+# accounts (accounts/adapter.py; allauth's own "login_failed" counted per account only).
+LOGIN_RATE_LIMITS = ((5, 5 * 60), (30, 15 * 60))
 # The admin sign-in: (failures, seconds) per account and address, and per address overall.
 ADMIN_LOGIN_RATE_LIMITS = ((5, 15 * 60), (30, 15 * 60))
 

@@ -309,10 +309,27 @@ def test_the_workspace_export_lists_the_oauth_mailbox_without_its_tokens(
 
 
 def test_closing_the_workspace_revokes_and_deletes_its_oauth_grants(
-    google_oauth, connect_with, workspace_a
+    google_oauth, connect_with, workspace_a, django_capture_on_commit_callbacks
 ):
     mailbox = connect_with("google")
-    MailboxShredder().workspace_closed(workspace=workspace_a)
+    with django_capture_on_commit_callbacks(execute=True):
+        MailboxShredder().workspace_closed(workspace=workspace_a)
+        assert google_oauth.revocations == 0  # never an HTTP call inside the transaction
     assert not OAuthToken.objects.filter(mailbox=mailbox).exists()
     assert google_oauth.revocations == 1
     assert Mailbox.objects.get(pk=mailbox.pk).status == Mailbox.Status.PAUSED_BY_USER
+
+
+def test_a_closing_that_rolls_back_revokes_nothing(
+    google_oauth, connect_with, workspace_a, django_capture_on_commit_callbacks
+):
+    from django.db import transaction
+
+    mailbox = connect_with("google")
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        with pytest.raises(RuntimeError), transaction.atomic():
+            MailboxShredder().workspace_closed(workspace=workspace_a)
+            raise RuntimeError("the closing failed after the shredder ran")
+    assert callbacks == []
+    assert OAuthToken.objects.filter(mailbox=mailbox).exists()
+    assert google_oauth.revocations == 0
