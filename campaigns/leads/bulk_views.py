@@ -189,7 +189,7 @@ def _confirmation(request, action, leads, count, target, back) -> Confirmation:
             "Add %(n)s lead to “%(name)s”?", "Add %(n)s leads to “%(name)s”?", count
         ) % {"n": n, "name": target.name}
         lines = [
-            _("They join the campaign's first list."),
+            _("They join a list of the campaign's own (never one another campaign uses)."),
             _("The campaign is running: they are enrolled at once and get its first email.")
             if target.status == Campaign.Status.RUNNING
             else _("They are enrolled when the campaign is launched or resumed."),
