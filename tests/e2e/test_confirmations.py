@@ -124,7 +124,7 @@ def test_a_wrong_time_zone_shows_its_error_beside_the_field(live_server, page, s
     _mailbox, campaign = owner_with_campaign(smtp_server, n=1, steps=1)
     base = live_server.url
     sign_in(page, base, "owner@example.com")
-    page.goto(f"{base}/campaigns/{campaign.pk}/schedule/")
+    page.goto(f"{base}/campaigns/{campaign.pk}/schedule/", wait_until="domcontentloaded")
     expect(page.locator("#time-zones option[value='Europe/Paris']")).to_have_count(1)
     page.fill("#id_timezone", "Mars/Olympus")
     page.locator("#id_timezone").dispatch_event("change")
@@ -137,3 +137,30 @@ def test_a_wrong_time_zone_shows_its_error_beside_the_field(live_server, page, s
     expect(page.locator("[data-saved=yes]")).to_be_visible()
     expect(page.locator("#id_timezone_errors")).to_be_empty()
     assert Campaign.objects.get(pk=campaign.pk).timezone == "Europe/Paris"
+
+
+def test_a_stopped_campaign_is_archived_and_found_under_archived(live_server, page, smtp_server):
+    _mailbox, campaign = owner_with_campaign(smtp_server, n=2, steps=1)
+    Campaign.objects.filter(pk=campaign.pk).update(status=Campaign.Status.COMPLETED)
+    base = live_server.url
+    sign_in(page, base, "owner@example.com")
+    page.goto(f"{base}/campaigns/")
+    page.click("[data-campaign='Pipeline'] [data-archive]")
+    expect(page.locator(".flash-stack")).to_contain_text("archived")
+    expect(page.locator("[data-campaign='Pipeline']")).to_have_count(0)
+    page.click("[data-show-archived]")
+    expect(page.locator("[data-campaign='Pipeline']")).to_be_visible()
+    shoot(page, "campaigns-archived")
+    page.click("[data-campaign='Pipeline'] [data-unarchive]")
+    expect(page.locator("[data-campaign='Pipeline']")).to_be_visible()
+
+
+def test_an_unknown_page_is_the_styled_404(live_server, page, smtp_server):
+    owner_with_campaign(smtp_server, n=1, steps=1)
+    base = live_server.url
+    sign_in(page, base, "owner@example.com")
+    page.goto(f"{base}/no-such-page/")
+    expect(page.locator("[data-error-page='404']")).to_contain_text("Back to your dashboard")
+    shoot(page, "error-404")
+    page.set_viewport_size({"width": 420, "height": 860})
+    shoot(page, "error-404-phone")
