@@ -148,7 +148,19 @@ def _schedule_extra(request, campaign: Campaign, form) -> dict:
     )
     if suggest:
         form.fields["timezone"].widget.attrs["data-browser-timezone"] = "1"
-    return {"time_zones": time_zone_names(), "suggest_browser_zone": suggest}
+    return {
+        "time_zones": time_zone_names(),
+        "suggest_browser_zone": suggest,
+        "error_slots": SCHEDULE_ERROR_SLOTS,
+    }
+
+
+# The schedule's fields drawn with their own error slot (as_field_group): an autosave puts each
+# one's errors there; the others (day and option boxes) are named in the "Not saved" note.
+SCHEDULE_ERROR_SLOTS = frozenset(
+    {"timezone", "window_start", "window_end", "start_date", "daily_cap", "bounce_limit",
+     "unsubscribe_footer"}
+)  # fmt: skip
 
 
 @login_required
