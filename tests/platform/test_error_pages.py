@@ -93,3 +93,13 @@ def test_a_malformed_request_gets_the_styled_400(anonymous):
     response = anonymous.get("/malformed/")
     assert response.status_code == 400
     assert 'data-error-page="400"' in response.content.decode()
+
+
+@override_settings(DEBUG=False)
+def test_an_expired_form_gets_the_styled_page_that_says_nothing_changed(alice):
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(alice)
+    response = client.post("/campaigns/", {"name": "Sent without its token"})
+    assert response.status_code == 403
+    body = response.content.decode()
+    assert "This form has expired" in body and "Nothing was changed" in body
