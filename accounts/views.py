@@ -322,6 +322,29 @@ def membership_leave_confirm(request):
     )
 
 
+@login_required
+@require_GET
+@allowed_to(Action.MEMBERS_MANAGE, methods=None)
+def membership_remove_confirm(request, pk: int):
+    """Before removing someone else from the workspace."""
+    target = get_for_workspace_or_404(Membership, request.workspace, pk=pk)
+    return confirm_response(
+        request,
+        Confirmation(
+            title=_("Remove %(email)s from %(name)s?")
+            % {"email": target.user.email, "name": request.workspace.name},
+            consequences=[
+                _("They lose access at once: campaigns, leads, inbox and settings."),
+                _("What they wrote and sent stays with the workspace; their API keys stop."),
+                _("To bring them back, invite them again."),
+            ],
+            action_url=reverse("membership_remove", args=[target.pk]),
+            confirm_label=_("Remove member"),
+            cancel_url=reverse("workspace_members"),
+        ),
+    )
+
+
 @require_http_methods(["GET", "POST"])
 def invitation_accept_view(request, token: str):
     if not request.user.is_authenticated:

@@ -181,3 +181,17 @@ def test_the_confirmation_page_works_without_javascript(client, alice, running):
     page = client.get(stop_url(running)).content.decode()
     assert 'id="confirm-dialog"' in page  # the full page, in the app's layout
     assert f'action="{reverse("campaign_control", args=[running.pk])}"' in page
+
+
+def test_removing_a_member_asks_first_and_only_admins_may_open_it(client, alice, bob, charlie):
+    from accounts.models import Membership
+
+    target = Membership.objects.get(user=bob)
+    url = reverse("membership_remove_confirm", args=[target.pk])
+    client.force_login(alice)
+    assert f"Remove {bob.email}" in client.get(url).content.decode()
+    assert Membership.objects.filter(pk=target.pk).exists()
+    client.force_login(bob)
+    assert client.get(url).status_code == 403
+    client.force_login(charlie)
+    assert client.get(url).status_code == 404
