@@ -294,6 +294,12 @@ class AuditLog(models.Model):
         OBJECTION_CHANGED = "objection_changed", _("Objection to processing changed")
         RECIPIENT_ERASED = "recipient_erased", _("A recipient's data erased")
         POLICY_ACCEPTED = "policy_accepted", _("Policy accepted")
+        # Campaigns and leads: what is removed or hidden for good (campaigns/).
+        CAMPAIGN_ARCHIVED = "campaign_archived", _("Campaign archived")
+        CAMPAIGN_UNARCHIVED = "campaign_unarchived", _("Campaign unarchived")
+        CAMPAIGN_DELETED = "campaign_deleted", _("Draft campaign deleted")
+        LEADS_DELETED = "leads_deleted", _("Leads deleted")
+        LEADS_SUPPRESSED = "leads_suppressed", _("Leads suppressed")
 
     workspace = models.ForeignKey(
         Workspace, on_delete=models.CASCADE, null=True, blank=True, related_name="audit_logs"

@@ -29,6 +29,12 @@ urlpatterns = [
         views.invitation_revoke_view,
         name="invitation_revoke",
     ),
+    path("workspace/leave/", views.membership_leave_confirm, name="membership_leave_confirm"),
+    path(
+        "workspace/members/<int:pk>/remove/confirm/",
+        views.membership_remove_confirm,
+        name="membership_remove_confirm",
+    ),
     path("workspace/members/<int:pk>/role/", views.membership_role, name="membership_role"),
     path(
         "workspace/members/<int:pk>/remove/", views.membership_remove_view, name="membership_remove"

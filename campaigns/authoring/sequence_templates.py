@@ -71,7 +71,9 @@ def starter_steps(slug: str) -> list[dict]:
 
 
 @transaction.atomic
-def campaign_create_from_steps(*, workspace: Workspace, name: str, steps: list[dict]) -> Campaign:
+def campaign_create_from_steps(
+    *, workspace: Workspace, name: str, steps: list[dict], timezone_name: str = ""
+) -> Campaign:
     """A draft campaign whose sequence is `steps` (template data); bodies are sanitised and
     their text parts made as the editor's saves make them."""
     if not steps or len(steps) > MAX_STEPS:
@@ -79,7 +81,8 @@ def campaign_create_from_steps(*, workspace: Workspace, name: str, steps: list[d
     name = " ".join((name or "").split())[:120]
     if not name:
         raise AuthoringError(_("Give the campaign a name."))
-    campaign = Campaign.objects.create(workspace=workspace, name=name)
+    fields = {"timezone": timezone_name} if timezone_name else {}
+    campaign = Campaign.objects.create(workspace=workspace, name=name, **fields)
     for position, data in enumerate(steps, start=1):
         step = Step.objects.create(
             campaign=campaign,
@@ -102,13 +105,16 @@ def campaign_create_from_steps(*, workspace: Workspace, name: str, steps: list[d
     return campaign
 
 
-def campaign_create_started_from(*, workspace: Workspace, name: str, start_from: str) -> Campaign:
-    """The new-campaign form's choice: "" (blank), "starter:<slug>" or "template:<id>"."""
+def campaign_create_started_from(
+    *, workspace: Workspace, name: str, start_from: str, timezone_name: str = ""
+) -> Campaign:
+    """The new-campaign form's choice: "" (blank), "starter:<slug>" or "template:<id>"; the
+    schedule in `timezone_name` (the creator's) or UTC."""
     from campaigns.authoring.services import campaign_create
 
     kind, _sep, ref = (start_from or "").partition(":")
     if not kind:
-        return campaign_create(workspace=workspace, name=name)
+        return campaign_create(workspace=workspace, name=name, timezone_name=timezone_name)
     if kind == "starter":
         steps = starter_steps(ref)
     elif kind == "template" and ref.isdigit():
@@ -118,4 +124,6 @@ def campaign_create_started_from(*, workspace: Workspace, name: str, start_from:
         steps = template.steps
     else:
         raise AuthoringError(_("Choose Blank or one of the templates."))
-    return campaign_create_from_steps(workspace=workspace, name=name, steps=steps)
+    return campaign_create_from_steps(
+        workspace=workspace, name=name, steps=steps, timezone_name=timezone_name
+    )

@@ -7,7 +7,7 @@ import random
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db.models import Count
+from django.db.models import Count, Q
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -27,6 +27,7 @@ from campaigns.authoring.forms import (
     CampaignScheduleForm,
     StepForm,
     VariantForm,
+    time_zone_names,
 )
 from campaigns.authoring.sequence_templates import campaign_create_started_from
 from campaigns.authoring.templating import TemplateError
@@ -80,14 +81,17 @@ def campaign_list(request):
                 workspace=request.workspace,
                 name=form.cleaned_data["name"],
                 start_from=form.cleaned_data["start_from"],
+                timezone_name=request.user.timezone,
             )
         except authoring.AuthoringError as exc:
             form.add_error("start_from", str(exc))
         else:
             return redirect("campaign_leads", pk=campaign.pk)
+    showing_archived = request.GET.get("show") == "archived"
+    own = Campaign.objects.for_workspace(request.workspace)
+    archived = Q(archived_at__isnull=False) | Q(status=Campaign.Status.ARCHIVED)
     campaigns = (
-        Campaign.objects.for_workspace(request.workspace)
-        .exclude(status=Campaign.Status.ARCHIVED)
+        (own.filter(archived) if showing_archived else own.exclude(archived))
         .annotate(step_count=Count("steps", distinct=True))
         .prefetch_related("lead_lists")
     )
@@ -95,13 +99,20 @@ def campaign_list(request):
     outcomes = campaigns_outcomes([c.pk for c in campaigns])
     for campaign in campaigns:
         campaign.numbers = outcomes.get(campaign.pk)
-    return render(request, "campaigns/campaign_list.html", {"campaigns": campaigns, "form": form})
+    context = {
+        "campaigns": campaigns,
+        "form": form,
+        "showing_archived": showing_archived,
+        "archived_count": own.filter(archived).count(),
+    }
+    return render(request, "campaigns/campaign_list.html", context)
 
 
-def _form_page(request, pk: int, name: str, form_class, template: str):
+def _form_page(request, pk: int, name: str, form_class, template: str, extra=None):
     """A wizard page whose one form autosaves (htmx) or saves and moves on (plain POST)."""
     campaign = campaign_for(request, pk)
     form = form_class(request.POST or None, instance=campaign)
+    context = extra(request, campaign, form) if extra else {}
     saved = None  # opened: what is shown is what is stored, nothing to report
     if request.method == "POST":
         saved = campaign.editable and form.is_valid()
@@ -109,7 +120,7 @@ def _form_page(request, pk: int, name: str, form_class, template: str):
             form.save()
             if not request.htmx:
                 return redirect(_next(name), pk=campaign.pk)
-    context = {
+    context |= {
         "campaign": campaign,
         "form": form,
         "wizard": wizard_steps(campaign, name),
@@ -134,8 +145,39 @@ def campaign_leads(request, pk: int):
 @allowed_to(Action.CAMPAIGN_EDIT)
 def campaign_schedule(request, pk: int):
     return _form_page(
-        request, pk, "campaign_schedule", CampaignScheduleForm, "campaigns/wizard_schedule.html"
+        request,
+        pk,
+        "campaign_schedule",
+        CampaignScheduleForm,
+        "campaigns/wizard_schedule.html",
+        extra=_schedule_extra,
     )
+
+
+def _schedule_extra(request, campaign: Campaign, form) -> dict:
+    """The searchable list of zones; a zone never chosen (UTC for the campaign and the user)
+    starts as the browser's."""
+    suggest = (
+        request.method == "GET"
+        and campaign.editable
+        and campaign.timezone == "UTC"
+        and request.user.timezone == "UTC"
+    )
+    if suggest:
+        form.fields["timezone"].widget.attrs["data-browser-timezone"] = "1"
+    return {
+        "time_zones": time_zone_names(),
+        "suggest_browser_zone": suggest,
+        "error_slots": SCHEDULE_ERROR_SLOTS,
+    }
+
+
+# The schedule's fields drawn with their own error slot (as_field_group): an autosave puts each
+# one's errors there; the others (day and option boxes) are named in the "Not saved" note.
+SCHEDULE_ERROR_SLOTS = frozenset(
+    {"timezone", "window_start", "window_end", "start_date", "daily_cap", "bounce_limit",
+     "unsubscribe_footer"}
+)  # fmt: skip
 
 
 @login_required

@@ -18,6 +18,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from accounts.permissions import Action, allowed_to
 from campaigns.authoring.views import campaign_for, wizard_steps
+from campaigns.leads.bulk import bulk_context
 from campaigns.lifecycle import enrollments_continue
 from campaigns.models import Campaign, OutboundMessage
 from campaigns.reports import across, numbers, people
@@ -135,6 +136,9 @@ def campaign_people(request, pk: int):
         "steps": campaign.steps.count(),
         "interrupted": counts["interrupted"],
         "can_continue": campaign.status in (Campaign.Status.RUNNING, Campaign.Status.PAUSED),
+        **bulk_context(request.workspace),
+        "matching": page.paginator.count,
+        "filter_query": urlencode({"status": status, "q": q}),
     }
     template = "campaigns/campaign_people.html"
     return render(request, template + "#results" if request.htmx else template, context)
