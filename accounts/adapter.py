@@ -68,14 +68,18 @@ class AccountAdapter(DefaultAccountAdapter):
             user.language = language
         return super().save_user(request, user, form, commit=commit)
 
-    def send_mail(self, template_prefix, email, context):
-        """Verification, password reset and the other account emails go out in the recipient's
-        language when they have an account, else in the language of the page that asked."""
-        user = context.get("user")
-        language = getattr(user, "language", "") or translation.get_language()
-        with translation.override(language):
-            super().send_mail(template_prefix, email, context)
-
     def signed_in_message(self, request, user) -> None:
         """allauth's own "Successfully signed in as …", for the moment signing in is done."""
         super().add_message(request, messages.SUCCESS, LOGGED_IN, {"user": user})
+
+    def send_mail(self, template_prefix: str, email: str, context: dict) -> None:
+        """allauth's mails (verification, password reset…) carry the product's name and
+        address, like every platform email (templates/account/email/, emails/base.html), and go
+        out in the recipient's language when they have an account, else in the language of the
+        page that asked."""
+        from accounts.emails import email_context
+
+        user = context.get("user")
+        language = getattr(user, "language", "") or translation.get_language()
+        with translation.override(language):
+            super().send_mail(template_prefix, email, email_context(context))

@@ -33,6 +33,7 @@ class Action(StrEnum):
     CAMPAIGN_EDIT = "campaign.edit"  # create, write, schedule, choose leads and mailboxes, copy
     CAMPAIGN_RUN = "campaign.run"  # launch, pause, resume, enrol new leads, continue a lead
     CAMPAIGN_STOP = "campaign.stop"  # stop for good
+    CAMPAIGN_DELETE = "campaign.delete"  # delete a draft (archiving is campaign.edit)
     # Leads
     LEAD_EDIT = "lead.edit"  # edit, import
     LEAD_DELETE = "lead.delete"  # delete, undo an import
@@ -73,6 +74,7 @@ MATRIX: dict[Action, frozenset[str]] = {
     Action.CAMPAIGN_EDIT: MEMBERS,
     Action.CAMPAIGN_RUN: MEMBERS,
     Action.CAMPAIGN_STOP: ADMINS,
+    Action.CAMPAIGN_DELETE: MEMBERS,
     Action.LEAD_EDIT: MEMBERS,
     Action.LEAD_DELETE: MEMBERS,
     Action.LEAD_EXPORT: MEMBERS,

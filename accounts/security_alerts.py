@@ -13,6 +13,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from accounts.emails import email_context
 from accounts.models import AuditLog, User
 
 TITLES = {
@@ -57,10 +58,13 @@ def _security_alert_mail(user, event: str, ip: str, user_agent: str, extra_to: s
         "reset_url": settings.PUBLIC_BASE_URL + reverse("account_reset_password"),
     }
     recipients = [user.email] + ([extra_to] if extra_to and extra_to != user.email else [])
+    context = email_context(context)
     message = EmailMultiAlternatives(
-        subject="[Postigo] " + str(TITLES[event]),
+        subject=f"[{settings.PRODUCT_NAME}] " + str(TITLES[event]),
         body=render_to_string("emails/security_alert.txt", context),
+        from_email=settings.DEFAULT_FROM_EMAIL,
         to=recipients,
     )
+    message.attach_alternative(render_to_string("emails/security_alert.html", context), "text/html")
     message.send()
     return True

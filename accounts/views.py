@@ -30,6 +30,7 @@ from accounts.services import (
     notifications_mark_read,
     workspace_create,
 )
+from core.confirm import Confirmation, confirm_response
 from core.tenancy import get_for_workspace_or_404
 
 
@@ -292,6 +293,58 @@ def membership_remove_view(request, pk: int):
         return redirect("dashboard")
     messages.success(request, _("Member removed."))
     return redirect("workspace_members")
+
+
+@login_required
+@require_GET
+def membership_leave_confirm(request):
+    """Before leaving the current workspace: what the user loses, and who stays."""
+    workspace = request.workspace
+    others = Membership.objects.filter(workspace=workspace).exclude(user=request.user)
+    owners = others.filter(role=Membership.Role.OWNER).count()
+    consequences = [
+        _("You lose access to %(name)s: its campaigns, leads, inbox and settings.")
+        % {"name": workspace.name},
+        _("Campaigns keep running; what you wrote and sent stays with the workspace."),
+        _("To come back, an owner or admin must invite you again."),
+    ]
+    if request.membership.is_owner and not owners:
+        consequences.append(
+            _("You are its only owner: make someone else owner first, or you cannot leave.")
+        )
+    return confirm_response(
+        request,
+        Confirmation(
+            title=_("Leave %(name)s?") % {"name": workspace.name},
+            consequences=consequences,
+            action_url=reverse("membership_remove", args=[request.membership.pk]),
+            confirm_label=_("Leave workspace"),
+            cancel_url=reverse("workspace_members"),
+        ),
+    )
+
+
+@login_required
+@require_GET
+@allowed_to(Action.MEMBERS_MANAGE, methods=None)
+def membership_remove_confirm(request, pk: int):
+    """Before removing someone else from the workspace."""
+    target = get_for_workspace_or_404(Membership, request.workspace, pk=pk)
+    return confirm_response(
+        request,
+        Confirmation(
+            title=_("Remove %(email)s from %(name)s?")
+            % {"email": target.user.email, "name": request.workspace.name},
+            consequences=[
+                _("They lose access at once: campaigns, leads, inbox and settings."),
+                _("What they wrote and sent stays with the workspace; their API keys stop."),
+                _("To bring them back, invite them again."),
+            ],
+            action_url=reverse("membership_remove", args=[target.pk]),
+            confirm_label=_("Remove member"),
+            cancel_url=reverse("workspace_members"),
+        ),
+    )
 
 
 @require_http_methods(["GET", "POST"])

@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.utils.html import escape
 from django.utils.translation import gettext as _
 
-from accounts.models import Notification, Workspace
+from accounts.models import Notification, NotificationKind, Workspace
 from accounts.services import notify, notify_managers_by_email
 from ai import signals
 from ai.models import BlockedSnapshot, Review
@@ -141,9 +141,12 @@ def workspace_suspend(
             "Every campaign is paused and nothing is sent. Reply to this email to appeal."
         ) % {"workspace": workspace.name, "reason": reason}
 
-        def tell():
-            notify(workspace=workspace, title=title, body=body, level=Notification.Level.ERROR)
-            notify_managers_by_email(workspace=workspace, title=title, body=body, url="")
+        def tell():  # in the app, and by email to those who want pauses by email
+            notify(
+                workspace=workspace, title=title, body=body, level=Notification.Level.ERROR,
+                kind=NotificationKind.PAUSED,
+                key=f"suspended:{workspace.pk}:{workspace.suspended_at:%Y-%m-%dT%H:%M:%S}",
+            )  # fmt: skip
 
         transaction.on_commit(tell)
     return review

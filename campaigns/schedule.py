@@ -50,6 +50,22 @@ def next_send_time(
     """The first moment at or after `after` inside the schedule of `lead` (plus up to
     `jitter_seconds`, never past the end of that stretch of the window), in UTC; None when the
     schedule has no sending day."""
+    stretch = send_stretch(campaign, after, lead=lead)
+    if stretch is None:
+        return None
+    start, end = stretch
+    room = (end - start).total_seconds() - 1
+    if jitter_seconds and room > 0:
+        spread = (rng or random).uniform(0, min(jitter_seconds, room))
+        start += datetime.timedelta(seconds=spread)
+    return start
+
+
+def send_stretch(
+    campaign: Campaign, after: datetime.datetime, *, lead: Lead | None = None
+) -> tuple[datetime.datetime, datetime.datetime] | None:
+    """(the first moment at or after `after` inside the schedule of `lead`, the end of that
+    stretch of the window), in UTC; None when the schedule has no sending day."""
     if not campaign.send_days:
         return None
     tz = zoneinfo.ZoneInfo(send_zone(campaign, lead))
@@ -62,14 +78,8 @@ def next_send_time(
         if str(date.weekday()) not in campaign.send_days:
             continue
         stretch = _first_stretch(campaign, tz, date, after)
-        if stretch is None:
-            continue
-        start, end = stretch
-        room = (end - start).total_seconds() - 1
-        if jitter_seconds and room > 0:
-            spread = (rng or random).uniform(0, min(jitter_seconds, room))
-            start += datetime.timedelta(seconds=spread)
-        return start
+        if stretch is not None:
+            return stretch
     return None
 
 

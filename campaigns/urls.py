@@ -1,9 +1,9 @@
 from django.urls import path
 
-from campaigns.authoring import ai_writing
+from campaigns.authoring import ai_writing, lifecycle_views, template_views
 from campaigns.authoring import views as authoring_views
 from campaigns.inbox import views as inbox_views
-from campaigns.leads import suppression_views
+from campaigns.leads import bulk_views, suppression_views
 from campaigns.leads import views as lead_views
 from campaigns.reports import views as report_views
 from campaigns.sending import views as sending_views
@@ -54,16 +54,69 @@ urlpatterns = [
         name="campaign_people_continue",
     ),
     path("campaigns/<int:pk>/control/", sending_views.campaign_control, name="campaign_control"),
+    path(
+        "campaigns/<int:pk>/control/<slug:action>/confirm/",
+        sending_views.campaign_control_confirm,
+        name="campaign_control_confirm",
+    ),
+    path("campaigns/<int:pk>/archive/", lifecycle_views.campaign_archive, name="campaign_archive"),
+    path(
+        "campaigns/<int:pk>/unarchive/",
+        lifecycle_views.campaign_unarchive,
+        name="campaign_unarchive",
+    ),
+    path("campaigns/<int:pk>/delete/", lifecycle_views.campaign_delete, name="campaign_delete"),
+    path(
+        "campaigns/<int:pk>/steps/<int:step_pk>/remove/",
+        lifecycle_views.step_remove_confirm,
+        name="step_remove_confirm",
+    ),
+    path(
+        "campaigns/<int:pk>/variants/<int:variant_pk>/remove/",
+        lifecycle_views.variant_remove_confirm,
+        name="variant_remove_confirm",
+    ),
     path("campaigns/<int:pk>/preview/", authoring_views.campaign_preview, name="campaign_preview"),
     path(
         "campaigns/<int:pk>/duplicate/",
         authoring_views.campaign_duplicate,
         name="campaign_duplicate",
     ),
+    path(
+        "campaigns/<int:pk>/save-as-template/",
+        template_views.campaign_save_as_template,
+        name="campaign_save_as_template",
+    ),
+    path(
+        "campaigns/templates/",
+        template_views.sequence_template_list,
+        name="sequence_template_list",
+    ),
+    path(
+        "campaigns/templates/use/",
+        template_views.sequence_template_use,
+        name="sequence_template_use",
+    ),
+    path(
+        "campaigns/templates/<int:pk>/rename/",
+        template_views.sequence_template_rename_view,
+        name="sequence_template_rename",
+    ),
+    path(
+        "campaigns/templates/<int:pk>/delete/",
+        template_views.sequence_template_delete_view,
+        name="sequence_template_delete",
+    ),
     path("leads/", lead_views.lead_list, name="lead_list"),
     path("leads/export/", lead_views.lead_export, name="lead_export"),
     path("leads/<int:pk>/", lead_views.lead_detail, name="lead_detail"),
+    path("leads/bulk/", bulk_views.lead_bulk, name="lead_bulk"),
     path("leads/<int:pk>/delete/", lead_views.lead_delete, name="lead_delete"),
+    path(
+        "leads/<int:pk>/delete/confirm/",
+        lead_views.lead_delete_confirm,
+        name="lead_delete_confirm",
+    ),
     path("leads/import/", lead_views.lead_import_new, name="lead_import_new"),
     path("leads/imports/<int:pk>/", lead_views.lead_import_detail, name="lead_import_detail"),
     path(
@@ -72,6 +125,11 @@ urlpatterns = [
         name="lead_import_progress",
     ),
     path("leads/imports/<int:pk>/undo/", lead_views.lead_import_undo, name="lead_import_undo"),
+    path(
+        "leads/imports/<int:pk>/undo/confirm/",
+        lead_views.lead_import_undo_confirm,
+        name="lead_import_undo_confirm",
+    ),
     path(
         "leads/imports/<int:pk>/resume/",
         lead_views.lead_import_continue,

@@ -307,7 +307,6 @@ ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_FORMS = {"signup": "accounts.forms.SignupForm"}
 ACCOUNT_ADAPTER = "accounts.adapter.AccountAdapter"
 ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
-ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Postigo] "
 ACCOUNT_DEFAULT_HTTP_PROTOCOL = "http" if DEVELOPMENT else "https"
 ACCOUNT_LOGOUT_REDIRECT_URL = "account_login"
 ACCOUNT_RATE_LIMITS = {
@@ -340,6 +339,9 @@ vars().update(dj_email_url.parse(EMAIL_URL))
 EMAIL_TIMEOUT = 15
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "Postigo <no-reply@postigo.localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# The name platform emails (and their subjects) carry: a white-label deployment changes it here.
+PRODUCT_NAME = env("POSTIGO_PRODUCT_NAME", "Postigo")
+ACCOUNT_EMAIL_SUBJECT_PREFIX = f"[{PRODUCT_NAME}] "
 MAIL_CATCHER_DIR = VAR_DIR / "mail"
 # The catcher's IMAP side, serving the demo mailbox (1143, or a free port when that is taken).
 MAIL_CATCHER_IMAP_PORT = int(env("POSTIGO_IMAP_PORT", "1143"))
@@ -515,6 +517,9 @@ OPENAI_BASE_URL = os.environ.get("OPENAI_BASE_URL", "")  # tests point it at a l
 AI_TIMEOUT_SECONDS = float(os.environ.get("AI_TIMEOUT_SECONDS", "20"))
 AI_MAX_ATTEMPTS = 3  # per call, before the local provider answers
 AI_RETRY_BUDGET_SECONDS = float(os.environ.get("AI_RETRY_BUDGET_SECONDS", "30"))
+# The send-time check of merge values (campaigns/sending/content_gate.py). Not an environment
+# variable: only bench/pipeline.py turns it off, to measure what it costs.
+AI_CONTENT_CHECK_AT_SEND = True
 
 # --- Billing (prepaid balance; docs/BILLING.md) -------------------------------------------------
 # Every amount is in the currency's minor unit (cents for EUR/USD), as an integer.

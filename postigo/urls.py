@@ -36,6 +36,12 @@ urlpatterns = [
     path("", include("privacy.app_urls")),
 ]
 
+# Production error pages (postigo/errors.py); DEBUG shows Django's technical pages instead.
+handler400 = "postigo.errors.bad_request"
+handler403 = "postigo.errors.permission_denied"
+handler404 = "postigo.errors.page_not_found"
+handler500 = "postigo.errors.server_error"
+
 # The development mail viewer and its demo replies (postigo/views.py): DEBUG only.
 DEV_URLS = [
     path("dev/mail/", views.dev_mail_list, name="dev_mail_list"),

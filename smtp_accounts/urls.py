@@ -13,6 +13,7 @@ urlpatterns = [
     path("<int:pk>/log/", log_views.mailbox_log, name="mailbox_log"),
     path("<int:pk>/toggle/", views.mailbox_toggle, name="mailbox_toggle"),
     path("<int:pk>/delete/", views.mailbox_delete, name="mailbox_delete"),
+    path("<int:pk>/delete/confirm/", views.mailbox_delete_confirm, name="mailbox_delete_confirm"),
     path("<int:pk>/dkim/", views.mailbox_dkim_create, name="mailbox_dkim_create"),
     path(
         "oauth/<str:provider>/connect/",

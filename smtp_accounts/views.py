@@ -6,11 +6,14 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.permissions import Action, allowed_to
+from core.confirm import Confirmation, confirm_response
 from core.request_guards import bounded_id
 from core.tenancy import get_for_workspace_or_404
 from smtp_accounts import bulk
@@ -180,6 +183,43 @@ def mailbox_delete(request, pk: int):
     mailbox.delete()
     messages.success(request, _("%(email)s was removed.") % {"email": mailbox.email})
     return redirect("mailbox_list")
+
+
+def _names(names: list[str], shown: int = 3) -> str:
+    return ", ".join(names[:shown]) + ("…" if len(names) > shown else "")
+
+
+@login_required
+@require_GET
+@allowed_to(Action.MAILBOX_DELETE, methods=None)
+def mailbox_delete_confirm(request, pk: int):
+    """What removing a mailbox does to the campaigns that send from it."""
+    mailbox = get_for_workspace_or_404(Mailbox, request.workspace, pk=pk)
+    campaigns = list(mailbox.campaigns.values_list("name", flat=True))
+    consequences = [
+        _("Postigo forgets %(email)s: its password or tokens, limits and signature.")
+        % {"email": mailbox.email},
+        ngettext(
+            "It leaves %(n)s campaign (%(names)s).",
+            "It leaves %(n)s campaigns (%(names)s).",
+            len(campaigns),
+        )
+        % {"n": len(campaigns), "names": _names(campaigns)}
+        if campaigns
+        else _("No campaign sends from it."),
+        _("The mail it already sent stays in the campaigns' reports."),
+    ]
+    return confirm_response(
+        request,
+        Confirmation(
+            title=_("Remove %(email)s?") % {"email": mailbox.email},
+            consequences=consequences,
+            action_url=reverse("mailbox_delete", args=[mailbox.pk]),
+            confirm_label=_("Remove mailbox"),
+            cancel_url=reverse("mailbox_detail", args=[mailbox.pk]),
+            note=_("This cannot be undone: to send from it again, connect it again."),
+        ),
+    )
 
 
 @login_required

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import zoneinfo
 
 from django import forms
@@ -13,6 +14,23 @@ from campaigns.models import WEEKDAYS, Campaign, LeadList, Step
 
 class CampaignNameForm(forms.Form):
     name = forms.CharField(label=_("Campaign name"), max_length=120)
+    start_from = forms.ChoiceField(label=_("Start from"), required=False)
+
+    def __init__(self, *args, workspace=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        from campaigns.authoring.starters import STARTERS
+        from campaigns.models import SequenceTemplate
+
+        own = [
+            (f"template:{t.pk}", t.name)
+            for t in SequenceTemplate.objects.for_workspace(workspace).only("pk", "name")
+        ] if workspace is not None else []  # fmt: skip
+        starters = [(f"starter:{slug}", s["name"]) for slug, s in STARTERS.items()]
+        self.fields["start_from"].choices = [
+            ("", _("Blank")),
+            *([(_("Your templates"), own)] if own else []),
+            (_("Starter templates"), starters),
+        ]
 
 
 class CampaignLeadsForm(forms.ModelForm):
@@ -28,6 +46,12 @@ class CampaignLeadsForm(forms.ModelForm):
             self.instance.workspace
         ).annotate(size=Count("leads"))
         self.fields["lead_lists"].label_from_instance = lambda ll: f"{ll.name} ({ll.size})"
+
+
+@functools.cache
+def time_zone_names() -> tuple[str, ...]:
+    """Every IANA zone this machine knows, sorted (the schedule's searchable list)."""
+    return tuple(sorted(zoneinfo.available_timezones() - {"localtime", "Factory"}))
 
 
 class CampaignScheduleForm(forms.ModelForm):
@@ -58,6 +82,9 @@ class CampaignScheduleForm(forms.ModelForm):
             "unsubscribe_footer",
         ]
         widgets = {
+            "timezone": forms.TextInput(
+                attrs={"list": "time-zones", "autocomplete": "off", "spellcheck": "false"}
+            ),
             "window_start": forms.TimeInput(attrs={"type": "time"}),
             "window_end": forms.TimeInput(attrs={"type": "time"}),
             "start_date": forms.DateInput(attrs={"type": "date"}),
@@ -76,10 +103,11 @@ class CampaignScheduleForm(forms.ModelForm):
 
     def clean_timezone(self):
         tz = self.cleaned_data["timezone"].strip()
-        try:
-            zoneinfo.ZoneInfo(tz)
-        except (zoneinfo.ZoneInfoNotFoundError, ValueError) as exc:
-            raise forms.ValidationError(_("Use a time zone name like Europe/Berlin.")) from exc
+        if tz not in time_zone_names():
+            raise forms.ValidationError(
+                _("“%(zone)s” is not a time zone Postigo knows. Pick one from the list, e.g. "
+                  "Europe/Berlin.") % {"zone": tz[:64]}
+            )  # fmt: skip
         return tz
 
     def clean_unsubscribe_footer(self):

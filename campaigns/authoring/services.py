@@ -7,6 +7,7 @@ import string
 
 from django.db import transaction
 from django.db.models import Max
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import Workspace
@@ -21,11 +22,75 @@ class AuthoringError(ValueError):
     """A change to a sequence that its rules forbid; the message is for the user."""
 
 
-def campaign_create(*, workspace: Workspace, name: str) -> Campaign:
+def campaign_create(*, workspace: Workspace, name: str, timezone_name: str = "") -> Campaign:
+    """A draft with one empty step; its schedule in `timezone_name` (the creator's) or UTC."""
+    fields = {"timezone": timezone_name} if timezone_name else {}
     with transaction.atomic():
-        campaign = Campaign.objects.create(workspace=workspace, name=name.strip()[:120])
+        campaign = Campaign.objects.create(workspace=workspace, name=name.strip()[:120], **fields)
         step_add(campaign=campaign)
     return campaign
+
+
+def campaign_archive(*, campaign: Campaign, request=None) -> None:
+    """Hide a draft or a finished campaign from the list; its status and numbers stay."""
+    from accounts.models import AuditLog
+    from accounts.services import audit_log
+
+    if not campaign.can_archive:
+        raise AuthoringError(_("Stop the campaign before archiving it."))
+    with transaction.atomic():
+        campaign.archived_at = timezone.now()
+        campaign.save(update_fields=["archived_at", "updated_at"])
+        audit_log(
+            action=AuditLog.Action.CAMPAIGN_ARCHIVED,
+            request=request,
+            workspace=campaign.workspace,
+            campaign=campaign.name,
+            campaign_id=campaign.pk,
+        )
+
+
+def campaign_unarchive(*, campaign: Campaign, request=None) -> None:
+    """Back in the list, as it was."""
+    from accounts.models import AuditLog
+    from accounts.services import audit_log
+
+    if not campaign.is_archived:
+        return
+    with transaction.atomic():
+        campaign.archived_at = None
+        campaign.save(update_fields=["archived_at", "updated_at"])
+        audit_log(
+            action=AuditLog.Action.CAMPAIGN_UNARCHIVED,
+            request=request,
+            workspace=campaign.workspace,
+            campaign=campaign.name,
+            campaign_id=campaign.pk,
+        )
+
+
+def campaign_delete(*, campaign: Campaign, request=None) -> None:
+    """Delete a draft with its sequence; a campaign that ever ran is archived, never deleted."""
+    from accounts.models import AuditLog
+    from accounts.services import audit_log
+
+    with transaction.atomic():
+        # Locked and read again: a launch in another tab must not race the delete.
+        current = Campaign.objects.select_for_update().filter(pk=campaign.pk).first()
+        if current is None:
+            return
+        if not current.can_delete:
+            raise AuthoringError(
+                _("Only drafts can be deleted. Stop this campaign, then archive it.")
+            )
+        audit_log(
+            action=AuditLog.Action.CAMPAIGN_DELETED,
+            request=request,
+            workspace=current.workspace,
+            campaign=current.name,
+            campaign_id=current.pk,
+        )
+        current.delete()
 
 
 def step_add(*, campaign: Campaign) -> Step:
@@ -89,6 +154,7 @@ RUN_STATE = (
     "paused_reason",
     "bounce_count_tried_before",
     "bounce_count_bounced_before",
+    "archived_at",
 )
 
 

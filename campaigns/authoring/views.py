@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import datetime
 import random
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db.models import Count
+from django.db.models import Count, Q
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -25,16 +27,22 @@ from campaigns.authoring.forms import (
     CampaignScheduleForm,
     StepForm,
     VariantForm,
+    time_zone_names,
 )
+from campaigns.authoring.sequence_templates import campaign_create_started_from
 from campaigns.authoring.templating import TemplateError
 from campaigns.models import STANDARD_FIELDS, Campaign, Lead, Step, Variant
+from campaigns.reports.numbers import campaigns_outcomes
+from campaigns.sending.forecast import campaign_forecast
 from campaigns.sending.launch import (
     enrolled_leads,
     launch_problems,
 )
+from campaigns.sending.warnings import launch_warnings
 from core.tenancy import as_id, get_for_workspace_or_404
 from smtp_accounts.models import Mailbox
 
+FORECAST_NOW = datetime.timedelta(minutes=2)  # a first send this soon reads "right away"
 WIZARD = [
     ("campaign_leads", gettext_lazy("Leads")),
     ("campaign_sequence", gettext_lazy("Sequence")),
@@ -66,25 +74,45 @@ def _next(current: str) -> str:
 @require_http_methods(["GET", "POST"])
 @allowed_to(Action.CAMPAIGN_EDIT)
 def campaign_list(request):
-    form = CampaignNameForm(request.POST or None)
+    form = CampaignNameForm(request.POST or None, workspace=request.workspace)
     if request.method == "POST" and form.is_valid():
-        campaign = authoring.campaign_create(
-            workspace=request.workspace, name=form.cleaned_data["name"]
-        )
-        return redirect("campaign_leads", pk=campaign.pk)
+        try:
+            campaign = campaign_create_started_from(
+                workspace=request.workspace,
+                name=form.cleaned_data["name"],
+                start_from=form.cleaned_data["start_from"],
+                timezone_name=request.user.timezone,
+            )
+        except authoring.AuthoringError as exc:
+            form.add_error("start_from", str(exc))
+        else:
+            return redirect("campaign_leads", pk=campaign.pk)
+    showing_archived = request.GET.get("show") == "archived"
+    own = Campaign.objects.for_workspace(request.workspace)
+    archived = Q(archived_at__isnull=False) | Q(status=Campaign.Status.ARCHIVED)
     campaigns = (
-        Campaign.objects.for_workspace(request.workspace)
-        .exclude(status=Campaign.Status.ARCHIVED)
+        (own.filter(archived) if showing_archived else own.exclude(archived))
         .annotate(step_count=Count("steps", distinct=True))
         .prefetch_related("lead_lists")
     )
-    return render(request, "campaigns/campaign_list.html", {"campaigns": campaigns, "form": form})
+    campaigns = list(campaigns)
+    outcomes = campaigns_outcomes([c.pk for c in campaigns])
+    for campaign in campaigns:
+        campaign.numbers = outcomes.get(campaign.pk)
+    context = {
+        "campaigns": campaigns,
+        "form": form,
+        "showing_archived": showing_archived,
+        "archived_count": own.filter(archived).count(),
+    }
+    return render(request, "campaigns/campaign_list.html", context)
 
 
-def _form_page(request, pk: int, name: str, form_class, template: str):
+def _form_page(request, pk: int, name: str, form_class, template: str, extra=None):
     """A wizard page whose one form autosaves (htmx) or saves and moves on (plain POST)."""
     campaign = campaign_for(request, pk)
     form = form_class(request.POST or None, instance=campaign)
+    context = extra(request, campaign, form) if extra else {}
     saved = None  # opened: what is shown is what is stored, nothing to report
     if request.method == "POST":
         saved = campaign.editable and form.is_valid()
@@ -92,7 +120,7 @@ def _form_page(request, pk: int, name: str, form_class, template: str):
             form.save()
             if not request.htmx:
                 return redirect(_next(name), pk=campaign.pk)
-    context = {
+    context |= {
         "campaign": campaign,
         "form": form,
         "wizard": wizard_steps(campaign, name),
@@ -117,8 +145,39 @@ def campaign_leads(request, pk: int):
 @allowed_to(Action.CAMPAIGN_EDIT)
 def campaign_schedule(request, pk: int):
     return _form_page(
-        request, pk, "campaign_schedule", CampaignScheduleForm, "campaigns/wizard_schedule.html"
+        request,
+        pk,
+        "campaign_schedule",
+        CampaignScheduleForm,
+        "campaigns/wizard_schedule.html",
+        extra=_schedule_extra,
     )
+
+
+def _schedule_extra(request, campaign: Campaign, form) -> dict:
+    """The searchable list of zones; a zone never chosen (UTC for the campaign and the user)
+    starts as the browser's."""
+    suggest = (
+        request.method == "GET"
+        and campaign.editable
+        and campaign.timezone == "UTC"
+        and request.user.timezone == "UTC"
+    )
+    if suggest:
+        form.fields["timezone"].widget.attrs["data-browser-timezone"] = "1"
+    return {
+        "time_zones": time_zone_names(),
+        "suggest_browser_zone": suggest,
+        "error_slots": SCHEDULE_ERROR_SLOTS,
+    }
+
+
+# The schedule's fields drawn with their own error slot (as_field_group): an autosave puts each
+# one's errors there; the others (day and option boxes) are named in the "Not saved" note.
+SCHEDULE_ERROR_SLOTS = frozenset(
+    {"timezone", "window_start", "window_end", "start_date", "daily_cap", "bounce_limit",
+     "unsubscribe_footer"}
+)  # fmt: skip
 
 
 @login_required
@@ -279,6 +338,7 @@ def sequence_change(request, pk: int):
 def campaign_review(request, pk: int):
     campaign = campaign_for(request, pk)
     leads = enrolled_leads(campaign).count()
+    now = timezone.now()
     return render(
         request,
         "campaigns/wizard_review.html",
@@ -286,6 +346,9 @@ def campaign_review(request, pk: int):
             "campaign": campaign,
             "wizard": wizard_steps(campaign, "campaign_review"),
             "problems": launch_problems(campaign),
+            "warnings": launch_warnings(campaign),
+            "forecast": campaign_forecast(campaign=campaign, now=now),
+            "soon": now + FORECAST_NOW,
             "leads": leads,
             "steps": campaign.steps.annotate(variant_count=Count("variants")),
             "mailboxes": campaign.mailboxes.all(),

@@ -183,6 +183,9 @@ def mail_receive(
         if reply.label == Reply.Label.UNSUBSCRIBE:  # "remove me" in words: as good as the link
             recipient_unsubscribe(message=message)
     _refine_later(mailbox, [reply for reply, _message in new])
+    from campaigns.notices import replies_notify_interested
+
+    replies_notify_interested(replies=[reply for reply, _message in new])
     return kinds
 
 

@@ -7,11 +7,18 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.permissions import Action, allowed_to
 from campaigns.leads import csv_reader
+from campaigns.leads.bulk import (
+    bulk_context,
+    lead_import_rollback_forecast,
+    leads_delete_confirmation,
+)
 from campaigns.leads.forms import LeadFilterForm, LeadForm, UploadForm, mapping_choices
 from campaigns.leads.imports import (
     LeadImportError,
@@ -23,6 +30,7 @@ from campaigns.leads.imports import (
 )
 from campaigns.models import STANDARD_FIELDS, Lead, LeadImport, LeadList
 from campaigns.reports import people
+from core.confirm import Confirmation, confirm_response
 from core.csv_export import csv_response
 from core.tenancy import get_for_workspace_or_404
 
@@ -30,7 +38,11 @@ PAGE_SIZE = 50
 
 
 def _filtered(request, form: LeadFilterForm):
-    leads = Lead.objects.for_workspace(request.workspace)
+    return filtered_leads(Lead.objects.for_workspace(request.workspace), form)
+
+
+def filtered_leads(leads, form: LeadFilterForm):
+    """`leads` narrowed by the Leads page's filter (search, tag, status, list)."""
     if not form.is_valid():
         return leads
     data = form.cleaned_data
@@ -67,6 +79,9 @@ def lead_list(request):
         "imports": LeadImport.objects.for_workspace(request.workspace).select_related("lead_list")[
             :5
         ],
+        "matching": page.paginator.count,
+        "filter_query": query.urlencode(),
+        **bulk_context(request.workspace),
     }
     template = "campaigns/lead_list.html#results" if request.htmx else "campaigns/lead_list.html"
     return render(request, template, context)
@@ -113,6 +128,66 @@ def lead_delete(request, pk: int):
     lead.delete()  # its suppression entries, if any, stay: they belong to the workspace
     messages.success(request, _("%(email)s was deleted.") % {"email": lead.email})
     return redirect("lead_list")
+
+
+@login_required
+@require_GET
+@allowed_to(Action.LEAD_DELETE, methods=None)
+def lead_delete_confirm(request, pk: int):
+    lead = get_for_workspace_or_404(Lead, request.workspace, pk=pk)
+    return confirm_response(
+        request,
+        leads_delete_confirmation(
+            Lead.objects.filter(pk=lead.pk),
+            action_url=reverse("lead_delete", args=[lead.pk]),
+            cancel_url=reverse("lead_detail", args=[lead.pk]),
+            title=_("Delete %(email)s?") % {"email": lead.email},
+        ),
+    )
+
+
+@login_required
+@require_GET
+@allowed_to(Action.LEAD_DELETE, methods=None)
+def lead_import_undo_confirm(request, pk: int):
+    imp = get_for_workspace_or_404(LeadImport, request.workspace, pk=pk)
+    forecast = lead_import_rollback_forecast(lead_import=imp)
+    return confirm_response(
+        request,
+        Confirmation(
+            title=_("Roll back this import?"),
+            consequences=[
+                ngettext(
+                    "%(n)s lead it created, and in no other list, is deleted.",
+                    "%(n)s leads it created, and in no other list, are deleted.",
+                    forecast["leads_removed"],
+                )
+                % {"n": f"{forecast['leads_removed']:,}"},
+                ngettext(
+                    "%(n)s lead it added to %(list)s leaves that list.",
+                    "%(n)s leads it added to %(list)s leave that list.",
+                    forecast["memberships"],
+                )
+                % {"n": f"{forecast['memberships']:,}", "list": imp.lead_list.name},
+                ngettext(
+                    "%(n)s existing lead gets back the blank fields and tags it filled in.",
+                    "%(n)s existing leads get back the blank fields and tags it filled in.",
+                    forecast["leads_restored"],
+                )
+                % {"n": f"{forecast['leads_restored']:,}"},
+                ngettext(
+                    "%(n)s campaign enrollment of the deleted leads ends with them.",
+                    "%(n)s campaign enrollments of the deleted leads end with them.",
+                    forecast["enrollments"],
+                )
+                % {"n": f"{forecast['enrollments']:,}"},
+            ],
+            action_url=reverse("lead_import_undo", args=[imp.pk]),
+            confirm_label=_("Roll back import"),
+            cancel_url=reverse("lead_import_detail", args=[imp.pk]),
+            note=_("This cannot be undone."),
+        ),
+    )
 
 
 # --- import ---------------------------------------------------------------------------------------

@@ -85,6 +85,8 @@ class Campaign(models.Model):
     created_at = models.DateTimeField(default=now)
     updated_at = models.DateTimeField(auto_now=True)
     launched_at = models.DateTimeField(null=True, blank=True)
+    # Archived: out of the campaign list (a filter shows it), its status and numbers kept.
+    archived_at = models.DateTimeField(null=True, blank=True)
 
     objects = WorkspaceManager()
 
@@ -93,6 +95,20 @@ class Campaign(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def is_archived(self) -> bool:
+        return self.archived_at is not None
+
+    @property
+    def can_archive(self) -> bool:
+        """Only what sends nothing any more: a draft, or a campaign stopped or finished."""
+        return not self.is_archived and self.status in (self.Status.DRAFT, self.Status.COMPLETED)
+
+    @property
+    def can_delete(self) -> bool:
+        """Only a draft: a campaign that has sent keeps its history (archive it instead)."""
+        return self.status == self.Status.DRAFT and self.launched_at is None
 
     @property
     def editable(self) -> bool:

@@ -11,12 +11,14 @@ from django.core.paginator import Paginator
 from django.db.models import OuterRef, Subquery
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.permissions import Action, allowed_to
 from campaigns.authoring.views import campaign_for, wizard_steps
+from campaigns.leads.bulk import bulk_context
 from campaigns.lifecycle import enrollments_continue
 from campaigns.models import Campaign, OutboundMessage
 from campaigns.reports import across, numbers, people
@@ -121,6 +123,7 @@ def campaign_people(request, pk: int):
     page = Paginator(found, PEOPLE_PAGE).get_page(request.GET.get("page"))
     page.object_list = list(page.object_list)
     people.people_progress(page.object_list)
+    people.people_next_sends(campaign, page.object_list, now=timezone.now())
     counts = people.people_counts(campaign)
     context = {
         "campaign": campaign,
@@ -133,6 +136,9 @@ def campaign_people(request, pk: int):
         "steps": campaign.steps.count(),
         "interrupted": counts["interrupted"],
         "can_continue": campaign.status in (Campaign.Status.RUNNING, Campaign.Status.PAUSED),
+        **bulk_context(request.workspace),
+        "matching": page.paginator.count,
+        "filter_query": urlencode({"status": status, "q": q}),
     }
     template = "campaigns/campaign_people.html"
     return render(request, template + "#results" if request.htmx else template, context)

@@ -56,6 +56,7 @@ def test_write_with_ai_check_launch_held_and_released(live_server, browser, page
     # Launch: held, with a plain explanation; nothing is enrolled.
     page.goto(f"{base}/campaigns/{campaign.pk}/review/")
     page.click("[data-launch]")
+    page.click("[data-confirm-yes]")  # the launch confirmation
     expect(page.locator("body")).to_contain_text("Held for review")
     campaign.refresh_from_db()
     assert campaign.held_at and not campaign.enrollments.exists()

@@ -50,6 +50,7 @@ def test_top_up_launch_watch_the_balance_fall_and_download_the_receipt(
 
     page.goto(f"{base}/campaigns/{campaign.pk}/review/")
     page.click("[data-launch]")
+    page.click("[data-confirm-yes]")  # the launch confirmation
     expect(page.locator("[data-campaign-status]")).to_have_attribute(
         "data-campaign-status", "running"
     )

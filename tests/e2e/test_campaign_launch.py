@@ -19,6 +19,7 @@ def test_launch_and_watch_the_report(live_server, page, smtp_server):
 
     page.goto(f"{base}/campaigns/{campaign.pk}/review/")
     page.click("[data-launch]")
+    page.click("[data-confirm-yes]")  # the launch confirmation
     expect(page.locator("[data-campaign-status]")).to_have_attribute(
         "data-campaign-status", "running"
     )

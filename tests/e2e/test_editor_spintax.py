@@ -43,6 +43,7 @@ def test_spintax_typed_into_the_editor_is_spun_in_both_parts(live_server, page, 
 
     page.goto(f"{base}/campaigns/{campaign.pk}/review/")
     page.click("[data-launch]")
+    page.click("[data-confirm-yes]")  # the launch confirmation
     expect(page.locator("[data-campaign-status]")).to_have_attribute(
         "data-campaign-status", "running"
     )

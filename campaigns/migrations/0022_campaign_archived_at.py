@@ -6,13 +6,13 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('campaigns', '0020_suppression_import'),
+        ('campaigns', '0021_sequence_templates'),
     ]
 
     operations = [
         migrations.AddField(
             model_name='campaign',
-            name='launch_spread_seconds',
-            field=models.PositiveIntegerField(default=3600),
+            name='archived_at',
+            field=models.DateTimeField(blank=True, null=True),
         ),
     ]
