@@ -173,10 +173,13 @@ def write_the_campaign(page, base) -> Campaign:
 
 
 def review_says_what_will_happen(page):
-    """The review as it stands: ready, nothing to fix, what it sends and to whom. (Hook: the
-    launch forecast of issue #25 item 4 is asserted here once it is on main.)"""
+    """Ready, nothing to fix, nothing to warn about (the mailbox reads its replies over IMAP),
+    and the forecast: the window is open, so the first email goes right away."""
     expect(page.locator("[data-problems]")).to_have_attribute("data-problems", "0")
     expect(page.get_by_text("Ready to launch")).to_be_visible()
+    expect(page.locator("[data-warnings]")).to_have_attribute("data-warnings", "0")
+    expect(page.locator("[data-forecast-first]")).to_contain_text("Right away")
+    expect(page.locator("[data-forecast-last]")).not_to_contain_text("Not within a year")
     expect(page.locator("[data-launch]")).to_contain_text("Launch to 2 leads")
     expect(page.locator(".summary")).to_contain_text("00:00–23:59 UTC")
     expect(page.locator(".summary")).to_contain_text(MAILBOX)
@@ -193,6 +196,7 @@ def test_the_first_hour_of_a_new_user(live_server, page, catcher, settings):
     review_says_what_will_happen(page)
 
     page.click("[data-launch]")
+    page.click("[data-confirm-yes]")  # the launch confirmation
     expect(page.locator("[data-campaign-status]")).to_have_attribute(
         "data-campaign-status", "running"
     )
@@ -221,7 +225,10 @@ def test_the_first_hour_of_a_new_user(live_server, page, catcher, settings):
     row = page.locator("tr[data-reply='ana@rio.example']")
     expect(row).to_contain_text("Interested")
     expect(page.locator("tr.inbox-row")).to_have_count(1)
+    expect(page.locator("[data-unread-count]")).to_be_visible()  # the bell: a notification
     shoot(page, "first-hour-inbox")
+    page.goto(base + "/notifications/")
+    expect(page.locator(".notif-list")).to_contain_text("ana@rio.example is interested (First outreach)")
 
     # Her follow-up is stopped; Lars, who did not answer, gets his.
     page.goto(base + f"/campaigns/{campaign.pk}/people/")
@@ -248,6 +255,7 @@ def test_the_first_hour_of_a_new_user(live_server, page, catcher, settings):
         ("report", f"/campaigns/{campaign.pk}/report/"),
         ("people", f"/campaigns/{campaign.pk}/people/"),
         ("inbox", "/inbox/"),
+        ("notifications", "/notifications/"),
         ("dev-mail", "/dev/mail/"),
         ("dev-mail-detail", caught_page),
     ]:
