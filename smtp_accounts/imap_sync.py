@@ -15,6 +15,9 @@ after each header batch, so a crash re-reads at most one — handlers are idempo
 says how many messages it could not handle (logged and skipped: one bad mail never blocks a
 mailbox). A run stops, per folder, after MAX_WHOLE_PER_RUN messages read whole or
 MAX_HEADERS_PER_RUN in all; the next run goes on from the checkpoint.
+
+The connection comes from the worker's pool (`imap_pool.py`): a mailbox read every cycle by the
+same process signs in once, not every cycle; a failed read closes its connection.
 """
 
 from __future__ import annotations
@@ -26,14 +29,14 @@ from dataclasses import dataclass
 
 import imapclient
 import imapclient.imapclient
-from django.conf import settings
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from imapclient.exceptions import IMAPClientError, LoginError
 
 from smtp_accounts.connection import imap_error_text
-from smtp_accounts.handshake import CredentialsUnavailable, HostRefused, Stage, imap_open
+from smtp_accounts.handshake import CredentialsUnavailable, HostRefused, Stage
+from smtp_accounts.imap_pool import POOL, session_close
 from smtp_accounts.models import ImapFolderState, Mailbox
 
 logger = logging.getLogger(__name__)
@@ -92,7 +95,7 @@ def mailbox_sync(
     every message looked at, whole or not."""
     result = SyncResult()
     try:
-        client = imap_open(mailbox, timeout=settings.MAILBOX_CONNECT_TIMEOUT)
+        session = POOL.take(mailbox)
     except CredentialsUnavailable as exc:  # revoked: pause; provider outage: try next run
         raise SyncError(exc.message, auth=not exc.temporary) from exc
     except HostRefused as exc:  # a password entered for another server: pause, as a refusal
@@ -106,16 +109,18 @@ def mailbox_sync(
     except (IMAPClientError, OSError) as exc:
         raise SyncError(_failure(mailbox, exc)) from exc
     try:
-        for folder in _folders(client):
+        if session.folders is None:
+            session.folders = _folders(session.client)
+        for folder in session.folders:
             reader = (_header_item(judged_on), wanted, handle)
-            _sync_folder(client, mailbox, folder, reader, since, result)
+            _sync_folder(session.client, mailbox, folder, reader, since, result)
     except (IMAPClientError, OSError) as exc:
+        session_close(session)
         raise SyncError(_failure(mailbox, exc)) from exc
-    finally:
-        try:
-            client.logout()
-        except (IMAPClientError, OSError):
-            client.shutdown()
+    except BaseException:
+        session_close(session)
+        raise
+    POOL.give_back(mailbox.pk, session)
     return result
 
 

@@ -127,6 +127,10 @@ class Mailbox(models.Model):
     imap_failures = models.PositiveIntegerField(default=0)
     imap_error = models.TextField(blank=True)
     imap_failed_at = models.DateTimeField(null=True, blank=True)
+    # The inbox cycle (smtp_accounts/imap_cycle.py): when a read was queued and not yet started
+    # (never queued twice), and when the running read started (the lock: one read at a time).
+    imap_sync_queued_at = models.DateTimeField(null=True, blank=True)
+    imap_sync_started_at = models.DateTimeField(null=True, blank=True)
     last_test_at = models.DateTimeField(null=True, blank=True)
     last_test_ok = models.BooleanField(null=True)
     last_test_result = models.JSONField(default=dict, blank=True)
