@@ -45,7 +45,8 @@ def flush_tracking() -> int:
 @shared_task(name="campaigns.tasks.sync_inboxes", ignore_result=True)
 def sync_inboxes() -> None:
     for mailbox_ids in inbox_sync.inbox_sync_tick():
-        sync_inbox_batch.delay(mailbox_ids)
+        queue = inbox_sync.inbox_queue(mailbox_ids[0])  # a batch is of one shard
+        sync_inbox_batch.apply_async((mailbox_ids,), queue=queue)
 
 
 @shared_task(name="campaigns.tasks.sync_inbox_batch", ignore_result=True)

@@ -457,6 +457,8 @@ IMAP_POOL_IDLE_SECONDS = envint("IMAP_POOL_IDLE_SECONDS", 600)
 INBOX_SYNC_CYCLE_SECONDS = envint("INBOX_SYNC_CYCLE_SECONDS", 120)
 INBOX_SYNC_TICK_SECONDS = envint("INBOX_SYNC_TICK_SECONDS", 15)
 INBOX_SYNC_BATCH = envint("INBOX_SYNC_BATCH", 25)
+# > 1: mailboxes' reads go to queues inbox.0 … inbox.<n-1> by mailbox, one inbox worker each.
+INBOX_SYNC_SHARDS = envint("INBOX_SYNC_SHARDS", 1)
 
 # --- Mailboxes connected with OAuth (smtp_accounts/oauth, docs/OAUTH.md) ------------------------
 # A provider's "Connect with …" button shows only when its client id and secret are set.

@@ -69,10 +69,8 @@ def mailbox_sync_lock(*, mailbox_id: int) -> bool:
     """Take the mailbox's read lock (and clear its queued mark); False if a read holds it."""
     now = timezone.now()
     free = Q(imap_sync_started_at__isnull=True) | Q(imap_sync_started_at__lt=now - STALE_AFTER)
-    taken = (
-        Mailbox.objects.filter(free, pk=mailbox_id).update(
-            imap_sync_started_at=now, imap_sync_queued_at=None
-        )
+    taken = Mailbox.objects.filter(free, pk=mailbox_id).update(
+        imap_sync_started_at=now, imap_sync_queued_at=None
     )
     return taken == 1
 

@@ -155,9 +155,16 @@ def _sync_folder(
     since: datetime.datetime,
     result: SyncResult,
 ) -> None:
+    status = client.folder_status(folder, [b"UIDNEXT", b"UIDVALIDITY"])
+    uidnext = int(status.get(b"UIDNEXT", 0))
+    state, _created = ImapFolderState.objects.get_or_create(mailbox=mailbox, folder=folder)
+    if uidnext and (state.uidvalidity, state.uidnext) == (
+        int(status.get(b"UIDVALIDITY", 0)),
+        uidnext,
+    ):
+        return  # nothing arrived since a read went through the whole folder
     info = client.select_folder(folder, readonly=True)
     validity = int(info.get(b"UIDVALIDITY", 0))
-    state, _created = ImapFolderState.objects.get_or_create(mailbox=mailbox, folder=folder)
     if state.uidvalidity != validity:  # new folder, or its UIDs were reassigned
         state.uidvalidity, state.last_uid = validity, 0
         state.save(update_fields=["uidvalidity", "last_uid"])
@@ -166,8 +173,8 @@ def _sync_folder(
     else:
         criteria = ["SINCE", (since - FIRST_SYNC_BEFORE).date()]
     # "n:*" always includes the highest UID, even when it is below n.
-    uids = sorted(uid for uid in client.search(criteria) if uid > state.last_uid)
-    uids = uids[:MAX_HEADERS_PER_RUN]
+    found = sorted(uid for uid in client.search(criteria) if uid > state.last_uid)
+    uids = found[:MAX_HEADERS_PER_RUN]
     header_item, wanted, handle = reader
     whole = 0
     for start in range(0, len(uids), HEADER_BATCH):
@@ -186,6 +193,10 @@ def _sync_folder(
         result.failed += failed
         state.last_uid, state.synced_at = batch[-1], timezone.now()
         state.save(update_fields=["last_uid", "synced_at"])
+    client.close_folder()  # read-only: expunges nothing; a kept connection sits unselected
+    if (not found or state.last_uid == found[-1]) and status.get(b"UIDVALIDITY") == validity:
+        state.uidnext = uidnext  # read through: what arrives next has a UID from here on
+        state.save(update_fields=["uidnext"])
 
 
 def _header_item(fields: tuple[str, ...]) -> str:

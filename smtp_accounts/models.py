@@ -448,12 +448,15 @@ class DomainCheck(models.Model):
 
 class ImapFolderState(models.Model):
     """How far a mailbox's folder has been read: UIDs below `last_uid` were handled, as long as
-    the folder's UIDVALIDITY is still `uidvalidity` (a new one means the UIDs were reassigned)."""
+    the folder's UIDVALIDITY is still `uidvalidity` (a new one means the UIDs were reassigned).
+    `uidnext`: the folder's UIDNEXT when a read last went through all of it; while STATUS still
+    says so, nothing arrived since and the folder is not selected at all."""
 
     mailbox = models.ForeignKey(Mailbox, on_delete=models.CASCADE, related_name="imap_folders")
     folder = models.CharField(max_length=255)
     uidvalidity = models.BigIntegerField(default=0)
     last_uid = models.BigIntegerField(default=0)
+    uidnext = models.BigIntegerField(default=0)
     synced_at = models.DateTimeField(null=True, blank=True)
 
     objects = WorkspaceManager()

@@ -29,6 +29,7 @@ from campaigns.inbox.receive import (
 from campaigns.models import OutboundMessage
 from smtp_accounts.imap_cycle import (
     cycle_slot,
+    cycle_slots,
     in_slot,
     mailbox_sync_lock,
     mailbox_sync_unlock,
@@ -138,8 +139,20 @@ def mailboxes_to_sync(*, slot: int | None = None) -> list[int]:
 
 def inbox_sync_tick(*, now=None) -> list[list[int]]:
     """Beat's tick: the batches of mailbox ids to read now (their slot of the cycle), marked
-    queued; the caller queues one task per batch."""
+    queued, each batch of one shard (`inbox_queue`); the caller queues one task per batch."""
     slot = cycle_slot(now or timezone.now())
     queued = mailboxes_queue(mailbox_ids=sorted(mailboxes_to_sync(slot=slot)))
     size = max(1, settings.INBOX_SYNC_BATCH)
-    return [queued[at : at + size] for at in range(0, len(queued), size)]
+    by_shard: dict[str, list[int]] = {}
+    for pk in queued:
+        by_shard.setdefault(inbox_queue(pk), []).append(pk)
+    return [ids[at : at + size] for ids in by_shard.values() for at in range(0, len(ids), size)]
+
+
+def inbox_queue(mailbox_id: int) -> str:
+    """The queue a mailbox's reads go to: "inbox", or with INBOX_SYNC_SHARDS > 1 its shard's
+    "inbox.<n>", so that one worker process (and its kept connections) reads it every cycle."""
+    shards = settings.INBOX_SYNC_SHARDS
+    if shards <= 1:
+        return "inbox"
+    return f"inbox.{(mailbox_id // cycle_slots()) % shards}"  # not by slot: every shard ticks
