@@ -241,7 +241,7 @@ def main() -> None:
             )
             rounds.append((base, unpooled, pooled, quiet_unpooled, quiet_pooled))
         rounds.sort(key=lambda r: r[4] / r[0])
-        base, unpooled, pooled, quiet_unpooled, quiet_pooled = rounds[len(rounds) // 2]
+        base, unpooled, pooled, quiet_unpooled, quiet_pooled = rounds[(len(rounds) - 1) // 2]
         per_cycle = pooled * CYCLE
         print(
             f"median cycle, against bare: with replies {unpooled / base:.2f}x without pool, "

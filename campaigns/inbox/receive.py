@@ -39,7 +39,6 @@ from django.db import transaction
 from django.utils import timezone
 
 from ai.classifier import reply_classify
-from ai.services import has_remote_provider
 from api import events as webhook_events
 from campaigns.authoring.content import html_to_text
 from campaigns.authoring.rendering import UNSUBSCRIBE_MAILTO_SUBJECT
@@ -66,6 +65,7 @@ from campaigns.inbox.mail_reading import (
 )
 from campaigns.inbox.out_of_office import return_date
 from campaigns.inbox.quotes import footer_lines_of
+from campaigns.inbox.services import replies_refine_later
 from campaigns.leads.addresses import company_domain
 from campaigns.leads.unsubscribe import recipient_unsubscribe
 from campaigns.lifecycle import (
@@ -171,20 +171,8 @@ def mail_receive(
     for reply, message in new:
         if reply.label == Reply.Label.UNSUBSCRIBE:  # "remove me" in words: as good as the link
             recipient_unsubscribe(message=message)
-    _refine_later(mailbox, [reply for reply, _message in new])
+    replies_refine_later(workspace=mailbox.workspace, replies=[reply for reply, _m in new])
     return kinds
-
-
-def _refine_later(mailbox: Mailbox, replies: list[Reply]) -> None:
-    """With a remote AI provider, a task refines each new reply's label; the sync never waits
-    on HTTP. Requests to stop are final already and are not sent anywhere."""
-    from campaigns.tasks import refine_reply_label
-
-    wanted = [r.pk for r in replies if r.kind == Reply.Kind.REPLY and r.pk
-              and r.label != Reply.Label.UNSUBSCRIBE]  # fmt: skip
-    if wanted and has_remote_provider(mailbox.workspace):
-        for pk in wanted:
-            refine_reply_label.delay_on_commit(pk)
 
 
 # The header fields `wanted_batch` reads (the sync fetches only these to judge a message).
