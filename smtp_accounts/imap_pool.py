@@ -12,7 +12,8 @@ again only when all of these hold, else it is closed and a new one opened:
   allows 30 minutes, some providers less);
 - it answers a NOOP (the server may have restarted or dropped it meanwhile).
 A read that fails closes its connection instead of handing it back. At most `IMAP_POOL_SIZE`
-connections are kept (the least recently used is closed first); 0 turns keeping off.
+connections are kept (the least recently used is closed first; 0 turns keeping off), and each
+hand-back closes those idle too long, so a mailbox no longer read does not keep its session.
 A connection is out of the pool while a read uses it, so two threads never share one.
 """
 
@@ -90,7 +91,7 @@ class ImapPool:
             raise
         signed_in_as = _signed_in_as(mailbox, login.username, login.secret)
         if kept is not None:
-            fresh = time.monotonic() - kept.used_at < settings.IMAP_POOL_IDLE_SECONDS
+            fresh = not self._expired(kept)
             if kept.signed_in_as == signed_in_as and fresh and _answers(kept.client):
                 kept.reused = True
                 return kept
@@ -106,11 +107,18 @@ class ImapPool:
         with self._lock:
             if mailbox_id in self._idle:  # another read of it finished first: keep one
                 evicted.append(self._idle.pop(mailbox_id))
+            # Oldest first: a mailbox no longer read (paused, deleted) does not hold its session.
+            while self._idle and self._expired(next(iter(self._idle.values()))):
+                evicted.append(self._idle.popitem(last=False)[1])
             self._idle[mailbox_id] = session
             while len(self._idle) > max(settings.IMAP_POOL_SIZE, 0):
                 evicted.append(self._idle.popitem(last=False)[1])
         for old in evicted:
             session_close(old)
+
+    @staticmethod
+    def _expired(session: ImapSession) -> bool:
+        return time.monotonic() - session.used_at >= settings.IMAP_POOL_IDLE_SECONDS
 
     def close_all(self) -> None:
         with self._lock:

@@ -246,3 +246,17 @@ def test_with_shards_each_mailbox_always_goes_to_its_own_queue(workspace_a, sett
     assert {inbox_queue(pk) for pk in ids} == {"inbox.0", "inbox.1", "inbox.2"}
     settings.INBOX_SYNC_SHARDS = 1
     assert {inbox_queue(pk) for pk in ids} == {"inbox"}
+
+
+def test_a_session_left_idle_by_a_mailbox_no_longer_read_is_closed(
+    reader, workspace_a, imap_server, settings
+):
+    mailbox, _message = reader
+    mailbox_inbox_sync(mailbox_id=mailbox.pk)
+    assert len(POOL) == 1
+    settings.IMAP_POOL_IDLE_SECONDS = 0  # the first mailbox's session is now too old
+    other = make_mailbox(workspace_a, email="other@acme.example")
+    read_from(other, imap_server)
+    sent_message(other, at=timezone.now() - datetime.timedelta(hours=1), lead_email="o@x.x")
+    mailbox_inbox_sync(mailbox_id=other.pk)
+    assert len(POOL) == 1  # the other's, just handed back; the idle one was logged out
