@@ -4,25 +4,24 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('smtp_accounts', '0012_secret_binding'),
+        ("smtp_accounts", "0012_secret_binding"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='imapfolderstate',
-            name='uidnext',
+            model_name="imapfolderstate",
+            name="uidnext",
             field=models.BigIntegerField(default=0),
         ),
         migrations.AddField(
-            model_name='mailbox',
-            name='imap_sync_queued_at',
+            model_name="mailbox",
+            name="imap_sync_queued_at",
             field=models.DateTimeField(blank=True, null=True),
         ),
         migrations.AddField(
-            model_name='mailbox',
-            name='imap_sync_started_at',
+            model_name="mailbox",
+            name="imap_sync_started_at",
             field=models.DateTimeField(blank=True, null=True),
         ),
     ]
