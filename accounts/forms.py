@@ -73,7 +73,7 @@ class ProfileForm(forms.ModelForm):
 
 
 class ThemeForm(forms.Form):
-    theme = forms.ChoiceField(choices=User.Theme.choices)
+    theme = forms.ChoiceField(label=_("Theme"), choices=User.Theme.choices)
 
 
 class CodeForm(forms.Form):
@@ -98,4 +98,34 @@ class InvitationForm(forms.Form):
 
 
 class RoleForm(forms.Form):
-    role = forms.ChoiceField(choices=Membership.Role.choices)
+    role = forms.ChoiceField(label=_("Role"), choices=Membership.Role.choices)
+
+
+class NotificationSettingsForm(forms.Form):
+    """Per kind of notification: in the app, by email, both, or off; and the daily digest."""
+
+    digest = forms.BooleanField(
+        label=_("Send me a daily digest at 08:00 in my time zone"), required=False
+    )
+
+    def __init__(self, *args, initial_channels: dict[str, str], **kwargs):
+        super().__init__(*args, **kwargs)
+        from accounts.models import NotificationKind, NotificationPreference
+
+        for kind, label in NotificationKind.choices:
+            self.fields[f"kind_{kind}"] = forms.ChoiceField(
+                label=label,
+                choices=NotificationPreference.Channel.choices,
+                initial=initial_channels.get(kind),
+                widget=forms.RadioSelect,
+            )
+
+    def kind_fields(self):
+        return [self[name] for name in self.fields if name.startswith("kind_")]
+
+    def channels(self) -> dict[str, str]:
+        return {
+            name.removeprefix("kind_"): value
+            for name, value in self.cleaned_data.items()
+            if name.startswith("kind_")
+        }

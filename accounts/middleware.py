@@ -1,5 +1,6 @@
 """Per-request state: the current workspace, the user's preferences and the second-factor gate."""
 
+from django.conf import settings
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import translation
@@ -10,17 +11,30 @@ from accounts.two_factor import user_has_two_factor
 
 
 class UserPreferencesMiddleware:
-    """Activate the signed-in user's language."""
+    """Activate the signed-in user's language (Settings → Profile), over the language cookie
+    LocaleMiddleware read; the cookie follows it, so the pages after signing out stay in it."""
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
         user = getattr(request, "user", None)
+        language = None
         if user is not None and user.is_authenticated and user.language:
-            translation.activate(user.language)
-            request.LANGUAGE_CODE = user.language
-        return self.get_response(request)
+            language = translation.get_supported_language_variant(user.language)
+            translation.activate(language)
+            request.LANGUAGE_CODE = language
+        response = self.get_response(request)
+        if language and request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME) != language:
+            response.set_cookie(
+                settings.LANGUAGE_COOKIE_NAME,
+                language,
+                max_age=settings.LANGUAGE_COOKIE_AGE,
+                samesite=settings.LANGUAGE_COOKIE_SAMESITE,
+                secure=request.is_secure(),
+                httponly=True,
+            )
+        return response
 
 
 class RequireSecondFactorMiddleware:

@@ -9,7 +9,7 @@ from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.contrib.auth.models import PermissionsMixin
 from django.core.exceptions import ValidationError
-from django.db import models
+from django.db import connection, models
 from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.timezone import now
@@ -61,6 +61,8 @@ class User(AbstractBaseUser, PermissionsMixin):
         _("language"), max_length=10, choices=settings.LANGUAGES, default="en"
     )
     theme = models.CharField(_("theme"), max_length=10, choices=Theme, default=Theme.SYSTEM)
+    # The optional morning email summing up the last day's notifications (accounts/digest.py).
+    notification_digest = models.BooleanField(_("daily digest"), default=False)
     is_staff = models.BooleanField(_("staff status"), default=False)
     is_active = models.BooleanField(_("active"), default=True)
     date_joined = models.DateTimeField(_("date joined"), default=now)
@@ -147,8 +149,25 @@ class Workspace(models.Model):
         return self.suspended_at is not None
 
     def may_send(self) -> bool:
-        """The same rule as `allowed_to_send`, for one workspace already loaded."""
-        return type(self).objects.allowed_to_send().filter(pk=self.pk).exists()
+        """The same rule as `allowed_to_send`, for one workspace already loaded, read afresh.
+
+        The send path asks it for every chunk it claims: one plain SQL statement, not the
+        queryset's grouped subquery, which cost 1–2 ms a chunk to build (docs/BENCHMARKS.md);
+        tests/ai/test_sending_standing.py holds both to the same answers."""
+        membership = Membership._meta
+        user_table = membership.get_field("user").related_model._meta.db_table
+        owners = (
+            f"SELECT 1 FROM {membership.db_table} m WHERE m.workspace_id = w.id AND m.role = %s"
+        )
+        sql = (
+            f"SELECT 1 FROM {self._meta.db_table} w WHERE w.id = %s AND w.closed_at IS NULL "
+            f"AND w.suspended_at IS NULL AND (NOT EXISTS ({owners}) OR EXISTS ({owners} AND "
+            f"EXISTS (SELECT 1 FROM {user_table} u WHERE u.id = m.user_id AND u.is_active)))"
+        )
+        owner = Membership.Role.OWNER.value
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [self.pk, owner, owner])
+            return cursor.fetchone() is not None
 
     @property
     def is_closed(self) -> bool:
@@ -298,9 +317,32 @@ class AuditLog(models.Model):
         return f"{self.get_action_display()} at {self.created_at:%Y-%m-%d %H:%M}"
 
 
+class NotificationKind(models.TextChoices):
+    """What a notification is about; each person chooses, per kind, where it reaches them."""
+
+    INTERESTED_REPLY = "interested_reply", _("A lead replied and is interested")
+    CAMPAIGN_FINISHED = "campaign_finished", _("A campaign finished its sequence")
+    IMPORT_FINISHED = "import_finished", _("A lead import finished")
+    PAUSED = "paused", _("A campaign or mailbox was paused")
+    NOTICE = "notice", _("Account, billing and workspace notices")
+
+
+# Defaults when a person never chose: (in the app, by email; by email for owners and admins).
+# Pauses have always reached owners and admins by email, and still do.
+NOTIFICATION_DEFAULTS: dict[str, tuple[bool, bool, bool]] = {
+    NotificationKind.INTERESTED_REPLY: (True, True, True),
+    NotificationKind.CAMPAIGN_FINISHED: (True, False, False),
+    NotificationKind.IMPORT_FINISHED: (True, False, False),
+    NotificationKind.PAUSED: (True, False, True),
+    # Notices reach email through the alert mail (accounts.notifications.notify_managers_by_email).
+    NotificationKind.NOTICE: (True, False, True),
+}
+
+
 class NotificationQuerySet(WorkspaceQuerySet):
     def visible_to(self, user) -> NotificationQuerySet:
-        return self.filter(user=user)
+        """The bell's: this person's, minus the kinds they chose to get by email only."""
+        return self.filter(user=user, in_app=True)
 
     def unread(self) -> NotificationQuerySet:
         return self.filter(read_at__isnull=True)
@@ -321,6 +363,13 @@ class Notification(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
     )
     level = models.CharField(max_length=10, choices=Level, default=Level.INFO)
+    kind = models.CharField(
+        max_length=30, choices=NotificationKind, default=NotificationKind.NOTICE
+    )
+    # What the notification is about ("campaign_finished:12"): the same event is told once.
+    key = models.CharField(max_length=120, blank=True)
+    in_app = models.BooleanField(default=True)  # False: the person wants this kind by email only
+    emailed_at = models.DateTimeField(null=True, blank=True)
     title = models.CharField(max_length=200)
     body = models.TextField(blank=True)
     url = models.CharField(max_length=500, blank=True)
@@ -332,6 +381,63 @@ class Notification(models.Model):
     class Meta:
         ordering = ["-created_at"]
         indexes = [models.Index(fields=["user", "workspace", "read_at"])]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "key"], condition=~models.Q(key=""), name="notification_once"
+            )
+        ]
 
     def __str__(self) -> str:
         return self.title
+
+
+class NotificationPreference(models.Model):
+    """One person's choice for one kind of notification (absent: NOTIFICATION_DEFAULTS)."""
+
+    class Channel(models.TextChoices):
+        APP_AND_EMAIL = "app_email", _("In the app and by email")
+        APP = "app", _("In the app")
+        EMAIL = "email", _("By email")
+        OFF = "off", _("Off")
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notification_preferences"
+    )
+    kind = models.CharField(max_length=30, choices=NotificationKind)
+    channel = models.CharField(max_length=10, choices=Channel, default=Channel.APP)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "kind"], name="notification_preference_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.kind}: {self.channel}"
+
+    @property
+    def in_app(self) -> bool:
+        return self.channel in (self.Channel.APP_AND_EMAIL, self.Channel.APP)
+
+    @property
+    def by_email(self) -> bool:
+        return self.channel in (self.Channel.APP_AND_EMAIL, self.Channel.EMAIL)
+
+
+class NotificationDigest(models.Model):
+    """A person's daily digest: one row per local day (the digest is optional, off by default);
+    a day with a row was handled, so the digest never goes twice."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notification_digests"
+    )
+    day = models.DateField()
+    items = models.PositiveIntegerField(default=0)  # 0: nothing to tell, no email sent
+    sent_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "day"], name="notification_digest_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"Digest of {self.user} for {self.day}"

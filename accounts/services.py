@@ -7,8 +7,8 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.core import signing
-from django.core.mail import send_mail
 from django.db import transaction
+from django.dispatch import Signal
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -130,6 +130,11 @@ def _ensure_another_owner(membership: Membership) -> None:
         )
 
 
+# A member left or was removed (kwargs: workspace, user); sent inside the removing transaction.
+# The API connects to it to revoke the keys that member made.
+member_left = Signal()
+
+
 @transaction.atomic
 def membership_remove(
     *, membership: Membership, by: Membership, request: HttpRequest | None = None
@@ -149,6 +154,7 @@ def membership_remove(
         left=leaving,
     )
     membership.delete()
+    member_left.send(sender=Membership, workspace=membership.workspace, user=membership.user)
 
 
 # --- Invitations ----------------------------------------------------------------------------
@@ -277,54 +283,13 @@ def invitation_accept(
     return membership
 
 
-# --- Notifications --------------------------------------------------------------------------
+# --- Notifications (accounts/notifications.py; imported from here by the other apps) ------
 
-
-def notify(
-    *,
-    workspace: Workspace,
-    title: str,
-    body: str = "",
-    url: str = "",
-    level: str = Notification.Level.INFO,
-    users: list[User] | None = None,
-) -> list[Notification]:
-    """Create an in-app notification for the given users (default: every member)."""
-    if users is None:
-        users = [
-            m.user for m in Membership.objects.filter(workspace=workspace).select_related("user")
-        ]
-    return Notification.objects.bulk_create(
-        [
-            Notification(
-                workspace=workspace, user=user, title=title, body=body, url=url, level=level
-            )
-            for user in users
-        ]
-    )
-
-
-def notify_managers_by_email(*, workspace: Workspace, title: str, body: str, url: str) -> None:
-    """Email owners and admins an alert; a platform mail outage never undoes what caused it."""
-    managers = Membership.objects.filter(
-        workspace=workspace, role__in=[Membership.Role.OWNER, Membership.Role.ADMIN]
-    ).values_list("user__email", flat=True)
-    try:
-        send_mail(
-            subject=f"[Postigo] {title}",
-            message=f"{body}\n\n{settings.PUBLIC_BASE_URL}{url}\n",
-            from_email=None,
-            recipient_list=list(managers),
-        )
-    except Exception:
-        logger.exception("Could not email the alert %r to workspace %s", title, workspace.pk)
-
-
-def notifications_mark_read(*, workspace: Workspace, user: User, pk: int | None = None) -> int:
-    qs = Notification.objects.for_workspace(workspace).visible_to(user).unread()
-    if pk is not None:
-        qs = qs.filter(pk=pk)
-    return qs.update(read_at=timezone.now())
+from accounts.notifications import (  # noqa: E402, F401
+    notifications_mark_read,
+    notify,
+    notify_managers_by_email,
+)
 
 
 def sessions_purge_expired() -> int:

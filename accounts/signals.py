@@ -80,10 +80,12 @@ def on_password_changed(sender, request, user, **kwargs):
 def on_password_reset(sender, request, user, **kwargs):
     audit_log(action=AuditLog.Action.PASSWORD_RESET, request=request, user=user)
     security_alert(user, AuditLog.Action.PASSWORD_RESET, request)
-    # The real owner's way back in: strangers' failed admin sign-ins no longer count.
+    # The real owner's way back in: strangers' failed sign-ins (app and admin) no longer count.
+    from accounts.adapter import login_throttle_clear
     from accounts.admin_login import admin_throttle_clear
 
     admin_throttle_clear(email=user.email)
+    login_throttle_clear(email=user.email)
 
 
 @receiver(email_changed)

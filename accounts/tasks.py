@@ -2,7 +2,7 @@
 
 from celery import shared_task
 
-from accounts import emails, security_alerts, services
+from accounts import digest, emails, notifications, security_alerts, services
 
 
 @shared_task(ignore_result=True)
@@ -22,3 +22,21 @@ def send_security_alert(
 @shared_task(ignore_result=True)
 def purge_expired_sessions() -> int:
     return services.sessions_purge_expired()
+
+
+@shared_task(ignore_result=True)
+def send_notification_emails(notification_ids: list[int]) -> None:
+    notifications.notification_emails_send(notification_ids=notification_ids)
+
+
+@shared_task(ignore_result=True)
+def send_digests() -> int:
+    """Hourly: queue the digest of everyone whose local morning it is."""
+    for user_id, day in digest.digests_due():
+        send_digest.delay(user_id, day.isoformat())
+    return 0
+
+
+@shared_task(ignore_result=True)
+def send_digest(user_id: int, day: str) -> None:
+    digest.digest_send(user_id=user_id, day=day)

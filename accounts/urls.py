@@ -1,11 +1,16 @@
 from django.urls import path
 
-from accounts import audit_views, views
+from accounts import audit_views, notification_views, views
 
 urlpatterns = [
     path("settings/", views.settings_profile, name="settings_profile"),
     path("settings/theme/", views.settings_theme, name="settings_theme"),
     path("settings/security/", views.settings_security, name="settings_security"),
+    path(
+        "settings/notifications/",
+        notification_views.settings_notifications,
+        name="settings_notifications",
+    ),
     path("settings/security/2fa/setup/", views.two_factor_setup, name="two_factor_setup"),
     path("settings/security/2fa/disable/", views.two_factor_disable, name="two_factor_disable"),
     path(

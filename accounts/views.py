@@ -8,6 +8,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import translation
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -50,6 +51,7 @@ def settings_profile(request):
     form = ProfileForm(request.POST or None, instance=request.user)
     if request.method == "POST" and form.is_valid():
         form.save()
+        translation.activate(request.user.language)  # the next page, and this message, in it
         if form.changed_data:  # a correction (right to rectification): which fields, not values
             audit_log(
                 action=AuditLog.Action.PROFILE_CORRECTED, request=request, fields=form.changed_data

@@ -15,6 +15,8 @@ from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from ai import review
 from ai.models import BlockedSnapshot, Review, SuspendedWorkspace, Usage
@@ -22,8 +24,11 @@ from ai.models import BlockedSnapshot, Review, SuspendedWorkspace, Usage
 
 class DecisionForm(forms.Form):
     reason = forms.CharField(
+        label=gettext_lazy("Reason"),
         widget=forms.Textarea(attrs={"rows": 3, "cols": 80}),
-        help_text="Why: kept in the audit trail; for confirm and suspend, also sent to the user.",
+        help_text=gettext_lazy(
+            "Why: kept in the audit trail; for confirm and suspend, also sent to the user."
+        ),
     )
 
 
@@ -57,11 +62,11 @@ class BlockedSnapshotAdmin(ReadOnlyAdmin):
         )
         return super().get_queryset(request).order_by(held_first, "created_at")
 
-    @admin.display(description="subject")
+    @admin.display(description=gettext_lazy("subject"))
     def subject_short(self, obj):
         return obj.subject[:80]
 
-    @admin.display(description="categories")
+    @admin.display(description=gettext_lazy("categories"))
     def categories_shown(self, obj):
         return ", ".join(obj.categories)
 
@@ -84,7 +89,7 @@ class BlockedSnapshotAdmin(ReadOnlyAdmin):
         context = {
             **self.admin_site.each_context(request),
             "opts": self.model._meta,
-            "title": f"Blocked content: {snapshot.subject[:60]}",
+            "title": _("Blocked content: %(subject)s") % {"subject": snapshot.subject[:60]},
             "snapshot": snapshot,
             "subject": review.defang(snapshot.subject),
             "body": review.defang(snapshot.body),
@@ -117,12 +122,15 @@ class BlockedSnapshotAdmin(ReadOnlyAdmin):
         }  # fmt: skip
         if decision not in actions or not form.is_valid():
             if decision not in actions:
-                form.add_error(None, "Choose release, confirm or suspend.")
+                form.add_error(None, _("Choose release, confirm or suspend."))
             return self._page(request, snapshot, form, status=400)
         actions[decision](form.cleaned_data["reason"])
-        messages.success(request, {"release": "Released: the campaign may resume.",
-                                   "confirm": "Confirmed: the content stays blocked.",
-                                   "suspend": "The workspace is suspended."}[decision])  # fmt: skip
+        done = {
+            "release": _("Released: the campaign may resume."),
+            "confirm": _("Confirmed: the content stays blocked."),
+            "suspend": _("The workspace is suspended."),
+        }
+        messages.success(request, done[decision])
         return redirect(reverse("admin:ai_blockedsnapshot_changelist"))
 
 
@@ -140,7 +148,7 @@ class SuspendedWorkspaceAdmin(ReadOnlyAdmin):
     @admin.display(description="")
     def restore_link(self, obj):
         url = reverse("admin:ai_suspendedworkspace_change", args=[obj.pk])
-        return format_html('<a href="{}">Review and restore</a>', url)
+        return format_html('<a href="{}">{}</a>', url, _("Review and restore"))
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         workspace = get_object_or_404(SuspendedWorkspace, pk=object_id)
@@ -148,12 +156,12 @@ class SuspendedWorkspaceAdmin(ReadOnlyAdmin):
         if request.method == "POST" and workspace.suspended_at and form.is_valid():
             review.workspace_restore(workspace=workspace, operator=request.user,
                                      reason=form.cleaned_data["reason"])  # fmt: skip
-            messages.success(request, f"“{workspace.name}” is active again.")
+            messages.success(request, _("“%(name)s” is active again.") % {"name": workspace.name})
             return redirect(reverse("admin:ai_suspendedworkspace_changelist"))
         context = {
             **self.admin_site.each_context(request),
             "opts": self.model._meta,
-            "title": f"Suspended: {workspace.name}",
+            "title": _("Suspended: %(name)s") % {"name": workspace.name},
             "workspace": workspace,
             "form": form,
             "reviews": Review.objects.filter(workspace=workspace).select_related("operator"),

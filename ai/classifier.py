@@ -61,4 +61,11 @@ def reply_refine(
                         provider=answer.provider)  # fmt: skip
 
 
-__all__ = ["ReplyLabel", "labels_for", "reply_classify", "reply_refine"]
+def label_choices(workspace) -> list[tuple[str, str]]:
+    """(value, name) of every label a person may give a reply: the built-in ones, then the
+    workspace's own (shown by their name)."""
+    custom = CustomLabel.objects.for_workspace(workspace).exclude(name__in=ReplyLabel.values)
+    return [*ReplyLabel.choices, *((label.name, label.name) for label in custom)]
+
+
+__all__ = ["ReplyLabel", "label_choices", "labels_for", "reply_classify", "reply_refine"]

@@ -15,6 +15,8 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 
+from django.utils.translation import gettext as _
+
 from ai.content_rules import URL
 from ai.models import BlockedSnapshot, Purpose
 from ai.providers.base import ContentVerdict
@@ -68,15 +70,20 @@ class Gate:
         if not self.blocked:
             return ""
         first = self.blocked[0]
-        names = ", ".join(c.replace("_", " ") for c in first.categories) or "abuse"
+        names = ", ".join(c.replace("_", " ") for c in first.categories) or _("abuse")
         # The variant as written and its renderings share a subject: count subjects, not rows.
         others = len({snapshot.subject for snapshot in self.blocked}) - 1
-        more = f" (and {others} more)" if others > 0 else ""
-        return (
-            f"Held for review: the content filter judged “{first.subject[:60]}”{more} as "
-            f"possible {names}. {first.reason} An operator will look at it; you will be told "
+        more = _(" (and %(count)d more)") % {"count": others} if others > 0 else ""
+        return _(
+            "Held for review: the content filter judged “%(subject)s”%(more)s as "
+            "possible %(categories)s. %(reason)s An operator will look at it; you will be told "
             "the outcome, and you can edit the step meanwhile."
-        )
+        ) % {
+            "subject": first.subject[:60],
+            "more": more,
+            "categories": names,
+            "reason": first.reason,
+        }
 
 
 def content_gate(

@@ -6,7 +6,8 @@ link whose text shows another domain, an executable link, a ransom demand) block
 ones (a shortener, a wallet address, an urgent tone) only together. Ordinary cold outreach —
 a pitch for invoicing software, a password manager, a security audit, "free trial", "limited
 time", prices and links — sees no signal: the phrases are request-shaped ("enter your
-password"), not topic words ("password").
+password"), not topic words ("password"). The phrases about money and goods live in
+`ai/content_phrases.py`.
 """
 
 from __future__ import annotations
@@ -16,6 +17,19 @@ from dataclasses import dataclass
 from html import unescape
 from urllib.parse import urlsplit
 
+from ai.content_phrases import (
+    ADULT,
+    ADVANCE_FEE,
+    CRYPTO_PAYMENT,
+    EXTORTION,
+    GIFT_CARDS,
+    ILLEGAL_GOODS,
+    NO_RISK,
+    PROMISED_RETURNS,
+    SECRET_PAYMENT,
+    WALLET,
+    any_of,
+)
 from ai.labels import fold
 
 BLOCK_AT = 0.7
@@ -26,10 +40,6 @@ class Signal:
     name: str
     category: str
     weight: float
-
-
-def _any(*phrases: str) -> re.Pattern:
-    return re.compile(r"(?<!\w)(" + "|".join(phrases) + r")(?!\w)")
 
 
 # --- links ---------------------------------------------------------------------------------------
@@ -117,9 +127,7 @@ def _lookalike_brand(host: str) -> str | None:
     labels = host.lower().translate(_LOOKALIKE).replace("rn", "m").replace("vv", "w").split(".")
     for brand in BRANDS:
         if brand in _SHORT_BRANDS:
-            if any(
-                re.fullmatch(rf"{brand}([-_].*)?|.*[-_]{brand}([-_].*)?", lab) for lab in labels
-            ):
+            if any(_WHOLE[brand].fullmatch(label) for label in labels):
                 return brand
         elif any(brand in label for label in labels):
             return brand
@@ -146,6 +154,15 @@ CREDENTIAL_REQUEST = re.compile(
     r"security code|ssn|social security)"
     r"|\b(verify|confirm|validate|unlock|reactivate|restore) " + _YOUR + r" (account|mailbox|"
     r"identity|wallet|card)\b"
+    # "reconnectez-vous avec vos identifiants", "introduzca su usuario y contraseña",
+    # "inserisci l'indirizzo email e la password", "introduza o seu e-mail e a palavra-passe",
+    # "vult u uw bankgegevens en pincode in", "uw wachtwoord ... opnieuw in te voeren"
+    r"|\b(reconnectez-vous|connectez-vous|identifiez-vous) (avec|a l'aide de) (vos|votre) "
+    r"(identifiants|mot de passe)"
+    r"|\b(introduzca|ingrese|indique|inserisci|inserire|introduza|insira|indique|vul|vult|voer|"
+    r"wpisz|podaj|saisissez|geben sie)\b[^.!?\n]{0,50}\b(contrasena|password|palavra-passe|"
+    r"senha|wachtwoord|pincode|haslo|mot de passe|passwort|kennwort|pin-?code)\b"
+    r"|\b(wachtwoord|pincode|bankgegevens)\b[^.!?\n]{0,40}\b(opnieuw )?in (te )?(voeren|vullen)"
     r"|\b(passwort|kennwort|zugangsdaten|pin|kartendaten|bankdaten)\w* (bestatigen|eingeben|"
     r"verifizieren|aktualisieren)"
     r"|\b(bestatigen|verifizieren|aktualisieren) sie (ihr\w* )?(konto|passwort|zugangsdaten|"
@@ -172,7 +189,7 @@ ACCOUNT_THREAT = re.compile(
     r"suspendid|bloquead|cerrad|cancelad|sospes|bloccat|chius|disattivat|geblokkeerd|opgeschort|"
     r"gesloten|zablokowan|zawieszon|usunie|zamkniet|encerrad|cancelad)"
 )
-URGENCY = _any(
+URGENCY = any_of(
     r"within 24 hours", r"within 48 hours", r"immediately", r"urgent", r"final notice",
     r"last warning", r"innerhalb von 24 stunden", r"sofort", r"dringend", r"letzte mahnung",
     r"sous 24 ?h", r"sous 24 heures", r"immediatement", r"dernier avis", r"dans les 24 heures",
@@ -181,6 +198,13 @@ URGENCY = _any(
     r"w ciagu 24 godzin", r"natychmiast", r"ostateczne wezwanie", r"em 24 horas",
     r"ultimo aviso",
 )  # fmt: skip
+# "log in with your work email and password", "sign in with your email password": blocks with
+# a link to go and do it (alone, it may describe a product's sign-in)
+LOGIN_WITH_PASSWORD = re.compile(
+    r"\b(log ?in|logging in|sign ?in|signing in|re-?authenticate)\s+(again\s+)?(with|using)\s+"
+    + _YOUR
+    + r"\s+(\w+\s+){0,3}(password|passcode)\b"
+)
 PARCEL_FEE = re.compile(
     r"\b(parcel|package|shipment|delivery|paket|sendung|colis|livraison|paquete|envio|pacco|"
     r"spedizione|pakket|zending|paczk|przesylk|encomenda|pacote)\w*\b.{0,120}\b(fee|customs|"
@@ -209,93 +233,6 @@ BANK_DETAILS_REQUEST = re.compile(
     r"dati bancari|iban|coordonnees bancaires|rib|datos bancarios|bankgegevens|"
     r"rekeningnummer|dane bankowe|numer konta|dados bancarios|bankdaten|bankverbindung)"
 )
-CRYPTO_PAYMENT = _any(
-    r"bitcoin\w*",
-    r"btc",
-    r"monero",
-    r"xmr",
-    r"usdt",
-    r"ethereum",
-    r"eth",
-    r"crypto\w*",
-    r"kryptowahrung\w*",
-    r"criptomoned\w*",
-    r"kryptowalut\w*",
-    r"criptomoed\w*",
-)
-GIFT_CARDS = re.compile(
-    r"\b(gift ?cards?|itunes cards?|google play cards?|steam cards?|amazon cards?|"
-    r"geschenkkarten?|gutscheinkarten?|cartes? cadeaux?|tarjetas? (de )?regalo|"
-    r"carte regalo|cadeaukaart\w*|karty? podarunkow\w*|cart(ao|oes) (de )?presente|vale-presente)"
-    r"\b[^.!?\n]{0,100}\b(buy|purchase|get me|pick up|send|scratch|codes?|kaufen|besorgen|schicken|"
-    r"acheter|envoyer|comprar|enviar|acquista|compra|invia|kopen|sturen|kup|wyslij|comprar|envie)"
-    r"|\b(buy|purchase|kaufen|acheter|comprar|acquista|kopen|kup)\w*\b[^.!?\n]{0,60}"
-    r"\b(gift ?cards?|geschenkkarten?|cartes? cadeaux?|tarjetas? regalo|carte regalo|"
-    r"cadeaukaart\w*|karty? podarunkow\w*|cartoes presente)"
-)
-WALLET = re.compile(
-    r"\b(bc1[a-z0-9]{25,60}|[13][a-km-zA-HJ-NP-Z1-9]{25,34}|0x[a-fA-F0-9]{40}|T[1-9A-HJ-NP-Za-km-z]{33})\b"
-)
-PROMISED_RETURNS = _any(
-    r"double your (money|bitcoin|btc|eth|investment|crypto)", r"guaranteed (return|profit)s?",
-    r"(\d{2,4}|triple) ?% (daily|weekly|monthly|returns?|profit)", r"risk-?free (profit|return)",
-    r"\d+([.,]\d+)? ?% (a |per )?(day|daily|week|weekly) ?(profits?|returns?)?",
-    r"guarantee\w* .{0,30}(profits?|returns?)",
-    r"send .{0,20}(btc|eth|bitcoin|usdt) .{0,40}(back|return)", r"will (double|triple)",
-    r"garantierte (rendite|gewinne?)", r"verdoppeln sie", r"rendement garanti",
-    r"doublez votre", r"rentabilidad garantizada", r"duplique su", r"duplica tu",
-    r"rendimento garantito", r"raddoppia", r"gegarandeerd rendement", r"verdubbel",
-    r"gwarantowany zysk", r"podwoj", r"retorno garantido", r"dobre seu",
-)  # fmt: skip
-EXTORTION = re.compile(
-    r"\b(i|we) (have )?(recorded|hacked|have access to|infected|filmed|have your)\b"
-    r"|\b(video|recording|photos|footage|data)\b.{0,80}\b(to (all )?your contacts|publish|"
-    r"leak|release|send it to)\b"
-    r"|\b(pay|send)\b.{0,40}\b(bitcoin|btc|monero|xmr|usdt)\b.{0,80}\b(or|otherwise|else|"
-    r"before)\b"
-    r"|\b(ich habe|wir haben) (sie |dich )?(gefilmt|aufgenommen|gehackt)"
-    r"|\b(j'ai|nous avons) (pirate|enregistre|filme|acces a)"
-    r"|\b(he|hemos) (grabado|hackeado|pirateado)"
-    r"|\b(ho|abbiamo) (registrato|hackerato|filmato)"
-    r"|\b(ik heb|wij hebben) (je |u )?(gefilmd|opgenomen|gehackt)"
-    r"|\b(nagralem|zhakowalem|mam dostep do)"
-    r"|\b(eu )?(gravei|hackeei|invadi)"
-    r"|\b(veroffentlich|publierai|publicare|publicaremos|publiceren|opublikuj|publicar)\w*\b"
-    r".{0,80}\b(kontakt|contact|contatt|contactos|contacten|kontakt|contatos)"
-)
-ADVANCE_FEE = _any(
-    r"inheritance", r"next of kin", r"sole beneficiary", r"unclaimed (funds?|fortune|estate)",
-    r"transfer of (usd|us\$|\$|eur|€)? ?\d+(\.\d+)? ?(million|m)\b", r"lottery (winner|award)",
-    r"you have won", r"claim your (prize|winnings|reward)", r"estate of (a|the|my) late",
-    r"(small|a|the) (processing|handling|transfer|release) fee (is|will be) (required|needed)",
-    r"frais de dossier", r"gastos de tramitacion", r"spese di pratica", r"bearbeitungsgebuhr",
-    r"deceased (client|customer|relative|businessman)", r"left behind by",
-    r"(usd|us\$|\$|eur|€|£) ?\d+([.,]\d+)? ?(million|m)\b",
-    r"\d+([.,]\d+)? ?(million|millions|mln) (usd|dollars|euros?|€|\$)",
-    r"erbschaft", r"sie haben gewonnen", r"lotteriegewinn", r"heritage de", r"vous avez gagne",
-    r"herencia", r"ha ganado", r"has ganado", r"eredita", r"hai vinto", r"ha vinto",
-    r"erfenis", r"u heeft gewonnen", r"je hebt gewonnen", r"spadek", r"wygrales",
-    r"wygrala", r"heranca", r"voce ganhou", r"premio de loteria", r"barrister",
-)  # fmt: skip
-ILLEGAL_GOODS = _any(
-    r"cocaine", r"heroin", r"fentanyl", r"methamphetamine", r"crystal meth", r"mdma",
-    r"oxycodone without", r"xanax without prescription", r"without (a )?prescription",
-    r"fake passports?", r"counterfeit (passports?|money|banknotes|notes|bills|documents)",
-    r"fake (id|ids|driver'?s licen[cs]es?|diplomas?)", r"stolen (credit )?cards?",
-    r"cvv dumps?", r"fullz", r"untraceable (guns?|firearms?)", r"ghost guns?",
-    r"kokain", r"falschgeld", r"gefalschte (ausweise|passe|dokumente)", r"ohne rezept",
-    r"faux papiers", r"faux passeports?", r"sans ordonnance", r"cocaina", r"pasaportes falsos",
-    r"sin receta", r"passaporti falsi", r"senza ricetta", r"valse paspoorten", r"zonder recept",
-    r"falszywe (paszporty|dowody)", r"bez recepty", r"passaportes falsos", r"sem receita",
-    r"dinheiro falso", r"billetes falsos", r"banconote false",
-)  # fmt: skip
-ADULT = _any(
-    r"porn\w*", r"xxx", r"nude (photos|pics|videos)", r"naked (photos|pics|girls)",
-    r"sex ?cams?", r"hot singles", r"horny", r"escort service", r"hookups?", r"nsfw",
-    r"nacktbilder", r"seitensprung", r"sexkontakte", r"rencontres? coquines?", r"plan cul",
-    r"citas calientes", r"sesso", r"incontri hot", r"sexdate", r"seks randki", r"putas",
-    r"eroti\w* (chat|videos?|photos?|fotos?)", r"videos? eroti\w*",
-)  # fmt: skip
 IMPERSONATION = re.compile(
     r"\b(security (team|department)|fraud (department|team|prevention)|account (team|"
     r"services)|billing department|customer protection)\b.{0,40}\b(paypal|apple|microsoft|"
@@ -306,7 +243,16 @@ IMPERSONATION = re.compile(
     r"twojego banku|seu banco|deutsche post|la poste|correos|poste italiane|postnl|inpost|"
     r"ctt)\b"
 )
-MACROS = _any(
+RISKY_SCRIPT = re.compile(
+    r"\b(download|open|run|descarregue|baixe|abra|descargue|abre|ejecute|telecharg\w*|ouvrez|"
+    r"executez|scarica|apri|esegui|herunterladen|laden sie|offnen|downloaden|open|pobierz|"
+    r"otworz|uruchom)\b[^.!?\n]{0,30}\b(file|ficheiro|arquivo|datei|fichier|archivo|bestand|"
+    r"plik|attachment|anexo|anhang|allegato|bijlage|piece jointe|zalacznik)\b[^.!?\n]{0,30}"
+    r"\w\.(js|jse|wsf|vbe|vbs|hta|scr|bat|cmd|ps1)\b"
+    r"|\w\.(zip|rar|7z)\b[^.!?\n]{0,80}\b(fuhren sie|ausfuhren|run the|execute|ejecute|ejecutar|"
+    r"esegui|eseguire|voer\w* .{0,20}uit|uruchom|execute|executez|lancez|start the)"
+)
+MACROS = any_of(
     r"enable (content|editing|macros)", r"inhalt aktivieren", r"bearbeitung aktivieren",
     r"makros aktivieren", r"activer le contenu", r"activer les macros", r"habilitar contenido",
     r"habilitar macros", r"abilita contenuto", r"abilita macro", r"inhoud inschakelen",
@@ -349,8 +295,12 @@ def signals_of(*, subject: str, body: str) -> list[Signal]:
     text = fold(unescape(re.sub(r"<[^>]+>", " ", f"{subject}\n{body}")))
     if RISKY_ATTACHMENT.search(text):
         found.append(Signal("names an executable or macro attachment", "malware", 0.75))
+    if RISKY_SCRIPT.search(text):
+        found.append(Signal("asks to open a script or run an archived program", "malware", 0.8))
     if MACROS.search(text):
         found.append(Signal("asks to enable macros or content", "malware", 0.8))
+    if LOGIN_WITH_PASSWORD.search(text):
+        found.append(Signal("asks to sign in with a password", "phishing", 0.75 if hosts else 0.4))
     if CREDENTIAL_REQUEST.search(text):
         found.append(Signal("asks for credentials or payment details", "phishing", 0.75))
     threat = ACCOUNT_THREAT.search(text)
@@ -376,7 +326,10 @@ def signals_of(*, subject: str, body: str) -> list[Signal]:
     if wallet:
         found.append(Signal("a crypto wallet address", "fraud", 0.3))
     if PROMISED_RETURNS.search(text):
-        found.append(Signal("promises investment returns", "fraud", 0.6 if wallet else 0.45))
+        sure = wallet or NO_RISK.search(text)
+        found.append(Signal("promises investment returns", "fraud", 0.6 if sure else 0.45))
+        if sure and not wallet:
+            found.append(Signal("promises returns without risk", "fraud", 0.4))
     crypto = wallet or CRYPTO_PAYMENT.search(text)
     if EXTORTION.search(text):
         found.append(Signal("threatens to publish unless paid", "extortion",
@@ -385,6 +338,8 @@ def signals_of(*, subject: str, body: str) -> list[Signal]:
     if story:
         found.append(Signal("prize, inheritance or advance-fee story", "fraud",
                             0.8 if len(story) > 1 else 0.6))  # fmt: skip
+    if SECRET_PAYMENT.search(text):
+        found.append(Signal("asks for a payment kept secret", "fraud", 0.8))
     if BANK_DETAILS_REQUEST.search(text):
         found.append(Signal("asks for bank details", "fraud", 0.45))
     if ILLEGAL_GOODS.search(text):

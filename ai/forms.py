@@ -31,6 +31,7 @@ class AISettingsForm(forms.ModelForm):
         model = AISettings
         fields = ["provider", "openai_model", "monthly_call_budget", "per_minute_limit"]
         widgets = {"provider": forms.RadioSelect}
+        labels = {"provider": _("Provider")}
 
     def __init__(self, *args, has_key: bool = False, **kwargs):
         kwargs.setdefault("label_suffix", "")

@@ -1,7 +1,7 @@
 """Reply labels: the seven built in, and text folding shared by the rule-based providers.
 
-The values are the same as `campaigns.models.Reply.Label` (the inbox stores them); ai never
-imports campaigns, so they are declared here and a test holds the two lists equal.
+Declared once, here: `campaigns.models.Reply.Label` is this class (campaigns may import ai; ai
+never imports campaigns). A workspace's own labels (`ai.models.CustomLabel`) come after them.
 """
 
 from __future__ import annotations

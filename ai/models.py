@@ -193,4 +193,4 @@ class SuspendedWorkspace(Workspace):
 
     class Meta:
         proxy = True
-        verbose_name = "suspended workspace"
+        verbose_name = _("suspended workspace")

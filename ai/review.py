@@ -14,8 +14,9 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.html import escape
+from django.utils.translation import gettext as _
 
-from accounts.models import Notification, Workspace
+from accounts.models import Notification, NotificationKind, Workspace
 from accounts.services import notify, notify_managers_by_email
 from ai import signals
 from ai.models import BlockedSnapshot, Review
@@ -28,7 +29,7 @@ class ReviewError(ValueError):
 def _need_reason(reason: str) -> str:
     reason = (reason or "").strip()
     if not reason:
-        raise ReviewError("Write why: the decision is audited and the user is told.")
+        raise ReviewError(_("Write why: the decision is audited and the user is told."))
     return reason
 
 
@@ -70,8 +71,8 @@ def _after_release(snapshot: BlockedSnapshot) -> None:
     notify(
         workspace=snapshot.workspace,
         level=Notification.Level.SUCCESS,
-        title=f"“{snapshot.campaign_name}” was reviewed and released",
-        body="An operator checked the held content and released it; the campaign resumes.",
+        title=_("“%(campaign)s” was reviewed and released") % {"campaign": snapshot.campaign_name},
+        body=_("An operator checked the held content and released it; the campaign resumes."),
     )
     signals.content_released.send(
         sender=BlockedSnapshot,
@@ -93,11 +94,11 @@ def snapshot_confirm(*, snapshot: BlockedSnapshot, operator, reason: str) -> Rev
             reason=reason,
             operator=operator,
         )
-        title = f"Content of “{snapshot.campaign_name}” stays blocked"
-        body = (
-            f"An operator reviewed “{snapshot.subject[:80]}” and confirmed it breaks the "
-            f"Terms: {reason} Edit the step to send something else."
-        )
+        title = _("Content of “%(campaign)s” stays blocked") % {"campaign": snapshot.campaign_name}
+        body = _(
+            "An operator reviewed “%(subject)s” and confirmed it breaks the "
+            "Terms: %(reason)s Edit the step to send something else."
+        ) % {"subject": snapshot.subject[:80], "reason": reason}
 
         def tell():
             notify(
@@ -134,15 +135,18 @@ def workspace_suspend(
         )
         # Paused in the same transaction: no claim may start between suspension and pause.
         signals.workspace_suspended.send(sender=Workspace, workspace=workspace)
-        title = "Your workspace is suspended"
-        body = (
-            f"An operator suspended “{workspace.name}” after an abuse review: {reason} "
+        title = _("Your workspace is suspended")
+        body = _(
+            "An operator suspended “%(workspace)s” after an abuse review: %(reason)s "
             "Every campaign is paused and nothing is sent. Reply to this email to appeal."
-        )
+        ) % {"workspace": workspace.name, "reason": reason}
 
-        def tell():
-            notify(workspace=workspace, title=title, body=body, level=Notification.Level.ERROR)
-            notify_managers_by_email(workspace=workspace, title=title, body=body, url="")
+        def tell():  # in the app, and by email to those who want pauses by email
+            notify(
+                workspace=workspace, title=title, body=body, level=Notification.Level.ERROR,
+                kind=NotificationKind.PAUSED,
+                key=f"suspended:{workspace.pk}:{workspace.suspended_at:%Y-%m-%dT%H:%M:%S}",
+            )  # fmt: skip
 
         transaction.on_commit(tell)
     return review
@@ -162,8 +166,10 @@ def workspace_restore(*, workspace: Workspace, operator, reason: str) -> Review:
             lambda: notify(
                 workspace=workspace,
                 level=Notification.Level.SUCCESS,
-                title="Your workspace is active again",
-                body="An operator lifted the suspension. Resume your campaigns when you are ready.",
+                title=_("Your workspace is active again"),
+                body=_(
+                    "An operator lifted the suspension. Resume your campaigns when you are ready."
+                ),
             )
         )
     return review

@@ -19,6 +19,7 @@ from django.core.cache import cache
 from django.db import transaction
 from django.db.models import Count, Sum
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from ai.models import AISettings, ProviderKey, Purpose, Usage
 from ai.providers.base import Answer, Provider, ProviderError
@@ -126,15 +127,15 @@ def ai_call(
     remote = remote or remote_provider_for(workspace)
     if remote is None:
         if local is None:
-            raise ProviderError("No AI provider is configured for writing.", kind="unavailable")
+            raise ProviderError(_("No AI provider is configured for writing."), kind="unavailable")
         return local()
     chosen = ai_settings_of(workspace)
     failure: ProviderError | None = None
     attempts = 0
     if remote_calls_this_month(workspace) >= chosen.monthly_call_budget:
-        failure = ProviderError("This month's AI budget is used up.", kind="budget")
+        failure = ProviderError(_("This month's AI budget is used up."), kind="budget")
     elif not _within_rate(workspace, chosen.per_minute_limit):
-        failure = ProviderError("Too many AI calls this minute.", kind="rate_limit")
+        failure = ProviderError(_("Too many AI calls this minute."), kind="rate_limit")
     else:
         deadline = time.monotonic() + settings.AI_RETRY_BUDGET_SECONDS
         while attempts < settings.AI_MAX_ATTEMPTS:

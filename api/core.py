@@ -87,10 +87,13 @@ class ApiKeyAuth(HttpBearer):
         if key is None:
             return None
         rate_limit(key.pk)
-        if request.method not in SAFE_METHODS and not key.can_write:
-            raise ApiProblem(
-                403, "read_only_key", _("This key can only read; create a key with write access.")
+        if request.method not in SAFE_METHODS and not key.can_write_as_creator:
+            message = (
+                _("This key's creator is now a viewer of the workspace, so the key can only read.")
+                if key.can_write
+                else _("This key can only read; create a key with write access.")
             )
+            raise ApiProblem(403, "read_only_key", message)
         request.api_key = key
         request.workspace = key.workspace
         return key

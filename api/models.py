@@ -47,7 +47,7 @@ class ApiKey(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-pk"]
-        verbose_name = "API key"
+        verbose_name = _("API key")
 
     def __str__(self) -> str:
         return f"{self.name} ({self.prefix}…)"
@@ -55,6 +55,12 @@ class ApiKey(models.Model):
     @property
     def can_write(self) -> bool:
         return self.scope == self.Scope.WRITE
+
+    @property
+    def can_write_as_creator(self) -> bool:
+        """A write key whose creator's current role may change things (a viewer's may not).
+        `creator_role` is annotated by `apikey_authenticate`."""
+        return self.can_write and getattr(self, "creator_role", None) != "viewer"
 
     def is_usable(self, now=None) -> bool:
         now = now or timezone.now()
@@ -177,7 +183,7 @@ class WebhookDelivery(models.Model):
     class Meta:
         ordering = ["-pk"]
         indexes = [models.Index(fields=["status", "next_attempt_at"])]
-        verbose_name_plural = "webhook deliveries"
+        verbose_name_plural = _("webhook deliveries")
 
     def __str__(self) -> str:
         return f"{self.event_id} → {self.endpoint_id}: {self.status}"

@@ -7,6 +7,7 @@ import json
 
 from django.db.models import Q, TextField
 from django.db.models.functions import Cast
+from django.utils.translation import gettext_lazy
 
 from api.models import WebhookEvent
 from privacy.registry import Shredder
@@ -14,7 +15,7 @@ from privacy.registry import Shredder
 
 class WebhookShredder(Shredder):
     identifier = "api"
-    verbose_name = "API and webhooks"
+    verbose_name = gettext_lazy("API and webhooks")
 
     def erase_address(self, *, workspace, address):
         """The workspace's events whose payload names the address go, with their deliveries

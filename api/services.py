@@ -6,11 +6,12 @@ import datetime
 import secrets
 
 from django.db import transaction
+from django.db.models import OuterRef, Subquery
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.models import AuditLog, User, Workspace
+from accounts.models import AuditLog, Membership, User, Workspace
 from accounts.services import audit_log
 from api.models import (
     EVENTS,
@@ -95,16 +96,28 @@ def apikey_revoke(*, key: ApiKey, user: User | None, request: HttpRequest | None
 
 
 def apikey_authenticate(*, secret: str, ip: str | None) -> ApiKey | None:
-    """The usable key with this secret, its last use stamped; None for anything else."""
+    """The usable key with this secret, its last use stamped; None for anything else.
+
+    A key acts for the person who created it, with their current role (`key.creator_role`):
+    it works only while they are an active member of the key's workspace. A member who leaves,
+    is removed or deactivated takes their keys' power with them (checked in the same query)."""
     if not secret.startswith(KEY_PREFIX) or len(secret) > 200:
         return None
+    creator_role = Membership.objects.filter(
+        workspace_id=OuterRef("workspace_id"),
+        user_id=OuterRef("created_by_id"),
+        user__is_active=True,
+    ).values("role")[:1]
     key = (
         ApiKey.objects.select_related("workspace")
         .filter(key_hash=key_digest(secret), workspace__closed_at__isnull=True)
+        .annotate(creator_role=Subquery(creator_role))
         .first()
     )
     now = timezone.now()
     if key is None or not key.is_usable(now):
+        return None
+    if key.creator_role is None:
         return None
     if (
         key.last_used_at is None

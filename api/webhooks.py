@@ -152,36 +152,16 @@ def check_url(url: str) -> urllib.parse.SplitResult:
     return parts
 
 
-def resolve_host(host: str) -> list[str]:
-    """Every address of `host` (A and AAAA), or the host itself when it is an IP address."""
-    try:
-        return [str(ipaddress.ip_address(host.strip("[]")))]
-    except ValueError:
-        pass
-    from core.dns import LookupFailed, make_resolver, query
-
-    resolver = make_resolver()
-    addresses: list[str] = []
-    for rdtype in ("A", "AAAA"):
-        try:
-            answers = query(resolver, host, rdtype) or []
-        except LookupFailed as exc:
-            message = _("%(host)s does not resolve: %(e)s") % {"host": host, "e": exc}
-            raise WebhookUrlError(message) from exc
-        addresses += [a.address for a in answers]
-    if not addresses:
-        raise WebhookUrlError(_("%(host)s does not resolve.") % {"host": host})
-    return addresses
-
-
 def checked_address(url: str) -> tuple[urllib.parse.SplitResult, str]:
     """The URL's parts and the one address to connect to, after every address was checked."""
-    from smtp_accounts.network import HostNotAllowed, guard
+    from smtp_accounts.network import HostNotAllowed, resolve_checked
 
     parts = check_url(url)
-    addresses = resolve_host(parts.hostname or "")
+    port = parts.port or (443 if parts.scheme == "https" else 80)
     try:
-        guard(parts.hostname or "", addresses)
+        addresses = resolve_checked(
+            parts.hostname or "", port, nameservers=settings.DNS_NAMESERVERS
+        )
     except HostNotAllowed as exc:
         raise WebhookUrlError(str(exc)) from exc
     return parts, addresses[0]

@@ -7,7 +7,9 @@ Reports recall and false-positive rate overall and per category, the misses, and
 message (the send-time check must stay ≤ 1 ms). The set was written after the first rules, so
 the first-sight score (docs/BENCHMARKS.md) is the figure to believe.
 `content_filter_round2.jsonl` (60 messages, 30 abusive) was written afterwards as a held-out
-round and scored once on first sight (docs/BENCHMARKS.md) before any rule changed.
+round and scored once on first sight (docs/BENCHMARKS.md) before any rule changed;
+`content_filter_round3.jsonl` (128 messages, 52 abusive) likewise, written without reading the
+rules or the other sets.
 Usage: .venv/bin/python bench/content_filter.py [--repeat 20] [--set content_filter_round2.jsonl]
 """
 

@@ -18,8 +18,13 @@ and --concurrency N runs the worker prefork with N processes, as `Procfile` depl
 office sends over 5 threads, each its own SMTP session); --cpu prints, for each way, the CPU the
 whole machine was busy in its timed window per message (/proc/stat: the sink and workers
 included).
+--content-filter off|on|compare turns the send-time check of merge values off or on in the
+inline runs through its real setting (`AI_CONTENT_CHECK_AT_SEND`); compare adds to each round an
+inline run with it off, in alternating order, and reports this process's CPU a message on vs
+off (target: the check costs at most 5%). Half the leads have a company name of several words
+(which the template shows), a third a website: what the check reads.
 Usage: .venv/bin/python bench/pipeline.py [--n 1000] [--rounds 3] [--timers] [--cpu]
-       [--mailboxes 1] [--concurrency 0]
+       [--mailboxes 1] [--concurrency 0] [--content-filter on]
 """
 
 from __future__ import annotations
@@ -82,7 +87,12 @@ def launched(server, n: int, name: str, mailboxes: int = 1):
             email=f"lead{i}@{name}.example.com",
             email_normalized=f"lead{i}@{name}.example.com",
             first_name=f"Name{i}",
-            company=f"Company {i}",
+            last_name="Example",
+            # What a CSV brings: half the companies named in several words, a third with a
+            # website; such values are what the send-time content check reads.
+            company=f"Northwind Data Systems {name} {i}" if i % 2 else f"Company {i}",
+            website=f"https://www.northwind{i}.{name}.example.com/about" if i % 3 == 0 else "",
+            title="Head of Sales Operations",
         )
         for i in range(n)
     )
@@ -98,7 +108,7 @@ def launched(server, n: int, name: str, mailboxes: int = 1):
     variant_save(
         variant=campaign.steps.get().variants.get(),
         subject="{Quick|Short} question, {{first_name}}",
-        body_html="<p>{Hi|Hello} {{first_name}},</p>" + LINE * 20,
+        body_html="<p>{Hi|Hello} {{first_name}}, a note for {{company|your team}}.</p>" + LINE * 20,
         weight=1,
     )
     now = datetime.datetime.now(datetime.UTC).replace(hour=10, minute=0)
@@ -115,11 +125,13 @@ def ours(
     cpu: list | None = None,
     charging: bool = True,
     own_cpu: list | None = None,
+    content_check: bool = True,
 ) -> float:
     """Inline: the dispatcher and the send tasks in this one process, one after the other. The
     machine's busy CPU ms a message in the timed window goes into `cpu`, if given. With
     `charging`, each email costs 1 minor unit (admitted against the balance, charged as it is
-    recorded sent); without, emails are free (price 0: no balance check, no ledger entry)."""
+    recorded sent); without, emails are free (price 0: no balance check, no ledger entry).
+    Without `content_check`, the send-time check of merge values is off (its real setting)."""
     import time_machine
     from django.conf import settings
 
@@ -130,6 +142,7 @@ def ours(
 
     celery_app.conf.task_always_eager = True
     settings.BILLING_PRICE_EMAIL = 1 if charging else 0
+    settings.AI_CONTENT_CHECK_AT_SEND = content_check
     senders, due = launched(server, n, name)
     started = time.process_time()
     with time_machine.travel(due), Window() as window:
@@ -142,6 +155,7 @@ def ours(
     charged = LedgerEntry.objects.filter(workspace=workspace, purpose="email")
     assert sum(charged.values_list("quantity", flat=True)) == (n if charging else 0)
     settings.BILLING_PRICE_EMAIL = 1
+    settings.AI_CONTENT_CHECK_AT_SEND = True
     return _rate(n, window, cpu)
 
 
@@ -231,7 +245,7 @@ def prebuilt(n: int):
     from smtp_accounts.sender import OutgoingMessage
 
     mailbox = Mailbox(email="sender@acme.example", from_name="Alice")
-    html = "<p>Hi Name,</p>" + LINE * 20
+    html = "<p>Hi Name, a note for Northwind Data Systems.</p>" + LINE * 20
     messages = []
     for i in range(n):
         unsubscribe = f"https://app.example/u/{'x' * 60}{i}/"
@@ -337,6 +351,29 @@ def stage_timers(server, n: int) -> None:
 BROKER = os.environ.get("BENCH_BROKER_URL", "redis://127.0.0.1:6379/14")
 
 
+def _content_check_run(server, n: int, name: str, check: bool) -> tuple[float, float]:
+    """One inline run with the send-time content check on or off: (msg/s, own CPU ms a msg)."""
+    own: list[float] = []
+    rate = ours(server, n, name=name, own_cpu=own, content_check=check)
+    return rate, own[0]
+
+
+def _content_check_report(on: list[tuple[float, float]], off: list[tuple[float, float]]) -> None:
+    """The check's cost: this process's CPU a message with it on vs off, round by round (what
+    other processes' load changes least), the median round by ratio; target at most 5%."""
+    print(
+        "send-time content check on vs off, per round: "
+        + ", ".join(
+            f"{a:.0f} vs {b:.0f} msg/s, CPU {ca:.3f} vs {cb:.3f} ms"
+            for (a, ca), (b, cb) in zip(on, off, strict=True)
+        )
+    )
+    pairs = sorted(zip(on, off, strict=True), key=lambda p: p[0][1] / p[1][1])
+    (rate_on, cpu_on), (rate_off, cpu_off) = pairs[len(pairs) // 2]
+    result("pipeline_content_check_cpu", "cpu_ms_per_message", cpu_on, cpu_off,
+           "ratio <= 1.05", cpu_on / cpu_off <= 1.05)  # fmt: skip
+
+
 def _redis_up() -> bool:
     import redis
 
@@ -358,6 +395,13 @@ def main() -> None:
     parser.add_argument(
         "--cpu", action="store_true", help="print the machine's busy CPU ms a message, each way"
     )
+    parser.add_argument(
+        "--content-filter",
+        choices=("on", "off", "compare"),
+        default="on",
+        help="the send-time check of merge values in the inline runs (AI_CONTENT_CHECK_AT_SEND); "
+        "compare: each round adds an inline run with it off, in alternating order",
+    )
     args = parser.parse_args()
     with_worker = _redis_up()
     if with_worker:
@@ -374,6 +418,9 @@ def main() -> None:
     rounds, worker = [], None
     own_on: list[float] = []  # the bench process's CPU ms a message, charging on / off
     own_off: list[float] = []
+    checked = args.content_filter != "off"
+    filter_on: list[tuple[float, float]] = []  # (msg/s, this process's CPU ms a message)
+    filter_off: list[tuple[float, float]] = []
     try:
         messages = prebuilt(args.n)
         ours(server, 10, name="warmup")  # a worker that has started: modules imported
@@ -385,8 +432,16 @@ def main() -> None:
             with Window() as window:  # the bare loop's connection set-up is in it: ~1%
                 bare = bare_smtplib(server, messages)
             cpu["bare"].append(window.busy * 1000 / len(messages))
-            mine = ours(server, args.n, name=f"round{i}", cpu=cpu["inline"], own_cpu=own_on)
-            free = ours(server, args.n, name=f"free{i}", charging=False, own_cpu=own_off)
+            if args.content_filter == "compare" and i % 2:  # off first in odd rounds
+                filter_off.append(_content_check_run(server, args.n, f"nocheck{i}", False))
+            mine = ours(server, args.n, name=f"round{i}", cpu=cpu["inline"], own_cpu=own_on,
+                        content_check=checked)  # fmt: skip
+            free = ours(server, args.n, name=f"free{i}", charging=False, own_cpu=own_off,
+                        content_check=checked)  # fmt: skip
+            if args.content_filter == "compare":
+                filter_on.append((mine, own_on[-1]))
+                if not i % 2:
+                    filter_off.append(_content_check_run(server, args.n, f"nocheck{i}", False))
             as_deployed = (
                 deployed(
                     server,
@@ -425,6 +480,8 @@ def main() -> None:
     )
     result("pipeline_charging_on_vs_off", "messages_per_second", row[0], row[4],
            "ratio >= 0.95", row[0] / row[4] >= 0.95)  # fmt: skip
+    if filter_on:
+        _content_check_report(filter_on, filter_off)
     runs = [("pipeline", 0)] + ([("pipeline_deployed", 1)] if with_worker else [])
     for name, at in runs:
         for baseline, col, target in (("smtplib", 2, 0.6), ("post_office", 3, 1.5)):

@@ -10,6 +10,8 @@ from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from billing.forms import AdjustmentForm, to_minor
 from billing.gateways.base import GatewayError
@@ -54,14 +56,14 @@ class BillingAccountAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None):
         return False
 
-    @admin.display(description="balance", ordering="balance")
+    @admin.display(description=gettext_lazy("balance"), ordering="balance")
     def shown_balance(self, obj):
         return money(obj.balance, obj.currency)
 
     @admin.display(description="")
     def adjust(self, obj):
         url = reverse("admin:billing_billingaccount_adjust", args=[obj.pk])
-        return format_html('<a href="{}">Credit or adjust…</a>', url)
+        return format_html('<a href="{}">{}</a>', url, _("Credit or adjust…"))
 
     def get_urls(self):
         own = [
@@ -90,11 +92,14 @@ class BillingAccountAdmin(admin.ModelAdmin):
             except BillingError as exc:
                 form.add_error(None, str(exc))
             else:
-                messages.success(request, f"Recorded for {account.workspace}.")
+                messages.success(
+                    request, _("Recorded for %(workspace)s.") % {"workspace": account.workspace}
+                )
                 return redirect("admin:billing_billingaccount_changelist")
         context = {
             **self.admin_site.each_context(request),
-            "title": f"Credit or adjust the balance of {account.workspace}",
+            "title": _("Credit or adjust the balance of %(workspace)s")
+            % {"workspace": account.workspace},
             "account": account,
             "balance": money(account.balance, account.currency),
             "form": form,
@@ -124,8 +129,10 @@ class GatewayEventInline(admin.TabularInline):
 
 
 class RefundForm(forms.Form):
-    amount = forms.DecimalField(max_digits=12, decimal_places=2, min_value=0)
-    reason = forms.CharField(max_length=300)
+    amount = forms.DecimalField(
+        label=gettext_lazy("Amount"), max_digits=12, decimal_places=2, min_value=0
+    )
+    reason = forms.CharField(label=gettext_lazy("Reason"), max_length=300)
 
 
 @admin.register(Payment)
@@ -155,16 +162,18 @@ class PaymentAdmin(ReadOnlyAdmin):
     def has_change_permission(self, request, obj=None):
         return request.user.is_superuser  # to see the detail page; every field is read-only
 
-    @admin.display(description="amount")
+    @admin.display(description=gettext_lazy("amount"))
     def shown_amount(self, obj):
         return money(obj.amount, obj.currency)
 
-    @admin.display(description="refund")
+    @admin.display(description=gettext_lazy("refund"))
     def refund_link(self, obj):
         if obj.status != Payment.Status.PAID or obj.refunded >= obj.amount:
             return "—"
         url = reverse("admin:billing_payment_refund", args=[obj.pk])
-        return format_html('<a href="{}">Refund through {}…</a>', url, obj.gateway)
+        return format_html(
+            '<a href="{}">{}</a>', url, _("Refund through %(gateway)s…") % {"gateway": obj.gateway}
+        )
 
     def get_urls(self):
         own = [
@@ -196,14 +205,17 @@ class PaymentAdmin(ReadOnlyAdmin):
             else:
                 messages.success(
                     request,
-                    f"Refund {refund_id} asked of {payment.gateway}; the ledger records it when "
-                    "the gateway confirms it.",
+                    _(
+                        "Refund %(refund)s asked of %(gateway)s; the ledger records it when "
+                        "the gateway confirms it."
+                    )
+                    % {"refund": refund_id, "gateway": payment.gateway},
                 )
                 return redirect("admin:billing_payment_change", pk)
         context = {
             **self.admin_site.each_context(request),
-            "title": f"Refund a top-up of {payment.workspace}",
-            "balance": f"{money(left, payment.currency)} left to refund",
+            "title": _("Refund a top-up of %(workspace)s") % {"workspace": payment.workspace},
+            "balance": _("%(amount)s left to refund") % {"amount": money(left, payment.currency)},
             "form": form,
             "opts": self.model._meta,
         }

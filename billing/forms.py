@@ -15,8 +15,8 @@ def to_minor(value: Decimal) -> int:
 
 
 class TopUpForm(forms.Form):
-    gateway = forms.CharField(max_length=20)
-    preset = forms.IntegerField(required=False)
+    gateway = forms.CharField(label=_("Gateway"), max_length=20)
+    preset = forms.IntegerField(label=_("Preset"), required=False)
     custom = forms.DecimalField(
         label=_("Other amount"), required=False, min_value=0, max_digits=12, decimal_places=2
     )
@@ -68,10 +68,14 @@ class BillingSettingsForm(forms.ModelForm):
 
 class LedgerFilterForm(forms.Form):
     kind = forms.ChoiceField(
-        required=False, choices=[("", _("All kinds")), *LedgerEntry.Kind.choices]
+        label=_("Kind"), required=False, choices=[("", _("All kinds")), *LedgerEntry.Kind.choices]
     )
-    since = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    until = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    since = forms.DateField(
+        label=_("Since"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    until = forms.DateField(
+        label=_("Until"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
 
     def apply(self, queryset):
         if not self.is_valid():

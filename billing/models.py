@@ -97,7 +97,7 @@ class LedgerEntry(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-pk"]
-        verbose_name_plural = "ledger entries"
+        verbose_name_plural = _("ledger entries")
         indexes = [models.Index(fields=["workspace", "-created_at"])]
 
     def __str__(self) -> str:

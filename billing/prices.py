@@ -3,7 +3,10 @@ records the unit price it used, so changing a price never rewrites history."""
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django.conf import settings
+from django.utils.formats import number_format
 
 
 def currency() -> str:
@@ -25,8 +28,8 @@ def topup_presets() -> list[int]:
 
 
 def money(amount: int, code: str | None = None) -> str:
-    """12345 → "123.45 EUR" (minor units of a two-decimal currency)."""
+    """12345 → "123.45 EUR" in English, "123,45 EUR" in French (minor units of a two-decimal
+    currency; separators of the active language)."""
     code = code or currency()
-    sign = "-" if amount < 0 else ""
-    whole, cents = divmod(abs(int(amount)), 100)
-    return f"{sign}{whole:,}.{cents:02d} {code}"
+    value = Decimal(int(amount)).scaleb(-2)
+    return f"{number_format(value, decimal_pos=2, force_grouping=True)} {code}"

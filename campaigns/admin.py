@@ -1,6 +1,7 @@
 """Operators' view of campaigns: see any campaign and its messages, pause or stop it."""
 
 from django.contrib import admin, messages
+from django.utils.translation import gettext_lazy, ngettext
 
 from campaigns.models import Campaign, OutboundMessage, Suppression
 from campaigns.sending.launch import campaign_pause, campaign_stop
@@ -33,17 +34,29 @@ class CampaignAdmin(admin.ModelAdmin):
     ]
     actions = ["pause", "stop"]
 
-    @admin.action(description="Pause the selected campaigns")
+    @admin.action(description=gettext_lazy("Pause the selected campaigns"))
     def pause(self, request, queryset):
         for campaign in queryset:
             campaign_pause(campaign=campaign)
-        messages.success(request, f"Paused {queryset.count()} campaign(s).")
+        count = queryset.count()
+        messages.success(
+            request,
+            ngettext("Paused %(count)d campaign.", "Paused %(count)d campaigns.", count)
+            % {"count": count},
+        )
 
-    @admin.action(description="Stop the selected campaigns (no lead gets anything more)")
+    @admin.action(
+        description=gettext_lazy("Stop the selected campaigns (no lead gets anything more)")
+    )
     def stop(self, request, queryset):
         for campaign in queryset:
             campaign_stop(campaign=campaign)
-        messages.success(request, f"Stopped {queryset.count()} campaign(s).")
+        count = queryset.count()
+        messages.success(
+            request,
+            ngettext("Stopped %(count)d campaign.", "Stopped %(count)d campaigns.", count)
+            % {"count": count},
+        )
 
 
 @admin.register(OutboundMessage)

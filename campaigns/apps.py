@@ -1,9 +1,10 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy
 
 
 class CampaignsConfig(AppConfig):
     name = "campaigns"
-    verbose_name = "Leads and campaigns"
+    verbose_name = gettext_lazy("Leads and campaigns")
 
     def ready(self) -> None:
         from campaigns.privacy import CampaignShredder

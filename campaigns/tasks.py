@@ -62,3 +62,10 @@ def sync_inbox(mailbox_id: int) -> None:
 @shared_task(name="campaigns.tasks.refine_reply_label", ignore_result=True)
 def refine_reply_label(reply_id: int) -> None:
     inbox_services.reply_refine_label(reply_id=reply_id)
+
+
+@shared_task(name="campaigns.tasks.notify_finished_campaigns", ignore_result=True)
+def notify_finished_campaigns() -> int:
+    from campaigns.notices import campaigns_notify_finished
+
+    return campaigns_notify_finished()

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from campaigns.authoring import ai_writing
+from campaigns.authoring import ai_writing, template_views
 from campaigns.authoring import views as authoring_views
 from campaigns.inbox import views as inbox_views
 from campaigns.leads import suppression_views
@@ -59,6 +59,31 @@ urlpatterns = [
         "campaigns/<int:pk>/duplicate/",
         authoring_views.campaign_duplicate,
         name="campaign_duplicate",
+    ),
+    path(
+        "campaigns/<int:pk>/save-as-template/",
+        template_views.campaign_save_as_template,
+        name="campaign_save_as_template",
+    ),
+    path(
+        "campaigns/templates/",
+        template_views.sequence_template_list,
+        name="sequence_template_list",
+    ),
+    path(
+        "campaigns/templates/use/",
+        template_views.sequence_template_use,
+        name="sequence_template_use",
+    ),
+    path(
+        "campaigns/templates/<int:pk>/rename/",
+        template_views.sequence_template_rename_view,
+        name="sequence_template_rename",
+    ),
+    path(
+        "campaigns/templates/<int:pk>/delete/",
+        template_views.sequence_template_delete_view,
+        name="sequence_template_delete",
     ),
     path("leads/", lead_views.lead_list, name="lead_list"),
     path("leads/export/", lead_views.lead_export, name="lead_export"),

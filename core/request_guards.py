@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from django.http import Http404
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 MAX_ID = 2**63 - 1  # the largest BIGINT; every primary key fits in it
 
@@ -39,11 +40,11 @@ class BoundedIdsMiddleware:
 
 
 _REFUSALS = {
-    400: _("The request could not be understood."),
-    403: _("You may not do this."),
-    404: _("No such page."),
-    405: _("This address does not accept a %(method)s request."),
-    413: _("The request is too large."),
+    400: gettext_lazy("The request could not be understood."),
+    403: gettext_lazy("You may not do this."),
+    404: gettext_lazy("No such page."),
+    405: gettext_lazy("This address does not accept a %(method)s request."),
+    413: gettext_lazy("The request is too large."),
 }
 
 

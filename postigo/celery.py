@@ -72,6 +72,15 @@ app.conf.update(
             "task": "campaigns.tasks.recover_interrupted_sends",
             "schedule": 300.0,
         },
+        # Each person's optional digest, at 08:00 in their time zone (accounts/digest.py).
+        "send-notification-digests": {
+            "task": "accounts.tasks.send_digests",
+            "schedule": crontab(minute=2),
+        },
+        "notify-finished-campaigns": {
+            "task": "campaigns.tasks.notify_finished_campaigns",
+            "schedule": 300.0,
+        },
         "recheck-sending-domains": {
             "task": "smtp_accounts.tasks.request_all_domain_checks",
             "schedule": crontab(minute=41, hour=5),

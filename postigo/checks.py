@@ -6,9 +6,13 @@ from django.core import checks
 OUR_APPS = {"accounts", "campaigns", "smtp_accounts", "ai", "billing", "privacy"}
 # Models that are not workspace data: people and workspaces themselves, and the tracking
 # buffer (raw hits that only the flush task reads, for seconds, before they become events),
-# and operator data: the purge's counters and the published policy versions.
+# and operator data: the purge's counters and the published policy versions. A person's own
+# settings across workspaces (notification choices, the days their digest went) are theirs, like
+# the User row, and go with it.
 NOT_TENANT_DATA = {
     "accounts.User",
+    "accounts.NotificationPreference",
+    "accounts.NotificationDigest",
     "accounts.Workspace",
     "campaigns.TrackingHit",
     "privacy.PurgeRun",

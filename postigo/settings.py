@@ -18,7 +18,6 @@ import dj_database_url
 import dj_email_url
 from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
-from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("POSTIGO_VAR_DIR", BASE_DIR / "var"))
@@ -308,12 +307,10 @@ ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_FORMS = {"signup": "accounts.forms.SignupForm"}
 ACCOUNT_ADAPTER = "accounts.adapter.AccountAdapter"
 ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
-ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Postigo] "
 ACCOUNT_DEFAULT_HTTP_PROTOCOL = "http" if DEVELOPMENT else "https"
 ACCOUNT_LOGOUT_REDIRECT_URL = "account_login"
 ACCOUNT_RATE_LIMITS = {
     "login": "30/m/ip",
-    "login_failed": "10/m/ip,5/5m/key",
     "signup": "20/m/ip",
     "confirm_email": "1/3m/key",
     "reset_password": "20/m/ip,5/m/key",
@@ -321,6 +318,9 @@ ACCOUNT_RATE_LIMITS = {
     "change_password": "5/m/user",
 }
 
+# Failed sign-ins, (failures, seconds): per account from one address, and per address over all
+# accounts (accounts/adapter.py; allauth's own "login_failed" counted per account only).
+LOGIN_RATE_LIMITS = ((5, 5 * 60), (30, 15 * 60))
 # The admin sign-in: (failures, seconds) per account and address, and per address overall.
 ADMIN_LOGIN_RATE_LIMITS = ((5, 15 * 60), (30, 15 * 60))
 
@@ -339,11 +339,19 @@ vars().update(dj_email_url.parse(EMAIL_URL))
 EMAIL_TIMEOUT = 15
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "Postigo <no-reply@postigo.localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# The name platform emails (and their subjects) carry: a white-label deployment changes it here.
+PRODUCT_NAME = env("POSTIGO_PRODUCT_NAME", "Postigo")
+ACCOUNT_EMAIL_SUBJECT_PREFIX = f"[{PRODUCT_NAME}] "
 MAIL_CATCHER_DIR = VAR_DIR / "mail"
 
 # --- i18n ---------------------------------------------------------------------------------
 LANGUAGE_CODE = "en"
-LANGUAGES = [("en", _("English"))]
+# Each language named in itself (the switcher shows "Français" to someone who reads no English).
+# Adding one: docs/TRANSLATIONS.md.
+LANGUAGES = [("en", "English"), ("fr", "Français")]
+LANGUAGE_COOKIE_NAME = "postigo_language"
+LANGUAGE_COOKIE_SAMESITE = "Lax"
+LANGUAGE_COOKIE_AGE = 365 * 24 * 3600
 LOCALE_PATHS = [BASE_DIR / "locale"]
 USE_I18N = True
 TIME_ZONE = "UTC"
@@ -517,6 +525,9 @@ OPENAI_BASE_URL = os.environ.get("OPENAI_BASE_URL", "")  # tests point it at a l
 AI_TIMEOUT_SECONDS = float(os.environ.get("AI_TIMEOUT_SECONDS", "20"))
 AI_MAX_ATTEMPTS = 3  # per call, before the local provider answers
 AI_RETRY_BUDGET_SECONDS = float(os.environ.get("AI_RETRY_BUDGET_SECONDS", "30"))
+# The send-time check of merge values (campaigns/sending/content_gate.py). Not an environment
+# variable: only bench/pipeline.py turns it off, to measure what it costs.
+AI_CONTENT_CHECK_AT_SEND = True
 
 # --- Billing (prepaid balance; docs/BILLING.md) -------------------------------------------------
 # Every amount is in the currency's minor unit (cents for EUR/USD), as an integer.

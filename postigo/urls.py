@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
+from django.utils.translation import gettext_lazy
 from django_otp.admin import OTPAdminSite
 
 from accounts.admin_login import AdminSignInForm
@@ -8,8 +9,8 @@ from postigo import home, views
 
 # Operators must pass a second factor before the admin opens (DESIGN §1).
 admin.site.__class__ = OTPAdminSite
-admin.site.site_header = "Postigo operations"
-admin.site.site_title = "Postigo admin"
+admin.site.site_header = gettext_lazy("Postigo operations")
+admin.site.site_title = gettext_lazy("Postigo admin")
 # One step (email, password, code), one answer for every failure, throttled per account and
 # address (accounts/admin_login.py).
 admin.site.login_form = AdminSignInForm
@@ -21,6 +22,9 @@ urlpatterns = [
     path("favicon.ico", views.favicon),
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),
+    # set_language: a CSRF-protected POST that sets the language cookie and returns to a `next`
+    # on this site only (Django refuses other hosts).
+    path("i18n/", include("django.conf.urls.i18n")),
     path("", home.dashboard, name="dashboard"),
     path("", include("accounts.urls")),
     path("", include("campaigns.urls")),

@@ -24,9 +24,11 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 from django.http import HttpRequest
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.formats import date_format
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from accounts.models import AuditLog, Membership, Notification, User, Workspace
 from accounts.services import audit_log, notify
@@ -178,13 +180,13 @@ def _write(archive: zipfile.ZipFile, folder: str, export_file: ExportFile) -> in
     return count
 
 
-README = """Your Postigo data, exported {when}.
+README = gettext_noop("""Your Postigo data, exported {when}.
 
 profile, memberships, notifications, security_log: about you.
 workspaces/<id>-<name>/: each workspace you own, one JSON and one CSV file per table:
 {tables}.
 Secrets (passwords, DKIM private keys, API keys) are never exported.
-"""
+""")
 
 
 def export_build(*, export_id: int) -> DataExport | None:
@@ -227,7 +229,7 @@ def export_build(*, export_id: int) -> DataExport | None:
                         tables.add(export_file.name)
             archive.writestr(
                 "README.txt",
-                README.format(
+                _(README).format(
                     when=timezone.now().isoformat(timespec="seconds"),
                     tables=", ".join(sorted(tables)) or "-",
                 ),
@@ -253,10 +255,11 @@ def export_build(*, export_id: int) -> DataExport | None:
 
 def _tell(export: DataExport) -> None:
     user = export.user
-    title = _("Your data export is ready")
-    body = _("Download it from Settings → Privacy until %(date)s.") % {
-        "date": f"{export.expires_at:%d %B %Y}"
-    }
+    with translation.override(user.language or settings.LANGUAGE_CODE):
+        title = _("Your data export is ready")
+        body = _("Download it from Settings → Privacy until %(date)s.") % {
+            "date": date_format(export.expires_at, "DATE_FORMAT")
+        }
     url = reverse("privacy_settings")
     membership = Membership.objects.filter(user=user).select_related("workspace").first()
     if membership is not None:

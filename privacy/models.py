@@ -69,7 +69,7 @@ class WorkspacePrivacy(models.Model):
     objects = WorkspaceManager()
 
     class Meta:
-        verbose_name_plural = "workspace privacy choices"
+        verbose_name_plural = _("workspace privacy choices")
 
     def __str__(self) -> str:
         return f"privacy of {self.workspace_id}"

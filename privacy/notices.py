@@ -9,7 +9,8 @@ from django.core.mail import EmailMessage, get_connection
 from django.db import transaction
 from django.http import HttpRequest
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from accounts.models import AuditLog, User
@@ -45,9 +46,29 @@ def policy_notify(*, version_id: int) -> int:
     url = settings.PUBLIC_BASE_URL + reverse(
         "terms" if version.kind == PolicyVersion.Kind.TERMS else "privacy_policy"
     )
+    sent = 0
+    users = User.objects.filter(is_active=True)
+    for language in users.order_by("language").values_list("language", flat=True).distinct():
+        # Each user reads the notice in their own language (Settings → Profile).
+        with translation.override(language or settings.LANGUAGE_CODE):
+            subject, body = _notice(version, url)
+        addresses = users.filter(language=language).order_by("pk").values_list("email", flat=True)
+        batch: list[str] = []
+        for address in addresses.iterator(chunk_size=CHUNK):
+            batch.append(address)
+            if len(batch) == CHUNK:
+                sent += _send(subject, body, batch)
+                batch = []
+        sent += _send(subject, body, batch)
+    return sent
+
+
+def _notice(version: PolicyVersion, url: str) -> tuple[str, str]:
+    """The notice's subject and body in the active language."""
+    date = date_format(version.effective_at, "DATE_FORMAT")
     subject = _("[Postigo] Our %(policy)s changes on %(date)s") % {
         "policy": version.get_kind_display(),
-        "date": f"{version.effective_at:%d %B %Y}",
+        "date": date,
     }
     body = _(
         "On %(date)s a new version (%(version)s) of our %(policy)s takes effect.\n\n"
@@ -55,22 +76,13 @@ def policy_notify(*, version_id: int) -> int:
         "time you sign in after that date. If you do not agree, you can export your data and "
         "close your account in Settings → Privacy.\n"
     ) % {
-        "date": f"{version.effective_at:%d %B %Y}",
+        "date": date,
         "version": version.version,
         "policy": version.get_kind_display(),
         "summary": version.summary,
         "url": url,
     }
-    addresses = User.objects.filter(is_active=True).order_by("pk").values_list("email", flat=True)
-    sent = 0
-    batch: list[str] = []
-    for address in addresses.iterator(chunk_size=CHUNK):
-        batch.append(address)
-        if len(batch) == CHUNK:
-            sent += _send(subject, body, batch)
-            batch = []
-    sent += _send(subject, body, batch)
-    return sent
+    return subject, body
 
 
 def _send(subject: str, body: str, addresses: list[str]) -> int:

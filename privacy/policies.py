@@ -39,8 +39,9 @@ def _duration(seconds: int | None) -> str:
 def cookies() -> list[Cookie]:
     """Every cookie this service sets, read from the settings that name them.
 
-    Preferences (theme, language) are stored with the account, not in cookies. An operator who
-    adds analytics lists its cookies in PRIVACY_EXTRA_COOKIES, and the policy shows them.
+    Preferences (theme, language) are stored with the account; the language cookie carries the
+    language to the pages before signing in. An operator who adds analytics lists its cookies in
+    PRIVACY_EXTRA_COOKIES, and the policy shows them.
     """
     listed = [
         Cookie(
@@ -58,6 +59,11 @@ def cookies() -> list[Cookie]:
             settings.CSRF_COOKIE_NAME,
             str(_("Protects forms against cross-site request forgery.")),
             _duration(settings.CSRF_COOKIE_AGE),
+        ),
+        Cookie(
+            settings.LANGUAGE_COOKIE_NAME,
+            str(_("Remembers the language you chose, for the pages before you sign in.")),
+            _duration(settings.LANGUAGE_COOKIE_AGE),
         ),
     ]
     for extra in getattr(settings, "PRIVACY_EXTRA_COOKIES", []):

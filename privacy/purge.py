@@ -172,17 +172,32 @@ def _redact_values(rule: Rule, pk) -> dict:
 
 def erase_rows(rule: Rule, plan: Plan, roots: models.QuerySet, run: PurgeRun) -> None:
     """Erase each root row's dependants, then the row (or pseudonymise it if the law keeps
-    records pointing at it)."""
+    records pointing at it).
+
+    `roots` carries the rule's expiry condition, and it is asked again before each model of
+    dependants and, with the row locked, right before the row itself: a campaign someone
+    touched (or that received a reply) while its old events were going is kept from there on."""
     model = plan.root
     size = batch_size()
     for pk in list(roots.values_list("pk", flat=True)):
+        still_expired = True
         for child, lookup in plan.children:
+            if not roots.filter(pk=pk).exists():
+                still_expired = False
+                break
             run.cascaded += delete_in_batches(child._default_manager.filter(**{lookup: pk}), size)
+        if not still_expired:
+            logger.info("purge %s: %s %s has new activity, kept", rule.key, model.__name__, pk)
+            continue
         kept = any(
             protected._default_manager.filter(**{lookup: pk}).exists()
             for protected, lookup in plan.protected
         )
         with transaction.atomic():
+            list(model._default_manager.select_for_update().filter(pk=pk).values_list("pk"))
+            if not roots.filter(pk=pk).exists():
+                logger.info("purge %s: %s %s has new activity, kept", rule.key, model.__name__, pk)
+                continue
             if kept:
                 values = _redact_values(rule, pk)
                 if any(f.name == "erased_at" for f in model._meta.get_fields()):

@@ -239,6 +239,14 @@ RULES: tuple[Rule, ...] = (
         date_field="created_at",
     ),
     Rule(
+        key="notification_digests",
+        model="accounts.NotificationDigest",
+        data=_("The days your optional daily digest was sent (so it never goes twice)"),
+        counts_from=_("the digest"),
+        period=Period(months=3),
+        date_field="sent_at",
+    ),
+    Rule(
         key="sessions",
         model="sessions.Session",
         data=_("Sign-in sessions"),

@@ -7,6 +7,7 @@ import io
 from dataclasses import dataclass, field
 
 from django.db import transaction
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
 from accounts.models import Workspace
@@ -80,7 +81,11 @@ def read_rows(data: bytes) -> list[tuple[int, dict[str, str]]]:
                 "Line %(line)s cannot be read as CSV (%(error)s). Cells may hold at most "
                 "%(limit)s characters; a line break inside a cell needs the cell in quotes."
             )
-            % {"line": reader.line_num + 1, "error": exc, "limit": f"{MAX_CELL:,}"}
+            % {
+                "line": reader.line_num + 1,
+                "error": exc,
+                "limit": number_format(MAX_CELL, force_grouping=True),
+            }
         ) from exc
 
 

@@ -38,6 +38,7 @@ class MailboxForm(forms.ModelForm):
 
     class Meta:
         model = Mailbox
+        labels = {"provider": _("Provider")}
         fields = [
             "provider",
             "from_name",

@@ -140,7 +140,7 @@ class Mailbox(models.Model):
 
     class Meta:
         ordering = ["email"]
-        verbose_name_plural = "mailboxes"
+        verbose_name_plural = _("mailboxes")
         constraints = [
             models.UniqueConstraint(fields=["workspace", "email"], name="mailbox_unique_email"),
             models.CheckConstraint(

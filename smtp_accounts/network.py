@@ -19,27 +19,30 @@ class HostNotAllowed(Exception):
     """The host resolves to an address users may not make the server connect to."""
 
 
-def resolve(host: str, port: int) -> list[str]:
+def resolve(host: str, port: int, *, nameservers: list[str] | None = None) -> list[str]:
     """All addresses of `host` (raises socket.gaierror when it does not resolve), from the
-    system's resolver, or from MAILBOX_DNS_NAMESERVERS when the operator names some."""
+    system's resolver, or from `nameservers` when given (default: MAILBOX_DNS_NAMESERVERS, for
+    the mail servers users name; webhooks pass DNS_NAMESERVERS)."""
     host = host.strip()
     try:
         return [str(ipaddress.ip_address(host.strip("[]")))]
     except ValueError:
         pass
-    if settings.MAILBOX_DNS_NAMESERVERS:
-        return _resolve_with_nameservers(host)
+    if nameservers is None:
+        nameservers = settings.MAILBOX_DNS_NAMESERVERS
+    if nameservers:
+        return _resolve_with_nameservers(host, nameservers)
     infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     return list(dict.fromkeys(info[4][0] for info in infos))
 
 
-def _resolve_with_nameservers(host: str) -> list[str]:
+def _resolve_with_nameservers(host: str, nameservers: list[str]) -> list[str]:
     import dns.exception
     import dns.resolver
 
     from core.dns import make_resolver
 
-    resolver = make_resolver(settings.MAILBOX_DNS_NAMESERVERS)
+    resolver = make_resolver(nameservers)
     addresses: list[str] = []
     for rdtype in ("A", "AAAA"):
         try:
@@ -102,7 +105,7 @@ def guard(host: str, addresses: list[str]) -> None:
             )
 
 
-def resolve_checked(host: str, port: int) -> list[str]:
+def resolve_checked(host: str, port: int, *, nameservers: list[str] | None = None) -> list[str]:
     """THE entry point for any connection to a host a user chose (mail servers, webhook URLs,
     OAuth endpoints): resolve the name once, check every address it has, and return them.
     Connect to one of the returned addresses — never to the name again, which could resolve
@@ -110,12 +113,12 @@ def resolve_checked(host: str, port: int) -> list[str]:
     certificate check) and to the protocol (e.g. the HTTP Host header).
 
     Raises HostNotAllowed (a message fit to show the user) when the name does not resolve or
-    any of its addresses is not public and not allow-listed."""
+    any of its addresses is not public and not allow-listed. `nameservers`: as for `resolve`."""
     host = (host or "").strip()
     if not host:
         raise HostNotAllowed(_("No host is set."))
     try:
-        addresses = resolve(host, port)
+        addresses = resolve(host, port, nameservers=nameservers)
     except (OSError, UnicodeError) as exc:
         raise HostNotAllowed(_("The host %(host)s could not be found.") % {"host": host}) from exc
     guard(host, addresses)

@@ -137,7 +137,7 @@ PRESETS: dict[str, Preset] = {
         ),
         Preset(
             "custom",
-            "Other (custom server)",
+            _("Other (custom server)"),
             "",
             587,
             "starttls",

@@ -85,8 +85,8 @@ class MailboxShredder(Shredder):
         from smtp_accounts.oauth.tokens import oauth_disconnect
 
         connected = Mailbox.objects.for_workspace(workspace).filter(oauth_token__isnull=False)
-        for mailbox in connected:
-            oauth_disconnect(mailbox=mailbox)
+        for mailbox in connected:  # the provider is called once the closing has committed
+            oauth_disconnect(mailbox=mailbox, revoke_after_commit=True)
         Mailbox.objects.for_workspace(workspace).update(
             smtp_password="",
             imap_password="",

@@ -17,6 +17,7 @@ from collections.abc import Sequence
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from smtp_accounts.models import Mailbox
 
@@ -40,7 +41,7 @@ def assign_mailboxes(
     weights = [(m, weight(m, today)) for m in mailboxes]
     weights = [(m, w) for m, w in weights if w > 0]
     if not weights:
-        raise NoMailboxAvailable("No active mailbox can take new leads.")
+        raise NoMailboxAvailable(gettext("No active mailbox can take new leads."))
     total = sum(w for _, w in weights)
     current = [0.0] * len(weights)
     chosen = []

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import logging
 from collections.abc import Iterable
 
@@ -11,7 +12,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.services import notify, notify_managers_by_email
+from accounts.models import NotificationKind
+from accounts.services import notify
 from smtp_accounts.connection import CheckResult, check_imap, check_smtp
 from smtp_accounts.models import DkimKey, Mailbox
 from smtp_accounts.presets import basic_auth_disabled
@@ -96,6 +98,12 @@ def mailbox_batch_done(*, mailbox: Mailbox, results: list[SendResult]) -> None:
         )
 
 
+def mailbox_pause_key(mailbox: Mailbox, reason: str) -> str:
+    """One notice per mailbox, reason and day, however many batches hit the failure."""
+    digest = hashlib.sha256(reason.encode()).hexdigest()[:12]
+    return f"mailbox_paused:{mailbox.pk}:{timezone.now():%Y-%m-%d}:{digest}"
+
+
 def mailbox_paused_by_error(*, mailbox: Mailbox, reason: str, reading: bool = False) -> None:
     """Pause one mailbox after a mailbox-level failure and tell the workspace (app + email).
     `reading`: the failure was reading its replies (IMAP), not sending."""
@@ -106,8 +114,10 @@ def mailbox_paused_by_error(*, mailbox: Mailbox, reason: str, reading: bool = Fa
     title = _("Mailbox %(email)s was paused") % {"email": mailbox.email}
     body = _paused_body(mailbox, reason, reading=reading)
     url = reverse("mailbox_detail", args=[mailbox.pk])
-    notify(workspace=mailbox.workspace, title=title, body=body, url=url, level="error")
-    notify_managers_by_email(workspace=mailbox.workspace, title=title, body=body, url=url)
+    notify(
+        workspace=mailbox.workspace, title=title, body=body, url=url, level="error",
+        kind=NotificationKind.PAUSED, key=mailbox_pause_key(mailbox, reason),
+    )  # fmt: skip
 
 
 def _oauth_grant_recheck(mailbox: Mailbox) -> None:

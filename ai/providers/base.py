@@ -13,6 +13,8 @@ import json
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 
+from django.utils.translation import gettext as _
+
 # The abuse categories a verdict may name (the issue's list), with a plain explanation each.
 CATEGORIES = {
     "phishing": "asks for passwords or logins, or leads to a page that imitates a login",
@@ -194,7 +196,9 @@ class RemoteProvider(Provider):
         data = completion.data
         label, confidence = data.get("label"), data.get("confidence")
         if label not in labels or not isinstance(confidence, int | float):
-            raise ProviderError("The reply label answer does not fit its schema.", kind="malformed")
+            raise ProviderError(
+                _("The reply label answer does not fit its schema."), kind="malformed"
+            )
         verdict = ReplyVerdict(
             label=label,
             confidence=min(max(float(confidence), 0.0), 1.0),
@@ -217,7 +221,7 @@ class RemoteProvider(Provider):
             or not isinstance(categories, list)
             or any(c not in CATEGORIES for c in categories)
         ):
-            raise ProviderError("The content verdict does not fit its schema.", kind="malformed")
+            raise ProviderError(_("The content verdict does not fit its schema."), kind="malformed")
         verdict = ContentVerdict(
             blocked=blocked,
             categories=tuple(dict.fromkeys(categories)),
@@ -244,18 +248,18 @@ class RemoteProvider(Provider):
             or not isinstance(body, str)
             or not body.strip()
         ):
-            raise ProviderError("The written copy does not fit its schema.", kind="malformed")
+            raise ProviderError(_("The written copy does not fit its schema."), kind="malformed")
         return self._answer(Copy(subjects=[s.strip() for s in subjects], body=body), completion)
 
 
 def parse_json_object(text: str | None) -> dict:
     """The model's text as a JSON object, or a 'malformed' ProviderError."""
     if not text:
-        raise ProviderError("The answer was empty.", kind="malformed")
+        raise ProviderError(_("The answer was empty."), kind="malformed")
     try:
         data = json.loads(text)
     except ValueError as exc:
-        raise ProviderError("The answer was not valid JSON.", kind="malformed") from exc
+        raise ProviderError(_("The answer was not valid JSON."), kind="malformed") from exc
     if not isinstance(data, dict):
-        raise ProviderError("The answer was not a JSON object.", kind="malformed")
+        raise ProviderError(_("The answer was not a JSON object."), kind="malformed")
     return data

@@ -10,6 +10,7 @@ from __future__ import annotations
 import httpx
 import httpx2
 from django.conf import settings
+from django.utils.translation import gettext as _
 from google import genai
 from google.genai import errors as genai_errors
 from google.genai import types
@@ -49,26 +50,28 @@ class GeminiProvider(RemoteProvider):
         try:
             return fn(**kwargs)
         except (httpx.TimeoutException, httpx2.TimeoutException) as exc:
-            raise ProviderError("Gemini did not answer in time.", kind="timeout") from exc
+            raise ProviderError(_("Gemini did not answer in time."), kind="timeout") from exc
         except (httpx.TransportError, httpx2.TransportError) as exc:
-            raise ProviderError("Gemini could not be reached.", kind="network") from exc
+            raise ProviderError(_("Gemini could not be reached."), kind="network") from exc
         except genai_errors.ServerError as exc:
             raise ProviderError(
-                f"Gemini failed ({exc.code}).", kind="server", retry_after=_retry_after(exc)
+                _("Gemini failed (%(code)s).") % {"code": exc.code},
+                kind="server",
+                retry_after=_retry_after(exc),
             ) from exc
         except genai_errors.ClientError as exc:
             if exc.code == 429:
                 raise ProviderError(
-                    "Gemini is rate limiting the platform key.",
+                    _("Gemini is rate limiting the platform key."),
                     kind="rate_limited",
                     retry_after=_retry_after(exc),
                 ) from exc
             if exc.code in (401, 403):
-                raise ProviderError("Gemini refused the API key.", kind="auth") from exc
-            raise ProviderError(f"Gemini refused the request ({exc.code}).",
+                raise ProviderError(_("Gemini refused the API key."), kind="auth") from exc
+            raise ProviderError(_("Gemini refused the request (%(code)s).") % {"code": exc.code},
                                 kind="bad_request") from exc  # fmt: skip
         except (ValueError, genai_errors.APIError) as exc:
-            raise ProviderError("Gemini's answer was malformed.", kind="malformed") from exc
+            raise ProviderError(_("Gemini's answer was malformed."), kind="malformed") from exc
 
     def complete(self, *, system: str, user: str, schema_name: str, schema: dict) -> Completion:
         response = self._call(
@@ -84,16 +87,16 @@ class GeminiProvider(RemoteProvider):
         )
         feedback = getattr(response, "prompt_feedback", None)
         if feedback is not None and feedback.block_reason:
-            raise ProviderError("Gemini refused the prompt.", kind="refused")
+            raise ProviderError(_("Gemini refused the prompt."), kind="refused")
         candidates = response.candidates or []
         if not candidates:
-            raise ProviderError("Gemini's answer had no candidates.", kind="malformed")
+            raise ProviderError(_("Gemini's answer had no candidates."), kind="malformed")
         reason = candidates[0].finish_reason
         reason = getattr(reason, "value", reason) or "STOP"
         if reason in ("SAFETY", "PROHIBITED_CONTENT", "BLOCKLIST", "SPII", "RECITATION"):
-            raise ProviderError("Gemini refused to answer.", kind="refused")
+            raise ProviderError(_("Gemini refused to answer."), kind="refused")
         if reason == "MAX_TOKENS":
-            raise ProviderError("The answer was cut off.", kind="malformed")
+            raise ProviderError(_("The answer was cut off."), kind="malformed")
         parts = (candidates[0].content.parts if candidates[0].content else None) or []
         text = "".join(part.text or "" for part in parts)
         usage = response.usage_metadata

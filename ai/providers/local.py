@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import re
 
+from django.utils.translation import gettext as _
+
 from ai import content_rules
 from ai.labels import ReplyLabel as Label
 from ai.labels import fold as _fold
@@ -317,7 +319,9 @@ class LocalProvider(Provider):
 
     def generate_copy(self, *, brief: str, previous: list[str] | None = None) -> Answer:
         raise ProviderError(
-            "Writing needs an AI provider: ask the operator for the built-in one, or add your "
-            "own OpenAI key in Settings → AI.",
+            _(
+                "Writing needs an AI provider: ask the operator for the built-in one, or add your "
+                "own OpenAI key in Settings → AI."
+            ),
             kind="unavailable",
         )

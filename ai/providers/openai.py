@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import openai
 from django.conf import settings
+from django.utils.translation import gettext as _
 
 from ai.providers.base import Completion, ProviderError, RemoteProvider, parse_json_object
 
@@ -41,30 +42,30 @@ class OpenAIProvider(RemoteProvider):
         try:
             return fn(*args, **kwargs)
         except openai.APITimeoutError as exc:
-            raise ProviderError("OpenAI did not answer in time.", kind="timeout") from exc
+            raise ProviderError(_("OpenAI did not answer in time."), kind="timeout") from exc
         except openai.APIConnectionError as exc:
-            raise ProviderError("OpenAI could not be reached.", kind="network") from exc
+            raise ProviderError(_("OpenAI could not be reached."), kind="network") from exc
         except openai.RateLimitError as exc:
             raise ProviderError(
-                "OpenAI is rate limiting this key.",
+                _("OpenAI is rate limiting this key."),
                 kind="rate_limited",
                 retry_after=_retry_after(exc.response),
             ) from exc
         except (openai.AuthenticationError, openai.PermissionDeniedError) as exc:
-            raise ProviderError("OpenAI refused the API key.", kind="auth") from exc
+            raise ProviderError(_("OpenAI refused the API key."), kind="auth") from exc
         except openai.NotFoundError as exc:
-            raise ProviderError("OpenAI does not know this model.", kind="bad_request") from exc
+            raise ProviderError(_("OpenAI does not know this model."), kind="bad_request") from exc
         except openai.InternalServerError as exc:
             raise ProviderError(
-                f"OpenAI failed ({exc.status_code}).",
+                _("OpenAI failed (%(code)s).") % {"code": exc.status_code},
                 kind="server",
                 retry_after=_retry_after(exc.response),
             ) from exc
         except openai.APIStatusError as exc:
-            raise ProviderError(f"OpenAI refused the request ({exc.status_code}).",
-                                kind="bad_request") from exc  # fmt: skip
+            message = _("OpenAI refused the request (%(code)s).") % {"code": exc.status_code}
+            raise ProviderError(message, kind="bad_request") from exc
         except openai.APIResponseValidationError as exc:
-            raise ProviderError("OpenAI's answer was malformed.", kind="malformed") from exc
+            raise ProviderError(_("OpenAI's answer was malformed."), kind="malformed") from exc
 
     def complete(self, *, system: str, user: str, schema_name: str, schema: dict) -> Completion:
         response = self._call(
@@ -78,14 +79,14 @@ class OpenAIProvider(RemoteProvider):
             temperature=0.2,
         )
         if not getattr(response, "choices", None):
-            raise ProviderError("OpenAI's answer had no choices.", kind="malformed")
+            raise ProviderError(_("OpenAI's answer had no choices."), kind="malformed")
         choice = response.choices[0]
         if getattr(choice.message, "refusal", None):
-            raise ProviderError("The model refused to answer.", kind="refused")
+            raise ProviderError(_("The model refused to answer."), kind="refused")
         if choice.finish_reason == "content_filter":
-            raise ProviderError("OpenAI's own filter stopped the answer.", kind="refused")
+            raise ProviderError(_("OpenAI's own filter stopped the answer."), kind="refused")
         if choice.finish_reason == "length":
-            raise ProviderError("The answer was cut off.", kind="malformed")
+            raise ProviderError(_("The answer was cut off."), kind="malformed")
         usage = response.usage
         return Completion(
             data=parse_json_object(choice.message.content),

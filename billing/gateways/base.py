@@ -6,6 +6,8 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 
+from django.utils.translation import gettext as _
+
 
 class GatewayError(Exception):
     """The gateway could not be reached or refused the request (the message is safe to show)."""
@@ -61,4 +63,6 @@ class Gateway(ABC):
 
     def refund(self, payment, amount: int) -> str:
         """Ask the gateway to refund `amount`; the ledger moves when its callback confirms."""
-        raise GatewayError(f"{self.label} refunds are made in its own dashboard.")
+        raise GatewayError(
+            _("%(gateway)s refunds are made in its own dashboard.") % {"gateway": self.label}
+        )

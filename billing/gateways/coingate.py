@@ -9,6 +9,8 @@ from decimal import Decimal, InvalidOperation
 
 import httpx
 from django.conf import settings
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from billing.gateways.base import Callback, CallbackRefused, Checkout, Gateway, GatewayError
 
@@ -38,7 +40,7 @@ def _minor(amount) -> int:
 
 class CoinGateGateway(Gateway):
     name = "coingate"
-    label = "Crypto (CoinGate)"
+    label = gettext_lazy("Crypto (CoinGate)")
 
     def enabled(self) -> bool:
         return bool(settings.COINGATE_API_KEY)
@@ -56,7 +58,7 @@ class CoinGateGateway(Gateway):
             "price_amount": f"{Decimal(payment.amount) / 100:.2f}",
             "price_currency": payment.currency,
             "receive_currency": settings.COINGATE_RECEIVE_CURRENCY,
-            "title": "Postigo balance top-up",
+            "title": _("Postigo balance top-up"),
             "callback_url": callback_url,
             "cancel_url": cancel_url,
             "success_url": success_url,
@@ -66,9 +68,11 @@ class CoinGateGateway(Gateway):
             with self._http() as http:
                 response = http.post("/v2/orders", data=data)
         except httpx.HTTPError as exc:
-            raise GatewayError("CoinGate could not be reached; try again.") from exc
+            raise GatewayError(_("CoinGate could not be reached; try again.")) from exc
         if response.status_code >= 300:
-            raise GatewayError(f"CoinGate refused the order ({response.status_code}).")
+            raise GatewayError(
+                _("CoinGate refused the order (%(code)s).") % {"code": response.status_code}
+            )
         order = response.json()
         return Checkout(external_id=str(order["id"]), url=order["payment_url"])
 
@@ -89,7 +93,7 @@ class CoinGateGateway(Gateway):
             with self._http() as http:
                 response = http.get(f"/v2/orders/{external}")
         except httpx.HTTPError as exc:
-            raise GatewayError("CoinGate could not be reached to confirm the order.") from exc
+            raise GatewayError(_("CoinGate could not be reached to confirm the order.")) from exc
         if response.status_code != 200:
             raise CallbackRefused(f"CoinGate does not confirm the order ({response.status_code})")
         order = response.json()

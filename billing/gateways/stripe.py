@@ -7,6 +7,8 @@ import json
 
 import stripe
 from django.conf import settings
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from billing.gateways.base import Callback, CallbackRefused, Checkout, Gateway, GatewayError
 
@@ -22,7 +24,7 @@ def _client() -> stripe.StripeClient:
 
 class StripeGateway(Gateway):
     name = "stripe"
-    label = "Card (Stripe)"
+    label = gettext_lazy("Card (Stripe)")
 
     def enabled(self) -> bool:
         return bool(settings.STRIPE_SECRET_KEY and settings.STRIPE_WEBHOOK_SECRET)
@@ -36,7 +38,7 @@ class StripeGateway(Gateway):
                     "price_data": {
                         "currency": payment.currency.lower(),
                         "unit_amount": payment.amount,
-                        "product_data": {"name": "Postigo balance top-up"},
+                        "product_data": {"name": _("Postigo balance top-up")},
                     },
                 }
             ],
@@ -50,7 +52,9 @@ class StripeGateway(Gateway):
                 params=params, options={"idempotency_key": f"topup-{payment.public_id}"}
             )
         except stripe.StripeError as exc:
-            raise GatewayError(f"Stripe refused the payment: {exc.user_message or exc}") from exc
+            raise GatewayError(
+                _("Stripe refused the payment: %(reason)s") % {"reason": exc.user_message or exc}
+            ) from exc
         return Checkout(external_id=session.id, url=session.url)
 
     def verify_callback(self, *, body: bytes, headers, query) -> Callback:
@@ -94,7 +98,9 @@ class StripeGateway(Gateway):
                 params={"payment_intent": payment.charge_ref, "amount": amount}
             )
         except stripe.StripeError as exc:
-            raise GatewayError(f"Stripe refused the refund: {exc.user_message or exc}") from exc
+            raise GatewayError(
+                _("Stripe refused the refund: %(reason)s") % {"reason": exc.user_message or exc}
+            ) from exc
         return refund.id
 
 

@@ -28,6 +28,30 @@ from campaigns.authoring.templating import TemplateError, parse
 from campaigns.models import Campaign, Step
 from core.tenancy import get_for_workspace_or_404
 
+# The writer's prompt names tones, lengths and languages in English (ai/writer.py); a user reads
+# them in their own language.
+TONE_LABELS = {
+    "friendly": gettext_lazy("friendly"),
+    "formal": gettext_lazy("formal"),
+    "direct": gettext_lazy("direct"),
+    "playful": gettext_lazy("playful"),
+}
+LENGTH_LABELS = {
+    "short": gettext_lazy("short"),
+    "medium": gettext_lazy("medium"),
+    "long": gettext_lazy("long"),
+}
+LANGUAGE_LABELS = {
+    "English": gettext_lazy("English"),
+    "German": gettext_lazy("German"),
+    "French": gettext_lazy("French"),
+    "Spanish": gettext_lazy("Spanish"),
+    "Italian": gettext_lazy("Italian"),
+    "Dutch": gettext_lazy("Dutch"),
+    "Polish": gettext_lazy("Polish"),
+    "Portuguese": gettext_lazy("Portuguese"),
+}
+
 
 class BriefForm(forms.Form):
     offer = forms.CharField(
@@ -37,15 +61,22 @@ class BriefForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 2}),
     )
     audience = forms.CharField(label=gettext_lazy("To whom"), max_length=200, required=False)
-    tone = forms.ChoiceField(label=gettext_lazy("Tone"), choices=[(t, t) for t in TONES])
-    length = forms.ChoiceField(label=gettext_lazy("Length"), choices=[(k, k) for k in LENGTHS])
+    tone = forms.ChoiceField(
+        label=gettext_lazy("Tone"), choices=[(t, TONE_LABELS.get(t, t)) for t in TONES]
+    )
+    length = forms.ChoiceField(
+        label=gettext_lazy("Length"), choices=[(k, LENGTH_LABELS.get(k, k)) for k in LENGTHS]
+    )
     language = forms.ChoiceField(
-        label=gettext_lazy("Language"), choices=[(lang, lang) for lang in LANGUAGES]
+        label=gettext_lazy("Language"),
+        choices=[(lang, LANGUAGE_LABELS.get(lang, lang)) for lang in LANGUAGES],
     )
     call_to_action = forms.CharField(
-        label=gettext_lazy("Call to action"), max_length=200, initial="a 15-minute call"
+        label=gettext_lazy("Call to action"),
+        max_length=200,
+        initial=gettext_lazy("a 15-minute call"),
     )
-    step = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    step = forms.IntegerField(label=gettext_lazy("Step"), widget=forms.HiddenInput, required=False)
 
 
 def body_html(text: str) -> str:

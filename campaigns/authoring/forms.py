@@ -13,6 +13,23 @@ from campaigns.models import WEEKDAYS, Campaign, LeadList, Step
 
 class CampaignNameForm(forms.Form):
     name = forms.CharField(label=_("Campaign name"), max_length=120)
+    start_from = forms.ChoiceField(label=_("Start from"), required=False)
+
+    def __init__(self, *args, workspace=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        from campaigns.authoring.starters import STARTERS
+        from campaigns.models import SequenceTemplate
+
+        own = [
+            (f"template:{t.pk}", t.name)
+            for t in SequenceTemplate.objects.for_workspace(workspace).only("pk", "name")
+        ] if workspace is not None else []  # fmt: skip
+        starters = [(f"starter:{slug}", s["name"]) for slug, s in STARTERS.items()]
+        self.fields["start_from"].choices = [
+            ("", _("Blank")),
+            *([(_("Your templates"), own)] if own else []),
+            (_("Starter templates"), starters),
+        ]
 
 
 class CampaignLeadsForm(forms.ModelForm):
@@ -20,6 +37,7 @@ class CampaignLeadsForm(forms.ModelForm):
         model = Campaign
         fields = ["name", "lead_lists"]
         widgets = {"lead_lists": forms.CheckboxSelectMultiple}
+        labels = {"lead_lists": _("Lead lists")}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -99,6 +117,7 @@ class CampaignMailboxesForm(forms.ModelForm):
         model = Campaign
         fields = ["mailboxes"]
         widgets = {"mailboxes": forms.CheckboxSelectMultiple}
+        labels = {"mailboxes": _("Mailboxes")}
 
     def __init__(self, *args, **kwargs):
         from smtp_accounts.models import Mailbox

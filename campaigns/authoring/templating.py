@@ -29,6 +29,9 @@ from dataclasses import dataclass
 from functools import lru_cache
 from hashlib import blake2b
 
+from django.utils.formats import number_format
+from django.utils.translation import gettext as _
+
 MAX_LENGTH = 200_000
 MAX_DEPTH = 25
 ESCAPABLE = "{}<>|\\"
@@ -132,7 +135,7 @@ class _Parser:
                     nodes.append(group[0])
                     i = group[1]
             elif c == "}":
-                raise self.error("“}” closes nothing. Write \\} for a literal brace.", i)
+                raise self.error(_("“}” closes nothing. Write \\} for a literal brace."), i)
             else:  # ">" or "|" outside a group of their own: plain text
                 text.append(c)
                 i += 1
@@ -144,7 +147,10 @@ class _Parser:
         if depth > MAX_DEPTH:
             if close == ">":  # too deep to be anyone's spintax: these `<` are text
                 raise _NotSpintax
-            raise self.error(f"Spintax is nested more than {MAX_DEPTH} levels deep.", start)
+            raise self.error(
+                _("Spintax is nested more than %(depth)d levels deep.") % {"depth": MAX_DEPTH},
+                start,
+            )
         angle = close == ">"
         options = []
         i = start + 1
@@ -155,7 +161,7 @@ class _Parser:
                 if angle:
                     raise _NotSpintax
                 raise self.error(
-                    "This “{” is never closed: add “}”, or write \\{ for a literal brace.", start
+                    _("This “{” is never closed: add “}”, or write \\{ for a literal brace."), start
                 )
             if self.s[i] == "|":
                 i += 1
@@ -166,8 +172,10 @@ class _Parser:
             if angle:
                 raise _NotSpintax
             raise self.error(
-                "A spintax group needs at least two options separated by “|”. "
-                "Write \\{ and \\} for literal braces.",
+                _(
+                    "A spintax group needs at least two options separated by “|”. "
+                    "Write \\{ and \\} for literal braces."
+                ),
                 start,
             )
         return Spin(tuple(options)), i
@@ -186,21 +194,24 @@ class _Parser:
         body = self.s[start + 2 : end] if end >= 0 else ""
         if end < 0 or any(mark in body for mark in ("{{", "\n", "<", ">")):
             # A "}}" further on belongs to something else: say where this one went unclosed.
-            raise self.error("This merge field is never closed: add “}}”.", start)
+            raise self.error(_("This merge field is never closed: add “}}”."), start)
         name, bar, fallback = body.partition("|")
         name = name.strip().lower()
         line, column = self.position(start)
         if not name:
-            raise TemplateError("This merge field has no name, e.g. {{first_name}}.", line, column)
+            raise TemplateError(
+                _("This merge field has no name, e.g. {{first_name}}."), line, column
+            )
         if not _NAME.match(name):
             raise TemplateError(
-                f"“{name[:40]}” is not a field name: use letters, digits and _ (e.g. first_name).",
+                _("“%(name)s” is not a field name: use letters, digits and _ (e.g. first_name).")
+                % {"name": name[:40]},
                 line,
                 column,
             )
         if "{" in fallback:
             raise TemplateError(
-                "A fallback is plain text on one line; it cannot hold spintax or merge fields.",
+                _("A fallback is plain text on one line; it cannot hold spintax or merge fields."),
                 line,
                 column,
             )
@@ -263,7 +274,10 @@ class Template:
 def parse(source: str) -> Template:
     """Parse a template; raises TemplateError with the line and column of the first problem."""
     if len(source) > MAX_LENGTH:
-        raise TemplateError(f"The template is longer than {MAX_LENGTH:,} characters.", 1, 1)
+        limit = number_format(MAX_LENGTH, force_grouping=True)
+        raise TemplateError(
+            _("The template is longer than %(limit)s characters.") % {"limit": limit}, 1, 1
+        )
     return _parse_cached(source)
 
 

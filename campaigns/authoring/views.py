@@ -10,6 +10,7 @@ from django.db.models import Count
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.permissions import Action, allowed_to
@@ -25,6 +26,7 @@ from campaigns.authoring.forms import (
     StepForm,
     VariantForm,
 )
+from campaigns.authoring.sequence_templates import campaign_create_started_from
 from campaigns.authoring.templating import TemplateError
 from campaigns.models import STANDARD_FIELDS, Campaign, Lead, Step, Variant
 from campaigns.sending.launch import (
@@ -35,11 +37,11 @@ from core.tenancy import as_id, get_for_workspace_or_404
 from smtp_accounts.models import Mailbox
 
 WIZARD = [
-    ("campaign_leads", _("Leads")),
-    ("campaign_sequence", _("Sequence")),
-    ("campaign_schedule", _("Schedule")),
-    ("campaign_mailboxes", _("Mailboxes")),
-    ("campaign_review", _("Review")),
+    ("campaign_leads", gettext_lazy("Leads")),
+    ("campaign_sequence", gettext_lazy("Sequence")),
+    ("campaign_schedule", gettext_lazy("Schedule")),
+    ("campaign_mailboxes", gettext_lazy("Mailboxes")),
+    ("campaign_review", gettext_lazy("Review")),
 ]
 
 
@@ -65,12 +67,18 @@ def _next(current: str) -> str:
 @require_http_methods(["GET", "POST"])
 @allowed_to(Action.CAMPAIGN_EDIT)
 def campaign_list(request):
-    form = CampaignNameForm(request.POST or None)
+    form = CampaignNameForm(request.POST or None, workspace=request.workspace)
     if request.method == "POST" and form.is_valid():
-        campaign = authoring.campaign_create(
-            workspace=request.workspace, name=form.cleaned_data["name"]
-        )
-        return redirect("campaign_leads", pk=campaign.pk)
+        try:
+            campaign = campaign_create_started_from(
+                workspace=request.workspace,
+                name=form.cleaned_data["name"],
+                start_from=form.cleaned_data["start_from"],
+            )
+        except authoring.AuthoringError as exc:
+            form.add_error("start_from", str(exc))
+        else:
+            return redirect("campaign_leads", pk=campaign.pk)
     campaigns = (
         Campaign.objects.for_workspace(request.workspace)
         .exclude(status=Campaign.Status.ARCHIVED)

@@ -172,6 +172,9 @@ def mail_receive(
         if reply.label == Reply.Label.UNSUBSCRIBE:  # "remove me" in words: as good as the link
             recipient_unsubscribe(message=message)
     replies_refine_later(workspace=mailbox.workspace, replies=[reply for reply, _m in new])
+    from campaigns.notices import replies_notify_interested
+
+    replies_notify_interested(replies=[reply for reply, _message in new])
     return kinds
 
 

@@ -23,11 +23,12 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.services import notify, notify_managers_by_email
+from accounts.models import NotificationKind
+from accounts.services import notify
 from campaigns.inbox.failure_kinds import FIXES, Cause, cause_label
 from campaigns.models import Reply
 from smtp_accounts.models import Mailbox
-from smtp_accounts.services import mailbox_pause
+from smtp_accounts.services import mailbox_pause, mailbox_pause_key
 
 PAUSE_AT = 3
 WINDOW = datetime.timedelta(hours=24)
@@ -94,5 +95,7 @@ def _pause(mailbox: Mailbox, refusals: list[Reply], url: str) -> None:
         + " "
         + _("Your leads were not suppressed. Resume the mailbox once this is fixed.")
     )
-    notify(workspace=mailbox.workspace, title=title, body=body, url=url, level="error")
-    notify_managers_by_email(workspace=mailbox.workspace, title=title, body=body, url=url)
+    notify(
+        workspace=mailbox.workspace, title=title, body=body, url=url, level="error",
+        kind=NotificationKind.PAUSED, key=mailbox_pause_key(mailbox, reason),
+    )  # fmt: skip

@@ -14,6 +14,7 @@ from ai.classifier import reply_refine
 from ai.services import has_remote_provider
 from api import events as webhook_events
 from campaigns.authoring.rendering import build_mime, lead_values, signature
+from campaigns.leads.suppression import is_suppressed
 from campaigns.leads.unsubscribe import recipient_unsubscribe
 from campaigns.models import OutboundMessage, Reply, SentReply
 from core.db import search_words
@@ -171,6 +172,11 @@ def reply_refine_label(*, reply_id: int) -> bool:
         )  # fmt: skip
         if updated and verdict.label == Reply.Label.UNSUBSCRIBE and reply.label != verdict.label:
             recipient_unsubscribe(message=reply.message)
+        if updated and verdict.label == Reply.Label.INTERESTED:
+            from campaigns.notices import reply_notify_interested
+
+            reply.label = verdict.label
+            reply_notify_interested(reply=reply)
     return bool(updated)
 
 
@@ -195,6 +201,14 @@ def reply_answer(*, reply: Reply, subject: str, body: str, user) -> SentReply:
             _("This workspace is suspended (or has no active owner): nothing can be sent.")
         )
     to = reply.from_address or message.recipient
+    if is_suppressed(mailbox.workspace, to):  # DESIGN §5.2: never mail the suppressed
+        raise AnswerError(
+            _(
+                "%(to)s is on the suppression list (unsubscribed, bounced or blocked): "
+                "nothing was sent."
+            )
+            % {"to": to}
+        )
     subject = " ".join(subject.split())[:300] or answer_subject(reply)  # one line, always
     answering = reply.header_message_id or message.message_id
     references = " ".join(filter(None, [message.references, message.message_id, answering]))

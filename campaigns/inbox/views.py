@@ -14,6 +14,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.permissions import Action, allowed_to
+from ai.classifier import label_choices
 from campaigns.inbox import services as inbox
 from campaigns.models import Campaign, Reply
 from smtp_accounts.models import Mailbox
@@ -23,21 +24,33 @@ PAGE_SIZE = 50
 
 class InboxFilterForm(forms.Form):
     label = forms.ChoiceField(
+        label=_("Label"),
         required=False,
         choices=[("", _("All labels")), (inbox.UNLABELLED, _("To label")), *Reply.Label.choices],
-    )
+    )  # and the workspace's own labels, added in __init__
     campaign = forms.ModelChoiceField(
-        queryset=Campaign.objects.none(), required=False, empty_label=_("All campaigns")
+        label=_("Campaign"),
+        queryset=Campaign.objects.none(),
+        required=False,
+        empty_label=_("All campaigns"),
     )
     mailbox = forms.ModelChoiceField(
-        queryset=Mailbox.objects.none(), required=False, empty_label=_("All mailboxes")
+        label=_("Mailbox"),
+        queryset=Mailbox.objects.none(),
+        required=False,
+        empty_label=_("All mailboxes"),
     )
     unread = forms.BooleanField(required=False, label=_("Unread only"))
-    q = forms.CharField(required=False, max_length=200, strip=True)
+    q = forms.CharField(label=_("Search"), required=False, max_length=200, strip=True)
 
     def __init__(self, *args, workspace, **kwargs):
         super().__init__(*args, **kwargs)
         self.workspace = workspace
+        self.fields["label"].choices = [
+            ("", _("All labels")),
+            (inbox.UNLABELLED, _("To label")),
+            *label_choices(workspace),
+        ]
         self.fields["campaign"].queryset = Campaign.objects.for_workspace(workspace)
         self.fields["mailbox"].queryset = Mailbox.objects.for_workspace(workspace)
 
@@ -65,7 +78,14 @@ class InboxFilterForm(forms.Form):
 
 
 class LabelForm(forms.Form):
-    label = forms.ChoiceField(choices=Reply.Label.choices)
+    """A person's label for a reply: a built-in one or one of the workspace's own. Only the
+    built-in "unsubscribe" has an effect (campaigns/inbox/services.py `reply_relabel`)."""
+
+    label = forms.ChoiceField(label=_("Label"), choices=())
+
+    def __init__(self, *args, workspace, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["label"].choices = label_choices(workspace)
 
 
 class AnswerForm(forms.Form):
@@ -88,7 +108,7 @@ def inbox_list(request):
     counts = inbox.inbox_counts(request.workspace)
     labels = [
         (value, name, counts["labels"].get(value, {}))
-        for value, name in [(inbox.UNLABELLED, _("To label")), *Reply.Label.choices]
+        for value, name in [(inbox.UNLABELLED, _("To label")), *label_choices(request.workspace)]
     ]
     return render(
         request,
@@ -144,7 +164,7 @@ def inbox_thread(request, pk: int):
             "reply": reply,
             "thread": inbox.reply_thread(reply),
             "next_unread": inbox.next_unread(request.workspace, reply),
-            "label_form": LabelForm(initial={"label": reply.label}),
+            "label_form": LabelForm(initial={"label": reply.label}, workspace=request.workspace),
             "answer_form": AnswerForm(initial={"subject": inbox.answer_subject(reply)}),
         },
     )
@@ -178,7 +198,7 @@ def inbox_answer(request, pk: int):
 @allowed_to(Action.INBOX_TRIAGE)
 def inbox_label(request, pk: int):
     reply = _reply(request, pk)
-    form = LabelForm(request.POST)
+    form = LabelForm(request.POST, workspace=request.workspace)
     if form.is_valid():
         if inbox.reply_relabel(reply=reply, label=form.cleaned_data["label"]):
             messages.success(

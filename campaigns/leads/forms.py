@@ -31,7 +31,10 @@ class LeadFilterForm(forms.Form):
         required=False, choices=[("", _("Any status")), *Lead.Status.choices], label=_("Status")
     )
     list = forms.ModelChoiceField(
-        queryset=LeadList.objects.none(), required=False, empty_label=_("All lists")
+        label=_("List"),
+        queryset=LeadList.objects.none(),
+        required=False,
+        empty_label=_("All lists"),
     )
 
     def __init__(self, *args, workspace, **kwargs):
@@ -47,6 +50,7 @@ class LeadForm(forms.ModelForm):
     class Meta:
         model = Lead
         fields = [*STANDARD_FIELDS, "status"]
+        labels = {"status": _("Status")}
 
     def __init__(self, *args, workspace, **kwargs):
         super().__init__(*args, **kwargs)

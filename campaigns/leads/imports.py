@@ -183,6 +183,9 @@ def lead_import_run(*, lead_import_id: int) -> None:
     LeadImport.objects.filter(pk=imp.pk).update(
         status=LeadImport.Status.DONE, finished_at=timezone.now(), data=b""
     )
+    from campaigns.notices import lead_import_notify_finished
+
+    lead_import_notify_finished(lead_import=imp)
 
 
 def _email_cell(run: _Run, cells: list[str]) -> str:

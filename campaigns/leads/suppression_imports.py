@@ -14,6 +14,7 @@ from itertools import islice
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
 from campaigns.leads import csv_reader
@@ -55,7 +56,7 @@ def _entries(data: bytes) -> tuple[list[str], list[dict]]:
     if len(rows) > MAX_FILE_ROWS:
         raise csv_reader.CsvFileError(
             _("The file has more than %(n)s rows; split it and import the parts.")
-            % {"n": f"{MAX_FILE_ROWS:,}"}
+            % {"n": number_format(MAX_FILE_ROWS, force_grouping=True)}
         )
     entries, problems, seen = [], [], set()
     for number, cells in rows:

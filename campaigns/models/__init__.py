@@ -24,6 +24,7 @@ from campaigns.models.sending import (
     TrackingHit,
 )
 from campaigns.models.stats import METRICS, CampaignStat
+from campaigns.models.templates import SequenceTemplate
 
 __all__ = [
     "DEFAULT_FOOTER",
@@ -36,6 +37,7 @@ __all__ = [
     "Enrollment",
     "Event",
     "OutboundMessage",
+    "SequenceTemplate",
     "StopReason",
     "TrackedLink",
     "TrackingHit",

@@ -6,20 +6,14 @@ from django.db import models
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
+from ai.labels import ReplyLabel
 from campaigns.authoring.content import received_html
 from campaigns.models.sending import OutboundMessage
 from core.tenancy import WorkspaceManager
 
 
 class Reply(models.Model):
-    class Label(models.TextChoices):
-        INTERESTED = "interested", _("Interested")
-        NOT_INTERESTED = "not_interested", _("Not interested")
-        NEUTRAL = "neutral", _("Neutral")
-        OUT_OF_OFFICE = "out_of_office", _("Out of office")
-        AUTO_REPLY = "auto_reply", _("Auto-reply")
-        UNSUBSCRIBE = "unsubscribe", _("Unsubscribe")
-        BOUNCE = "bounce", _("Bounce")
+    Label = ReplyLabel  # the seven built in, declared once in ai/labels.py
 
     class Failure(models.TextChoices):
         RECIPIENT = "recipient", _("The recipient's address")

@@ -17,16 +17,19 @@ from __future__ import annotations
 from django.dispatch import receiver
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from api import events as webhook_events
 from billing import prices
 from billing.services import account_for, emails_left, send_charge
 from billing.signals import balance_exhausted, balance_restored
 from campaigns.models import Campaign, Enrollment, OutboundMessage
+from campaigns.notices import campaign_notify_paused
 from campaigns.sending.problems import Problem
 
-# Stored as the campaign's paused_reason: what tells a balance pause from the others.
-OUT_OF_BALANCE = "Out of balance: top up to resume sending."
+# Stored as the campaign's paused_reason: what tells a balance pause from the others. Stored in
+# English (the key); pages show it with {% translate campaign.paused_reason %}.
+OUT_OF_BALANCE = gettext_noop("Out of balance: top up to resume sending.")
 IN_FLIGHT = (OutboundMessage.State.QUEUED, OutboundMessage.State.SENDING)
 
 
@@ -113,6 +116,16 @@ def _move(workspace_id: int, before: str, after: str, reason: str) -> int:
         webhook_events.campaign_status_changed(
             campaign, before=before, reason=f"balance: {OUT_OF_BALANCE}" if reason else "balance"
         )
+        if after == Campaign.Status.PAUSED:
+            campaign_notify_paused(
+                campaign=campaign,
+                guard="balance",
+                title=_("Campaign %(name)s was paused: out of balance") % {"name": campaign.name},
+                body=_(
+                    "The workspace's balance is used up, so nothing more is sent. Top up on the "
+                    "Billing page: the campaigns the balance paused resume on their own."
+                ),
+            )
     return len(campaigns)
 
 

@@ -19,14 +19,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from django.db import transaction
 from django.db.models import F, Sum
-from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from accounts.services import notify, notify_managers_by_email
 from api import events as webhook_events
 from campaigns.models import Campaign, CampaignStat
+from campaigns.notices import campaign_notify_paused
 
 MIN_ATTEMPTS = 50
 
@@ -110,10 +108,5 @@ def _tell(campaign: Campaign, reason: str) -> None:
         "provider. Look at the bounced leads, clean the list, then resume: the count starts "
         "again from there."
     ) % {"reason": reason}
-    url = reverse("campaign_report", args=[campaign.pk])
-    notify(workspace=campaign.workspace, title=title, body=body, url=url, level="error")
-    transaction.on_commit(  # mail leaves only if the pause is kept
-        lambda: notify_managers_by_email(
-            workspace=campaign.workspace, title=title, body=body, url=url
-        )
-    )
+    # In the app and, for those who want it, by email once the pause is committed.
+    campaign_notify_paused(campaign=campaign, guard="bounces", title=title, body=body)

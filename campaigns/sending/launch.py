@@ -13,6 +13,7 @@ import zoneinfo
 from dataclasses import dataclass, field
 
 from django.db import transaction
+from django.db.models import Exists, OuterRef
 from django.dispatch import receiver
 from django.urls import reverse
 from django.utils import timezone
@@ -130,8 +131,9 @@ def launch_problems(campaign: Campaign) -> list[Problem]:
 
     # Content review and the workspace's standing (ai)
     if campaign.held_at:
-        problems.append(Problem(campaign.paused_reason or _("Held for review."),
-                                url("campaign_sequence")))  # fmt: skip
+        # paused_reason may be a stored English msgid (billing_gate, content_gate): translate it.
+        held = _(campaign.paused_reason) if campaign.paused_reason else _("Held for review.")
+        problems.append(Problem(held, url("campaign_sequence")))
     if not campaign.workspace.may_send():
         problems.append(Problem(_("This workspace may not send: it is suspended, or its owner's "
                                   "account is deactivated."), ""))  # fmt: skip
@@ -310,18 +312,25 @@ def campaign_stop(*, campaign: Campaign) -> None:
 
 
 def campaign_add_leads(*, campaign: Campaign, lead_ids: list[int]) -> tuple[int, int]:
-    """Put leads into the campaign's first list (a list named for the campaign when it has
-    none) and, if it is running, enroll them at once (as the Review page's "enroll new leads").
-    Returns (added to the list, enrolled now)."""
+    """Put leads into a list of the campaign's own — its first list that no other campaign
+    uses, or a new one named for the campaign — and, if it is running, enroll them at once (as
+    the Review page's "enroll new leads"). A list shared with another campaign is never grown
+    this way: the leads would reach that campaign too. Returns (added to the list, enrolled
+    now)."""
     ids = set(lead_ids)
     leads = list(Lead.objects.for_workspace(campaign.workspace).filter(pk__in=ids))
     if len(leads) != len(ids):
         raise LeadError(_("No such lead in this workspace."), field="lead_ids", code="not_found")
     with transaction.atomic():
-        lead_list = campaign.lead_lists.order_by("pk").first()
+        shared = (
+            Campaign.lead_lists.through.objects.filter(leadlist_id=OuterRef("pk"))
+            .exclude(campaign_id=campaign.pk)
+            .values("pk")
+        )
+        lead_list = campaign.lead_lists.exclude(Exists(shared)).order_by("pk").first()
         if lead_list is None:
-            lead_list, _created = LeadList.objects.get_or_create(
-                workspace=campaign.workspace, name=f"{campaign.name} ({campaign.pk})"[:120]
+            lead_list = LeadList.objects.create(
+                workspace=campaign.workspace, name=_free_list_name(campaign)
             )
             campaign.lead_lists.add(lead_list)
         before = LeadMembership.objects.filter(lead_list=lead_list, lead__in=leads).count()
@@ -333,6 +342,21 @@ def campaign_add_leads(*, campaign: Campaign, lead_ids: list[int]) -> tuple[int,
         campaign_enroll(campaign=campaign) if campaign.status == Campaign.Status.RUNNING else 0
     )
     return len(leads) - before, enrolled
+
+
+def _free_list_name(campaign: Campaign) -> str:
+    """'<campaign> (<id>)', numbered on when the workspace already has a list of that name."""
+    base = f"{campaign.name[:100]} ({campaign.pk})"
+    taken = set(
+        LeadList.objects.for_workspace(campaign.workspace)
+        .filter(name__startswith=base)
+        .values_list("name", flat=True)
+    )
+    name, number = base, 1
+    while name in taken:
+        number += 1
+        name = f"{base} {number}"
+    return name
 
 
 @receiver(ai_signals.content_released)

@@ -147,35 +147,51 @@ def oauth_grant_store(*, mailbox: Mailbox, provider: Provider, subject: str, tok
     )
 
 
-def oauth_disconnect(*, mailbox: Mailbox) -> bool:
+def oauth_disconnect(*, mailbox: Mailbox, revoke_after_commit: bool = False) -> bool:
     """Revoke the grant at the provider when it can (Google; Microsoft has no revocation
-    endpoint) and delete the tokens at once, whatever the provider said. True when revoked."""
+    endpoint) and delete the tokens at once, whatever the provider said. True when revoked.
+
+    Inside a larger transaction (closing a workspace), pass `revoke_after_commit`: the tokens
+    are deleted with that transaction and the provider is called once it has committed, so no
+    HTTP call holds the transaction's locks open (and nothing is revoked if it rolls back).
+    Returns False then: the answer is not known yet."""
     provider = provider_config(mailbox.oauth_provider)
     grant = OAuthToken.objects.filter(mailbox_id=mailbox.pk).first()
-    done = False
+    token = ""
     if grant is not None and provider.can_revoke:
-        try:
-            # Revoking the refresh token ends the whole grant (RFC 7009; Google's revoke).
-            response = oauth_client(provider).revoke_token(
-                provider.revoke_url,
-                token=grant.refresh_token or grant.access_token,
-                token_type_hint="refresh_token" if grant.refresh_token else "access_token",
-                timeout=timeout(),
-            )
-            done = response.status_code == 200
-        except requests.RequestException as exc:
-            logger.warning(
-                "Mailbox %s: %s unreachable to revoke: %s",
-                mailbox.pk,
-                provider.label,
-                type(exc).__name__,
-            )
+        token, hint = (
+            (grant.refresh_token, "refresh_token")
+            if grant.refresh_token
+            else (grant.access_token, "access_token")
+        )
     _forget(
         mailbox.pk,
         _("Disconnected from %(provider)s: reconnect to sign in again.")
         % {"provider": provider.label},
     )
-    return done
+    if not token:
+        return False
+    if revoke_after_commit:
+        transaction.on_commit(lambda: _revoke(provider, token, hint, mailbox.pk))
+        return False
+    return _revoke(provider, token, hint, mailbox.pk)
+
+
+def _revoke(provider, token: str, hint: str, mailbox_id: int) -> bool:
+    """Revoking the refresh token ends the whole grant (RFC 7009; Google's revoke)."""
+    try:
+        response = oauth_client(provider).revoke_token(
+            provider.revoke_url, token=token, token_type_hint=hint, timeout=timeout()
+        )
+    except requests.RequestException as exc:
+        logger.warning(
+            "Mailbox %s: %s unreachable to revoke: %s",
+            mailbox_id,
+            provider.label,
+            type(exc).__name__,
+        )
+        return False
+    return response.status_code == 200
 
 
 def _forget(mailbox_id: int, why: str) -> None:

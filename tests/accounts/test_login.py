@@ -9,8 +9,9 @@ from tests.conftest import PASSWORD, enable_two_factor, totp_now
 pytestmark = pytest.mark.django_db
 
 
-def login(client, email, password=PASSWORD):
-    return client.post(reverse("account_login"), {"login": email, "password": password})
+def login(client, email, password=PASSWORD, ip="127.0.0.1"):
+    data = {"login": email, "password": password}
+    return client.post(reverse("account_login"), data, REMOTE_ADDR=ip)
 
 
 def test_it_signs_in_without_two_factor(client, alice):
@@ -38,6 +39,30 @@ def test_failed_logins_are_rate_limited(client, alice):
     response = login(client, "alice@example.com")  # even the right password waits now
     assert "Too many failed login attempts" in response.content.decode()
     assert client.get(reverse("dashboard")).status_code == 302
+
+
+def test_a_strangers_failures_elsewhere_do_not_lock_the_owner_out(client, alice):
+    for _ in range(10):
+        login(client, "alice@example.com", "wrong-password", ip="203.0.113.9")
+    assert "Too many" in login(client, "alice@example.com", ip="203.0.113.9").content.decode()
+    assert login(client, "alice@example.com").status_code == 302  # alice, from her address
+
+
+def test_one_address_guessing_many_accounts_is_throttled(client, alice, settings):
+    settings.LOGIN_RATE_LIMITS = ((5, 300), (8, 900))
+    for n in range(8):
+        login(client, f"someone{n}@example.com", "guess", ip="203.0.113.9")
+    response = login(client, "alice@example.com", ip="203.0.113.9")
+    assert "Too many failed login attempts" in response.content.decode()
+
+
+def test_a_password_reset_lets_the_owner_back_in(client, alice):
+    from allauth.account.signals import password_reset
+
+    for _ in range(5):
+        login(client, "alice@example.com", "wrong-password")
+    password_reset.send(sender=type(alice), request=None, user=alice)
+    assert login(client, "alice@example.com").status_code == 302
 
 
 def test_two_factor_users_must_enter_a_code(client, alice):

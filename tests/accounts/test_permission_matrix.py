@@ -200,7 +200,7 @@ def _views(resolver=None):
 PERSONAL_OR_PUBLIC = {
     "settings_profile", "settings_theme", "two_factor_setup", "two_factor_disable",
     "backup_codes_regenerate", "two_factor_login", "workspace_new", "workspace_switch",
-    "invitation_accept_view", "notification_read", "membership_role",
+    "invitation_accept_view", "notification_read", "settings_notifications", "membership_role",
     "membership_remove_view", "unsubscribe_page", "track_open", "track_click",
 }  # fmt: skip
 

@@ -103,3 +103,37 @@ def test_campaigns_are_listed_with_their_numbers(api):
     api.post("campaigns", {"name": "Q1"})
     [row] = api.get("campaigns").json()["data"]
     assert row["numbers"]["sent"] == 0 and row["name"] == "Q1"
+
+
+def test_leads_added_to_a_campaign_never_grow_a_list_another_campaign_uses(api, workspace_a):
+    from campaigns.authoring.services import campaign_create
+    from campaigns.models import Lead, LeadList, LeadMembership
+
+    shared = LeadList.objects.create(workspace=workspace_a, name="Shared")
+    first = campaign_create(workspace=workspace_a, name="First")
+    other = campaign_create(workspace=workspace_a, name="Other")
+    first.lead_lists.add(shared)
+    other.lead_lists.add(shared)
+    lead = Lead.objects.create(workspace=workspace_a, email="new@lead.example")
+
+    response = api.post(f"campaigns/{first.pk}/leads", {"lead_ids": [lead.pk]})
+
+    assert response.status_code == 200
+    assert not LeadMembership.objects.filter(lead_list=shared, lead=lead).exists()
+    own = first.lead_lists.exclude(pk=shared.pk).get()
+    assert LeadMembership.objects.filter(lead_list=own, lead=lead).exists()
+    assert not other.lead_lists.filter(pk=own.pk).exists()
+
+
+def test_later_additions_go_to_the_same_list_of_the_campaigns_own(api, workspace_a):
+    from campaigns.authoring.services import campaign_create
+    from campaigns.models import Lead, LeadList
+
+    campaign = campaign_create(workspace=workspace_a, name="Solo")
+    LeadList.objects.create(workspace=workspace_a, name=f"Solo ({campaign.pk})")  # name taken
+    leads = [Lead.objects.create(workspace=workspace_a, email=f"l{i}@x.example") for i in range(2)]
+    for lead in leads:
+        assert api.post(f"campaigns/{campaign.pk}/leads", {"lead_ids": [lead.pk]}).json()
+    own = campaign.lead_lists.get()
+    assert own.name == f"Solo ({campaign.pk}) 2"
+    assert own.leads.count() == 2

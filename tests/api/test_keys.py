@@ -111,3 +111,42 @@ def test_the_limit_resets_in_the_next_minute(settings, api):
         assert api.get("leads").status_code == 429
     with time_machine.travel(datetime.datetime(2026, 12, 6, 12, 1, 0, tzinfo=datetime.UTC)):
         assert api.get("leads").status_code == 200
+
+
+def test_a_key_stops_working_when_its_creator_leaves_the_workspace(dave, alice, workspace_a):
+    from accounts.models import Membership
+    from accounts.services import membership_remove
+
+    key, secret = make_key(workspace_a, dave)
+    assert ApiClient(secret).get("leads").status_code == 200
+    owner = Membership.objects.get(workspace=workspace_a, user=alice)
+    membership_remove(membership=Membership.objects.get(user=dave), by=owner)
+    assert ApiClient(secret).get("leads").status_code == 401
+    key.refresh_from_db()
+    assert key.state == "revoked"
+    assert AuditLog.objects.filter(action=AuditLog.Action.API_KEY_REVOKED).count() == 1
+
+
+def test_a_key_stops_working_when_its_creator_is_deactivated(dave, workspace_a):
+    key, secret = make_key(workspace_a, dave)
+    dave.is_active = False
+    dave.save(update_fields=["is_active"])
+    assert ApiClient(secret).get("leads").status_code == 401
+
+
+def test_a_write_key_only_reads_once_its_creator_is_made_a_viewer(dave, workspace_a):
+    from accounts.models import Membership
+
+    key, secret = make_key(workspace_a, dave)
+    Membership.objects.filter(user=dave).update(role=Membership.Role.VIEWER)
+    assert ApiClient(secret).get("lists").status_code == 200
+    response = ApiClient(secret).post("lists", {"name": "Prospects"})
+    assert response.status_code == 403
+    Membership.objects.filter(user=dave).update(role=Membership.Role.ADMIN)
+    assert ApiClient(secret).post("lists", {"name": "Prospects"}).status_code == 201
+
+
+def test_a_key_whose_creator_was_deleted_is_refused(dave, workspace_a):
+    key, secret = make_key(workspace_a, dave)
+    dave.delete()
+    assert ApiClient(secret).get("leads").status_code == 401

@@ -100,14 +100,17 @@ def test_confirm_keeps_the_content_blocked_and_tells_the_user_why(
     assert campaign.held_at is not None
     snapshot.refresh_from_db()
     assert snapshot.status == "confirmed"
-    note = Notification.objects.get(user=alice)
+    note = Notification.objects.get(user=alice, title__contains="stays blocked")
     assert "Imitates a bank login." in note.body
     assert mail.outbox[-1].to == [alice.email] and "stays blocked" in mail.outbox[-1].subject
 
 
 def test_a_merge_value_holding_a_phishing_link_is_caught_at_send(workspace_a, mailbox,
                                                                   smtp_server):  # fmt: skip
-    campaign = build(workspace_a, mailbox)
+    campaign = build(workspace_a, mailbox, steps=1)
+    for variant in campaign.steps.get().variants.all():
+        variant_save(variant=variant, subject="Hi {{first_name}}",
+                     body_html="<p>A note for {{company|your team}}</p>", weight=1)  # fmt: skip
     Lead.objects.filter(email="lead0@x.example").update(
         company="Verify your account now: http://185.22.14.7/login.php"
     )
@@ -124,6 +127,40 @@ def test_a_merge_value_holding_a_phishing_link_is_caught_at_send(workspace_a, ma
     assert campaign.held_at and campaign.status == "paused"
     assert "merge values (lead0@x.example)" in campaign.paused_reason
     assert BlockedSnapshot.objects.get().stage == "send"
+
+
+def test_a_value_the_message_does_not_show_does_not_hold_it(workspace_a, mailbox, smtp_server):
+    campaign = build(workspace_a, mailbox, steps=1)  # its templates name {{first_name}} only
+    Lead.objects.filter(email="lead0@x.example").update(
+        title="Verify your account now: http://185.22.14.7/login.php"
+    )
+    with time_machine.travel(START, tick=False):
+        campaign_launch(campaign=campaign)
+    run_until(START + datetime.timedelta(hours=1, minutes=1))
+    assert "lead0@x.example" in {r.rcpt_tos[0] for r in smtp_server.received}
+    assert b"185.22.14.7" not in b"".join(r.data for r in smtp_server.received)
+    campaign.refresh_from_db()
+    assert not campaign.held_at and not BlockedSnapshot.objects.exists()
+
+
+def test_leads_sharing_an_abusive_value_are_none_of_them_sent(workspace_a, mailbox, smtp_server):
+    campaign = build(workspace_a, mailbox, steps=1)
+    for variant in campaign.steps.get().variants.all():
+        variant_save(variant=variant, subject="Hi {{first_name}}",
+                     body_html="<p>About {{company}}</p>", weight=1)  # fmt: skip
+    Lead.objects.filter(email__in=["lead0@x.example", "lead1@x.example"]).update(
+        company="Enter your password at http://185.22.14.7/login.php"
+    )
+    Lead.objects.filter(email__in=["lead2@x.example", "lead3@x.example"]).update(company="Acme")
+    with time_machine.travel(START, tick=False):
+        campaign_launch(campaign=campaign)
+    run_until(START + datetime.timedelta(hours=1, minutes=1))
+    received = {r.rcpt_tos[0] for r in smtp_server.received}
+    assert not received & {"lead0@x.example", "lead1@x.example"}
+    held_back = ["lead0@x.example", "lead1@x.example"]
+    assert not OutboundMessage.objects.filter(recipient__in=held_back).exists()
+    campaign.refresh_from_db()
+    assert campaign.held_at and campaign.status == "paused"
 
 
 def test_a_suspended_workspace_claims_nothing(workspace_a, alice, mailbox, operator):

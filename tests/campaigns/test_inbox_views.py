@@ -212,3 +212,78 @@ def test_labelling_a_reply_unsubscribe_unsubscribes_the_lead(client, alice, repl
     ).content.decode()
     assert is_suppressed(workspace, "lead0@x.example")  # a label never lifts a suppression
     assert "Label saved." in back
+
+
+def test_the_relabel_form_offers_the_workspaces_own_labels(client, alice, replies):
+    from ai.models import CustomLabel
+
+    CustomLabel.objects.create(workspace=replies.workspace, name="referral",
+                               description="points us to a colleague")  # fmt: skip
+    client.force_login(alice)
+    reply = Reply.objects.get(kind="reply")
+    thread = client.get(reverse("inbox_thread", args=[reply.pk])).content.decode()
+    assert '<option value="referral"' in thread and '<option value="interested"' in thread
+    response = client.post(reverse("inbox_label", args=[reply.pk]), {"label": "referral"},
+                           follow=True)  # fmt: skip
+    assert "Label saved." in response.content.decode()
+    reply.refresh_from_db()
+    assert (reply.label, reply.labelled_by_user) == ("referral", True)
+    listed = client.get(reverse("inbox"), {"label": "referral"}).content.decode()
+    assert listed.count("inbox-row") == 1 and 'data-label="referral"' in listed
+
+
+def test_another_workspaces_labels_are_not_offered_nor_accepted(client, alice, replies,
+                                                                workspace_b):  # fmt: skip
+    from ai.models import CustomLabel
+
+    CustomLabel.objects.create(workspace=workspace_b, name="partner", description="theirs")
+    client.force_login(alice)
+    reply = Reply.objects.get(kind="reply")
+    thread = client.get(reverse("inbox_thread", args=[reply.pk])).content.decode()
+    assert 'value="partner"' not in thread
+    refused = client.post(reverse("inbox_label", args=[reply.pk]), {"label": "partner"},
+                          follow=True)  # fmt: skip
+    assert "Choose one of the labels." in refused.content.decode()
+    reply.refresh_from_db()
+    assert reply.label != "partner"
+
+
+def test_a_custom_label_has_no_effect_of_its_own(client, alice, replies):
+    """Only the built-in "unsubscribe" unsubscribes; leaving it for a custom label lifts nothing."""
+    from ai.models import CustomLabel
+    from campaigns.leads.suppression import is_suppressed
+
+    CustomLabel.objects.create(workspace=replies.workspace, name="later", description="not now")
+    client.force_login(alice)
+    reply = Reply.objects.get(kind="reply")
+    client.post(reverse("inbox_label", args=[reply.pk]), {"label": "later"})
+    assert not is_suppressed(replies.workspace, "lead0@x.example")
+    client.post(reverse("inbox_label", args=[reply.pk]), {"label": "unsubscribe"})
+    client.post(reverse("inbox_label", args=[reply.pk]), {"label": "later"})
+    assert is_suppressed(replies.workspace, "lead0@x.example")
+
+
+def test_an_answer_to_a_suppressed_address_is_refused(client, alice, replies, smtp_server):
+    from campaigns.leads.suppression import suppression_add
+    from campaigns.models import SentReply
+
+    suppression_add(workspace=replies.workspace, entry="lead0@x.example")
+    client.force_login(alice)
+    reply = Reply.objects.get(kind="reply")
+    before = len(smtp_server.received)
+    refused = client.post(
+        reverse("inbox_answer", args=[reply.pk]), {"subject": "Re: x", "body": "y"}, follow=True
+    )
+    assert "lead0@x.example is on the suppression list" in refused.content.decode()
+    assert len(smtp_server.received) == before and not SentReply.objects.exists()
+
+
+def test_a_suppressed_domain_refuses_the_answer_too(client, alice, replies, smtp_server):
+    from campaigns.leads.suppression import suppression_add
+
+    suppression_add(workspace=replies.workspace, entry="@x.example")
+    client.force_login(alice)
+    reply = Reply.objects.get(kind="reply")
+    before = len(smtp_server.received)
+    client.post(reverse("inbox_answer", args=[reply.pk]), {"subject": "Re: x", "body": "y"})
+    assert len(smtp_server.received) == before

@@ -118,3 +118,30 @@ def test_an_expired_campaign_goes_leaves_first_in_batches_never_all_at_once(work
     assert len(event_deletes) >= 3  # 251 events, 100 at a time
     assert not Campaign.objects.filter(pk=campaign.pk).exists()
     assert not Event.objects.exists()
+
+
+def test_a_campaign_touched_while_its_old_rows_are_going_is_kept(workspace_a, settings):
+    """Someone edits the campaign while the purge deletes its events (a pre_delete receiver is
+    the moment): the expiry is asked again before the next dependants and before the row."""
+    from django.db.models.signals import pre_delete
+
+    from campaigns.models import Campaign, Event, OutboundMessage
+    from tests.privacy.factories import make_campaign
+
+    settings.PRIVACY_PURGE_BATCH_SIZE = 100
+    old = timezone.now() - timezone.timedelta(days=800)
+    campaign = make_campaign(workspace_a, at=old)
+    Event.objects.bulk_create(
+        Event(message=campaign.message, kind="open", created_at=old) for _ in range(5)
+    )
+
+    def someone_edits_it(sender, **kwargs):
+        Campaign.objects.filter(pk=campaign.pk).update(updated_at=timezone.now())
+
+    pre_delete.connect(someone_edits_it, sender=Event, dispatch_uid="test.edit")
+    try:
+        call_command("purge_expired", rule=["campaigns"], stdout=io.StringIO())
+    finally:
+        pre_delete.disconnect(dispatch_uid="test.edit", sender=Event)
+    assert Campaign.objects.filter(pk=campaign.pk).exists()
+    assert OutboundMessage.objects.filter(pk=campaign.message.pk).exists()

@@ -13,7 +13,15 @@ from django.utils import timezone
 from hypothesis import given
 from hypothesis import strategies as st
 
-from accounts.models import AuditLog, Invitation, Membership, Notification, User, Workspace
+from accounts.models import (
+    AuditLog,
+    Invitation,
+    Membership,
+    Notification,
+    NotificationDigest,
+    User,
+    Workspace,
+)
 from campaigns.models import (
     Campaign,
     CampaignStat,
@@ -67,6 +75,12 @@ def seed_notification(ctx, at):
     return Notification.objects.create(
         workspace=ctx.workspace, user=ctx.user, title="A reply arrived", created_at=at
     )
+
+
+def seed_notification_digest(ctx, at):
+    taken = NotificationDigest.objects.filter(user=ctx.user).count()  # one row per day
+    day = datetime.date(2020, 1, 1) + datetime.timedelta(days=taken)
+    return NotificationDigest.objects.create(user=ctx.user, day=day, sent_at=at)
 
 
 def seed_session(ctx, at):
@@ -128,6 +142,7 @@ SIMPLE = {
     "webhook_events": seed_webhook_event,
     "audit_log": seed_audit,
     "notifications": seed_notification,
+    "notification_digests": seed_notification_digest,
     "sessions": seed_session,
     "invitations": seed_invitation,
     "blocked_snapshots": seed_blocked_snapshot,

@@ -106,13 +106,16 @@ def test_two_workers_refreshing_at_once_refresh_once(microsoft_oauth, connect_wi
 
 
 def test_a_revoked_grant_pauses_the_mailbox_deletes_its_tokens_and_tells_the_workspace(
-    google_oauth, connect_with, oauth_smtp_server, alice
+    google_oauth, connect_with, oauth_smtp_server, alice, django_capture_on_commit_callbacks
 ):
     mailbox = connect_with("google")
     google_oauth.revoke_account("sender@acme.example")
     expire_soon(mailbox, google_oauth)
     mail.outbox.clear()
-    [result] = mailbox_send_batch(mailbox=Mailbox.objects.get(pk=mailbox.pk), messages=outgoing(1))
+    with django_capture_on_commit_callbacks(execute=True):  # the email leaves on commit
+        [result] = mailbox_send_batch(
+            mailbox=Mailbox.objects.get(pk=mailbox.pk), messages=outgoing(1)
+        )
     assert result.outcome is Outcome.MAILBOX
     mailbox.refresh_from_db()
     assert mailbox.status == Mailbox.Status.PAUSED_BY_ERROR
@@ -309,10 +312,30 @@ def test_the_workspace_export_lists_the_oauth_mailbox_without_its_tokens(
 
 
 def test_closing_the_workspace_revokes_and_deletes_its_oauth_grants(
-    google_oauth, connect_with, workspace_a
+    google_oauth, connect_with, workspace_a, django_capture_on_commit_callbacks
 ):
     mailbox = connect_with("google")
-    MailboxShredder().workspace_closed(workspace=workspace_a)
+    with django_capture_on_commit_callbacks(execute=True):
+        MailboxShredder().workspace_closed(workspace=workspace_a)
+        assert google_oauth.revocations == 0  # never an HTTP call inside the transaction
     assert not OAuthToken.objects.filter(mailbox=mailbox).exists()
     assert google_oauth.revocations == 1
     assert Mailbox.objects.get(pk=mailbox.pk).status == Mailbox.Status.PAUSED_BY_USER
+
+
+def test_a_closing_that_rolls_back_revokes_nothing(
+    google_oauth, connect_with, workspace_a, django_capture_on_commit_callbacks
+):
+    from django.db import transaction
+
+    mailbox = connect_with("google")
+    with (
+        django_capture_on_commit_callbacks(execute=True) as callbacks,
+        pytest.raises(RuntimeError),
+        transaction.atomic(),
+    ):
+        MailboxShredder().workspace_closed(workspace=workspace_a)
+        raise RuntimeError("the closing failed after the shredder ran")
+    assert callbacks == []
+    assert OAuthToken.objects.filter(mailbox=mailbox).exists()
+    assert google_oauth.revocations == 0

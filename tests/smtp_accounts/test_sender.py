@@ -95,7 +95,7 @@ def test_a_disconnect_mid_data_is_temporary_and_sending_goes_on(mailbox, smtp_se
 
 
 def test_an_auth_failure_pauses_exactly_that_mailbox_and_notifies(
-    mailbox, smtp_server, workspace_a, alice
+    mailbox, smtp_server, workspace_a, alice, django_capture_on_commit_callbacks
 ):
     other = make_mailbox(
         workspace_a,
@@ -107,7 +107,8 @@ def test_an_auth_failure_pauses_exactly_that_mailbox_and_notifies(
     )
     mailbox.smtp_password = "changed-by-someone"
     mailbox.save()
-    results = mailbox_send_batch(mailbox=mailbox, messages=outgoing(3))
+    with django_capture_on_commit_callbacks(execute=True):  # the email leaves on commit
+        results = mailbox_send_batch(mailbox=mailbox, messages=outgoing(3))
     # The batch stops at the first mailbox-level failure: one attempt, one log line.
     assert outcomes(results) == [Outcome.MAILBOX]
     assert results[0].code == 535
