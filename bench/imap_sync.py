@@ -206,6 +206,7 @@ def bare_fetch(server, *, parse: bool = False) -> tuple[float, int]:
 
 def ours(mailbox, n: int, *, about_campaign: int) -> tuple[float, float]:
     import campaigns.inbox.receive as inbound
+    import campaigns.inbox.sync as inbox_sync
     from campaigns.models import Reply
 
     replies_before = Reply.objects.count()
@@ -224,7 +225,7 @@ def ours(mailbox, n: int, *, about_campaign: int) -> tuple[float, float]:
     read = 0
     started = time.perf_counter()
     while read < n:
-        done = inbound.mailbox_inbox_sync(mailbox_id=mailbox.pk)
+        done = inbox_sync.mailbox_inbox_sync(mailbox_id=mailbox.pk)
         if done is None or not done.read:
             break
         read += done.read

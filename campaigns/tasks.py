@@ -3,8 +3,8 @@
 from celery import shared_task
 
 from campaigns import lifecycle
-from campaigns.inbox import receive
 from campaigns.inbox import services as inbox_services
+from campaigns.inbox import sync as inbox_sync
 from campaigns.leads import imports
 from campaigns.sending import delivery, dispatch
 from campaigns.tracking import flush
@@ -44,13 +44,19 @@ def flush_tracking() -> int:
 
 @shared_task(name="campaigns.tasks.sync_inboxes", ignore_result=True)
 def sync_inboxes() -> None:
-    for mailbox_id in receive.mailboxes_to_sync():
-        sync_inbox.delay(mailbox_id)
+    for mailbox_ids in inbox_sync.inbox_sync_tick():
+        queue = inbox_sync.inbox_queue(mailbox_ids[0])  # a batch is of one shard
+        sync_inbox_batch.apply_async((mailbox_ids,), queue=queue)
+
+
+@shared_task(name="campaigns.tasks.sync_inbox_batch", ignore_result=True)
+def sync_inbox_batch(mailbox_ids: list[int]) -> None:
+    inbox_sync.mailboxes_inbox_sync(mailbox_ids=mailbox_ids)
 
 
 @shared_task(name="campaigns.tasks.sync_inbox", ignore_result=True)
 def sync_inbox(mailbox_id: int) -> None:
-    receive.mailbox_inbox_sync(mailbox_id=mailbox_id)
+    inbox_sync.mailboxes_inbox_sync(mailbox_ids=[mailbox_id])
 
 
 @shared_task(name="campaigns.tasks.refine_reply_label", ignore_result=True)

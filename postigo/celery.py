@@ -10,6 +10,9 @@ from kombu import Queue
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "postigo.settings")
 
+# As settings.INBOX_SYNC_TICK_SECONDS (read here before Django is set up).
+INBOX_SYNC_TICK = int(os.environ.get("INBOX_SYNC_TICK_SECONDS") or 15)
+
 app = Celery("postigo")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.conf.update(
@@ -20,6 +23,7 @@ app.conf.update(
     task_routes={
         "campaigns.tasks.send_*": {"queue": "send"},
         "campaigns.tasks.sync_inbox": {"queue": "inbox"},
+        "campaigns.tasks.sync_inbox_batch": {"queue": "inbox"},
     },
     # A task is acknowledged only after it ran; one task at a time per worker process.
     # Redelivery after a crash is safe because every task is idempotent (DESIGN §5.8).
@@ -58,8 +62,11 @@ app.conf.update(
             "schedule": 5.0,
         },
         "read-replies-and-bounces": {
+            # Each tick queues its slice of the mailboxes, so each is read once per
+            # INBOX_SYNC_CYCLE_SECONDS (smtp_accounts/imap_cycle.py); a late tick is dropped.
             "task": "campaigns.tasks.sync_inboxes",
-            "schedule": 120.0,
+            "schedule": float(INBOX_SYNC_TICK),
+            "options": {"expires": INBOX_SYNC_TICK - 1.0},
         },
         "recover-interrupted-sends": {
             "task": "campaigns.tasks.recover_interrupted_sends",

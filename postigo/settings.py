@@ -459,6 +459,17 @@ MAILBOX_ALLOW_PLAINTEXT = envbool("MAILBOX_ALLOW_PLAINTEXT", DEBUG)
 # Extra CA bundle for verifying mail servers' certificates (e.g. a private CA).
 MAILBOX_TLS_CA_FILE = env("MAILBOX_TLS_CA_FILE")
 MAILBOX_CONNECT_TIMEOUT = envint("MAILBOX_CONNECT_TIMEOUT", 15)
+# Reading inboxes (docs/DEPLOY.md, "Reading 10,000 inboxes"): signed-in IMAP connections kept per
+# worker process between reads (0 = none), and how long one may sit idle before it is not reused.
+IMAP_POOL_SIZE = envint("IMAP_POOL_SIZE", 500)
+IMAP_POOL_IDLE_SECONDS = envint("IMAP_POOL_IDLE_SECONDS", 600)
+# Every mailbox is read once per cycle; beat starts a slice of them every tick, by mailbox id,
+# in tasks of up to INBOX_SYNC_BATCH mailboxes.
+INBOX_SYNC_CYCLE_SECONDS = envint("INBOX_SYNC_CYCLE_SECONDS", 120)
+INBOX_SYNC_TICK_SECONDS = envint("INBOX_SYNC_TICK_SECONDS", 15)
+INBOX_SYNC_BATCH = envint("INBOX_SYNC_BATCH", 25)
+# > 1: mailboxes' reads go to queues inbox.0 … inbox.<n-1> by mailbox, one inbox worker each.
+INBOX_SYNC_SHARDS = envint("INBOX_SYNC_SHARDS", 1)
 
 # --- Mailboxes connected with OAuth (smtp_accounts/oauth, docs/OAUTH.md) ------------------------
 # A provider's "Connect with …" button shows only when its client id and secret are set.

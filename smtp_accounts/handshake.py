@@ -206,14 +206,18 @@ def smtp_authenticate(client: smtplib.SMTP, login: Credentials) -> None:
 
 
 def imap_open(
-    mailbox: Mailbox, *, timeout: float, on_stage: Callable[[str], None] = _nothing
+    mailbox: Mailbox,
+    *,
+    timeout: float,
+    on_stage: Callable[[str], None] = _nothing,
+    login: Credentials | None = None,
 ) -> imapclient.IMAPClient:
     """A signed-in IMAP client, connected to the address the SSRF guard checked (the name is
-    resolved once, here). Raises HostRefused, CredentialsUnavailable, imapclient's errors,
-    ssl.SSLError, OSError."""
+    resolved once, here). `login`: the mailbox's `credentials` when the caller has them already.
+    Raises HostRefused, CredentialsUnavailable, imapclient's errors, ssl.SSLError, OSError."""
     security = mailbox.imap_security
     addresses = checked_addresses(mailbox.imap_host, mailbox.imap_port, security)
-    login = credentials(mailbox, "imap")
+    login = login or credentials(mailbox, "imap")
     client = network.PinnedIMAPClient(
         addresses[0],
         mailbox.imap_host,

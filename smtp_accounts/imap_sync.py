@@ -15,6 +15,9 @@ after each header batch, so a crash re-reads at most one — handlers are idempo
 says how many messages it could not handle (logged and skipped: one bad mail never blocks a
 mailbox). A run stops, per folder, after MAX_WHOLE_PER_RUN messages read whole or
 MAX_HEADERS_PER_RUN in all; the next run goes on from the checkpoint.
+
+The connection comes from the worker's pool (`imap_pool.py`): a mailbox read every cycle by the
+same process signs in once, not every cycle; a failed read closes its connection.
 """
 
 from __future__ import annotations
@@ -26,14 +29,14 @@ from dataclasses import dataclass
 
 import imapclient
 import imapclient.imapclient
-from django.conf import settings
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from imapclient.exceptions import IMAPClientError, LoginError
 
 from smtp_accounts.connection import imap_error_text
-from smtp_accounts.handshake import CredentialsUnavailable, HostRefused, Stage, imap_open
+from smtp_accounts.handshake import CredentialsUnavailable, HostRefused, Stage
+from smtp_accounts.imap_pool import POOL, session_close
 from smtp_accounts.models import ImapFolderState, Mailbox
 
 logger = logging.getLogger(__name__)
@@ -92,7 +95,7 @@ def mailbox_sync(
     every message looked at, whole or not."""
     result = SyncResult()
     try:
-        client = imap_open(mailbox, timeout=settings.MAILBOX_CONNECT_TIMEOUT)
+        session = POOL.take(mailbox)
     except CredentialsUnavailable as exc:  # revoked: pause; provider outage: try next run
         raise SyncError(exc.message, auth=not exc.temporary) from exc
     except HostRefused as exc:  # a password entered for another server: pause, as a refusal
@@ -106,16 +109,18 @@ def mailbox_sync(
     except (IMAPClientError, OSError) as exc:
         raise SyncError(_failure(mailbox, exc)) from exc
     try:
-        for folder in _folders(client):
+        if session.folders is None:
+            session.folders = _folders(session.client)
+        for folder in session.folders:
             reader = (_header_item(judged_on), wanted, handle)
-            _sync_folder(client, mailbox, folder, reader, since, result)
+            _sync_folder(session.client, mailbox, folder, reader, since, result)
     except (IMAPClientError, OSError) as exc:
+        session_close(session)
         raise SyncError(_failure(mailbox, exc)) from exc
-    finally:
-        try:
-            client.logout()
-        except (IMAPClientError, OSError):
-            client.shutdown()
+    except BaseException:
+        session_close(session)
+        raise
+    POOL.give_back(mailbox.pk, session)
     return result
 
 
@@ -150,9 +155,16 @@ def _sync_folder(
     since: datetime.datetime,
     result: SyncResult,
 ) -> None:
+    status = client.folder_status(folder, [b"UIDNEXT", b"UIDVALIDITY"])
+    uidnext = int(status.get(b"UIDNEXT", 0))
+    state, _created = ImapFolderState.objects.get_or_create(mailbox=mailbox, folder=folder)
+    if uidnext and (state.uidvalidity, state.uidnext) == (
+        int(status.get(b"UIDVALIDITY", 0)),
+        uidnext,
+    ):
+        return  # nothing arrived since a read went through the whole folder
     info = client.select_folder(folder, readonly=True)
     validity = int(info.get(b"UIDVALIDITY", 0))
-    state, _created = ImapFolderState.objects.get_or_create(mailbox=mailbox, folder=folder)
     if state.uidvalidity != validity:  # new folder, or its UIDs were reassigned
         state.uidvalidity, state.last_uid = validity, 0
         state.save(update_fields=["uidvalidity", "last_uid"])
@@ -161,8 +173,8 @@ def _sync_folder(
     else:
         criteria = ["SINCE", (since - FIRST_SYNC_BEFORE).date()]
     # "n:*" always includes the highest UID, even when it is below n.
-    uids = sorted(uid for uid in client.search(criteria) if uid > state.last_uid)
-    uids = uids[:MAX_HEADERS_PER_RUN]
+    found = sorted(uid for uid in client.search(criteria) if uid > state.last_uid)
+    uids = found[:MAX_HEADERS_PER_RUN]
     header_item, wanted, handle = reader
     whole = 0
     for start in range(0, len(uids), HEADER_BATCH):
@@ -181,6 +193,10 @@ def _sync_folder(
         result.failed += failed
         state.last_uid, state.synced_at = batch[-1], timezone.now()
         state.save(update_fields=["last_uid", "synced_at"])
+    client.close_folder()  # read-only: expunges nothing; a kept connection sits unselected
+    if (not found or state.last_uid == found[-1]) and status.get(b"UIDVALIDITY") == validity:
+        state.uidnext = uidnext  # read through: what arrives next has a UID from here on
+        state.save(update_fields=["uidnext"])
 
 
 def _header_item(fields: tuple[str, ...]) -> str:

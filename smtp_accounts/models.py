@@ -127,6 +127,10 @@ class Mailbox(models.Model):
     imap_failures = models.PositiveIntegerField(default=0)
     imap_error = models.TextField(blank=True)
     imap_failed_at = models.DateTimeField(null=True, blank=True)
+    # The inbox cycle (smtp_accounts/imap_cycle.py): when a read was queued and not yet started
+    # (never queued twice), and when the running read started (the lock: one read at a time).
+    imap_sync_queued_at = models.DateTimeField(null=True, blank=True)
+    imap_sync_started_at = models.DateTimeField(null=True, blank=True)
     last_test_at = models.DateTimeField(null=True, blank=True)
     last_test_ok = models.BooleanField(null=True)
     last_test_result = models.JSONField(default=dict, blank=True)
@@ -444,12 +448,15 @@ class DomainCheck(models.Model):
 
 class ImapFolderState(models.Model):
     """How far a mailbox's folder has been read: UIDs below `last_uid` were handled, as long as
-    the folder's UIDVALIDITY is still `uidvalidity` (a new one means the UIDs were reassigned)."""
+    the folder's UIDVALIDITY is still `uidvalidity` (a new one means the UIDs were reassigned).
+    `uidnext`: the folder's UIDNEXT when a read last went through all of it; while STATUS still
+    says so, nothing arrived since and the folder is not selected at all."""
 
     mailbox = models.ForeignKey(Mailbox, on_delete=models.CASCADE, related_name="imap_folders")
     folder = models.CharField(max_length=255)
     uidvalidity = models.BigIntegerField(default=0)
     last_uid = models.BigIntegerField(default=0)
+    uidnext = models.BigIntegerField(default=0)
     synced_at = models.DateTimeField(null=True, blank=True)
 
     objects = WorkspaceManager()

@@ -49,6 +49,23 @@ def make_mailbox(workspace, **overrides) -> Mailbox:
     return Mailbox.objects.create(workspace=workspace, **values)
 
 
+def sent_message(mailbox, *, at: datetime.datetime, lead_email: str = "lead@x.example"):
+    """A campaign message the mailbox sent at `at` (rows only: no SMTP), so it has mail to
+    read back."""
+    from campaigns.models import Enrollment, OutboundMessage
+
+    campaign = campaign_create(workspace=mailbox.workspace, name="Sent before")
+    lead = Lead.objects.create(workspace=mailbox.workspace, email=lead_email)
+    enrollment = Enrollment.objects.create(
+        campaign=campaign, lead=lead, mailbox=mailbox, next_due_at=None
+    )
+    return OutboundMessage.objects.create(
+        enrollment=enrollment, step=campaign.steps.get(), mailbox=mailbox, state="sent",
+        recipient=lead.email, subject="Idea", message_id=f"<{uuid.uuid4().hex}@acme.example>",
+        sent_at=at,
+    )  # fmt: skip
+
+
 def outgoing(n: int, *, start: int = 0) -> list[OutgoingMessage]:
     messages = []
     for i in range(start, start + n):

@@ -33,16 +33,12 @@ import logging
 import zoneinfo
 from dataclasses import dataclass
 from email.message import Message
-from functools import partial
 
 import nh3
 from django.db import transaction
-from django.db.models import Min, Q
-from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from ai.classifier import reply_classify
-from ai.services import has_remote_provider
 from api import events as webhook_events
 from campaigns.authoring.content import html_to_text
 from campaigns.authoring.rendering import UNSUBSCRIBE_MAILTO_SUBJECT
@@ -69,6 +65,7 @@ from campaigns.inbox.mail_reading import (
 )
 from campaigns.inbox.out_of_office import return_date
 from campaigns.inbox.quotes import footer_lines_of
+from campaigns.inbox.services import replies_refine_later
 from campaigns.leads.addresses import company_domain
 from campaigns.leads.unsubscribe import recipient_unsubscribe
 from campaigns.lifecycle import (
@@ -88,14 +85,6 @@ from campaigns.models import (
 )
 from campaigns.schedule import next_send_time, send_zone
 from campaigns.stats import Tally
-from smtp_accounts.imap_sync import (
-    SyncError,
-    SyncResult,
-    mailbox_read_failed,
-    mailbox_read_succeeded,
-    mailbox_sync,
-    mailboxes_due_for_reading,
-)
 from smtp_accounts.models import Mailbox
 
 logger = logging.getLogger(__name__)
@@ -182,23 +171,11 @@ def mail_receive(
     for reply, message in new:
         if reply.label == Reply.Label.UNSUBSCRIBE:  # "remove me" in words: as good as the link
             recipient_unsubscribe(message=message)
-    _refine_later(mailbox, [reply for reply, _message in new])
+    replies_refine_later(workspace=mailbox.workspace, replies=[reply for reply, _m in new])
     from campaigns.notices import replies_notify_interested
 
     replies_notify_interested(replies=[reply for reply, _message in new])
     return kinds
-
-
-def _refine_later(mailbox: Mailbox, replies: list[Reply]) -> None:
-    """With a remote AI provider, a task refines each new reply's label; the sync never waits
-    on HTTP. Requests to stop are final already and are not sent anywhere."""
-    from campaigns.tasks import refine_reply_label
-
-    wanted = [r.pk for r in replies if r.kind == Reply.Kind.REPLY and r.pk
-              and r.label != Reply.Label.UNSUBSCRIBE]  # fmt: skip
-    if wanted and has_remote_provider(mailbox.workspace):
-        for pk in wanted:
-            refine_reply_label.delay_on_commit(pk)
 
 
 # The header fields `wanted_batch` reads (the sync fetches only these to judge a message).
@@ -376,65 +353,3 @@ def _wait_for_return(message: OutboundMessage, text: str, at: datetime.datetime)
         status=Enrollment.Status.ACTIVE,
         next_due_at__lt=after,
     ).update(next_due_at=next_send_time(campaign, after, lead=lead, jitter_seconds=3600))
-
-
-# --- the sync of one mailbox --------------------------------------------------------------------
-
-
-def mailbox_inbox_sync(*, mailbox_id: int) -> SyncResult | None:
-    """Read the mailbox's new mail into replies, auto-replies and bounces (beat, per mailbox).
-
-    A mailbox that never sent a campaign message has nothing to read. Refused credentials pause
-    the mailbox and tell the workspace, as a refused SMTP login does; every failure is shown on
-    the mailbox list, and the next runs back off (`mailboxes_to_sync`).
-    """
-    mailbox = Mailbox.objects.filter(pk=mailbox_id).exclude(imap_host="").first()
-    if mailbox is None:
-        return None
-    first_sent = OutboundMessage.objects.filter(mailbox=mailbox, state__in=ANSWERABLE).aggregate(
-        first=Min(Coalesce("sent_at", "sending_at"))
-    )["first"]
-    if first_sent is None:
-        return None
-    try:
-        result = mailbox_sync(
-            mailbox,
-            partial(_handle, mailbox),
-            since=first_sent,
-            wanted=partial(wanted_batch, mailbox),
-            judged_on=JUDGED_ON,
-        )
-    except SyncError as exc:
-        mailbox_read_failed(mailbox=mailbox, error=exc)
-        return None
-    mailbox_read_succeeded(mailbox=mailbox)
-    return result
-
-
-def _handle(mailbox: Mailbox, items: list[tuple[bytes, datetime.datetime]]) -> int:
-    """A fetched batch at once; if that fails, one by one, so one bad mail is all that is
-    skipped. Returns how many were skipped."""
-    try:
-        mail_receive(mailbox=mailbox, items=items)
-        return 0
-    except Exception:
-        logger.exception("Mailbox %s: a batch failed; reading it one by one", mailbox.pk)
-    skipped = 0
-    for item in items:
-        try:
-            mail_receive(mailbox=mailbox, items=[item])
-        except Exception:
-            skipped += 1
-            logger.exception("Mailbox %s: a message could not be read", mailbox.pk)
-    return skipped
-
-
-def mailboxes_to_sync() -> list[int]:
-    """Active mailboxes with IMAP that sent campaign mail in the last 90 days; one whose reads
-    keep failing waits 2, 4, 8 … up to 60 minutes between tries."""
-    now = timezone.now()
-    since = now - MATCH_BY_ADDRESS_WITHIN
-    recent = OutboundMessage.objects.filter(
-        Q(state=State.SENT, sent_at__gte=since) | Q(state=State.UNKNOWN, sending_at__gte=since)
-    )
-    return mailboxes_due_for_reading(Mailbox.objects.filter(pk__in=recent.values("mailbox_id")))

@@ -11,6 +11,7 @@ from django.utils.html import escape
 from django.utils.translation import gettext as _
 
 from ai.classifier import reply_refine
+from ai.services import has_remote_provider
 from api import events as webhook_events
 from campaigns.authoring.rendering import build_mime, lead_values, signature
 from campaigns.leads.suppression import is_suppressed
@@ -130,6 +131,19 @@ def reply_relabel(*, reply: Reply, label: str) -> bool:
             recipient_unsubscribe(message=reply.message)
             return True
     return False
+
+
+def replies_refine_later(*, workspace, replies: list[Reply]) -> None:
+    """With a remote AI provider, a task refines each new reply's label (`reply_refine_label`);
+    the inbox sync never waits on HTTP. Requests to stop are final already and are not sent
+    anywhere."""
+    from campaigns.tasks import refine_reply_label
+
+    wanted = [r.pk for r in replies if r.kind == Reply.Kind.REPLY and r.pk
+              and r.label != Reply.Label.UNSUBSCRIBE]  # fmt: skip
+    if wanted and has_remote_provider(workspace):
+        for pk in wanted:
+            refine_reply_label.delay_on_commit(pk)
 
 
 def reply_refine_label(*, reply_id: int) -> bool:

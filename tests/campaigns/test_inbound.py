@@ -7,7 +7,8 @@ import imapclient
 import pytest
 import time_machine
 
-from campaigns.inbox.receive import mail_receive_one, mailbox_inbox_sync, mailboxes_to_sync
+from campaigns.inbox.receive import mail_receive_one
+from campaigns.inbox.sync import mailbox_inbox_sync, mailboxes_to_sync
 from campaigns.leads.suppression import is_suppressed
 from campaigns.models import Enrollment, Lead, OutboundMessage, Reply
 from campaigns.reports.numbers import campaign_report
@@ -344,7 +345,7 @@ def test_a_failing_inbox_is_shown_and_retried_later(
 ):
     from django.urls import reverse
 
-    from campaigns.inbox.receive import mailboxes_to_sync
+    from campaigns.inbox.sync import mailboxes_to_sync
 
     assert mailboxes_to_sync() == [mailbox.pk]
     moved = Mailbox.objects.get(pk=mailbox.pk)

@@ -9,7 +9,7 @@ import imapclient
 import pytest
 import time_machine
 
-from campaigns.inbox.receive import mailbox_inbox_sync
+from campaigns.inbox.sync import mailbox_inbox_sync
 from campaigns.models import OutboundMessage, Reply
 from campaigns.sending.launch import campaign_launch
 from smtp_accounts.models import Mailbox
