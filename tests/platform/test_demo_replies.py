@@ -152,3 +152,14 @@ def test_nobody_else_on_the_network_can_make_a_lead_answer(demo, client, setting
     )
     assert refused.status_code == 404
     assert not Reply.objects.exists()
+
+
+def test_answers_arriving_one_after_the_other_are_each_read(
+    demo, django_capture_on_commit_callbacks
+):
+    first, second = sent_messages(demo, 2)
+    with django_capture_on_commit_callbacks(execute=True):  # a sync after each delivery
+        demo_reply_send(message=first, kind=DemoReply.INTERESTED)
+    with django_capture_on_commit_callbacks(execute=True):
+        demo_reply_send(message=second, kind=DemoReply.UNSUBSCRIBE)
+    assert sorted(Reply.objects.values_list("message_id", flat=True)) == [first.pk, second.pk]
