@@ -27,8 +27,12 @@ import imapclient
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult
 from imapclient.exceptions import IMAPClientError
+from proxyprotocol.reader import ProxyProtocolReader
 from pymap.backend.maildir import Config, Login, MaildirBackend
-from pymap.imap import IMAPService
+from pymap.context import connection_exit
+from pymap.imap import IMAPConnection, IMAPServer
+from pymap.imap.state import ConnectionState
+from pymap.parsing.response import ResponseOk
 from pysasl.hashing import Cleartext
 
 IMAP_USERNAME = "demo"
@@ -38,6 +42,30 @@ LOCAL_SUFFIX = ".localhost"  # mail for these domains is delivered to the IMAP m
 
 def is_local(address: str) -> bool:
     return address.rpartition("@")[2].lower().rstrip(">").endswith(LOCAL_SUFFIX)
+
+
+class _RfcClose(ConnectionState):
+    """pymap refuses CLOSE on a mailbox selected read-only; RFC 3501 (6.4.2) says it deselects
+    it, removing nothing and giving no error, which is how the inbox sync leaves a kept
+    connection after its EXAMINE."""
+
+    async def do_close(self, cmd):
+        if self._selected is not None and self._selected.readonly:
+            self._selected = None
+            return ResponseOk(cmd.tag, cmd.command + b" completed."), None
+        return await super().do_close(cmd)
+
+
+class _Server(IMAPServer):
+    """pymap's connection handler, with the RFC 3501 CLOSE."""
+
+    async def __call__(self, reader, writer, sock_info) -> None:
+        conn = IMAPConnection(self.commands, self._config, reader, writer, sock_info)
+        state = _RfcClose(self._login, self._config)
+        async with AsyncExitStack() as stack:
+            connection_exit.set(stack)
+            stack.enter_context(contextlib.closing(conn))
+            await conn.run(state)
 
 
 class ImapStore:
@@ -113,9 +141,13 @@ class ImapStore:
         )
         config.apply_context()
         backend = MaildirBackend(Login(config), config)
+        handler = ProxyProtocolReader(config.proxy_protocol).get_callback(
+            _Server(backend.login, config)
+        )
         async with AsyncExitStack() as stack:
             await backend.start(stack)
-            await IMAPService(backend, config).start(stack)
+            server = await asyncio.start_server(handler, host=self.host, port=self.port)
+            await stack.enter_async_context(server)
             self._ready.set()
             await self._stop.wait()
 

@@ -58,6 +58,17 @@ def test_mail_for_a_localhost_address_is_delivered_to_its_imap_mailbox(catcher):
     assert delivered["Delivered-To"] == "alex@postigo.localhost"
 
 
+def test_closing_a_mailbox_examined_read_only_removes_nothing_and_succeeds(catcher):
+    send(catcher, "alex@postigo.localhost", "Keep me")
+    with imapclient.IMAPClient("127.0.0.1", catcher.store.port, ssl=False) as client:
+        client.login("demo", "demo")
+        client.select_folder("INBOX", readonly=True)
+        client.close_folder()  # what the inbox sync does before keeping its connection
+        client.noop()
+    [kept] = inbox(catcher)
+    assert kept["Subject"] == "Keep me"
+
+
 def test_the_imap_mailbox_refuses_a_wrong_password(catcher):
     client = imapclient.IMAPClient("127.0.0.1", catcher.store.port, ssl=False)
     with pytest.raises(LoginError):
