@@ -228,7 +228,8 @@ def test_the_first_hour_of_a_new_user(live_server, page, catcher, settings):
     expect(page.locator("[data-unread-count]")).to_be_visible()  # the bell: a notification
     shoot(page, "first-hour-inbox")
     page.goto(base + "/notifications/")
-    expect(page.locator(".notif-list")).to_contain_text("ana@rio.example is interested (First outreach)")
+    notice = "ana@rio.example is interested (First outreach)"
+    expect(page.locator(".notif-list")).to_contain_text(notice)
 
     # Her follow-up is stopped; Lars, who did not answer, gets his.
     page.goto(base + f"/campaigns/{campaign.pk}/people/")
