@@ -6,6 +6,9 @@ PORT   ?= 8000
 ifndef MAIL_PORT  # the mail catcher's SMTP port: 1025, or a free one when 1025 is taken
 MAIL_PORT := $(shell $(PYTHON) scripts/free_port.py 1025)
 endif
+ifndef IMAP_PORT  # its IMAP port (the demo mailbox's replies): 1143, or a free one when taken
+IMAP_PORT := $(shell $(PYTHON) scripts/free_port.py 1143)
+endif
 
 .PHONY: run test setup setup-dev lint format migrate clean
 
@@ -29,10 +32,11 @@ setup-dev: $(VENV)/.installed-dev
 run: export DEBUG ?= true
 run: export POSTIGO_PORT := $(PORT)
 run: export POSTIGO_MAIL_PORT := $(MAIL_PORT)
+run: export POSTIGO_IMAP_PORT := $(IMAP_PORT)
 run: setup
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py seed_demo
-	@echo "Postigo: http://127.0.0.1:$(PORT)/  (caught mail: http://127.0.0.1:$(PORT)/dev/mail/, SMTP on 127.0.0.1:$(MAIL_PORT))"
+	@echo "Postigo: http://127.0.0.1:$(PORT)/  (caught mail: http://127.0.0.1:$(PORT)/dev/mail/, SMTP on 127.0.0.1:$(MAIL_PORT), IMAP on 127.0.0.1:$(IMAP_PORT))"
 	exec $(BIN)/honcho -f Procfile.dev start
 
 # --- Test: lint, format check, the whole pytest suite (browser tests included) ----------------

@@ -1,10 +1,13 @@
 """What a development install starts with besides its user: something to send with and to.
 
-A mailbox that delivers to the local mail catcher (`make run`'s `mail` process, 127.0.0.1 on
-settings.MAIL_CATCHER_PORT, 1025 unless that was taken; any login accepted), a list of made-up
-leads on reserved `.example` domains, and a two-step draft campaign with an A/B test on its
-first step, ready to review and launch. Launched, it sends for real through the pipeline; what
-it sends lands in var/mail/ and /dev/mail/.
+A mailbox on the local mail catcher (`make run`'s `mail` process, postigo/mailcatcher.py):
+it sends over SMTP on settings.MAIL_CATCHER_PORT (1025 unless that was taken; any login) and is
+read over IMAP on settings.MAIL_CATCHER_IMAP_PORT (1143 unless taken; demo / demo), a list of
+made-up leads on reserved `.example` domains, and a two-step draft campaign with an A/B test on
+its first step, ready to review and launch. Launched, it sends for real through the pipeline
+(the first emails within a minute: no warm-up, a short gap, the window always open); what it
+sends lands in var/mail/ and /dev/mail/, where each lead can be made to answer
+(postigo/demo_replies.py) into the demo mailbox, read back by the real IMAP sync.
 """
 
 from __future__ import annotations
@@ -18,9 +21,11 @@ from django.db import transaction
 from accounts.models import Workspace
 from campaigns.authoring.services import campaign_create, step_add, variant_add, variant_save
 from campaigns.models import Campaign, Lead, LeadList, LeadMembership
+from postigo.mailcatcher import IMAP_PASSWORD, IMAP_USERNAME
 from smtp_accounts.models import Mailbox, Security
 
 DEMO_MAILBOX = "alex@postigo.localhost"
+DEMO_LAUNCH_SPREAD = 30  # seconds: the demo's first emails leave within a minute of launch
 
 _PEOPLE = [
     ("Ingrid", "Larsen", "Blue Fjord", "VP Growth"),
@@ -83,6 +88,11 @@ def demo_campaign_create(workspace: Workspace) -> Campaign:
         smtp_security=Security.NONE,
         smtp_username="demo",
         smtp_password="demo",  # the catcher takes any login
+        imap_host="127.0.0.1",
+        imap_port=settings.MAIL_CATCHER_IMAP_PORT,
+        imap_security=Security.NONE,
+        imap_username=IMAP_USERNAME,
+        imap_password=IMAP_PASSWORD,
         warmup_enabled=False,
         min_gap_seconds=20,
         gap_jitter_seconds=10,
@@ -107,6 +117,7 @@ def demo_campaign_create(workspace: Workspace) -> Campaign:
     campaign.send_days = "0123456"
     campaign.window_start, campaign.window_end = datetime.time(0, 0), datetime.time(23, 59)
     campaign.track_clicks = True
+    campaign.launch_spread_seconds = DEMO_LAUNCH_SPREAD
     campaign.save()
     campaign.lead_lists.add(lead_list)
     campaign.mailboxes.add(mailbox)
@@ -131,10 +142,34 @@ def _ascii(text: str) -> str:
 
 
 def demo_mailbox_follow_catcher() -> int:
-    """Point the demo mailboxes at the port this run's catcher listens on (it moves when 1025
-    is taken); returns how many were moved."""
+    """Point the demo mailboxes at the ports this run's catcher listens on (they move when 1025
+    or 1143 is taken; a mailbox seeded before the catcher spoke IMAP gets its IMAP side);
+    returns how many were changed."""
+    moved = 0
+    for mailbox in Mailbox.objects.filter(email=DEMO_MAILBOX, smtp_host="127.0.0.1"):
+        wanted = {
+            "smtp_port": settings.MAIL_CATCHER_PORT,
+            "imap_host": "127.0.0.1",
+            "imap_port": settings.MAIL_CATCHER_IMAP_PORT,
+            "imap_security": Security.NONE,
+            "imap_username": IMAP_USERNAME,
+        }
+        if all(getattr(mailbox, field) == value for field, value in wanted.items()):
+            continue
+        for field, value in wanted.items():
+            setattr(mailbox, field, value)
+        mailbox.imap_password = IMAP_PASSWORD
+        mailbox.bind_secrets()  # the secrets are bound to the server they are sent to
+        mailbox.save()
+        moved += 1
+    return moved
+
+
+def demo_drafts_pace() -> int:
+    """Give demo drafts seeded before the demo had its own pacing the demo's short launch
+    spread; returns how many changed."""
     return (
-        Mailbox.objects.filter(email=DEMO_MAILBOX, smtp_host="127.0.0.1")
-        .exclude(smtp_port=settings.MAIL_CATCHER_PORT)
-        .update(smtp_port=settings.MAIL_CATCHER_PORT)
+        Campaign.objects.filter(status=Campaign.Status.DRAFT, mailboxes__email=DEMO_MAILBOX)
+        .exclude(launch_spread_seconds=DEMO_LAUNCH_SPREAD)
+        .update(launch_spread_seconds=DEMO_LAUNCH_SPREAD)
     )

@@ -343,6 +343,9 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 PRODUCT_NAME = env("POSTIGO_PRODUCT_NAME", "Postigo")
 ACCOUNT_EMAIL_SUBJECT_PREFIX = f"[{PRODUCT_NAME}] "
 MAIL_CATCHER_DIR = VAR_DIR / "mail"
+# The catcher's IMAP side, serving the demo mailbox (1143, or a free port when that is taken).
+MAIL_CATCHER_IMAP_PORT = int(env("POSTIGO_IMAP_PORT", "1143"))
+MAIL_CATCHER_IMAP_DIR = VAR_DIR / "imap"
 
 # --- i18n ---------------------------------------------------------------------------------
 LANGUAGE_CODE = "en"

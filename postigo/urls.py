@@ -42,8 +42,11 @@ handler403 = "postigo.errors.permission_denied"
 handler404 = "postigo.errors.page_not_found"
 handler500 = "postigo.errors.server_error"
 
+# The development mail viewer and its demo replies (postigo/views.py): DEBUG only.
+DEV_URLS = [
+    path("dev/mail/", views.dev_mail_list, name="dev_mail_list"),
+    path("dev/mail/<str:name>/", views.dev_mail_detail, name="dev_mail_detail"),
+    path("dev/mail/<str:name>/reply/", views.dev_mail_reply, name="dev_mail_reply"),
+]
 if settings.DEBUG:
-    urlpatterns += [
-        path("dev/mail/", views.dev_mail_list, name="dev_mail_list"),
-        path("dev/mail/<str:name>/", views.dev_mail_detail, name="dev_mail_detail"),
-    ]
+    urlpatterns += DEV_URLS

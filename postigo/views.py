@@ -8,16 +8,20 @@ from email import policy
 from email.parser import BytesParser
 
 from django.conf import settings
+from django.contrib import messages
 from django.db import connection
 from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.templatetags.static import static
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_POST
 from kombu import Connection
 
+from campaigns.models import OutboundMessage
 from campaigns.sending.dispatch import TICK
 from core import heartbeat
+from postigo.demo_replies import DemoReply, DemoReplyError, demo_reply_possible, demo_reply_send
 
 
 def _database_ok() -> bool:
@@ -110,23 +114,87 @@ def dev_mail_list(request):
         messages.append(
             {"name": path.name, "subject": msg["subject"], "to": msg["to"], "date": msg["date"]}
         )
-    return render(request, "postigo/dev_mail_list.html", {"mails": messages})
+    return render(
+        request,
+        "postigo/dev_mail_list.html",
+        {
+            "mails": messages,
+            "smtp_port": settings.MAIL_CATCHER_PORT,
+            "imap_port": settings.MAIL_CATCHER_IMAP_PORT,
+        },
+    )
 
 
-@never_cache
-def dev_mail_detail(request, name: str):
-    """Show one caught message's headers and text (DEBUG only)."""
-    _require_debug(request)
+def _caught(name: str):
     if not _MAIL_NAME.match(name):
         raise Http404
     path = settings.MAIL_CATCHER_DIR / name
     if not path.is_file():
         raise Http404
-    msg = _read_message(path)
+    return _read_message(path)
+
+
+def _campaign_message(mail) -> OutboundMessage | None:
+    """The campaign message a caught mail is, found by its Message-ID (None for the others)."""
+    message_id = (mail["Message-ID"] or "").strip()
+    if not message_id:
+        return None
+    return (
+        OutboundMessage.objects.select_related("mailbox", "enrollment__lead")
+        .filter(message_id=message_id)
+        .first()
+    )
+
+
+@never_cache
+def dev_mail_detail(request, name: str):
+    """Show one caught message's headers and text (DEBUG only); a campaign message sent from
+    a mailbox on the catcher offers to make its lead answer (postigo/demo_replies.py)."""
+    _require_debug(request)
+    msg = _caught(name)
     body = msg.get_body(preferencelist=("plain", "html"))
     text = body.get_content() if body is not None else ""
+    message = _campaign_message(msg)
     return render(
         request,
         "postigo/dev_mail_detail.html",
-        {"mail": msg, "name": name, "text": text, "headers": list(msg.items())},
+        {
+            "mail": msg,
+            "name": name,
+            "text": text,
+            "headers": list(msg.items()),
+            "message": message,
+            "can_reply": message is not None and demo_reply_possible(message),
+            "reply_kinds": DemoReply.choices,
+        },
     )
+
+
+@require_POST
+def dev_mail_reply(request, name: str):
+    """Make the lead of a caught campaign message answer it (DEBUG only, this machine)."""
+    _require_debug(request)
+    message = _campaign_message(_caught(name))
+    if message is None:
+        raise Http404
+    kind = request.POST.get("kind", "")
+    try:
+        demo_reply_send(message=message, kind=kind)
+    except DemoReplyError as exc:
+        messages.error(request, str(exc))
+    except OSError as exc:
+        messages.error(
+            request,
+            _("The mail catcher did not take the reply (is make run's mail process up?): %s") % exc,
+        )
+    else:
+        messages.success(
+            request,
+            _("%(kind)s from %(lead)s delivered to %(mailbox)s; the inbox reads it shortly.")
+            % {
+                "kind": DemoReply(kind).label,
+                "lead": message.recipient,
+                "mailbox": message.mailbox.email,
+            },
+        )
+    return redirect("dev_mail_detail", name=name)

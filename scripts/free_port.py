@@ -1,7 +1,8 @@
 """Print PORT if nothing listens on 127.0.0.1:PORT, else a free port the system picks.
 
 `make run` starts the local mail catcher on 1025; another catcher (or MailHog) already there
-must not stop the demo: the catcher moves, and the demo mailbox follows (POSTIGO_MAIL_PORT)."""
+must not stop the demo: the catcher moves, and the demo mailbox follows (POSTIGO_MAIL_PORT; the
+same for its IMAP side on 1143, POSTIGO_IMAP_PORT)."""
 
 import socket
 import sys

@@ -54,6 +54,9 @@ class Campaign(models.Model):
     )
     start_date = models.DateField(_("start date"), null=True, blank=True)
     daily_cap = models.PositiveIntegerField(_("new leads per day"), default=50)
+    # First emails start at random moments over this long after launch (the schedule's window
+    # permitting), so the sends do not start in lockstep; the demo campaign starts in seconds.
+    launch_spread_seconds = models.PositiveIntegerField(default=3600)
     track_opens = models.BooleanField(_("track opens"), default=True)
     track_clicks = models.BooleanField(_("track clicks"), default=False)
     stop_on_reply = models.BooleanField(_("stop a lead's sequence when they reply"), default=True)

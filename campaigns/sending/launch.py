@@ -223,7 +223,8 @@ def campaign_enroll(*, campaign: Campaign, now: datetime.datetime | None = None)
     Skipped: suppressed leads, and leads active in another running campaign of the workspace
     (unless the campaign allows overlap).
     Each gets a sticky mailbox from rotation and a first due time inside the schedule, spread
-    over the first hour of the window so sends do not start in lockstep.
+    over the campaign's `launch_spread_seconds` (an hour unless set) so sends do not start in
+    lockstep.
     """
     now = now or timezone.now()
     with transaction.atomic():
@@ -259,7 +260,9 @@ def _enroll(campaign: Campaign, now: datetime.datetime) -> int:
                 campaign=campaign,
                 lead=lead,
                 mailbox=mailbox,
-                next_due_at=next_send_time(campaign, now, lead=lead, jitter_seconds=3600, rng=rng),
+                next_due_at=next_send_time(
+                    campaign, now, lead=lead, jitter_seconds=campaign.launch_spread_seconds, rng=rng
+                ),
             )
             for lead, mailbox in zip(leads, mailboxes, strict=True)
         ]

@@ -11,7 +11,7 @@ import postigo.urls  # noqa: F401  (imported with DEBUG off: no dev URLs for lat
 from accounts.models import User
 from campaigns.models import Campaign, OutboundMessage
 from campaigns.sending.launch import campaign_launch, launch_problems
-from postigo.management.commands.mailcatcher import catcher
+from postigo.mailcatcher import MailCatcher
 from smtp_accounts.connection import check_smtp
 from smtp_accounts.models import Mailbox
 from tests.factories import free_port, run_until
@@ -40,11 +40,23 @@ def test_it_seeds_once(demo, settings):
     assert launch_problems(campaign) == []  # ready to launch as it is
 
 
-def test_the_demo_mailbox_follows_the_mail_catcher_when_its_port_moves(demo, settings):
-    assert Mailbox.objects.get().smtp_port == settings.MAIL_CATCHER_PORT
-    settings.MAIL_CATCHER_PORT = 2526  # 1025 was taken: make run picked another port
+def test_a_demo_seeded_before_the_demo_pacing_gets_it(demo):
+    campaign, _start = demo
+    Campaign.objects.update(launch_spread_seconds=3600)  # as the migration left it
     call_command("seed_demo", stdout=io.StringIO())
-    assert Mailbox.objects.get().smtp_port == 2526
+    assert Campaign.objects.get().launch_spread_seconds == 30
+
+
+def test_the_demo_mailbox_follows_the_mail_catcher_when_its_port_moves(demo, settings):
+    mailbox = Mailbox.objects.get()
+    assert mailbox.smtp_port == settings.MAIL_CATCHER_PORT
+    assert mailbox.imap_port == settings.MAIL_CATCHER_IMAP_PORT
+    settings.MAIL_CATCHER_PORT = 2526  # 1025 was taken: make run picked another port
+    settings.MAIL_CATCHER_IMAP_PORT = 2144  # and 1143 too
+    call_command("seed_demo", stdout=io.StringIO())
+    mailbox = Mailbox.objects.get()
+    assert (mailbox.smtp_port, mailbox.imap_port) == (2526, 2144)
+    assert mailbox.smtp_secret_matches() and mailbox.imap_secret_matches()
 
 
 def test_the_demo_campaign_goes_out_through_the_mail_catcher(demo, tmp_path):
@@ -54,7 +66,7 @@ def test_the_demo_campaign_goes_out_through_the_mail_catcher(demo, tmp_path):
     mailbox.smtp_port = port  # the catcher of this test, not make run's
     mailbox.bind_secrets()  # as if its password were typed in again for this server
     mailbox.save()
-    controller = catcher(tmp_path / "mail", "127.0.0.1", port)
+    controller = MailCatcher(mail_dir=tmp_path / "mail", smtp_port=port)
     controller.start()
     try:
         assert check_smtp(Mailbox.objects.get()).ok  # the login the catcher accepts

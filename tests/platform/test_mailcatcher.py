@@ -1,30 +1,79 @@
+import email
 import smtplib
 from email.message import EmailMessage
 
+import imapclient
 import pytest
 from django.urls import NoReverseMatch, reverse
+from imapclient.exceptions import LoginError
 
-from postigo.management.commands.mailcatcher import catcher
+from postigo.mailcatcher import MailCatcher
 from tests.factories import free_port
 
 
-def test_it_stores_each_message_as_an_eml_file(tmp_path):
-    port = free_port()
-    controller = catcher(tmp_path, "127.0.0.1", port)
-    controller.start()
-    try:
-        msg = EmailMessage()
-        msg["From"], msg["To"], msg["Subject"] = "a@example.com", "b@example.com", "Hello"
-        msg.set_content("Body text")
-        with smtplib.SMTP("127.0.0.1", port) as smtp:
-            smtp.login("any", "login")  # accepted without TLS: loopback, development only
-            smtp.send_message(msg)
-    finally:
-        controller.stop()
-    [stored] = list(tmp_path.glob("*.eml"))
+@pytest.fixture
+def catcher(tmp_path):
+    catcher = MailCatcher(
+        mail_dir=tmp_path / "mail",
+        smtp_port=free_port(),
+        imap_dir=tmp_path / "imap",
+        imap_port=free_port(),
+    )
+    catcher.start()
+    yield catcher
+    catcher.stop()
+
+
+def send(catcher, to: str, subject: str, *, sender: str = "a@example.com") -> None:
+    msg = EmailMessage()
+    msg["From"], msg["To"], msg["Subject"] = sender, to, subject
+    msg.set_content("Body text")
+    with smtplib.SMTP("127.0.0.1", catcher.smtp.port) as smtp:
+        smtp.login("any", "login")  # accepted without TLS: loopback, development only
+        smtp.send_message(msg)
+
+
+def inbox(catcher) -> list[email.message.Message]:
+    with imapclient.IMAPClient("127.0.0.1", catcher.store.port, ssl=False) as client:
+        client.login("demo", "demo")
+        client.select_folder("INBOX", readonly=True)
+        fetched = client.fetch(client.search("ALL"), ["BODY.PEEK[]"])
+        return [email.message_from_bytes(data[b"BODY[]"]) for data in fetched.values()]
+
+
+def test_it_stores_each_message_as_an_eml_file(catcher, tmp_path):
+    send(catcher, "b@example.com", "Hello")
+    [stored] = list((tmp_path / "mail").glob("*.eml"))
     raw = stored.read_text()
     assert "Subject: Hello" in raw and "Body text" in raw
     assert "X-Mailcatcher-To: b@example.com" in raw
+
+
+def test_mail_for_a_localhost_address_is_delivered_to_its_imap_mailbox(catcher):
+    send(catcher, "alex@postigo.localhost", "A reply", sender="lead@blue.example")
+    send(catcher, "lead@blue.example", "A campaign email")  # leaves for the outside world
+    [delivered] = inbox(catcher)
+    assert delivered["Subject"] == "A reply"
+    assert delivered["Return-Path"] == "<lead@blue.example>"  # as an MTA delivering it says
+    assert delivered["Delivered-To"] == "alex@postigo.localhost"
+
+
+def test_closing_a_mailbox_examined_read_only_removes_nothing_and_succeeds(catcher):
+    send(catcher, "alex@postigo.localhost", "Keep me")
+    with imapclient.IMAPClient("127.0.0.1", catcher.store.port, ssl=False) as client:
+        client.login("demo", "demo")
+        client.select_folder("INBOX", readonly=True)
+        client.close_folder()  # what the inbox sync does before keeping its connection
+        client.noop()
+    [kept] = inbox(catcher)
+    assert kept["Subject"] == "Keep me"
+
+
+def test_the_imap_mailbox_refuses_a_wrong_password(catcher):
+    client = imapclient.IMAPClient("127.0.0.1", catcher.store.port, ssl=False)
+    with pytest.raises(LoginError):
+        client.login("demo", "not the password")
+    client.shutdown()
 
 
 @pytest.mark.django_db

@@ -10,7 +10,7 @@ from django.db import transaction
 
 from accounts.models import Notification, User
 from accounts.services import notify, workspace_create
-from postigo.demo import demo_campaign_create, demo_mailbox_follow_catcher
+from postigo.demo import demo_campaign_create, demo_drafts_pace, demo_mailbox_follow_catcher
 from privacy.policies import PRIVACY_VERSION, TERMS_VERSION
 
 DEMO_EMAIL = "demo@postigo.localhost"
@@ -29,6 +29,7 @@ class Command(BaseCommand):
                 self.stdout.write(
                     f"Demo mailbox moved to the mail catcher's port {settings.MAIL_CATCHER_PORT}."
                 )
+            demo_drafts_pace()
             self.stdout.write(f"Demo user {DEMO_EMAIL} exists (password in {credentials}).")
             return
         password = secrets.token_urlsafe(12)
@@ -52,7 +53,9 @@ class Command(BaseCommand):
             title="Welcome to Postigo",
             body=(
                 f"This is a demo workspace. “{campaign.name}” is a draft ready to review and"
-                " launch: its mailbox delivers to the local mail catcher (/dev/mail/)."
+                " launch; its first emails arrive within a minute at the local mail catcher"
+                " (/dev/mail/), where you can make each lead answer, be away or bounce, and"
+                " watch the inbox read it."
             ),
             level=Notification.Level.SUCCESS,
         )
