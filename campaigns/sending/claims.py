@@ -296,7 +296,11 @@ def _message(enrollment: Enrollment, step: Step, now: datetime.datetime) -> Outb
 
 
 def choose_variant(step: Step, enrollment: Enrollment):
-    variants = [v for v in step.variants.all() if v.weight > 0] or list(step.variants.all())
+    """The step's variant for this enrollment: by weight, the same on every run."""
+    variants = getattr(step, "weighted", None)
+    if variants is None:  # once a step: the claim asks for each of its enrollments
+        every = list(step.variants.all())
+        variants = step.weighted = [v for v in every if v.weight > 0] or every
     rng = random.Random(f"{enrollment.pk}:{step.pk}")
     return rng.choices(variants, weights=[max(v.weight, 1) for v in variants])[0]
 
