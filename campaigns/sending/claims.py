@@ -328,7 +328,8 @@ def _lock_campaign_days(campaigns: set[Campaign], now: datetime.datetime) -> dic
     if not days:
         return {}
     CampaignDay.objects.bulk_create(
-        [CampaignDay(campaign_id=pk, day=day) for pk, day in days.items()],
+        # In campaign order too: two claims inserting the same new rows wait, never deadlock.
+        [CampaignDay(campaign_id=pk, day=day) for pk, day in sorted(days.items())],
         ignore_conflicts=True,
     )
     rows = (
