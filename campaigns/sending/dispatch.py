@@ -2,8 +2,8 @@
 within every limit, and hand each mailbox's batch to one send task (DESIGN §4 step 3).
 
 The tick only finds the mailboxes with due work that may send now (active, past their gap, their
-caps not full: any other costs nothing per tick) and fans them out as `claim_mailboxes` tasks, one
-per shard of mailboxes (`mailbox id % DISPATCH_SHARDS`, cut into batches of DISPATCH_CLAIM_BATCH),
+caps not full: any other costs nothing per tick) and fans them out as `claim_mailboxes` tasks, by
+shard (`workspace id % DISPATCH_SHARDS`, cut into batches of DISPATCH_CLAIM_BATCH mailboxes),
 on the `claim` queue, so claiming spreads over every worker process and machine. Each claim is
 set-based (campaigns/sending/claims.py): a few statements per batch of mailboxes, locks taken
 with `SKIP LOCKED`, capacity spent through the rotation rules, the campaign's daily cap a locked
@@ -59,12 +59,20 @@ def due_mailboxes(now: datetime.datetime) -> list[int]:
 
 
 def shards(mailbox_ids: list[int]) -> list[list[int]]:
-    """The claim batches of a tick: mailboxes grouped by shard (`id % DISPATCH_SHARDS`), each
-    shard cut into batches of at most DISPATCH_CLAIM_BATCH mailboxes."""
+    """The claim batches of a tick: mailboxes grouped by their workspace's shard (`workspace id
+    % DISPATCH_SHARDS`), a workspace's mailboxes together, each shard cut into batches of at
+    most DISPATCH_CLAIM_BATCH. A workspace's campaigns' counters and its balance are locked by
+    the claim: kept in one shard, concurrent claims rarely wait for each other."""
+    if not mailbox_ids:
+        return []
     count, size = max(1, settings.DISPATCH_SHARDS), max(1, settings.DISPATCH_CLAIM_BATCH)
+    owners = Mailbox.objects.filter(pk__in=mailbox_ids).values_list("workspace_id", "pk")
+    by_shard: dict[int, list[tuple[int, int]]] = {}
+    for workspace_id, pk in owners:
+        by_shard.setdefault(workspace_id % count, []).append((workspace_id, pk))
     batches = []
-    for shard in range(count):
-        members = [pk for pk in mailbox_ids if pk % count == shard]
+    for shard in sorted(by_shard):
+        members = [pk for _workspace, pk in sorted(by_shard[shard])]
         batches += [members[i : i + size] for i in range(0, len(members), size)]
     return batches
 

@@ -50,9 +50,14 @@ def launched(workspace, mailboxes, *, n, at, **fields):
     return campaign
 
 
-def test_a_tick_groups_its_mailboxes_by_shard_in_batches(settings):
-    settings.DISPATCH_SHARDS, settings.DISPATCH_CLAIM_BATCH = 2, 2
-    assert shards([1, 2, 3, 4, 5]) == [[2, 4], [1, 3], [5]]
+@pytest.mark.django_db
+def test_a_tick_keeps_a_workspace_s_mailboxes_in_one_shard(workspace_a, workspace_b, settings):
+    settings.DISPATCH_SHARDS, settings.DISPATCH_CLAIM_BATCH = 2, 3
+    a = senders(workspace_a, 3)
+    b = make_mailbox(workspace_b, email="b@beta.example", smtp_username="b")
+    batches = shards([m.pk for m in [*a, b]])
+    a_ids = [m.pk for m in a]
+    assert sorted(batches) == sorted([a_ids, [b.pk]])  # whether or not the shards are the same
 
 
 def test_claim_tasks_go_to_the_claim_queue():
