@@ -130,16 +130,22 @@ def _due_retries(room: dict[int, int], now: datetime.datetime) -> dict[int, list
     found: dict[int, list[int]] = defaultdict(list)
     wanted = {pk: n for pk, n in room.items() if n > 0}
     if _set_based():
-        table = OutboundMessage._meta.db_table
-        rows = _lateral(
-            f"SELECT o.id FROM {table} o WHERE o.mailbox_id = m.id AND o.state = %s"
-            " AND o.next_attempt_at <= %s ORDER BY o.next_attempt_at, o.id LIMIT m.room"
-            " FOR UPDATE OF o SKIP LOCKED",
-            [OutboundMessage.State.QUEUED, now],
-            wanted,
+        # One scan of the queued rows for the whole batch, trimmed here to each mailbox's room:
+        # retries are few, and a per-mailbox LATERAL over them was planned on the `state` index
+        # (thought to hold a row or two), re-reading every message queued so far in the tick.
+        due = list(
+            OutboundMessage.objects.filter(
+                mailbox_id__in=list(wanted),
+                state=OutboundMessage.State.QUEUED,
+                next_attempt_at__lte=now,
+            )
+            .select_for_update(skip_locked=True, of=("self",))
+            .order_by("mailbox_id", "next_attempt_at", "pk")
+            .values_list("pk", "mailbox_id")
         )
-        for pk, mailbox_id in rows:
-            found[mailbox_id].append(pk)
+        for pk, mailbox_id in due:
+            if len(found[mailbox_id]) < wanted[mailbox_id]:
+                found[mailbox_id].append(pk)
         return found
     for mailbox_id, n in wanted.items():
         found[mailbox_id] = list(
