@@ -4,15 +4,18 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('campaigns', '0020_suppression_import'),
-        ('smtp_accounts', '0012_secret_binding'),
+        ("campaigns", "0020_suppression_import"),
+        ("smtp_accounts", "0012_secret_binding"),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='outboundmessage',
-            index=models.Index(condition=models.Q(('state', 'queued')), fields=['mailbox', 'next_attempt_at'], name='outbound_retry_due'),
+            model_name="outboundmessage",
+            index=models.Index(
+                condition=models.Q(("state", "queued")),
+                fields=["mailbox", "next_attempt_at"],
+                name="outbound_retry_due",
+            ),
         ),
     ]
