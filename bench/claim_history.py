@@ -113,7 +113,7 @@ def child(history: int, rounds: int) -> None:
     from django.utils import timezone
 
     from campaigns.models import Enrollment, OutboundMessage
-    from campaigns.sending.dispatch import claim_for_mailbox
+    from campaigns.sending.dispatch import messages_claim
 
     campaign, mailbox = populate(history, due=BATCH * (rounds + 1))
     waiting = list(
@@ -127,7 +127,7 @@ def child(history: int, rounds: int) -> None:
         batch = [waiting.pop() for _ in range(BATCH)]
         Enrollment.objects.filter(pk__in=batch).update(next_due_at=now)
         started = time.perf_counter()
-        claimed = claim_for_mailbox(mailbox.pk, now, batch=BATCH)
+        claimed = messages_claim(mailbox_id=mailbox.pk, now=now, batch=BATCH)
         took = time.perf_counter() - started
         assert len(claimed) == BATCH, len(claimed)
         return took

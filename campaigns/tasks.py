@@ -27,6 +27,11 @@ def dispatch_due() -> int | None:
     return dispatch.dispatch_tick_once()
 
 
+@shared_task(name="campaigns.tasks.claim_mailboxes", ignore_result=True)
+def claim_mailboxes(mailbox_ids: list[int]) -> int:
+    return dispatch.mailboxes_claim_and_send(mailbox_ids=mailbox_ids)
+
+
 @shared_task(name="campaigns.tasks.send_mailbox_batch", ignore_result=True)
 def send_mailbox_batch(mailbox_id: int, message_ids: list[int]) -> None:
     delivery.messages_send(mailbox_id=mailbox_id, message_ids=message_ids)

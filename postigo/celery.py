@@ -17,10 +17,12 @@ app = Celery("postigo")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.conf.update(
     task_default_queue="default",
-    task_queues=(Queue("default"), Queue("send"), Queue("inbox")),
-    # Sending and mailbox syncing get their own queues so a slow IMAP server or a
+    task_queues=(Queue("default"), Queue("claim"), Queue("send"), Queue("inbox")),
+    # Claiming, sending and mailbox syncing get their own queues so a slow IMAP server or a
     # large batch never delays the quick housekeeping jobs.
     task_routes={
+        # The dispatcher's claims, one task per shard of mailboxes, spread over every worker.
+        "campaigns.tasks.claim_mailboxes": {"queue": "claim"},
         "campaigns.tasks.send_*": {"queue": "send"},
         "campaigns.tasks.sync_inbox": {"queue": "inbox"},
         "campaigns.tasks.sync_inbox_batch": {"queue": "inbox"},

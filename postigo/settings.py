@@ -264,6 +264,10 @@ TRACKING_STREAM = "postigo-test:tracking" if TESTING else "postigo:tracking"
 # --- Celery -------------------------------------------------------------------------------
 # /healthz turns unhealthy when beat's dispatcher has not completed a tick for this long.
 DISPATCH_STALE_AFTER = int(env("DISPATCH_STALE_AFTER", "120"))
+# The tick fans its mailboxes out as claim tasks: mailbox id % DISPATCH_SHARDS picks the shard,
+# each shard is cut into claims of at most DISPATCH_CLAIM_BATCH mailboxes (docs/DEPLOY.md).
+DISPATCH_SHARDS = envint("DISPATCH_SHARDS", 4)
+DISPATCH_CLAIM_BATCH = envint("DISPATCH_CLAIM_BATCH", 500)
 CELERY_BROKER_URL = (
     env("CELERY_BROKER_URL") or REDIS_URL or f"sqla+sqlite:///{VAR_DIR / 'celery-broker.sqlite3'}"
 )

@@ -2,10 +2,11 @@
 
 `assign_mailboxes` spreads new enrollments over mailboxes in proportion to their daily
 capacity and health (smooth weighted round-robin, so every prefix is spread evenly too).
-`reserve_send_slot` is the one place capacity is spent: under a row lock it checks the
+`reserve_send_slot` spends capacity for one mailbox: under a row lock it checks the
 status, the minimum gap, the day's cap (with warm-up, reset at midnight in the mailbox's
-time zone) and the clock hour's cap, and records the send. Two dispatchers at once can
-therefore never exceed a cap.
+time zone) and the clock hour's cap, and records the send. The dispatcher's set-based claim
+(campaigns/sending/claims.py) spends it for many locked rows at once through the same two
+rules, `send_room` and `slots_spent`. Two dispatchers at once can therefore never exceed a cap.
 """
 
 from __future__ import annotations
@@ -73,38 +74,51 @@ def reserve_send_slots(*, mailbox_id: int, wanted: int) -> int:
             return 0
         if mailbox.next_send_at is not None and now < mailbox.next_send_at:
             return 0
-        today = mailbox.local_date(now)
-        sent_today = mailbox.sent_on(today)
-        hour = now.replace(minute=0, second=0, microsecond=0)
-        sent_this_hour = mailbox.sent_this_hour if mailbox.hour_window_start == hour else 0
-        granted = min(
-            wanted,
-            mailbox.effective_daily_cap(today) - sent_today,
-            mailbox.hourly_cap - sent_this_hour,
-        )
-        if mailbox.min_gap_seconds or mailbox.gap_jitter_seconds:
-            granted = min(granted, 1)
-        if granted <= 0:  # a full cap: the dispatcher need not come back before it frees up
-            capped = capped_until(
+        granted = min(wanted, send_room(mailbox, now))
+        Mailbox.objects.filter(pk=mailbox.pk).update(**slots_spent(mailbox, now, granted))
+        return max(granted, 0)
+
+
+def send_room(mailbox: Mailbox, now: datetime.datetime) -> int:
+    """How many sends the mailbox's caps allow now (the row locked by the caller; status and
+    gap already checked): what is left of the day's and the hour's caps, one with a gap."""
+    today = mailbox.local_date(now)
+    granted = min(
+        mailbox.effective_daily_cap(today) - mailbox.sent_on(today),
+        mailbox.hourly_cap - _sent_this_hour(mailbox, now),
+    )
+    if mailbox.min_gap_seconds or mailbox.gap_jitter_seconds:
+        granted = min(granted, 1)
+    return max(granted, 0)
+
+
+def slots_spent(mailbox: Mailbox, now: datetime.datetime, granted: int) -> dict:
+    """The mailbox's new counter values once `granted` sends are spent now; with none granted,
+    a full cap only records when it frees up (the dispatcher need not come back before)."""
+    today = mailbox.local_date(now)
+    sent_today, sent_this_hour = mailbox.sent_on(today), _sent_this_hour(mailbox, now)
+    if granted <= 0:
+        return {
+            "capped_until": capped_until(
                 mailbox, now, sent_today=sent_today, sent_this_hour=sent_this_hour
             )
-            Mailbox.objects.filter(pk=mailbox.pk).update(capped_until=capped)
-            return 0
-        gap = mailbox.min_gap_seconds + random.randint(0, mailbox.gap_jitter_seconds)
-        Mailbox.objects.filter(pk=mailbox.pk).update(
-            sent_today=sent_today + granted,
-            sent_today_date=today,
-            sent_this_hour=sent_this_hour + granted,
-            hour_window_start=hour,
-            next_send_at=now + datetime.timedelta(seconds=gap) if gap else None,
-            capped_until=capped_until(
-                mailbox,
-                now,
-                sent_today=sent_today + granted,
-                sent_this_hour=sent_this_hour + granted,
-            ),
-        )
-        return granted
+        }
+    gap = mailbox.min_gap_seconds + random.randint(0, mailbox.gap_jitter_seconds)
+    return {
+        "sent_today": sent_today + granted,
+        "sent_today_date": today,
+        "sent_this_hour": sent_this_hour + granted,
+        "hour_window_start": now.replace(minute=0, second=0, microsecond=0),
+        "next_send_at": now + datetime.timedelta(seconds=gap) if gap else None,
+        "capped_until": capped_until(
+            mailbox, now, sent_today=sent_today + granted, sent_this_hour=sent_this_hour + granted
+        ),
+    }
+
+
+def _sent_this_hour(mailbox: Mailbox, now: datetime.datetime) -> int:
+    hour = now.replace(minute=0, second=0, microsecond=0)
+    return mailbox.sent_this_hour if mailbox.hour_window_start == hour else 0
 
 
 def capped_until(

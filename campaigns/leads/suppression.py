@@ -51,6 +51,28 @@ class Suppressions:
         return found
 
     @classmethod
+    def for_workspaces(cls, addresses: dict[int, list[str]]) -> dict[int, Suppressions]:
+        """`for_addresses` for several workspaces (id → its addresses) in one query: the
+        dispatcher claims for many mailboxes, of many workspaces, at once."""
+        wanted: dict[int, set[str]] = {}
+        for workspace_id, emails in addresses.items():
+            normalized = [normalize_email(a) for a in emails]
+            wanted[workspace_id] = {value_hash(a) for a in normalized} | {
+                value_hash(_domain(a)) for a in normalized
+            }
+        found = {workspace_id: cls(set(), set()) for workspace_id in addresses}
+        if not addresses:
+            return found
+        rows = Suppression.objects.filter(
+            workspace_id__in=list(addresses), value_hash__in=set().union(*wanted.values())
+        ).values_list("workspace_id", "kind", "value_hash")
+        for workspace_id, kind, digest in rows:
+            if digest in wanted[workspace_id]:
+                entry = found[workspace_id]
+                (entry.domains if kind == Suppression.Kind.DOMAIN else entry.addresses).add(digest)
+        return found
+
+    @classmethod
     def load(cls, workspace: Workspace) -> Suppressions:
         rows = Suppression.objects.for_workspace(workspace).values_list("kind", "value_hash")
         addresses, domains = set(), set()

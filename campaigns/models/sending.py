@@ -167,6 +167,12 @@ class OutboundMessage(models.Model):
         indexes = [
             models.Index(fields=["state", "sending_at"]),
             models.Index(fields=["message_id"], name="outbound_message_id"),
+            # The dispatcher's due retries per mailbox: only queued rows, never the history.
+            models.Index(
+                fields=["mailbox", "next_attempt_at"],
+                condition=models.Q(state="queued"),
+                name="outbound_retry_due",
+            ),
         ]
 
     def __str__(self) -> str:

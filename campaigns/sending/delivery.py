@@ -41,8 +41,8 @@ from campaigns.models import (
 )
 from campaigns.sending.billing_gate import charge_sent
 from campaigns.sending.bounce_guard import campaigns_pause_on_bounces
+from campaigns.sending.claims import attach_campaigns
 from campaigns.sending.content_gate import merge_values_blocked
-from campaigns.sending.dispatch import attach_campaigns
 from campaigns.stats import Tally
 from campaigns.tracking.links import store_links_batch
 from core.db import update_each
