@@ -36,6 +36,11 @@ def test_signup_verify_enable_2fa_and_sign_in_with_a_code(live_server, page):
 
     # Turn on two-factor authentication with the shown secret.
     page.goto(base + "/settings/security/2fa/setup/")
+    # The setup's three steps are a numbered list, not the campaign wizard's pills and counters.
+    first_step = page.locator("ol.setup-steps > li").first
+    assert first_step.evaluate("li => getComputedStyle(li).display") == "list-item"
+    assert first_step.evaluate("li => getComputedStyle(li, '::before').content") in ("none", "")
+    page.screenshot(path=str(Path(settings.VAR_DIR) / "e2e-2fa-setup.png"), full_page=True)
     secret = page.locator("[data-totp-secret]").inner_text().strip()
     page.fill("input[name=code]", totp_from_secret(secret))
     page.click("form.stack-form button[type=submit]")
