@@ -20,6 +20,7 @@ import email
 import email.policy
 import smtplib
 import uuid
+from email.header import Header
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
 
@@ -164,7 +165,7 @@ Content-Type: text/rfc822-headers
 
 From: {message.mailbox.email}
 To: {message.recipient}
-Subject: {message.subject}
+Subject: {Header(message.subject, "utf-8").encode()}
 Message-ID: {message.message_id}
 
 --{boundary}--
