@@ -1,12 +1,14 @@
 """A signed-up owner with a mailbox on the test sink and a campaign that may send all day."""
 
 import datetime
+import re
 
 import time_machine
+from django.core import mail
 
 from accounts.services import workspace_create
 from campaigns.sending.dispatch import dispatch_tick
-from tests.conftest import PASSWORD, make_user
+from tests.conftest import PASSWORD, first_link, make_user
 from tests.factories import build, sink_mailbox
 
 
@@ -37,5 +39,23 @@ def sign_in(page, base, email):
     page.goto(base + "/accounts/login/")
     page.fill("input[name=login]", email)
     page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(base + "/")
+
+
+def sign_up_and_verify(page, base, *, name: str, email: str) -> None:
+    """Sign up through the form, open the verification link from the outbox, confirm: signed in
+    on the dashboard."""
+    page.goto(base + "/accounts/signup/")
+    page.fill("input[name=name]", name)
+    page.fill("input[name=email]", email)
+    page.fill("input[name=password1]", PASSWORD)
+    page.fill("input[name=password2]", PASSWORD)
+    page.check("input[name=age_confirmed]")
+    page.check("input[name=accept_terms]")
+    page.click("button[type=submit]")
+    page.wait_for_url(re.compile(r"/accounts/confirm-email/$"))
+    [verification] = mail.outbox
+    page.goto(first_link(verification.body))
     page.click("button[type=submit]")
     page.wait_for_url(base + "/")

@@ -13,13 +13,12 @@ from pathlib import Path
 
 import pytest
 import time_machine
-from django.core import mail
 from playwright.sync_api import expect
 
 from campaigns.models import Campaign, Enrollment, OutboundMessage
 from campaigns.sending.dispatch import dispatch_tick
 from postigo.mailcatcher import IMAP_PASSWORD, IMAP_USERNAME, MailCatcher
-from tests.conftest import PASSWORD, first_link
+from tests.e2e.accounts import sign_up_and_verify
 from tests.e2e.browser import shoot
 from tests.factories import free_port
 
@@ -77,22 +76,6 @@ def beat_until_sent(first: datetime.datetime, n: int) -> None:
 
 def no_sideways_scroll(page) -> bool:
     return page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
-
-
-def sign_up_and_verify(page, base):
-    page.goto(base + "/accounts/signup/")
-    page.fill("input[name=name]", "Sam Founder")
-    page.fill("input[name=email]", "sam@example.com")
-    page.fill("input[name=password1]", PASSWORD)
-    page.fill("input[name=password2]", PASSWORD)
-    page.check("input[name=age_confirmed]")
-    page.check("input[name=accept_terms]")
-    page.click("button[type=submit]")
-    page.wait_for_url(re.compile(r"/accounts/confirm-email/$"))
-    [verification] = mail.outbox
-    page.goto(first_link(verification.body))
-    page.click("button[type=submit]")
-    page.wait_for_url(base + "/")
 
 
 def connect_the_mailbox(page, base, catcher):
@@ -189,7 +172,7 @@ def review_says_what_will_happen(page):
 def test_the_first_hour_of_a_new_user(live_server, page, catcher, settings):
     page.set_default_timeout(45_000)  # a long journey on a shared machine
     base = live_server.url
-    sign_up_and_verify(page, base)
+    sign_up_and_verify(page, base, name="Sam Founder", email="sam@example.com")
     connect_the_mailbox(page, base, catcher)
     import_leads_with_bad_rows(page, base)
     campaign = write_the_campaign(page, base)

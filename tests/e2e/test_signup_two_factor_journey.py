@@ -7,31 +7,17 @@ from pathlib import Path
 import pytest
 import time_machine
 from django.conf import settings
-from django.core import mail
 
 from accounts.models import AuditLog, User
-from tests.conftest import PASSWORD, first_link, totp_from_secret
+from tests.conftest import PASSWORD, totp_from_secret
+from tests.e2e.accounts import sign_up_and_verify
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 
 def test_signup_verify_enable_2fa_and_sign_in_with_a_code(live_server, page):
     base = live_server.url
-    page.goto(base + "/accounts/signup/")
-    page.fill("input[name=name]", "Erin Example")
-    page.fill("input[name=email]", "erin@example.com")
-    page.fill("input[name=password1]", PASSWORD)
-    page.fill("input[name=password2]", PASSWORD)
-    page.check("input[name=age_confirmed]")
-    page.check("input[name=accept_terms]")
-    page.click("button[type=submit]")
-    page.wait_for_url(re.compile(r"/accounts/confirm-email/$"))
-
-    # Open the verification link from the outbox and confirm.
-    [message] = mail.outbox
-    page.goto(first_link(message.body))
-    page.click("button[type=submit]")
-    page.wait_for_url(base + "/")
+    sign_up_and_verify(page, base, name="Erin Example", email="erin@example.com")
     assert page.locator("h1.page-title").inner_text() == "Home"
 
     # Turn on two-factor authentication with the shown secret.
