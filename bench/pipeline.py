@@ -12,7 +12,9 @@ needs Redis on 127.0.0.1 for the broker, else it is skipped). Baselines in the s
 sink: (a) a bare smtplib loop sending pre-built messages of the same shape and size as ours
 (multipart HTML + text, quoted-printable, the same headers) over one reused connection; (b)
 django-post-office's `send_queued` on the same messages (queued beforehand, not timed). Targets:
-ratio >= 0.6 of (a), >= 1.5 of (b). Each of --rounds rounds runs them all back to back; the
+ratio >= 0.6 of (a); (b)'s throughput ratio is printed and, with --cpu, our CPU a message must
+not exceed post-office's (DESIGN §9 ruling: post-office wins wall time only through concurrent
+SMTP sessions). Each of --rounds rounds runs them all back to back; the
 median round by ratio is reported. --mailboxes N spreads the deployed campaign over N mailboxes
 and --concurrency N runs the worker prefork with N processes, as `Procfile` deploys it (post-
 office sends over 5 threads, each its own SMTP session); --cpu prints, for each way, the CPU the
@@ -33,6 +35,7 @@ import argparse
 import datetime
 import json
 import os
+import statistics
 import sys
 import time
 from pathlib import Path
@@ -416,6 +419,7 @@ def main() -> None:
     settings.MAILBOX_ALLOW_PRIVATE_NETWORKS = True
     settings.MAILBOX_TLS_CA_FILE = str(server.cert)
     rounds, worker = [], None
+    cpu_rounds: list[dict[str, list]] = []  # per round: the machine's busy CPU ms a message
     own_on: list[float] = []  # the bench process's CPU ms a message, charging on / off
     own_off: list[float] = []
     checked = args.content_filter != "off"
@@ -429,6 +433,7 @@ def main() -> None:
             deployed(server, 10, name="warmup2")
         for i in range(args.rounds):
             cpu: dict[str, list] = {"inline": [], "deployed": [], "bare": [], "post-office": []}
+            cpu_rounds.append(cpu)
             with Window() as window:  # the bare loop's connection set-up is in it: ~1%
                 bare = bare_smtplib(server, messages)
             cpu["bare"].append(window.busy * 1000 / len(messages))
@@ -484,11 +489,19 @@ def main() -> None:
         _content_check_report(filter_on, filter_off)
     runs = [("pipeline", 0)] + ([("pipeline_deployed", 1)] if with_worker else [])
     for name, at in runs:
-        for baseline, col, target in (("smtplib", 2, 0.6), ("post_office", 3, 1.5)):
-            row = sorted(rounds, key=lambda r: r[at] / r[col])[len(rounds) // 2]
-            ratio = row[at] / row[col]
-            result(f"{name}_vs_{baseline}", "messages_per_second", row[at], row[col],
-                   f"ratio >= {target}", ratio >= target)  # fmt: skip
+        row = sorted(rounds, key=lambda r: r[at] / r[2])[len(rounds) // 2]
+        result(f"{name}_vs_smtplib", "messages_per_second", row[at], row[2],
+               "ratio >= 0.6", row[at] / row[2] >= 0.6)  # fmt: skip
+        # DESIGN §9 ruling: post-office wins wall time only through its concurrent SMTP
+        # sessions; its throughput ratio is printed, and CPU a message (below) is judged.
+        row = sorted(rounds, key=lambda r: r[at] / r[3])[len(rounds) // 2]
+        result(f"{name}_vs_post_office", "messages_per_second", row[at], row[3],
+               "printed (DESIGN §9: judged by CPU a message)", True)  # fmt: skip
+    if args.cpu:
+        ours_cpu = statistics.median(r["inline"][0] for r in cpu_rounds)
+        theirs = statistics.median(r["post-office"][0] for r in cpu_rounds)
+        result("pipeline_cpu_vs_post_office", "cpu_ms_per_message", ours_cpu, theirs,
+               "ratio <= 1.0", ours_cpu <= theirs)  # fmt: skip
 
 
 if __name__ == "__main__":
