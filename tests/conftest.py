@@ -14,6 +14,7 @@ import pytest
 from allauth.account.models import EmailAddress
 from django.core.cache import cache
 from django.db import connection
+from django.utils import translation
 from django_otp.oath import TOTP
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -39,6 +40,15 @@ def _fast_hashing_and_clean_cache(settings):
     cache.clear()
     yield
     cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def _each_test_starts_in_english():
+    # A request for a French user activates French for the thread (LocaleMiddleware, as in any
+    # Django server, where the next request activates its own); tests share one thread.
+    translation.activate("en")
+    yield
+    translation.activate("en")
 
 
 @pytest.fixture(autouse=True)

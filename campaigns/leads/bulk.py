@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from django.db import transaction
 from django.db.models import Count, Q, QuerySet
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
@@ -134,7 +135,7 @@ def leads_delete_confirmation(
             "%(n)s leads are deleted, with their list memberships and custom fields.",
             n,
         )
-        % {"n": f"{n:,}"},
+        % {"n": number_format(n, force_grouping=True)},
         _("Unsubscribes and bounces stay on the suppression list."),
     ]
     if active:
@@ -145,14 +146,17 @@ def leads_delete_confirmation(
                 "%(n)s running sequences end at once; their queued messages are removed.",
                 active,
             )
-            % {"n": f"{active:,}"},
+            % {"n": number_format(active, force_grouping=True)},
         )
     return Confirmation(
-        title=title or ngettext("Delete %(n)s lead?", "Delete %(n)s leads?", n) % {"n": f"{n:,}"},
+        title=title
+        or ngettext("Delete %(n)s lead?", "Delete %(n)s leads?", n)
+        % {"n": number_format(n, force_grouping=True)},
         consequences=consequences,
         action_url=action_url,
         fields=fields or {},
-        confirm_label=ngettext("Delete lead", "Delete %(n)s leads", n) % {"n": f"{n:,}"},
+        confirm_label=ngettext("Delete lead", "Delete %(n)s leads", n)
+        % {"n": number_format(n, force_grouping=True)},
         cancel_url=cancel_url,
         note=_("This cannot be undone."),
     )

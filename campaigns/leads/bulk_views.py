@@ -9,6 +9,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import QueryDict
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
@@ -150,7 +151,7 @@ def _confirmation(request, action, leads, count, target, back) -> Confirmation:
     }
     fields["bulk_tag"] = request.POST.get("bulk_tag", "")
     url = reverse("lead_bulk")
-    n = f"{count:,}"
+    n = number_format(count, force_grouping=True)
     if action == "delete":
         return bulk.leads_delete_confirmation(leads, action_url=url, cancel_url=back, fields=fields)
     if action == "suppress":
@@ -210,27 +211,33 @@ def _act(request, action, leads, target) -> str:
     workspace = request.workspace
     if action == "delete":
         n = bulk.leads_delete(workspace=workspace, leads=leads, request=request)
-        return ngettext("%(n)s lead deleted.", "%(n)s leads deleted.", n) % {"n": f"{n:,}"}
+        return ngettext("%(n)s lead deleted.", "%(n)s leads deleted.", n) % {
+            "n": number_format(n, force_grouping=True)
+        }
     if action == "suppress":
         added, already = bulk.leads_suppress(workspace=workspace, leads=leads, request=request)
         return ngettext("%(n)s address suppressed", "%(n)s addresses suppressed", added) % {
-            "n": f"{added:,}"
-        } + (_(" (%(m)s already were).") % {"m": f"{already:,}"} if already else ".")
+            "n": number_format(added, force_grouping=True)
+        } + (
+            _(" (%(m)s already were).") % {"m": number_format(already, force_grouping=True)}
+            if already
+            else "."
+        )
     if action == "tag":
         n = bulk.leads_tag(leads=leads, tag=target)
         return ngettext(
             "Tag “%(tag)s” added to %(n)s lead.", "Tag “%(tag)s” added to %(n)s leads.", n
-        ) % {"tag": target.strip().lower(), "n": f"{n:,}"}
+        ) % {"tag": target.strip().lower(), "n": number_format(n, force_grouping=True)}
     if action == "add_to_list":
         n = bulk.leads_add_to_list(leads=leads, lead_list=target)
         return ngettext(
             "%(n)s lead added to “%(list)s”.", "%(n)s leads added to “%(list)s”.", n
-        ) % {"n": f"{n:,}", "list": target.name}
+        ) % {"n": number_format(n, force_grouping=True), "list": target.name}
     added, enrolled = campaign_add_leads(
         campaign=target, lead_ids=list(leads.values_list("pk", flat=True))
     )
     return _("%(added)s leads added to “%(name)s”, %(enrolled)s enrolled now.") % {
-        "added": f"{added:,}",
+        "added": number_format(added, force_grouping=True),
         "name": target.name,
-        "enrolled": f"{enrolled:,}",
+        "enrolled": number_format(enrolled, force_grouping=True),
     }

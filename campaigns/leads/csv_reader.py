@@ -11,6 +11,7 @@ from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
 from campaigns.models import STANDARD_FIELDS
@@ -118,7 +119,7 @@ def _unreadable(row: int, exc: csv.Error) -> str:
     if "field larger than field limit" in str(exc):
         return _(
             "Row %(row)s has a cell longer than %(max)s characters, the most a cell may hold."
-        ) % {"row": row, "max": f"{MAX_CELL:,}"}
+        ) % {"row": row, "max": number_format(MAX_CELL, force_grouping=True)}
     return _("Row %(row)s cannot be read: %(error)s.") % {"row": row, "error": exc}
 
 
@@ -144,7 +145,7 @@ def read(data: bytes) -> CsvFile:
                 "The file has %(n)s columns; at most %(max)s can be imported. Remove the "
                 "columns you do not need and upload it again."
             )
-            % {"n": f"{len(header):,}", "max": MAX_COLUMNS}
+            % {"n": number_format(len(header), force_grouping=True), "max": MAX_COLUMNS}
         )
     if len(header) < 1 or not any(header):
         raise CsvFileError(_("The first row must name the columns (e.g. Email, First Name)."))

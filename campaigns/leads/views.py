@@ -8,6 +8,7 @@ from django.core.paginator import Paginator
 from django.db.models import Count, Q
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -162,25 +163,28 @@ def lead_import_undo_confirm(request, pk: int):
                     "%(n)s leads it created, and in no other list, are deleted.",
                     forecast["leads_removed"],
                 )
-                % {"n": f"{forecast['leads_removed']:,}"},
+                % {"n": number_format(forecast["leads_removed"], force_grouping=True)},
                 ngettext(
                     "%(n)s lead it added to %(list)s leaves that list.",
                     "%(n)s leads it added to %(list)s leave that list.",
                     forecast["memberships"],
                 )
-                % {"n": f"{forecast['memberships']:,}", "list": imp.lead_list.name},
+                % {
+                    "n": number_format(forecast["memberships"], force_grouping=True),
+                    "list": imp.lead_list.name,
+                },
                 ngettext(
                     "%(n)s existing lead gets back the blank fields and tags it filled in.",
                     "%(n)s existing leads get back the blank fields and tags it filled in.",
                     forecast["leads_restored"],
                 )
-                % {"n": f"{forecast['leads_restored']:,}"},
+                % {"n": number_format(forecast["leads_restored"], force_grouping=True)},
                 ngettext(
                     "%(n)s campaign enrollment of the deleted leads ends with them.",
                     "%(n)s campaign enrollments of the deleted leads end with them.",
                     forecast["enrollments"],
                 )
-                % {"n": f"{forecast['enrollments']:,}"},
+                % {"n": number_format(forecast["enrollments"], force_grouping=True)},
             ],
             action_url=reverse("lead_import_undo", args=[imp.pk]),
             confirm_label=_("Roll back import"),

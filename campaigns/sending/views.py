@@ -7,6 +7,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
@@ -104,13 +105,13 @@ def _stop_confirmation(campaign: Campaign) -> Confirmation:
                 "Stops %(n)s leads' sequences: no further email or follow-up goes to them.",
                 active,
             )
-            % {"n": f"{active:,}"},
+            % {"n": number_format(active, force_grouping=True)},
             ngettext(
                 "%(n)s queued message is removed before it is sent.",
                 "%(n)s queued messages are removed before they are sent.",
                 queued,
             )
-            % {"n": f"{queued:,}"},
+            % {"n": number_format(queued, force_grouping=True)},
             _("Replies still arrive in the inbox, and the report keeps every number."),
         ],
         action_url=reverse("campaign_control", args=[campaign.pk]),
@@ -123,23 +124,23 @@ def _stop_confirmation(campaign: Campaign) -> Confirmation:
 
 def _launch_confirmation(campaign: Campaign) -> Confirmation:
     resuming = campaign.status == Campaign.Status.PAUSED
-    leads = enrolled_leads(campaign).count()
     mailboxes = campaign.mailboxes.filter(status="active").count()
-    going_on = Enrollment.objects.filter(campaign=campaign).active().count()
     if resuming:
+        going_on = Enrollment.objects.filter(campaign=campaign).active().count()
         title = _("Resume “%(name)s”?") % {"name": campaign.name}
         first = ngettext(
             "%(n)s lead goes on with the sequence where it paused.",
             "%(n)s leads go on with their sequence where it paused.",
             going_on,
-        ) % {"n": f"{going_on:,}"}
+        ) % {"n": number_format(going_on, force_grouping=True)}
     else:
+        leads = enrolled_leads(campaign).count()
         title = _("Launch “%(name)s”?") % {"name": campaign.name}
         first = ngettext(
             "%(n)s lead of its lists is enrolled (suppressed addresses are left out).",
             "Up to %(n)s leads of its lists are enrolled (suppressed addresses are left out).",
             leads,
-        ) % {"n": f"{leads:,}"}
+        ) % {"n": number_format(leads, force_grouping=True)}
     return Confirmation(
         title=title,
         consequences=[

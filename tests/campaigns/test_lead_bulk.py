@@ -178,3 +178,18 @@ def test_the_people_page_shows_the_bulk_bar(client, alice, workspace_a):
     client.force_login(alice)
     page = client.get(reverse("campaign_people", args=[campaign.pk])).content.decode()
     assert 'id="people-bulk"' in page and page.count('form="people-bulk" name="ids"') == 2
+
+
+@pytest.mark.parametrize(("language", "count"), [("en", "1,240"), ("fr", "1\xa0240")])
+def test_counts_in_a_confirmation_are_grouped_as_the_users_language_writes_them(
+    client, alice, workspace_a, language, count
+):
+    Lead.objects.bulk_create(
+        Lead(workspace=workspace_a, email=f"l{i}@x.example", email_normalized=f"l{i}@x.example")
+        for i in range(1240)
+    )
+    alice.language = language
+    alice.save(update_fields=["language"])
+    client.force_login(alice)
+    page = client.post(reverse("lead_bulk"), {"action": "delete", "all_matching": "1"})
+    assert count in page.content.decode()
