@@ -33,35 +33,26 @@ def campaign_create(*, workspace: Workspace, name: str, timezone_name: str = "")
 
 def campaign_archive(*, campaign: Campaign, request=None) -> None:
     """Hide a draft or a finished campaign from the list; its status and numbers stay."""
-    from accounts.models import AuditLog
-    from accounts.services import audit_log
-
     if not campaign.can_archive:
         raise AuthoringError(_("Stop the campaign before archiving it."))
-    with transaction.atomic():
-        campaign.archived_at = timezone.now()
-        campaign.save(update_fields=["archived_at", "updated_at"])
-        audit_log(
-            action=AuditLog.Action.CAMPAIGN_ARCHIVED,
-            request=request,
-            workspace=campaign.workspace,
-            campaign=campaign.name,
-            campaign_id=campaign.pk,
-        )
+    _archived_set(campaign, timezone.now(), request)
 
 
 def campaign_unarchive(*, campaign: Campaign, request=None) -> None:
     """Back in the list, as it was."""
+    if campaign.is_archived:
+        _archived_set(campaign, None, request)
+
+
+def _archived_set(campaign: Campaign, at, request) -> None:
     from accounts.models import AuditLog
     from accounts.services import audit_log
 
-    if not campaign.is_archived:
-        return
     with transaction.atomic():
-        campaign.archived_at = None
+        campaign.archived_at = at
         campaign.save(update_fields=["archived_at", "updated_at"])
         audit_log(
-            action=AuditLog.Action.CAMPAIGN_UNARCHIVED,
+            action=AuditLog.Action.CAMPAIGN_ARCHIVED if at else AuditLog.Action.CAMPAIGN_UNARCHIVED,
             request=request,
             workspace=campaign.workspace,
             campaign=campaign.name,
